@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh machine: `make packets` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROFILES ?= profiles
+OUTPUT   ?= output
+
+.PHONY: setup packets test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "sop-packets needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(BIN)/python scripts/check_system.py
+	@touch $@
+
+packets: setup
+	$(BIN)/sop-packets batch $(PROFILES) -o $(OUTPUT)
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(OUTPUT) .pytest_cache .ruff_cache

@@ -1,0 +1,144 @@
+"""The `sop-packets` command: thin click commands over the library API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+output_option = click.option(
+    "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"), show_default=True, help="Folder for the HTML and PDF files.",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["html", "pdf", "both"]), default="both",
+    show_default=True, help="Which files to make.",
+)
+date_option = click.option(
+    "--date", "prepared_on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="Date printed on the packet (YYYY-MM-DD). Default: SOURCE_DATE_EPOCH, else today.",
+)
+large_print_option = click.option(
+    "--large-print", is_flag=True, help="Print at 16 pt for readers with low vision."
+)
+
+
+def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool):
+    from .build import BuildOptions
+
+    return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print,
+                        prepared_on=prepared_on.date() if prepared_on else None)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sop-packets")
+def cli() -> None:
+    """Make second-opinion prep packets for people with a skin cancer diagnosis.
+
+    \b
+    Examples:
+      sop-packets build profiles/ex-01.yaml
+      sop-packets batch profiles/ -o output/
+      sop-packets validate profiles/
+    """
+
+
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@output_option
+@format_option
+@date_option
+@large_print_option
+def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool) -> None:
+    """Build the packet for one PROFILE (a YAML file).
+
+    \b
+    Example:
+      sop-packets build profiles/ex-01.yaml -o output --format pdf
+    """
+    from .build import build_file
+    from .render import check_pdf_support
+
+    if fmt != "html":
+        check_pdf_support()
+    result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print))
+    for path in result.outputs:
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@output_option
+@format_option
+@date_option
+@large_print_option
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Packets built at once. Default: one per CPU core.")
+def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, jobs) -> None:
+    """Build packets for every profile in PATHS (files or folders).
+
+    Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
+
+    \b
+    Example:
+      sop-packets batch profiles/ -o output --jobs 2
+    """
+    from .batch import run_batch
+    from .render import check_pdf_support
+
+    if fmt != "html":
+        check_pdf_support()
+
+    def show(item) -> None:
+        if item.status == "failed":
+            click.echo(f"FAILED {item.error}", err=True)
+
+    report = run_batch(paths, _options(out_dir, fmt, prepared_on, large_print), jobs, show)
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(paths) -> None:
+    """Check profiles without building anything; lists every problem.
+
+    Exits with status 2 if any profile is invalid.
+
+    \b
+    Example:
+      sop-packets validate profiles/
+    """
+    from .batch import collect_profiles, load_all
+
+    files, missing = collect_profiles(paths)
+    loaded, failures = load_all(files)
+    for item in [*missing, *failures]:
+        click.echo(item.error, err=True)
+    bad = len(missing) + len(failures)
+    click.echo(f"{len(loaded)} valid, {bad} invalid")
+    if bad:
+        sys.exit(2)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a profile, for editors that check YAML.
+
+    \b
+    Example:
+      sop-packets schema > profile.schema.json
+    """
+    from .schema import Profile
+
+    click.echo(json.dumps(Profile.model_json_schema(), indent=2))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="sop-packets")

@@ -1,0 +1,16 @@
+"""The one owner of "what day is it": the preparation date printed on a packet."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+
+
+def preparation_date(explicit: date | None = None) -> date:
+    """The given date, else SOURCE_DATE_EPOCH (for reproducible builds), else today."""
+    if explicit is not None:
+        return explicit
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return date.today()

@@ -1,0 +1,30 @@
+"""Where templates and clinician-editable content live, and loading that content once."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def template_dir() -> Path:
+    """The templates folder: inside the installed package, or beside it in a source checkout."""
+    for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+        if (candidate / "packet.html.j2").is_file():
+            return candidate
+    raise FileNotFoundError("the sop-packets templates folder is missing from this install")
+
+
+@functools.cache
+def load_content(folder: Path | None = None) -> dict[str, Any]:
+    """Every YAML file under templates/content, keyed by file stem (words, indications, ...)."""
+    folder = folder or template_dir() / "content"
+    content: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            content[path.stem] = yaml.safe_load(handle) or {}
+    return content

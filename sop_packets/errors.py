@@ -1,0 +1,51 @@
+"""The errors a user can cause, as one small hierarchy the CLI prints without a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as we can."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class SopError(click.ClickException):
+    """Base of every expected failure: one clean message and an exit code."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True, file=file)
+
+
+class InvalidInput(SopError):
+    """An input file (profile or clinic) is unreadable or breaks the schema; exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class BuildError(SopError):
+    """A packet could not be made or written."""
+
+
+class MissingSystemLibrary(SopError):
+    """A system library WeasyPrint needs is not installed."""
+
+    exit_code = 3

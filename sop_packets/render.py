@@ -1,0 +1,183 @@
+"""Render a packet: Jinja2 templates to self-contained HTML, and WeasyPrint HTML to PDF."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from .content import template_dir
+from .errors import MissingSystemLibrary
+from .guidance import Guidance
+from .schema import Profile
+
+TOOL_NAME = "sop-packets"
+PANGO_HELP = (
+    "WeasyPrint (which makes the PDF) needs the Pango library, and it is not installed. "
+    "On Debian or Ubuntu run: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+    "libharfbuzz-subset0"
+)
+
+
+@dataclass(frozen=True)
+class Packet:
+    """What one packet is made from."""
+
+    profile: Profile
+    guidance: Guidance
+    prepared_on: date
+    large_print: bool = False
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """CommonMark with raw HTML and images off: profile text can never add markup or fetch."""
+    return MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+def markdown(text: str | None) -> Markup:
+    """Markdown to safe HTML; any HTML in the text is shown as text, never run."""
+    return Markup(_markdown().render(text or ""))
+
+
+def markdown_inline(text: str | None) -> Markup:
+    """Markdown for one line (no wrapping paragraph)."""
+    return Markup(_markdown().renderInline(text or ""))
+
+
+@functools.cache
+def environment(folder: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: autoescape always on, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder or template_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["markdown"] = markdown
+    env.filters["markdown_inline"] = markdown_inline
+    env.filters["long_date"] = lambda d: f"{d:%B} {d.day}, {d.year}"
+    return env
+
+
+@functools.cache
+def stylesheet(folder: Path | None = None) -> str:
+    """The packet CSS, inlined into every HTML file so it opens offline."""
+    return ((folder or template_dir()) / "packet.css").read_text(encoding="utf-8")
+
+
+def render_html(packet: Packet) -> str:
+    """The complete, self-contained HTML packet."""
+    template = environment().get_template("packet.html.j2")
+    return template.render(
+        profile=packet.profile,
+        patient=packet.profile.patient,
+        guidance=packet.guidance,
+        summary=packet.guidance.summary,
+        prepared_on=packet.prepared_on,
+        large_print=packet.large_print,
+        css=Markup(stylesheet()),
+        tool_name=TOOL_NAME,
+    )
+
+
+def _weasyprint() -> Any:
+    try:
+        import weasyprint
+    except OSError as exc:  # Pango or its friends are missing
+        raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
+    return weasyprint
+
+
+def check_pdf_support() -> None:
+    """Raise MissingSystemLibrary with the Debian packages to install if PDF output cannot work."""
+    _weasyprint()
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    weasyprint = _weasyprint()
+    from weasyprint.urls import URLFetcher
+
+    class ProjectOnlyFetcher(URLFetcher):
+        """Serves files under the project's own asset folders and data: URLs; refuses the rest."""
+
+        def __init__(self, roots: tuple[Path, ...]):
+            super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+            self.roots = tuple(root.resolve() for root in roots)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if not url.startswith("file:"):
+                raise ValueError(f"refused to fetch {url!r}: packets never load outside files")
+            from urllib.request import url2pathname
+
+            path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots):
+                raise ValueError(f"refused to read {path}: not one of the project's own assets")
+            return super().fetch(path.as_uri(), headers)
+
+    _ = weasyprint
+    return ProjectOnlyFetcher
+
+
+def url_fetcher(extra_roots: tuple[Path, ...] = ()) -> Any:
+    """A WeasyPrint fetcher limited to the template folder, the font package and extra_roots."""
+    import fontpkg_atkinson_hyperlegible as font
+
+    roots = (template_dir(), Path(font.__file__).parent, *extra_roots)
+    return _fetcher_class()(roots)
+
+
+@functools.cache
+def _font_config() -> Any:
+    """One font configuration per process, kept warm across packets."""
+    _weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@functools.cache
+def _font_css() -> Any:
+    """@font-face rules pointing at the font package's files, for the PDF only."""
+    import fontpkg_atkinson_hyperlegible as font
+
+    weasyprint = _weasyprint()
+    files = Path(font.__file__).parent / "files"
+    faces = []
+    for name, weight, style in (
+        ("Regular", 400, "normal"), ("Bold", 700, "normal"),
+        ("Italic", 400, "italic"), ("BoldItalic", 700, "italic"),
+    ):
+        uri = (files / f"AtkinsonHyperlegible-{name}.ttf").as_uri()
+        faces.append(
+            f'@font-face {{ font-family: "Atkinson Hyperlegible"; src: url("{uri}"); '
+            f"font-weight: {weight}; font-style: {style}; }}"
+        )
+    return weasyprint.CSS(
+        string="\n".join(faces), url_fetcher=url_fetcher(), font_config=_font_config()
+    )
+
+
+def render_pdf(html: str, identity: str) -> bytes:
+    """The PDF for an HTML packet; identity pins the PDF file identifier for reproducibility."""
+    weasyprint = _weasyprint()
+    document = weasyprint.HTML(
+        string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
+    )
+    return document.write_pdf(
+        stylesheets=[_font_css()],
+        font_config=_font_config(),
+        pdf_identifier=hashlib.sha256(identity.encode()).hexdigest()[:32].encode(),
+    )

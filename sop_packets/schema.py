@@ -1,0 +1,281 @@
+"""Profile schema v1: the field names and values clinics write against.
+
+Every name and enum value here is a public interface. Add optional fields; never rename.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+# ISO 3166-1 alpha-2 codes, officially assigned.
+ISO_COUNTRIES = frozenset(
+    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI
+    BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN
+    CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK
+    FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+    HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
+    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK
+    ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP
+    NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+    SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF
+    TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
+    VN VU WF WS YE YT ZA ZM ZW""".split()  # noqa: SIM905 - a block of codes reads best
+)
+
+PATIENT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+ROMAN_STAGES = {0: "0", 1: "I", 2: "II", 3: "III", 4: "IV"}
+
+ShortText = Annotated[str, Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=4000)]
+
+
+class CancerType(StrEnum):
+    melanoma = "melanoma"
+    basal_cell_carcinoma = "basal_cell_carcinoma"
+    squamous_cell_carcinoma = "squamous_cell_carcinoma"
+    merkel_cell_carcinoma = "merkel_cell_carcinoma"
+    skin_lymphoma = "skin_lymphoma"
+    kaposi_sarcoma = "kaposi_sarcoma"
+    other = "other"
+    uncertain = "uncertain"
+
+
+class Stage(StrEnum):
+    zero = "0"
+    I = "I"  # noqa: E741 - the stage is called I
+    II = "II"
+    III = "III"
+    IV = "IV"
+    unknown = "unknown"
+
+
+class BodySite(StrEnum):
+    face = "face"
+    scalp = "scalp"
+    ear = "ear"
+    nose = "nose"
+    lip = "lip"
+    eyelid = "eyelid"
+    neck = "neck"
+    hand = "hand"
+    foot = "foot"
+    genitals = "genitals"
+    chest = "chest"
+    abdomen = "abdomen"
+    back = "back"
+    arm = "arm"
+    leg = "leg"
+    other = "other"
+
+
+class Diagnoser(StrEnum):
+    primary_care = "primary_care"
+    dermatologist = "dermatologist"
+    dermatopathologist = "dermatopathologist"
+    surgeon = "surgeon"
+    oncologist = "oncologist"
+    other = "other"
+
+
+class Treatment(StrEnum):
+    mohs_surgery = "mohs_surgery"
+    excision = "excision"
+    wide_local_excision = "wide_local_excision"
+    sentinel_node_biopsy = "sentinel_node_biopsy"
+    lymph_node_dissection = "lymph_node_dissection"
+    topical = "topical"
+    radiation = "radiation"
+    immunotherapy = "immunotherapy"
+    targeted_therapy = "targeted_therapy"
+    chemotherapy = "chemotherapy"
+    observation = "observation"
+
+
+class StatedUrgency(StrEnum):
+    immediate = "immediate"
+    within_weeks = "within_weeks"
+    not_discussed = "not_discussed"
+
+
+class Preauthorization(StrEnum):
+    required = "required"
+    not_required = "not_required"
+    unknown = "unknown"
+
+
+class Network(StrEnum):
+    in_network = "in_network"
+    out_of_network = "out_of_network"
+    unknown = "unknown"
+
+
+class CoverageType(StrEnum):
+    private = "private"
+    medicare = "medicare"
+    medicare_advantage = "medicare_advantage"
+    medicaid = "medicaid"
+    public = "public"
+    none = "none"
+    other = "other"
+    unknown = "unknown"
+
+
+class RiskTolerance(StrEnum):
+    conservative = "conservative"
+    balanced = "balanced"
+    aggressive = "aggressive"
+
+
+class Section(BaseModel):
+    """Base of every profile section: unknown keys are errors, numbers may stand for text."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+
+
+class Patient(Section):
+    id: str = Field(pattern=PATIENT_ID_PATTERN, description="Names the output files.")
+    name: ShortText = Field(min_length=1, description="The patient's name as printed.")
+    date_of_birth: date | None = Field(None, description="YYYY-MM-DD. Give this or age.")
+    age: int | None = Field(
+        None, ge=0, le=120, validate_default=True, description="Age in years, or date_of_birth."
+    )
+    pregnant: bool = False
+    language: str = Field("en", pattern=LANGUAGE_PATTERN, description="Preferred language code.")
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code, such as US or DE.")
+    seeking_care_abroad: bool = False
+    comorbidities: list[ShortText] = Field(default_factory=list, max_length=50)
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country_code(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            code = value.strip().upper()
+            if code not in ISO_COUNTRIES:
+                raise ValueError(f"'{value}' is not a two-letter country code such as US, CA or DE")
+            return code
+        return value
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born_in_past(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("the date of birth is in the future")
+        return value
+
+    @field_validator("age", mode="after")
+    @classmethod
+    def _age_or_birth_date(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is None and "date_of_birth" in info.data and info.data["date_of_birth"] is None:
+            raise ValueError("give the patient's date_of_birth or age (one is required)")
+        return value
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on the given day (from the birth date when there is one)."""
+        if self.date_of_birth is None:
+            return self.age  # type: ignore[return-value]
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Pathology(Section):
+    reviewed_by_dermatopathologist: bool = False
+    borderline: bool = False
+    insufficient_tissue: bool = False
+    differential: bool = Field(False, description="The report names other possible diagnoses.")
+    differential_diagnoses: list[ShortText] = Field(
+        default_factory=list, max_length=20, description="Those other diagnoses, if known."
+    )
+
+
+class Diagnosis(Section):
+    cancer_type: CancerType
+    cancer_type_detail: ShortText | None = Field(
+        None, description="The name of the cancer in the doctor's words, e.g. for 'other'."
+    )
+    confirmed_by_biopsy: bool = False
+    stage: Stage = Stage.unknown
+    body_site: BodySite | None = None
+    diagnosed_by: Diagnoser
+    pathology: Pathology = Field(default_factory=Pathology)
+    rapidly_changing: bool = False
+    recurrent: bool = False
+    high_risk: bool = Field(False, description="A doctor called this cancer high risk.")
+    diagnosis_date: date | None = None
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage_spellings(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return ROMAN_STAGES.get(value, value)
+        if isinstance(value, str):
+            cleaned = re.sub(r"^stage\s+", "", value.strip(), flags=re.IGNORECASE)
+            upper = re.sub(r"^(0|I|II|III|IV)[A-D]$", r"\1", cleaned.upper())
+            if upper in {s.value.upper() for s in Stage}:
+                return "unknown" if upper == "UNKNOWN" else upper
+        return value
+
+
+class TreatmentPlan(Section):
+    proposed: list[Treatment] = Field(default_factory=list, max_length=20)
+    alternatives_discussed: bool = False
+    extensive_surgery: bool = False
+    reconstruction: bool = False
+    told_no_options: bool = False
+    urgency_stated: StatedUrgency = StatedUrgency.not_discussed
+    planned_date: date | None = Field(None, description="Date treatment is booked for, if any.")
+
+
+class Concerns(Section):
+    cosmetic: bool = False
+    scarring: bool = False
+    poor_communication: bool = False
+    low_confidence: bool = False
+    cost: bool = False
+    travel: bool = False
+    clinical_trials: bool = False
+
+
+class Insurance(Section):
+    plan_name: ShortText | None = None
+    coverage_type: CoverageType = CoverageType.unknown
+    requires_second_opinion: bool = False
+    preauthorization: Preauthorization = Preauthorization.unknown
+    network: Network = Network.unknown
+    needs_financial_help: bool = False
+
+
+class Preferences(Section):
+    telemedicine: bool = False
+    risk_tolerance: RiskTolerance | None = None
+    large_print: bool = False
+
+
+class OriginalPhysician(Section):
+    name: ShortText | None = None
+    specialty: ShortText | None = None
+    practice: ShortText | None = None
+    phone: ShortText | None = None
+    fax: ShortText | None = None
+    address: ShortText | None = None
+
+
+class Profile(Section):
+    """One patient's profile: the whole YAML file."""
+
+    schema_version: Literal[1]
+    patient: Patient
+    diagnosis: Diagnosis
+    treatment_plan: TreatmentPlan = Field(default_factory=TreatmentPlan)
+    concerns: Concerns = Field(default_factory=Concerns)
+    insurance: Insurance = Field(default_factory=Insurance)
+    preferences: Preferences = Field(default_factory=Preferences)
+    original_physician: OriginalPhysician = Field(default_factory=OriginalPhysician)
+    coordinator_note: LongText | None = Field(
+        None, description="A short personal note to the patient (Markdown; no HTML)."
+    )

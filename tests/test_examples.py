@@ -1,0 +1,50 @@
+"""The example profiles: invented people who together cover the cases clinics meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sop_packets.cli import cli
+from sop_packets.profile import load_profile
+from sop_packets.schema import CancerType
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "profiles").glob("*.yaml"))
+PROFILES = {path.name: load_profile(path) for path in EXAMPLES}
+AS_OF = __import__("datetime").date(2026, 11, 25)
+
+
+def test_there_are_at_least_eight_examples_named_by_id():
+    assert len(PROFILES) >= 8
+    for name, profile in PROFILES.items():
+        assert name == f"{profile.patient.id}.yaml"
+
+
+def test_examples_cover_every_cancer_type():
+    assert {p.diagnosis.cancer_type for p in PROFILES.values()} == set(CancerType)
+
+
+@pytest.mark.parametrize(
+    ("case", "check"),
+    [
+        ("a child", lambda p: p.patient.age_on(AS_OF) < 18),
+        ("a pregnant patient", lambda p: p.patient.pregnant),
+        ("an older adult with comorbidities",
+         lambda p: p.patient.age_on(AS_OF) >= 75 and p.patient.comorbidities),
+        ("someone seeking care abroad", lambda p: p.patient.seeking_care_abroad),
+        ("an insurer that requires a second opinion", lambda p: p.insurance.requires_second_opinion),
+    ],
+)
+def test_examples_cover_the_special_cases(case, check):
+    assert any(check(p) for p in PROFILES.values()), f"no example profile is {case}"
+
+
+def test_every_example_builds_to_html_and_pdf(tmp_path):
+    result = CliRunner().invoke(cli, ["batch", str(EXAMPLES[0].parent), "-o", str(tmp_path), "--date", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(EXAMPLES)} built, 0 failed" in result.output
+    for profile in PROFILES.values():
+        assert (tmp_path / f"{profile.patient.id}.html").stat().st_size > 1000
+        assert (tmp_path / f"{profile.patient.id}.pdf").read_bytes().startswith(b"%PDF-")

@@ -1,0 +1,113 @@
+"""Rendering: a real PDF with the right text and metadata; hostile text escaped and never fetched."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from sop_packets.build import BuildOptions, build_file
+from sop_packets.errors import BuildError
+from sop_packets.output import output_path, write_atomic
+from sop_packets.render import markdown, url_fetcher
+
+
+def pdf_text(path: Path) -> str:
+    reader = PdfReader(path)
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_end_to_end_pdf_has_name_summary_and_headings(minimal, tmp_path):
+    path = minimal(patient_name="Rosalind Example", extra="  body_site: back\n")
+    result = build_file(path, BuildOptions(out_dir=tmp_path))
+    assert [p.name for p in result.outputs] == ["p-1.html", "p-1.pdf"]
+    text = pdf_text(tmp_path / "p-1.pdf")
+    assert "Rosalind Example" in text
+    assert "Your situation at a glance" in text
+    assert "Your doctor found melanoma" in text
+    assert "It is on your back." in text
+    assert "The diagnosis came from your family doctor." in text
+    reader = PdfReader(tmp_path / "p-1.pdf")
+    assert reader.metadata.title == "Second opinion guide for Rosalind Example"
+    assert reader.metadata.author == "sop-packets"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_hostile_name_is_escaped_and_nothing_is_fetched(minimal, tmp_path, monkeypatch):
+    hostile = '"<script>alert(1)</script> <img src=\'file:///etc/passwd\'>"'
+    path = minimal(patient_name=hostile, extra='coordinator_note: "<b>x</b> ![p](http://example.com/a.png)"\n')
+    fetched: list[str] = []
+    import weasyprint.urls
+
+    original = weasyprint.urls.URLFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(weasyprint.urls.URLFetcher, "fetch", spy)
+    build_file(path, BuildOptions(out_dir=tmp_path))
+    html = (tmp_path / "p-1.html").read_text()
+    assert "<script>" not in html and "<img" not in html and "<b>x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+    assert all(url.startswith("file:") and "passwd" not in url and "example.com" not in url
+               for url in fetched)
+    assert "<script>alert(1)</script>" in pdf_text(tmp_path / "p-1.pdf")
+
+
+@pytest.mark.parametrize("url", ["http://example.com/x.png", "https://example.com/x.css",
+                                 "file:///etc/passwd", "ftp://example.com/x"])
+def test_fetcher_refuses_anything_outside_the_project(url):
+    with pytest.raises(ValueError):
+        url_fetcher().fetch(url)
+
+
+def test_fetcher_serves_project_assets_and_data_urls():
+    from sop_packets.content import template_dir
+
+    assert url_fetcher().fetch((template_dir() / "packet.css").as_uri()).read().startswith(b"/*")
+    assert url_fetcher().fetch("data:text/plain,hi").read() == b"hi"
+
+
+def test_markdown_never_passes_raw_html():
+    assert str(markdown("a <script>x</script>")) == "<p>a &lt;script&gt;x&lt;/script&gt;</p>\n"
+    assert "<img" not in str(markdown("![a](http://example.com/a.png)"))
+
+
+def test_html_is_self_contained(minimal, tmp_path):
+    build_file(minimal(), BuildOptions(out_dir=tmp_path, format="html"))
+    html = (tmp_path / "p-1.html").read_text()
+    assert "<style>" in html and "@page" in html
+    assert "<link" not in html and "src=" not in html
+
+
+@pytest.mark.parametrize("bad_id", ["..", "../x", "a/b", "", "x" * 65])
+def test_output_path_never_leaves_the_folder(tmp_path, bad_id):
+    with pytest.raises(BuildError):
+        output_path(tmp_path, bad_id, ".pdf")
+
+
+def test_atomic_write_replaces_whole_file_and_is_private(tmp_path):
+    target = tmp_path / "a.pdf"
+    write_atomic(target, b"old")
+    write_atomic(target, b"new content")
+    assert target.read_bytes() == b"new content"
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"]
+
+
+def test_unwritable_output_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(BuildError, match=r"cannot write to .*a-file/out: Not a directory"):
+        write_atomic(blocker / "out" / "a.pdf", b"x")
+
+
+def test_pdf_bytes_parse(minimal, tmp_path):
+    build_file(minimal(), BuildOptions(out_dir=tmp_path, format="pdf"))
+    data = (tmp_path / "p-1.pdf").read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(PdfReader(io.BytesIO(data)).pages) >= 1
