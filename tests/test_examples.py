@@ -42,7 +42,8 @@ def test_examples_cover_the_special_cases(case, check):
 
 
 def test_every_example_builds_to_html_and_pdf(tmp_path):
-    result = CliRunner().invoke(cli, ["batch", str(EXAMPLES[0].parent), "-o", str(tmp_path), "--date", "2026-11-25"])
+    args = ["batch", str(EXAMPLES[0].parent), "-o", str(tmp_path), "--date", "2026-11-25"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert f"{len(EXAMPLES)} built, 0 failed" in result.output
     for profile in PROFILES.values():
