@@ -127,6 +127,30 @@ def validate(paths) -> None:
 
 
 @cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object for other systems.")
+@date_option
+def explain(profile: Path, as_json: bool, prepared_on) -> None:
+    """Show what the packet for PROFILE will say, and which facts made each item apply.
+
+    \b
+    Examples:
+      sop-packets explain profiles/ex-01.yaml
+      sop-packets explain profiles/ex-01.yaml --json > ex-01.guidance.json
+    """
+    from .build import BuildOptions, make_packet
+    from .explain import explain_text
+    from .profile import load_profile
+
+    options = BuildOptions(prepared_on=prepared_on.date() if prepared_on else None)
+    packet = make_packet(load_profile(profile), options)
+    if as_json:
+        click.echo(json.dumps(packet.guidance.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(explain_text(packet), nl=False)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of a profile, for editors that check YAML.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -13,9 +14,9 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from .content import template_dir
+from .content import load_content, template_dir
 from .errors import MissingSystemLibrary
-from .guidance import Guidance
+from .guidance import SECTION_ORDER, Guidance
 from .schema import Profile
 
 TOOL_NAME = "sop-packets"
@@ -86,6 +87,8 @@ def render_html(packet: Packet) -> str:
         prepared_on=packet.prepared_on,
         large_print=packet.large_print,
         css=Markup(stylesheet()),
+        section_order=SECTION_ORDER,
+        sections_text=load_content()["sections"],
         tool_name=TOOL_NAME,
     )
 
@@ -145,7 +148,14 @@ def _font_config() -> Any:
     _weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration()
+    config = FontConfiguration()
+
+    def clean_up() -> None:  # its own __del__ fails at interpreter exit, so clean up earlier
+        config.__del__()
+        config._folder = None
+
+    atexit.register(clean_up)
+    return config
 
 
 @functools.cache

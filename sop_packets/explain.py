@@ -1,0 +1,48 @@
+"""A readable account of a packet's guidance, for a nurse navigator checking it before it goes out."""
+
+from __future__ import annotations
+
+import textwrap
+
+from .content import load_content
+from .guidance import SECTION_ORDER
+from .render import Packet
+
+
+def explain_text(packet: Packet) -> str:
+    """Every section, each item's id and title, and the facts ("because") behind it."""
+    guidance, patient = packet.guidance, packet.profile.patient
+    headings = load_content()["sections"]
+    lines = [
+        f"Guidance for {patient.name} ({patient.id}), age {guidance.age}, "
+        f"prepared {packet.prepared_on.isoformat()}",
+        "",
+        "Summary:",
+        *(f"  {line}" for line in guidance.summary.diagnosis),
+        "",
+    ]
+    for name in SECTION_ORDER:
+        if name == "urgency":
+            urgency = guidance.urgency
+            lines += [f"{headings['urgency']['title']} [urgency]",
+                      f"  level: {urgency.level} - {urgency.title}",
+                      *_because(urgency.because), ""]
+            continue
+        section = guidance.sections.get(name)
+        if section is None:
+            lines += [f"{headings[name]['title']} [{name}]: does not apply, left out", ""]
+            continue
+        lines.append(f"{section.title} [{name}]")
+        for item in section.items:
+            lines.append(f"  - {item.id}: {item.title or _first_line(item.text)}")
+            lines += _because(item.because, indent="      ")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _first_line(text: str) -> str:
+    return textwrap.shorten(text, width=80, placeholder="…")
+
+
+def _because(because: tuple[str, ...], indent: str = "  ") -> list[str]:
+    return [f"{indent}because {reason}" for reason in because]

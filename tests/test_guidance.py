@@ -1,0 +1,411 @@
+"""Guidance rules: each fires exactly on the facts it names, with those facts as its reasons."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sop_packets.content import load_content
+from sop_packets.guidance import PLACEHOLDER, RULES, SECTION_ORDER, build_guidance, facts_of
+from sop_packets.schema import (
+    BodySite,
+    CancerType,
+    CoverageType,
+    Diagnoser,
+    Network,
+    Preauthorization,
+    Profile,
+    Stage,
+    StatedUrgency,
+    Treatment,
+)
+
+TODAY = date(2026, 11, 25)
+CONTENT = load_content()
+BASE = {
+    "schema_version": 1,
+    "patient": {"id": "t-1", "name": "Test Person", "age": 50, "country": "US"},
+    "diagnosis": {
+        "cancer_type": "basal_cell_carcinoma", "diagnosed_by": "dermatologist", "body_site": "back",
+        "confirmed_by_biopsy": True, "pathology": {"reviewed_by_dermatopathologist": True},
+    },
+    "treatment_plan": {"proposed": ["excision", "topical"], "alternatives_discussed": True},
+    "insurance": {"coverage_type": "private", "preauthorization": "not_required", "network": "in_network"},
+}
+
+
+def profile_with(overrides: dict) -> Profile:
+    data = copy.deepcopy(BASE)
+    for dotted, value in overrides.items():
+        *parents, last = dotted.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return Profile.model_validate(data)
+
+
+def guidance(overrides: dict | None = None):
+    return build_guidance(profile_with(overrides or {}), CONTENT, TODAY)
+
+
+def ids(result, section: str) -> list[str]:
+    return [item.id for item in result.items(section)]
+
+
+def phrase(key: str, overrides: dict) -> str:
+    facts = facts_of(profile_with(overrides), TODAY, CONTENT["words"])
+    return PLACEHOLDER.sub(lambda m: facts.values[m.group(1)], CONTENT["because"][key])
+
+
+SENSITIVE = ["face", "scalp", "ear", "nose", "lip", "eyelid", "neck", "hand", "genitals"]
+MELANOMA = {"diagnosis.cancer_type": "melanoma"}
+NO_PLAN = {"treatment_plan.proposed": []}
+# (section, item id, overrides that make it fire, the because-key it must give, overrides where it
+# must stay silent; None = the base profile)
+CASES = [
+    ("indications", "no_treatment_options", {"treatment_plan.told_no_options": True}, "told_no_options", None),
+    ("indications", "pathology_uncertain", {"diagnosis.pathology.borderline": True}, "pathology_borderline", None),
+    ("indications", "pathology_uncertain", {"diagnosis.pathology.insufficient_tissue": True},
+     "pathology_insufficient_tissue", None),
+    ("indications", "pathology_uncertain", {"diagnosis.pathology.differential": True}, "pathology_differential", None),
+    ("indications", "pathology_uncertain", {"diagnosis.pathology.differential_diagnoses": ["eczema"]},
+     "pathology_differential", None),
+    ("indications", "pathology_uncertain", {**MELANOMA, "diagnosis.pathology.reviewed_by_dermatopathologist": False},
+     "melanoma_not_read_by_dermatopathologist", MELANOMA),
+    ("indications", "non_specialist_diagnosis", {"diagnosis.diagnosed_by": "primary_care"},
+     "diagnosed_by_primary_care", {"diagnosis.diagnosed_by": "surgeon"}),
+    ("indications", "non_specialist_diagnosis", {"diagnosis.diagnosed_by": "other"}, "diagnosed_by_other", None),
+    *[("indications", "rare_cancer_type", {"diagnosis.cancer_type": t}, f"type_{k}", MELANOMA)
+      for t, k in [("merkel_cell_carcinoma", "merkel"), ("skin_lymphoma", "lymphoma"),
+                   ("kaposi_sarcoma", "kaposi"), ("other", "other"), ("uncertain", "uncertain")]],
+    ("indications", "melanoma_specialist_review", MELANOMA, "type_melanoma", {"diagnosis.cancer_type": "other"}),
+    ("indications", "recurrent_cancer", {"diagnosis.recurrent": True}, "recurrent", None),
+    ("indications", "single_treatment_option",
+     {"treatment_plan.proposed": ["excision"], "treatment_plan.alternatives_discussed": False},
+     "one_treatment_proposed", {"treatment_plan.proposed": ["excision"]}),
+    ("indications", "single_treatment_option",
+     {"treatment_plan.proposed": ["excision"], "treatment_plan.alternatives_discussed": False},
+     "alternatives_not_discussed", {"treatment_plan.alternatives_discussed": False}),
+    ("indications", "aggressive_treatment", {"treatment_plan.extensive_surgery": True}, "extensive_surgery", None),
+    ("indications", "insurance_requires", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
+    *[("indications", "cosmetically_sensitive_site", {"diagnosis.body_site": site}, "sensitive_site",
+       {"diagnosis.body_site": "foot"}) for site in SENSITIVE],
+    ("indications", "reconstruction_planned", {"treatment_plan.reconstruction": True}, "reconstruction", None),
+    ("indications", "scarring_concern", {"concerns.cosmetic": True}, "concern_cosmetic", None),
+    ("indications", "scarring_concern", {"concerns.scarring": True}, "concern_scarring", None),
+    ("indications", "poor_communication", {"concerns.poor_communication": True}, "concern_poor_communication", None),
+    ("indications", "low_confidence", {"concerns.low_confidence": True}, "concern_low_confidence", None),
+    ("specialists", "melanoma_specialist", MELANOMA, "type_melanoma", None),
+    ("specialists", "pediatric_oncologist", {"patient.age": 12}, "child", {"patient.age": 18}),
+    ("specialists", "maternal_fetal_medicine", {"patient.pregnant": True}, "pregnant", None),
+    ("specialists", "dermatopathologist", {"diagnosis.pathology.borderline": True}, "pathology_borderline", None),
+    ("specialists", "dermatopathologist", {"diagnosis.cancer_type": "uncertain"}, "type_uncertain", None),
+    ("specialists", "medical_oncologist", {"diagnosis.stage": "III"}, "stage_III", {"diagnosis.stage": "II"}),
+    ("specialists", "medical_oncologist", {"treatment_plan.proposed": ["immunotherapy"]},
+     "proposed_immunotherapy", None),
+    ("specialists", "medical_oncologist", {"diagnosis.cancer_type": "skin_lymphoma"}, "type_lymphoma", None),
+    ("specialists", "medical_oncologist", {"diagnosis.cancer_type": "kaposi_sarcoma"}, "type_kaposi", None),
+    ("specialists", "surgical_oncologist", {"treatment_plan.extensive_surgery": True}, "extensive_surgery", None),
+    ("specialists", "surgical_oncologist", {"treatment_plan.proposed": ["lymph_node_dissection"]},
+     "proposed_lymph_node_dissection", None),
+    ("specialists", "surgical_oncologist", {"diagnosis.stage": "IV"}, "stage_IV", None),
+    ("specialists", "radiation_oncologist", {"treatment_plan.proposed": ["radiation"]}, "proposed_radiation", None),
+    ("specialists", "radiation_oncologist", {"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "type_merkel", None),
+    ("specialists", "radiation_oncologist",
+     {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}, "high_risk",
+     {"diagnosis.cancer_type": "squamous_cell_carcinoma"}),
+    ("specialists", "radiation_oncologist", {"patient.age": 80}, "older_adult", {"patient.age": 74}),
+    ("specialists", "mohs_surgeon", {"diagnosis.body_site": "nose"}, "sensitive_site",
+     {**MELANOMA, "diagnosis.body_site": "nose"}),
+    ("specialists", "mohs_surgeon", {"concerns.scarring": True}, "concern_scarring", None),
+    ("specialists", "mohs_surgeon", {"diagnosis.recurrent": True}, "recurrent", None),
+    ("specialists", "plastic_surgeon", {"treatment_plan.reconstruction": True}, "reconstruction", None),
+    ("specialists", "dermatologist", {**MELANOMA, "diagnosis.diagnosed_by": "primary_care"},
+     "not_seen_by_skin_specialist", MELANOMA),
+    ("specialists", "dermatologist", {}, "type_bcc", MELANOMA),
+    ("records", "slides_and_blocks", MELANOMA, "type_melanoma", None),
+    ("records", "slides_and_blocks", {"diagnosis.pathology.insufficient_tissue": True},
+     "pathology_insufficient_tissue", None),
+    ("records", "treatment_plan_written", {}, "treatment_proposed", NO_PLAN),
+    ("records", "imaging", {"diagnosis.stage": "III"}, "stage_III", None),
+    ("records", "imaging", {"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "type_merkel", None),
+    ("records", "operative_reports", {"diagnosis.recurrent": True}, "recurrent", None),
+    ("records", "health_conditions_list", {"patient.comorbidities": ["diabetes"]}, "comorbidities", None),
+    ("records", "prenatal_summary", {"patient.pregnant": True}, "pregnant", None),
+    ("records", "photos", {"preferences.telemedicine": True}, "telemedicine_preference", None),
+    ("records", "photos", {"concerns.travel": True}, "concern_travel", None),
+    ("records", "photos", {"patient.seeking_care_abroad": True}, "care_abroad", None),
+    ("records", "translated_summary", {"patient.seeking_care_abroad": True}, "care_abroad", None),
+    ("records", "customs_letter", {**MELANOMA, "patient.seeking_care_abroad": True}, "care_abroad",
+     {"patient.seeking_care_abroad": True}),
+    ("records", "insurance_card", {}, "has_insurance", {"insurance.coverage_type": "none"}),
+    ("records", "referral", {"insurance.preauthorization": "required"}, "preauth_required", None),
+    ("records", "referral", {"insurance.coverage_type": "medicare_advantage"}, "coverage_medicare_advantage", None),
+    ("records", "referral", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
+    ("records", "guardian_signature", {"patient.age": 9}, "child", None),
+    ("questions", "pathology_second_read", {"diagnosis.pathology.borderline": True}, "pathology_borderline", None),
+    *[("questions", q, MELANOMA, "type_melanoma", None) for q in (
+        "melanoma_breslow_depth", "melanoma_ulceration", "melanoma_mitotic_rate", "melanoma_margins",
+        "melanoma_sentinel_node", "melanoma_stage", "melanoma_drug_treatments", "melanoma_trials")],
+    *[("questions", q, {}, "type_bcc", MELANOMA) for q in ("bcc_options", "bcc_recurrence", "bcc_cosmetic_result")],
+    *[("questions", q, {"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "type_scc", None)
+      for q in ("scc_risk_level", "scc_lymph_nodes", "scc_adjuvant")],
+    ("questions", "merkel_team", {"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "type_merkel", None),
+    ("questions", "rare_experience", {"diagnosis.cancer_type": "kaposi_sarcoma"}, "type_kaposi",
+     {"diagnosis.cancer_type": "merkel_cell_carcinoma"}),
+    ("questions", "why_this_plan", {}, "treatment_proposed", NO_PLAN),
+    ("questions", "side_effects", {}, "treatment_proposed", NO_PLAN),
+    ("questions", "doctor_said_immediately", {"treatment_plan.urgency_stated": "immediate"}, "stated_immediate",
+     {"treatment_plan.urgency_stated": "within_weeks"}),
+    ("questions", "scarring_result", {"concerns.scarring": True}, "concern_scarring", None),
+    ("questions", "scarring_result", {"diagnosis.body_site": "lip"}, "sensitive_site", None),
+    ("questions", "cost_estimate", {"concerns.cost": True}, "concern_cost", None),
+    ("questions", "cost_estimate", {"insurance.needs_financial_help": True}, "needs_financial_help", None),
+    ("questions", "trials_for_me", {"concerns.clinical_trials": True}, "concern_clinical_trials", None),
+    ("questions", "trials_for_me", {"diagnosis.stage": "IV"}, "stage_IV", None),
+    ("questions", "trials_for_me", {"treatment_plan.told_no_options": True}, "told_no_options", None),
+    ("questions", "pregnancy_safety", {"patient.pregnant": True}, "pregnant", None),
+    ("questions", "child_long_term", {"patient.age": 4}, "child", None),
+    ("questions", "older_adult_gentler_options", {"patient.age": 75}, "age_75_plus", {"patient.age": 74}),
+    ("questions", "older_adult_gentler_options", {"patient.age": 66, "patient.comorbidities": ["heart failure"]},
+     "age_65_plus_with_conditions", {"patient.age": 64, "patient.comorbidities": ["heart failure"]}),
+    ("insurance_steps", "insurer_requires", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
+    ("insurance_steps", "preauthorization_required", {"insurance.preauthorization": "required"},
+     "preauth_required", None),
+    ("insurance_steps", "preauthorization_check", {"insurance.preauthorization": "unknown"}, "preauth_unknown", None),
+    ("insurance_steps", "network_check", {"insurance.network": "unknown"}, "network_unknown",
+     {"insurance.network": "out_of_network"}),
+    ("insurance_steps", "network_check", {}, "network_in", {"insurance.network": "out_of_network"}),
+    ("insurance_steps", "out_of_network_costs", {"insurance.network": "out_of_network"}, "network_out", None),
+    ("insurance_steps", "documentation", {"insurance.preauthorization": "required"}, "preauth_required", None),
+    ("insurance_steps", "documentation", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
+    ("insurance_steps", "medicare_part_b", {"insurance.coverage_type": "medicare"}, "medicare_us",
+     {"insurance.coverage_type": "medicare", "patient.country": "CA"}),
+    ("insurance_steps", "medicare_advantage", {"insurance.coverage_type": "medicare_advantage"},
+     "medicare_advantage_us", {"insurance.coverage_type": "medicare"}),
+    ("insurance_steps", "medicaid", {"insurance.coverage_type": "medicaid"}, "coverage_medicaid", None),
+    ("insurance_steps", "no_insurance", {"insurance.coverage_type": "none"}, "coverage_none", None),
+    ("insurance_steps", "travel_costs", {"concerns.travel": True}, "concern_travel", None),
+    ("insurance_steps", "travel_costs", {"patient.seeking_care_abroad": True}, "care_abroad", None),
+    ("insurance_steps", "financial_help", {"insurance.needs_financial_help": True}, "needs_financial_help", None),
+    ("insurance_steps", "financial_help", {"concerns.cost": True}, "concern_cost", None),
+    ("population_notes", "child", {"patient.age": 17}, "child", {"patient.age": 18}),
+    ("population_notes", "pregnancy", {"patient.pregnant": True}, "pregnant", None),
+    ("population_notes", "older_adult", {"patient.age": 86}, "age_75_plus", {"patient.age": 70}),
+    ("population_notes", "care_abroad", {"patient.seeking_care_abroad": True}, "care_abroad", None),
+    ("population_notes", "language_support", {"patient.language": "es"}, "language_not_english",
+     {"patient.language": "en-US"}),
+    *[("telemedicine", t, {"preferences.telemedicine": True}, "telemedicine_preference", None)
+      for t in ("telemedicine_option", "photo_quality", "slides_by_mail", "telemedicine_limits")],
+    *[("clinical_trials", t, {"concerns.clinical_trials": True}, "concern_clinical_trials", None)
+      for t in ("trials_why", "trials_where", "trials_eligibility")],
+    ("differing_opinions", "risk_tolerance", {"preferences.risk_tolerance": "conservative"}, "risk_conservative",
+     "always"),
+]
+ALWAYS = {
+    "indications": ["confirmation"],
+    "records": ["pathology_reports", "visit_notes", "medication_list"],
+    "questions": ["diagnosis_certainty", "all_options", "how_soon", "experience", "follow_up_plan"],
+    "insurance_steps": ["consultation_only", "bring_records"],
+    "differing_opinions": ["not_wrong", "tie_breaker", "weigh_evidence", "personal_factors", "support"],
+    "after_visit": ["share_reports", "tell_first_doctor", "care_coordinator", "follow_up", "new_spot_checks"],
+}
+
+
+@pytest.mark.parametrize(("section", "item_id", "fire", "because", "silent"), CASES,
+                         ids=[f"{c[0]}.{c[1]}:{c[3]}" for c in CASES])
+def test_rule_fires_on_its_facts_and_is_silent_otherwise(section, item_id, fire, because, silent):
+    fired = guidance(fire)
+    assert item_id in ids(fired, section)
+    item = next(i for i in fired.items(section) if i.id == item_id)
+    assert phrase(because, fire) in item.because
+    assert item.text
+    if silent != "always":
+        assert item_id not in ids(guidance(silent or {}), section)
+
+
+def test_every_conditional_rule_has_a_case():
+    covered = {(c[0], c[1]) for c in CASES} | {(s, i) for s, items in ALWAYS.items() for i in items}
+    assert covered == {(s, i) for s, rules in RULES.items() for i in rules}
+
+
+@pytest.mark.parametrize(("section", "item_id"), [(s, i) for s, items in ALWAYS.items() for i in items])
+def test_always_items_appear_for_everyone(section, item_id):
+    for overrides in ({}, MELANOMA, {"patient.age": 8}, {"insurance.coverage_type": "none"}):
+        assert item_id in ids(guidance(overrides), section)
+
+
+def test_confirmation_is_always_the_last_indication():
+    for overrides in ({}, {"treatment_plan.told_no_options": True, "concerns.low_confidence": True}):
+        assert ids(guidance(overrides), "indications")[-1] == "confirmation"
+
+
+def test_dermatologist_is_the_fallback_specialist():
+    result = guidance({"diagnosis.cancer_type": "other", "treatment_plan.proposed": ["excision"]})
+    assert ids(result, "specialists") == ["dermatologist"]
+    assert result.items("specialists")[0].because == (CONTENT["because"]["everyone"],)
+
+
+def test_sections_that_do_not_apply_are_left_out():
+    result = guidance()
+    for name in ("population_notes", "telemedicine", "clinical_trials"):
+        assert name not in result.sections
+        assert result.to_json()[name] == []
+
+
+@pytest.mark.parametrize(("overrides", "level", "because"), [
+    ({}, "routine", "type_bcc"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "routine", "type_scc"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}, "prompt", "high_risk"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "prompt", "site_ear"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.recurrent": True}, "prompt", "recurrent"),
+    ({**MELANOMA, "diagnosis.stage": "II"}, "prompt", "type_melanoma"),
+    ({**MELANOMA, "diagnosis.stage": "III"}, "urgent", "stage_III"),
+    ({**MELANOMA, "diagnosis.stage": "IV"}, "urgent", "stage_IV"),
+    ({"diagnosis.rapidly_changing": True}, "urgent", "rapidly_changing"),
+    ({"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "urgent", "type_merkel"),
+    ({"diagnosis.cancer_type": "skin_lymphoma"}, "prompt", "type_lymphoma"),
+    ({"diagnosis.cancer_type": "uncertain"}, "prompt", "type_uncertain"),
+    ({"diagnosis.stage": "III"}, "routine", "type_bcc"),
+])
+def test_urgency_level_and_reason(overrides, level, because):
+    urgency = guidance(overrides).urgency
+    assert urgency.level == level
+    assert phrase(because, overrides) in urgency.because
+    assert urgency.text and urgency.title
+
+
+def test_urgency_answers_what_the_doctor_said():
+    urgent = guidance({**MELANOMA, "diagnosis.stage": "IV", "treatment_plan.urgency_stated": "immediate"})
+    assert urgent.urgency.doctor_said == CONTENT["urgency"]["doctor_said"]["immediate"]["urgent"].strip()
+    routine = guidance({"treatment_plan.urgency_stated": "immediate"})
+    assert routine.urgency.doctor_said == CONTENT["urgency"]["doctor_said"]["immediate"]["routine"].strip()
+    assert guidance().urgency.doctor_said == ""
+
+
+def test_urgent_text_never_says_to_wait():
+    for level, entry in CONTENT["urgency"]["levels"].items():
+        text = entry["text"].lower()
+        if level == "urgent":
+            assert "wait" not in text or "do not wait" in text or "don't wait" in text
+    for said in CONTENT["urgency"]["doctor_said"].values():
+        assert "delay" not in said["urgent"].lower() or "not delay" in said["urgent"].lower() \
+            or "never delay" in said["urgent"].lower() or "don't delay" in said["urgent"].lower()
+
+
+def test_because_names_profile_values():
+    result = guidance({"diagnosis.body_site": "nose", "patient.age": 86})
+    site = next(i for i in result.items("indications") if i.id == "cosmetically_sensitive_site")
+    assert any("your nose" in b for b in site.because)
+    assert any("86 years old" in b for b in result.items("population_notes")[0].because)
+
+
+def test_json_has_stable_keys_and_item_shape():
+    data = guidance({**MELANOMA, "diagnosis.diagnosed_by": "primary_care"}).to_json()
+    assert list(data) == ["patient_id", *SECTION_ORDER]
+    assert data["patient_id"] == "t-1"
+    assert set(data["urgency"]) >= {"level", "because"}
+    first = data["indications"][0]
+    assert first["id"] == "non_specialist_diagnosis"
+    assert {"id", "text", "because"} <= set(first)
+    assert first["because"] == ["your diagnosis came from your family doctor"]
+
+
+# ---- content files: every rule has its text and every text belongs to a rule
+
+
+def test_every_rule_has_content_and_every_content_entry_has_a_rule():
+    for section, rules in RULES.items():
+        assert set(CONTENT[section]) == set(rules), section
+        for item_id in rules:
+            assert CONTENT[section][item_id]["text"].strip(), f"{section}.{item_id} has no text"
+    assert set(CONTENT["urgency"]["levels"]) == {"urgent", "prompt", "routine"}
+    assert set(CONTENT["urgency"]["doctor_said"]) == {"immediate", "within_weeks"}
+    assert set(CONTENT["sections"]) == set(SECTION_ORDER)
+
+
+def test_every_fact_has_a_because_phrase_and_every_phrase_a_fact():
+    facts = facts_of(profile_with({}), TODAY, CONTENT["words"])
+    assert set(CONTENT["because"]) == set(facts.holds)
+
+
+def test_specialists_say_where_to_find_one():
+    for item_id, entry in CONTENT["specialists"].items():
+        assert entry.get("find", "").strip(), item_id
+
+
+def test_content_uses_only_known_placeholders():
+    facts = facts_of(profile_with({}), TODAY, CONTENT["words"])
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+
+    for name in (*RULES, "urgency", "because", "sections"):
+        for text in strings(CONTENT[name]):
+            assert set(PLACEHOLDER.findall(text)) <= set(facts.values), text
+            assert "{" not in PLACEHOLDER.sub("", text), text
+
+
+# ---- any valid profile gets complete guidance
+
+profiles = st.fixed_dictionaries({
+    "schema_version": st.just(1),
+    "patient": st.fixed_dictionaries({
+        "id": st.just("h"), "name": st.just("H"), "age": st.integers(0, 120),
+        "pregnant": st.booleans(), "seeking_care_abroad": st.booleans(),
+        "language": st.sampled_from(["en", "es", "pt-BR"]),
+        "country": st.sampled_from(["US", "CA", "NO"]),
+        "comorbidities": st.lists(st.sampled_from(["diabetes", "heart disease"]), max_size=2),
+    }),
+    "diagnosis": st.fixed_dictionaries({
+        "cancer_type": st.sampled_from(list(CancerType)),
+        "diagnosed_by": st.sampled_from(list(Diagnoser)),
+        "stage": st.sampled_from(list(Stage)),
+        "body_site": st.sampled_from([*BodySite, None]),
+        "rapidly_changing": st.booleans(), "recurrent": st.booleans(), "high_risk": st.booleans(),
+        "pathology": st.fixed_dictionaries({
+            k: st.booleans() for k in ("reviewed_by_dermatopathologist", "borderline",
+                                       "insufficient_tissue", "differential")}),
+    }),
+    "treatment_plan": st.fixed_dictionaries({
+        "proposed": st.lists(st.sampled_from(list(Treatment)), max_size=4, unique=True),
+        "urgency_stated": st.sampled_from(list(StatedUrgency)),
+        **{k: st.booleans() for k in ("alternatives_discussed", "extensive_surgery", "reconstruction",
+                                      "told_no_options")},
+    }),
+    "concerns": st.fixed_dictionaries({k: st.booleans() for k in (
+        "cosmetic", "scarring", "poor_communication", "low_confidence", "cost", "travel", "clinical_trials")}),
+    "insurance": st.fixed_dictionaries({
+        "coverage_type": st.sampled_from(list(CoverageType)),
+        "preauthorization": st.sampled_from(list(Preauthorization)),
+        "network": st.sampled_from(list(Network)),
+        "requires_second_opinion": st.booleans(), "needs_financial_help": st.booleans(),
+    }),
+    "preferences": st.fixed_dictionaries({
+        "telemedicine": st.booleans(),
+        "risk_tolerance": st.sampled_from([None, "conservative", "balanced", "aggressive"]),
+    }),
+})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles)
+def test_any_valid_profile_gets_complete_guidance(data):
+    result = build_guidance(Profile.model_validate(data), CONTENT, TODAY)
+    assert result.urgency.level in {"urgent", "prompt", "routine"} and result.urgency.because
+    for section in ("indications", "specialists", "records", "questions", "insurance_steps"):
+        assert result.items(section), section
+    for section in result.sections.values():
+        for item in section.items:
+            assert item.text and item.because and "{" not in item.text
+    assert result.items("indications")[-1].id == "confirmation"
+    assert result.to_json()["patient_id"] == "h"

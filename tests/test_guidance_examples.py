@@ -1,0 +1,127 @@
+"""The guidance for each example profile, checked by hand against what the profile says."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sop_packets.cli import cli
+from sop_packets.content import load_content
+from sop_packets.guidance import build_guidance
+from sop_packets.profile import load_profile
+
+PROFILES = Path(__file__).parent.parent / "profiles"
+TODAY = date(2026, 11, 25)
+
+# id: (urgency, indications in order, specialists in order, population notes, must-have records)
+EXPECTED = {
+    "ex-01-melanoma-primary-care": (
+        "prompt",
+        ["pathology_uncertain", "non_specialist_diagnosis", "melanoma_specialist_review",
+         "single_treatment_option", "poor_communication", "low_confidence", "confirmation"],
+        ["melanoma_specialist", "dermatopathologist", "dermatologist"], [], ["slides_and_blocks"]),
+    "ex-02-bcc-nose-reconstruction": (
+        "routine",
+        ["single_treatment_option", "aggressive_treatment", "insurance_requires",
+         "cosmetically_sensitive_site", "reconstruction_planned", "scarring_concern", "confirmation"],
+        ["surgical_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"], [], ["referral"]),
+    "ex-03-scc-ear-older-adult": (
+        "prompt", ["recurrent_cancer", "cosmetically_sensitive_site", "confirmation"],
+        ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["older_adult"],
+        ["operative_reports", "health_conditions_list"]),
+    "ex-04-melanoma-stage-iv-urgent": (
+        "urgent", ["no_treatment_options", "melanoma_specialist_review", "recurrent_cancer",
+                   "low_confidence", "confirmation"],
+        ["melanoma_specialist", "medical_oncologist", "surgical_oncologist", "dermatologist"], [],
+        ["imaging"]),
+    "ex-05-melanoma-stage-iii-pregnant": (
+        "urgent", ["melanoma_specialist_review", "aggressive_treatment", "scarring_concern",
+                   "low_confidence", "confirmation"],
+        ["melanoma_specialist", "maternal_fetal_medicine", "medical_oncologist", "surgical_oncologist"],
+        ["pregnancy"], ["prenatal_summary", "imaging", "photos"]),
+    "ex-06-merkel-abroad": (
+        "urgent", ["rare_cancer_type", "cosmetically_sensitive_site", "confirmation"],
+        ["medical_oncologist", "surgical_oncologist", "radiation_oncologist"],
+        ["older_adult", "care_abroad", "language_support"],
+        ["translated_summary", "customs_letter", "photos"]),
+    "ex-07-skin-lymphoma-telemedicine": (
+        "prompt", ["pathology_uncertain", "rare_cancer_type", "confirmation"],
+        ["dermatopathologist", "medical_oncologist"], [], ["photos", "referral"]),
+    "ex-08-kaposi-financial-help": (
+        "prompt", ["non_specialist_diagnosis", "rare_cancer_type", "single_treatment_option",
+                   "poor_communication", "confirmation"],
+        ["medical_oncologist", "dermatologist"], ["language_support"], ["insurance_card"]),
+    "ex-09-other-minimal": (
+        "prompt", ["rare_cancer_type", "confirmation"], ["dermatologist"], [], ["slides_and_blocks"]),
+    "ex-10-child-atypical-melanocytic": (
+        "prompt", ["pathology_uncertain", "rare_cancer_type", "scarring_concern", "low_confidence",
+                   "confirmation"],
+        ["pediatric_oncologist", "dermatopathologist", "dermatologist"], ["child"],
+        ["guardian_signature", "slides_and_blocks"]),
+}
+
+
+def test_every_example_has_an_expectation():
+    assert {p.stem for p in PROFILES.glob("*.yaml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("patient_id", sorted(EXPECTED))
+def test_example_guidance(patient_id):
+    urgency, indications, specialists, notes, records = EXPECTED[patient_id]
+    result = build_guidance(load_profile(PROFILES / f"{patient_id}.yaml"), load_content(), TODAY)
+    assert result.urgency.level == urgency
+    assert [i.id for i in result.items("indications")] == indications
+    assert [i.id for i in result.items("specialists")] == specialists
+    assert [i.id for i in result.items("population_notes")] == notes
+    assert set(records) <= {i.id for i in result.items("records")}
+
+
+def test_explain_lists_sections_items_and_reasons():
+    path = PROFILES / "ex-02-bcc-nose-reconstruction.yaml"
+    result = CliRunner().invoke(cli, ["explain", str(path), "--date", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    assert "prepared 2026-11-25" in result.output
+    assert "Why a second opinion may help you [indications]" in result.output
+    assert "  - reconstruction_planned:" in result.output
+    assert "      because surgery to rebuild the skin was suggested" in result.output
+    assert "  level: routine" in result.output
+    assert "Notes for your situation [population_notes]: does not apply, left out" in result.output
+
+
+def test_explain_json_is_the_documented_shape():
+    path = PROFILES / "ex-06-merkel-abroad.yaml"
+    result = CliRunner().invoke(cli, ["explain", str(path), "--json", "--date", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["patient_id", "indications", "urgency", "specialists", "records", "questions",
+                          "insurance_steps", "population_notes", "telemedicine", "clinical_trials",
+                          "differing_opinions", "after_visit"]
+    assert data["patient_id"] == "ex-06-merkel-abroad"
+    assert data["urgency"]["level"] == "urgent"
+    assert data["urgency"]["because"] == ["you have Merkel cell carcinoma, a rare skin cancer that can grow fast"]
+    for section in ("indications", "specialists", "records", "questions", "insurance_steps"):
+        for item in data[section]:
+            assert {"id", "text", "because"} <= set(item) and item["because"]
+
+
+def test_explain_bad_profile_exits_2(write):
+    path = write("bad.yaml", "schema_version: 1\n")
+    result = CliRunner().invoke(cli, ["explain", str(path), "--json"])
+    assert result.exit_code == 2
+    assert "patient: this field is required but missing" in result.output
+
+
+def test_packet_shows_each_item_with_its_reason(tmp_path):
+    from sop_packets.build import BuildOptions, build_file
+
+    build_file(PROFILES / "ex-02-bcc-nose-reconstruction.yaml",
+               BuildOptions(out_dir=tmp_path, format="html", prepared_on=TODAY))
+    html = (tmp_path / "ex-02-bcc-nose-reconstruction.html").read_text()
+    assert 'id="indications-reconstruction_planned"' in html
+    assert "surgery to rebuild the skin was suggested" in html
+    assert 'id="specialists-mohs_surgeon"' in html
+    assert 'id="population-notes"' not in html  # does not apply: left out, not shown empty
