@@ -32,6 +32,8 @@ RARE_TYPES = ("type_merkel", "type_lymphoma", "type_kaposi", "type_other", "type
 SECTION_ORDER = ("indications", "urgency", "specialists", "records", "questions", "insurance_steps",
                  "population_notes", "telemedicine", "clinical_trials", "differing_opinions",
                  "after_visit")
+NEXT_STEPS = "next_steps"
+MAX_NEXT_STEPS = 3
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 Because = tuple[str, ...]
@@ -150,7 +152,9 @@ def _pathology_review(f: Facts) -> Because:
 # ---------------------------------------------------------------- rules
 
 Rule = Callable[[Facts], Because]
-RULES: dict[str, dict[str, Rule]] = {name: {} for name in SECTION_ORDER if name != "urgency"}
+RULES: dict[str, dict[str, Rule]] = {
+    name: {} for name in (NEXT_STEPS, *SECTION_ORDER) if name != "urgency"
+}
 
 
 def rule(section: str, item_id: str) -> Callable[[Rule], Rule]:
@@ -167,6 +171,14 @@ def _always(section: str, *ids: str) -> None:
     for item_id in ids:
         RULES[section][item_id] = lambda f: f.any("everyone")
 
+
+# next_steps: the first things to do, shown on the first page (at most three)
+rule(NEXT_STEPS, "keep_treatment")(lambda f: f.any("rapidly_changing", "type_merkel", "stated_immediate")
+                                   or both(f.any("type_melanoma"), f.any("stage_III", "stage_IV")))
+rule(NEXT_STEPS, "request_records")(lambda f: f.any("everyone"))
+rule(NEXT_STEPS, "book_visit")(lambda f: f.any("everyone"))
+rule(NEXT_STEPS, "call_insurance")(lambda f: f.any("has_insurance"))
+rule(NEXT_STEPS, "find_help_paying")(lambda f: f.any("coverage_none", "needs_financial_help"))
 
 # indications: why a second opinion may help
 rule("indications", "no_treatment_options")(lambda f: f.any("told_no_options"))
@@ -379,7 +391,7 @@ class Guidance:
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form: patient_id, urgency, and one list of {id, text, because} per section."""
         result: dict[str, Any] = {"patient_id": self.patient_id}
-        for name in SECTION_ORDER:
+        for name in (NEXT_STEPS, *SECTION_ORDER):
             if name == "urgency":
                 result["urgency"] = {**asdict(self.urgency), "because": list(self.urgency.because)}
             else:
@@ -431,10 +443,10 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date) -> Gu
     """The guidance for one profile, using clinician-editable content, as of a given day."""
     facts = facts_of(profile, today, content["words"])
     sections: dict[str, Section] = {}
-    for name in SECTION_ORDER:
-        if name == "urgency":
-            continue
-        fired = [(item_id, because) for item_id, check in RULES[name].items() if (because := check(facts))]
+    for name, rules in RULES.items():
+        fired = [(item_id, because) for item_id, check in rules.items() if (because := check(facts))]
+        if name == NEXT_STEPS:
+            fired = fired[:MAX_NEXT_STEPS]
         if name == "specialists" and not fired:
             fired = [("dermatologist", ("everyone",))]
         if not fired:
@@ -446,7 +458,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date) -> Gu
                  fill(texts[item_id].get("find", ""), facts.values))
             for item_id, because in fired
         )
-        heading = content["sections"][name]
+        heading = content["sections"].get(name, {"title": ""})
         sections[name] = Section(name, heading["title"], heading.get("intro", ""), items)
     level, because = urgency_level(facts)
     stated = profile.treatment_plan.urgency_stated.value

@@ -68,6 +68,11 @@ NO_PLAN = {"treatment_plan.proposed": []}
 # (section, item id, overrides that make it fire, the because-key it must give, overrides where it
 # must stay silent; None = the base profile)
 CASES = [
+    ("next_steps", "keep_treatment", {"treatment_plan.urgency_stated": "immediate"}, "stated_immediate", None),
+    ("next_steps", "keep_treatment", {**MELANOMA, "diagnosis.stage": "III"}, "stage_III", MELANOMA),
+    ("next_steps", "keep_treatment", {"diagnosis.rapidly_changing": True}, "rapidly_changing", None),
+    ("next_steps", "call_insurance", {}, "has_insurance", {"insurance.coverage_type": "none"}),
+    ("next_steps", "find_help_paying", {"insurance.coverage_type": "none"}, "coverage_none", None),
     ("indications", "no_treatment_options", {"treatment_plan.told_no_options": True}, "told_no_options", None),
     ("indications", "pathology_uncertain", {"diagnosis.pathology.borderline": True}, "pathology_borderline", None),
     ("indications", "pathology_uncertain", {"diagnosis.pathology.insufficient_tissue": True},
@@ -208,6 +213,7 @@ CASES = [
      "always"),
 ]
 ALWAYS = {
+    "next_steps": ["request_records", "book_visit"],
     "indications": ["confirmation"],
     "records": ["pathology_reports", "visit_notes", "medication_list"],
     "questions": ["diagnosis_certainty", "all_options", "how_soon", "experience", "follow_up_plan"],
@@ -249,6 +255,12 @@ def test_dermatologist_is_the_fallback_specialist():
     result = guidance({"diagnosis.cancer_type": "other", "treatment_plan.proposed": ["excision"]})
     assert ids(result, "specialists") == ["dermatologist"]
     assert result.items("specialists")[0].because == (CONTENT["because"]["everyone"],)
+
+
+def test_at_most_three_next_steps_most_important_first():
+    urgent = guidance({**MELANOMA, "diagnosis.stage": "IV", "insurance.needs_financial_help": True})
+    assert ids(urgent, "next_steps") == ["keep_treatment", "request_records", "book_visit"]
+    assert ids(guidance(), "next_steps") == ["request_records", "book_visit", "call_insurance"]
 
 
 def test_sections_that_do_not_apply_are_left_out():
@@ -307,7 +319,7 @@ def test_because_names_profile_values():
 
 def test_json_has_stable_keys_and_item_shape():
     data = guidance({**MELANOMA, "diagnosis.diagnosed_by": "primary_care"}).to_json()
-    assert list(data) == ["patient_id", *SECTION_ORDER]
+    assert list(data) == ["patient_id", "next_steps", *SECTION_ORDER]
     assert data["patient_id"] == "t-1"
     assert set(data["urgency"]) >= {"level", "because"}
     first = data["indications"][0]

@@ -97,7 +97,7 @@ def test_explain_json_is_the_documented_shape():
     result = CliRunner().invoke(cli, ["explain", str(path), "--json", "--date", "2026-11-25"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["patient_id", "indications", "urgency", "specialists", "records", "questions",
+    assert list(data) == ["patient_id", "next_steps", "indications", "urgency", "specialists", "records", "questions",
                           "insurance_steps", "population_notes", "telemedicine", "clinical_trials",
                           "differing_opinions", "after_visit"]
     assert data["patient_id"] == "ex-06-merkel-abroad"
