@@ -25,8 +25,12 @@ packets: setup
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
+test: setup lint a11y-setup
 	$(BIN)/python -m pytest
+
+# Browser and node packages for tests/test_accessibility.py; quick no-op once installed.
+a11y-setup:
+	@bash scripts/setup_a11y.sh
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache .ruff_cache

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .clinic import Branding, load_clinic
 from .clock import preparation_date
 from .content import load_content
 from .guidance import build_guidance
@@ -25,6 +27,7 @@ class BuildOptions:
     format: str = "both"
     prepared_on: date | None = None
     large_print: bool = False
+    clinic: Path | None = None
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -40,12 +43,18 @@ class BuildResult:
     outputs: list[Path] = field(default_factory=list)
 
 
+@functools.cache
+def branding(clinic: Path | None) -> Branding:
+    """The clinic's branding, loaded once per process (the example clinic when none is given)."""
+    return load_clinic(clinic)
+
+
 def make_packet(profile: Profile, options: BuildOptions) -> Packet:
     """Everything one packet is made from, with the guidance worked out."""
     prepared_on = preparation_date(options.prepared_on)
     guidance = build_guidance(profile, load_content(), prepared_on)
     large = options.large_print or profile.preferences.large_print
-    return Packet(profile, guidance, prepared_on, large_print=large)
+    return Packet(profile, guidance, prepared_on, branding(options.clinic), large_print=large)
 
 
 def build_profile(profile: Profile, source: Path, options: BuildOptions) -> BuildResult:

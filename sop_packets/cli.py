@@ -23,14 +23,20 @@ date_option = click.option(
     help="Date printed on the packet (YYYY-MM-DD). Default: SOURCE_DATE_EPOCH, else today.",
 )
 large_print_option = click.option(
-    "--large-print", is_flag=True, help="Print at 16 pt for readers with low vision."
+    "--large-print", is_flag=True, help="Print at 16 pt or more for readers with low vision."
+)
+clinic_option = click.option(
+    "--clinic", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="The clinic's clinic.yaml (name, logo, phone, referrals). Default: the example clinic.",
 )
 
 
-def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool):
-    from .build import BuildOptions
+def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None):
+    """Build options from the shared flags; a bad clinic file stops here, before any packet."""
+    from .build import BuildOptions, branding
 
-    return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print,
+    branding(clinic)
+    return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print, clinic=clinic,
                         prepared_on=prepared_on.date() if prepared_on else None)
 
 
@@ -53,19 +59,20 @@ def cli() -> None:
 @format_option
 @date_option
 @large_print_option
-def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool) -> None:
+@clinic_option
+def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic) -> None:
     """Build the packet for one PROFILE (a YAML file).
 
     \b
     Example:
-      sop-packets build profiles/ex-01.yaml -o output --format pdf
+      sop-packets build profiles/ex-01.yaml -o output --format pdf --clinic clinic/clinic.yaml
     """
     from .build import build_file
     from .render import check_pdf_support
 
     if fmt != "html":
         check_pdf_support()
-    result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print))
+    result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print, clinic))
     for path in result.outputs:
         click.echo(f"wrote {path}")
 
@@ -76,16 +83,17 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 @format_option
 @date_option
 @large_print_option
+@clinic_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Packets built at once. Default: one per CPU core.")
-def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, jobs) -> None:
+def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic, jobs) -> None:
     """Build packets for every profile in PATHS (files or folders).
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
 
     \b
     Example:
-      sop-packets batch profiles/ -o output --jobs 2
+      sop-packets batch profiles/ -o output --jobs 2 --clinic clinic/clinic.yaml
     """
     from .batch import run_batch
     from .render import check_pdf_support
@@ -97,7 +105,7 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, jobs) 
         if item.status == "failed":
             click.echo(f"FAILED {item.error}", err=True)
 
-    report = run_batch(paths, _options(out_dir, fmt, prepared_on, large_print), jobs, show)
+    report = run_batch(paths, _options(out_dir, fmt, prepared_on, large_print, clinic), jobs, show)
     click.echo(report.summary())
     if report.failed:
         sys.exit(1)

@@ -6,8 +6,6 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -21,10 +19,14 @@ def template_dir() -> Path:
 
 @functools.cache
 def load_content(folder: Path | None = None) -> dict[str, Any]:
-    """Every YAML file under templates/content, keyed by file stem (words, indications, ...)."""
+    """Every YAML file under templates/content, keyed by file stem (words, indications, ...).
+
+    A mistake in a content file is reported like a profile mistake: file, line, column, message.
+    """
+    from .profile import parse_yaml, read_text
+
     folder = folder or template_dir() / "content"
     content: dict[str, Any] = {}
     for path in sorted(folder.glob("*.yaml")):
-        with path.open(encoding="utf-8") as handle:
-            content[path.stem] = yaml.safe_load(handle) or {}
+        content[path.stem] = parse_yaml(read_text(path, "content file"), str(path)).data
     return content

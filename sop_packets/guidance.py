@@ -352,6 +352,7 @@ class Item:
     text: str
     because: tuple[str, ...]
     find: str = ""
+    personal: bool = True  # False when it applies to everyone: the packet then skips the "why"
 
 
 @dataclass(frozen=True)
@@ -455,7 +456,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date) -> Gu
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
                  fill(texts[item_id]["text"], facts.values), _because(because, content, facts),
-                 fill(texts[item_id].get("find", ""), facts.values))
+                 fill(texts[item_id].get("find", ""), facts.values), because != ("everyone",))
             for item_id, because in fired
         )
         heading = content["sections"].get(name, {"title": ""})

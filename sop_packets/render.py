@@ -14,6 +14,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .clinic import Branding
 from .content import load_content, template_dir
 from .errors import MissingSystemLibrary
 from .guidance import SECTION_ORDER, Guidance
@@ -34,6 +35,7 @@ class Packet:
     profile: Profile
     guidance: Guidance
     prepared_on: date
+    branding: Branding
     large_print: bool = False
 
 
@@ -78,19 +80,72 @@ def stylesheet(folder: Path | None = None) -> str:
 
 def render_html(packet: Packet) -> str:
     """The complete, self-contained HTML packet."""
-    template = environment().get_template("packet.html.j2")
-    return template.render(
-        profile=packet.profile,
-        patient=packet.profile.patient,
-        guidance=packet.guidance,
-        summary=packet.guidance.summary,
+    content = load_content()
+    tools = content["tools"]
+    guidance, profile = packet.guidance, packet.profile
+    context = dict(
+        profile=profile,
+        patient=profile.patient,
+        guidance=guidance,
+        summary=guidance.summary,
         prepared_on=packet.prepared_on,
         large_print=packet.large_print,
+        clinic=packet.branding.clinic,
+        logo_uri=packet.branding.logo_uri,
         css=Markup(stylesheet()),
         section_order=SECTION_ORDER,
-        sections_text=load_content()["sections"],
+        sections_text=content["sections"],
+        tools=tools,
+        words=content["words"],
+        toc=_table_of_contents(guidance, content),
+        letter_records=[i for i in guidance.items("records") if i.id in tools["letter"]["request_ids"]],
         tool_name=TOOL_NAME,
+        glossary_terms=[],
+        **_case_summary_facts(profile, tools["summary"]),
     )
+    template = environment().get_template("packet.html.j2")
+    return template.render(context)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    anchor: str
+    title: str
+
+
+def _table_of_contents(guidance: Guidance, content: dict[str, Any]) -> list[TocEntry]:
+    tools = content["tools"]
+    entries = [TocEntry("roadmap", tools["roadmap"]["title"])]
+    for name in SECTION_ORDER:
+        if name == "urgency" or name in guidance.sections:
+            entries.append(TocEntry(name.replace("_", "-"), content["sections"][name]["title"]))
+    entries += [
+        TocEntry("records-letter", tools["letter"]["title"]),
+        TocEntry("case-summary", tools["summary"]["title"]),
+        TocEntry("tracker", tools["tracker"]["title"]),
+        TocEntry("worksheet", tools["worksheet"]["title"]),
+        TocEntry("sources", tools["sources"]["title"]),
+    ]
+    return entries
+
+
+def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, list[str]]:
+    """Short labels for the one-page case summary that the second-opinion doctor reads."""
+    dx, path = profile.diagnosis, profile.diagnosis.pathology
+    labels = words["pathology"]
+    pathology = [labels["reviewed_by_dermatopathologist" if path.reviewed_by_dermatopathologist
+                        else "not_reviewed"]]
+    pathology += [labels[flag] for flag in ("borderline", "insufficient_tissue") if getattr(path, flag)]
+    if path.differential or path.differential_diagnoses:
+        named = f": {', '.join(path.differential_diagnoses)}" if path.differential_diagnoses else ""
+        pathology.append(labels["differential"] + named)
+    flags = {"recurrent": dx.recurrent, "rapidly_changing": dx.rapidly_changing, "high_risk": dx.high_risk,
+             "pregnant": profile.patient.pregnant, "care_abroad": profile.patient.seeking_care_abroad}
+    return {
+        "pathology_facts": pathology,
+        "other_facts": [words["other"][name] for name, on in flags.items() if on],
+        "concern_facts": [words["concerns"][name] for name, on in profile.concerns if on],
+    }
 
 
 def _weasyprint() -> Any:
@@ -190,4 +245,5 @@ def render_pdf(html: str, identity: str) -> bytes:
         stylesheets=[_font_css()],
         font_config=_font_config(),
         pdf_identifier=hashlib.sha256(identity.encode()).hexdigest()[:32].encode(),
+        pdf_variant="pdf/ua-1",
     )
