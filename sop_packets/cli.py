@@ -159,6 +159,28 @@ def explain(profile: Path, as_json: bool, prepared_on) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Show every packet in full, not only problems.")
+@date_option
+def lint(paths, verbose: bool, prepared_on) -> None:
+    """Check how easy each packet is to read: grade level, longest sentences, unexplained terms.
+
+    Exits with status 1 if any packet reads above grade 7 or uses a medical term it does not explain.
+
+    \b
+    Examples:
+      sop-packets lint profiles/
+      sop-packets lint profiles/ex-01.yaml --verbose
+    """
+    from .lint import lint_paths
+
+    report = lint_paths(paths, prepared_on.date() if prepared_on else None)
+    click.echo(report.format(verbose), nl=False)
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of a profile, for editors that check YAML.
 

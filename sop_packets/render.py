@@ -5,6 +5,8 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import html as html_module
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ from markupsafe import Markup
 from .clinic import Branding
 from .content import load_content, template_dir
 from .errors import MissingSystemLibrary
+from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .schema import Profile
 
@@ -97,14 +100,30 @@ def render_html(packet: Packet) -> str:
         sections_text=content["sections"],
         tools=tools,
         words=content["words"],
-        toc=_table_of_contents(guidance, content),
+        toc=_table_of_contents(guidance, content, with_glossary=False),
         letter_records=[i for i in guidance.items("records") if i.id in tools["letter"]["request_ids"]],
         tool_name=TOOL_NAME,
         glossary_terms=[],
         **_case_summary_facts(profile, tools["summary"]),
     )
     template = environment().get_template("packet.html.j2")
+    draft = template.render(context)
+    terms = terms_used([_visible_text(draft)], _glossary())
+    if not terms:
+        return draft
+    context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
     return template.render(context)
+
+
+def _visible_text(html: str) -> str:
+    """The words of an HTML page, for finding which glossary terms it uses."""
+    body = html.split("<body", 1)[-1]
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@functools.cache
+def _glossary() -> tuple[Term, ...]:
+    return load_glossary(load_content())
 
 
 @dataclass(frozen=True)
@@ -113,7 +132,7 @@ class TocEntry:
     title: str
 
 
-def _table_of_contents(guidance: Guidance, content: dict[str, Any]) -> list[TocEntry]:
+def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glossary: bool) -> list[TocEntry]:
     tools = content["tools"]
     entries = [TocEntry("roadmap", tools["roadmap"]["title"])]
     for name in SECTION_ORDER:
@@ -124,8 +143,10 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any]) -> list[TocE
         TocEntry("case-summary", tools["summary"]["title"]),
         TocEntry("tracker", tools["tracker"]["title"]),
         TocEntry("worksheet", tools["worksheet"]["title"]),
-        TocEntry("sources", tools["sources"]["title"]),
     ]
+    if with_glossary:
+        entries.append(TocEntry("glossary", tools["glossary"]["title"]))
+    entries.append(TocEntry("sources", tools["sources"]["title"]))
     return entries
 
 

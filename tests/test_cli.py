@@ -16,7 +16,7 @@ def run(*args: str):
 
 def test_version_and_help_with_examples():
     assert run("--version").output.strip() == f"sop-packets, version {__version__}"
-    for command in ("build", "batch", "validate", "schema"):
+    for command in ("build", "batch", "validate", "schema", "explain", "lint"):
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output and f"sop-packets {command}" in result.output
@@ -102,3 +102,15 @@ def test_schema_is_json_schema_with_every_section():
     assert {"schema_version", "patient", "diagnosis", "treatment_plan", "concerns", "insurance",
             "preferences", "original_physician"} <= set(schema["properties"])
     assert schema["$defs"]["CancerType"]["enum"][0] == "melanoma"
+
+
+def test_lint_reports_grade_and_exits_by_result(write):
+    from pathlib import Path
+
+    examples = Path(__file__).parent.parent / "profiles"
+    good = run("lint", examples / "ex-09-other-minimal.yaml")
+    assert good.exit_code == 0, good.output
+    assert "grade" in good.output and "1 checked, 1 passed, 0 failed" in good.output
+    bad = run("lint", write("bad.yaml", "schema_version: 1\n"))
+    assert bad.exit_code == 1
+    assert "patient: this field is required but missing" in bad.output

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from sop_packets.cli import cli
 from sop_packets.profile import load_profile
@@ -48,4 +49,10 @@ def test_every_example_builds_to_html_and_pdf(tmp_path):
     assert f"{len(EXAMPLES)} built, 0 failed" in result.output
     for profile in PROFILES.values():
         assert (tmp_path / f"{profile.patient.id}.html").stat().st_size > 1000
-        assert (tmp_path / f"{profile.patient.id}.pdf").read_bytes().startswith(b"%PDF-")
+        pdf = tmp_path / f"{profile.patient.id}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF-")
+        for number, page in enumerate(PdfReader(pdf).pages, start=1):
+            words = page.extract_text(extraction_mode="layout").split()
+            furniture = {"Confidential", "Page", "of", *profile.patient.name.split()}
+            body = [w for w in words if w not in furniture and not w.isdigit()]
+            assert len(body) >= 4, f"{pdf.name} page {number} is nearly empty: {' '.join(words)}"

@@ -1,0 +1,93 @@
+"""Words to know: the glossary in templates/content/glossary.yaml, and finding which terms a text uses.
+
+Pure functions, no I/O. Matching is whole-word and ignores case: "stage" is found in "Stage IV" but
+not inside "upstage". A term's aliases (plurals, other spellings) count as uses of the term.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: the term as printed, its plain definition, and other forms that count."""
+
+    term: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The term and its aliases, longest first, without repeats."""
+        unique = dict.fromkeys(form.strip() for form in (self.term, *self.aliases) if form.strip())
+        return tuple(sorted(unique, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where a glossary term occurs in one text: the span [start, end) and the words found there."""
+
+    term: Term
+    start: int
+    end: int
+    found: str
+
+
+def load_glossary(content: Mapping[str, Any]) -> tuple[Term, ...]:
+    """The glossary from loaded content (content["glossary"]), sorted alphabetically.
+
+    Each entry is `term: {definition: "...", aliases: [...]}`. Raises ValueError naming the term
+    when an entry has no definition or its aliases are not a list.
+    """
+    terms = []
+    for name, entry in (content.get("glossary") or {}).items():
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"glossary term {name!r} must have a definition and aliases")
+        definition = str(entry.get("definition") or "").strip()
+        if not definition:
+            raise ValueError(f"glossary term {name!r} has no definition")
+        aliases = entry.get("aliases") or []
+        if not isinstance(aliases, list):
+            raise ValueError(f"glossary term {name!r}: aliases must be a list")
+        terms.append(Term(str(name).strip(), " ".join(definition.split()),
+                          tuple(str(alias).strip() for alias in aliases)))
+    return tuple(sorted(terms, key=sort_key))
+
+
+def sort_key(term: Term) -> tuple[str, str]:
+    """Alphabetical order ignoring case, as a reader expects in a glossary."""
+    return (term.term.casefold(), term.term)
+
+
+@functools.cache
+def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """One case-insensitive, whole-word pattern for a term's forms; spaces match any run of spaces."""
+    words = (r"\s+".join(re.escape(word) for word in form.split()) for form in forms)
+    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
+
+
+def find_uses(text: str, glossary: Iterable[Term]) -> list[Use]:
+    """Every place a glossary term (or alias) occurs in text, in text order.
+
+    Terms may overlap: "sentinel lymph node biopsy" also contains uses of "lymph node" and "biopsy".
+    """
+    uses = [
+        Use(term, match.start(), match.end(), match.group())
+        for term in glossary
+        if term.forms
+        for match in _pattern(term.forms).finditer(text)
+    ]
+    return sorted(uses, key=lambda use: (use.start, -use.end))
+
+
+def terms_used(texts: Iterable[str], glossary: Iterable[Term]) -> list[Term]:
+    """The glossary terms that occur in any of the texts (whole word, any case), sorted alphabetically."""
+    texts = [text for text in texts if text]
+    found = [term for term in glossary
+             if term.forms and any(_pattern(term.forms).search(text) for text in texts)]
+    return sorted(found, key=sort_key)
