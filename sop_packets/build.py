@@ -28,10 +28,16 @@ class BuildOptions:
     prepared_on: date | None = None
     large_print: bool = False
     clinic: Path | None = None
+    group_readable: bool = False
 
     @property
     def suffixes(self) -> tuple[str, ...]:
         return FORMATS[self.format]
+
+    @property
+    def file_mode(self) -> int:
+        """Packets hold health information: owner-only unless the clinic needs group access."""
+        return 0o640 if self.group_readable else 0o600
 
 
 @dataclass
@@ -65,10 +71,10 @@ def build_profile(profile: Profile, source: Path, options: BuildOptions) -> Buil
     targets = {s: output_path(options.out_dir, profile.patient.id, f".{s}") for s in options.suffixes}
     if "pdf" in targets:
         pdf = render_pdf(html, identity=f"{profile.patient.id}:{packet.prepared_on}")
-        write_atomic(targets["pdf"], pdf)
+        write_atomic(targets["pdf"], pdf, options.file_mode)
         result.outputs.append(targets["pdf"])
     if "html" in targets:
-        write_atomic(targets["html"], html.encode("utf-8"))
+        write_atomic(targets["html"], html.encode("utf-8"), options.file_mode)
         result.outputs.insert(0, targets["html"])
     return result
 

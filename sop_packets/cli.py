@@ -25,18 +25,24 @@ date_option = click.option(
 large_print_option = click.option(
     "--large-print", is_flag=True, help="Print at 16 pt or more for readers with low vision."
 )
+group_readable_option = click.option(
+    "--group-readable", is_flag=True,
+    help="Let the file's group read the packets (default: only the owner; they hold health information).",
+)
 clinic_option = click.option(
     "--clinic", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="The clinic's clinic.yaml (name, logo, phone, referrals). Default: the example clinic.",
 )
 
 
-def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None):
+def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None,
+             group_readable: bool = False):
     """Build options from the shared flags; a bad clinic file stops here, before any packet."""
     from .build import BuildOptions, branding
 
     branding(clinic)
     return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print, clinic=clinic,
+                        group_readable=group_readable,
                         prepared_on=prepared_on.date() if prepared_on else None)
 
 
@@ -60,7 +66,9 @@ def cli() -> None:
 @date_option
 @large_print_option
 @clinic_option
-def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic) -> None:
+@group_readable_option
+def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic,
+          group_readable: bool) -> None:
     """Build the packet for one PROFILE (a YAML file).
 
     \b
@@ -72,7 +80,7 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 
     if fmt != "html":
         check_pdf_support()
-    result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print, clinic))
+    result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable))
     for path in result.outputs:
         click.echo(f"wrote {path}")
 
@@ -84,28 +92,46 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 @date_option
 @large_print_option
 @clinic_option
+@group_readable_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Packets built at once. Default: one per CPU core.")
-def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic, jobs) -> None:
-    """Build packets for every profile in PATHS (files or folders).
+@click.option("--force", is_flag=True, help="Rebuild every packet, even unchanged ones.")
+@click.option("--shard", "shard_text", metavar="K/N", default=None,
+              help="Build only part K of N (for spreading a large run over machines).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one JSON line per profile (status, outputs, error, seconds) to this file.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar. Default: on when the output is a terminal.")
+def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic, group_readable: bool,
+          jobs, force: bool, shard_text, report_file, progress) -> None:
+    """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
 
     \b
-    Example:
+    Examples:
       sop-packets batch profiles/ -o output --jobs 2 --clinic clinic/clinic.yaml
+      sop-packets batch profiles/ --shard 2/8 --report shard-2.jsonl
     """
-    from .batch import run_batch
+    from .batch import Shard, run_batch
+    from .progress import Progress
     from .render import check_pdf_support
 
+    try:
+        shard = Shard.parse(shard_text) if shard_text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
     if fmt != "html":
         check_pdf_support()
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable)
+    show = Progress(enabled=progress)
+    report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start)
+    show.finish()
+    if report_file:
+        from .output import write_atomic
 
-    def show(item) -> None:
-        if item.status == "failed":
-            click.echo(f"FAILED {item.error}", err=True)
-
-    report = run_batch(paths, _options(out_dir, fmt, prepared_on, large_print, clinic), jobs, show)
+        lines = "".join(json.dumps(item.to_json()) + "\n" for item in report.items)
+        write_atomic(report_file, lines.encode("utf-8"), options.file_mode)
     click.echo(report.summary())
     if report.failed:
         sys.exit(1)

@@ -24,11 +24,34 @@ def output_path(out_dir: Path, patient_id: str, suffix: str) -> Path:
     return target
 
 
+PART_SUFFIX = ".part"
+
+
+def ensure_output_folder(out_dir: Path, group_readable: bool = False) -> None:
+    """Create the output folder and prove it can be written, or raise a clear BuildError."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o750 if group_readable else 0o700)
+        fd, probe = tempfile.mkstemp(prefix=".write-check.", suffix=PART_SUFFIX, dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BuildError(f"the output folder {out_dir} cannot be written: {exc.strerror or exc}") from None
+
+
+def remove_stale_parts(out_dir: Path) -> int:
+    """Delete temporary files left by a build that was killed; returns how many there were."""
+    removed = 0
+    for stale in out_dir.glob(f".*{PART_SUFFIX}"):
+        stale.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
     """Write data so that readers see the old complete file or the new one, never a part."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise BuildError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
     try:

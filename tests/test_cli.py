@@ -54,7 +54,7 @@ def test_batch_keeps_going_past_bad_profiles(minimal, write, tmp_path):
     result = run("batch", good.parent, "-o", out, "--format", "html", "--jobs", "1")
     assert result.exit_code == 1
     assert "FAILED" in result.output and "bad.yaml:1:1: patient: this field is required" in result.output
-    assert "1 built, 1 failed, 2 profiles in" in result.output
+    assert "1 built, 0 unchanged, 1 failed, 2 profiles in" in result.output
     assert (out / "good.html").is_file()
 
 
@@ -66,15 +66,15 @@ def test_batch_refuses_duplicate_patient_ids(minimal, tmp_path):
     assert result.exit_code == 1
     assert f"patient.id 'same' is also used by {two}" in result.output
     assert f"patient.id 'same' is also used by {one}" in result.output
-    assert "1 built, 2 failed, 3 profiles" in result.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["other.html"]
+    assert "1 built, 0 unchanged, 2 failed, 3 profiles" in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".sop-packets-manifest.json", "other.html"]
 
 
 def test_batch_in_parallel_builds_all(minimal, tmp_path):
     paths = [minimal(f"p{i}.yaml", id=f"p{i}") for i in range(3)]
     result = run("batch", *paths, "-o", tmp_path / "out", "--format", "html", "--jobs", "2")
     assert result.exit_code == 0, result.output
-    assert "3 built, 0 failed" in result.output
+    assert "3 built, 0 unchanged, 0 failed" in result.output
     assert len(list((tmp_path / "out").glob("*.html"))) == 3
 
 

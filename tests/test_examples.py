@@ -46,7 +46,7 @@ def test_every_example_builds_to_html_and_pdf(tmp_path):
     args = ["batch", str(EXAMPLES[0].parent), "-o", str(tmp_path), "--date", "2026-11-25"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert f"{len(EXAMPLES)} built, 0 failed" in result.output
+    assert f"{len(EXAMPLES)} built, 0 unchanged, 0 failed" in result.output
     for profile in PROFILES.values():
         assert (tmp_path / f"{profile.patient.id}.html").stat().st_size > 1000
         pdf = tmp_path / f"{profile.patient.id}.pdf"

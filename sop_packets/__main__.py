@@ -1,0 +1,5 @@
+"""`python -m sop_packets` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,227 @@
+"""Bulk builds: incremental, reproducible, sharded, reported, and safe under crashes and kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from sop_packets import batch as batch_module
+from sop_packets.batch import Shard, collect_profiles, run_batch
+from sop_packets.build import BuildOptions
+from sop_packets.cli import cli
+from sop_packets.incremental import MANIFEST_NAME, build_stamp
+
+EXAMPLES = Path(__file__).parent.parent / "profiles"
+DAY = "2026-11-25"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A copy of three example profiles."""
+    target = tmp_path / "profiles"
+    target.mkdir()
+    for name in ("ex-02-bcc-nose-reconstruction", "ex-07-skin-lymphoma-telemedicine", "ex-09-other-minimal"):
+        shutil.copy(EXAMPLES / f"{name}.yaml", target)
+    return target
+
+
+def batch(*args) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["batch", *[str(a) for a in args]])
+    return result.exit_code, result.output
+
+
+def test_unchanged_profiles_are_not_rebuilt(folder, tmp_path):
+    out = tmp_path / "out"
+    args = (folder, "-o", out, "--format", "html", "--date", DAY, "--jobs", "1")
+    assert "3 built, 0 unchanged, 0 failed" in batch(*args)[1]
+    first = {p.name: p.stat().st_mtime_ns for p in out.glob("*.html")}
+    assert "0 built, 3 unchanged, 0 failed" in batch(*args)[1]
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.html")} == first
+
+    edited = folder / "ex-09-other-minimal.yaml"
+    edited.write_text(edited.read_text().replace("Beatrix Hollowell", "Beatrix Hollowell-Grant"))
+    code, output = batch(*args)
+    assert code == 0 and "1 built, 2 unchanged, 0 failed" in output
+    assert "Beatrix Hollowell-Grant" in (out / "ex-09-other-minimal.html").read_text()
+
+    (out / "ex-02-bcc-nose-reconstruction.html").unlink()  # a lost output is rebuilt
+    assert "1 built, 2 unchanged" in batch(*args)[1]
+    assert "3 built, 0 unchanged" in batch(*args, "--force")[1]
+
+
+@pytest.mark.parametrize("change", [("--date", "2026-12-01"), ("--large-print",), ("--format", "both")])
+def test_changed_options_rebuild_everything(folder, tmp_path, change):
+    out = tmp_path / "out"
+    base = (folder, "-o", out, "--date", DAY, "--jobs", "1")
+    batch(*base, "--format", "html")
+    args = [*base, *change] if "--format" in change else [*base, "--format", "html", *change]
+    assert "3 built, 0 unchanged" in batch(*args)[1]
+
+
+def test_changed_clinic_rebuilds_everything(folder, tmp_path):
+    from sop_packets.clinic import default_clinic_path
+
+    clinic = tmp_path / "clinic"
+    shutil.copytree(default_clinic_path().parent, clinic)
+    out = tmp_path / "out"
+    args = (folder, "-o", out, "--format", "html", "--date", DAY, "--jobs", "1", "--clinic", clinic / "clinic.yaml")
+    batch(*args)
+    (clinic / "clinic.yaml").write_text((clinic / "clinic.yaml").read_text().replace("(555) 010-2000", "(555) 010-2999"))
+    from sop_packets.build import branding
+
+    branding.cache_clear()
+    assert "3 built, 0 unchanged" in batch(*args)[1]
+
+
+def test_stamp_changes_with_any_template_or_content_file(tmp_path, monkeypatch):
+    from sop_packets import content, incremental
+
+    copy = tmp_path / "templates"
+    shutil.copytree(content.template_dir(), copy)
+    monkeypatch.setattr(incremental, "template_dir", lambda: copy)
+    options = BuildOptions(out_dir=tmp_path)
+    before = build_stamp(options)
+    assert build_stamp(options) == before
+    words = copy / "content" / "words.yaml"
+    words.write_text(words.read_text() + "\n# a clinician's edit\n")
+    assert build_stamp(options) != before
+
+
+def test_damaged_manifest_means_rebuild_not_crash(folder, tmp_path):
+    out = tmp_path / "out"
+    args = (folder, "-o", out, "--format", "html", "--date", DAY, "--jobs", "1")
+    batch(*args)
+    (out / MANIFEST_NAME).write_text("{not json")
+    code, output = batch(*args)
+    assert code == 0 and "3 built, 0 unchanged" in output
+
+
+def test_same_inputs_give_byte_identical_html_and_pdf(tmp_path, monkeypatch):
+    profile = EXAMPLES / "ex-10-child-atypical-melanocytic.yaml"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795564800")  # 2026-11-25
+    for name in ("one", "two"):
+        assert batch(profile, "-o", tmp_path / name, "--jobs", "1")[0] == 0
+    for suffix in (".html", ".pdf"):
+        one = (tmp_path / "one" / f"ex-10-child-atypical-melanocytic{suffix}").read_bytes()
+        two = (tmp_path / "two" / f"ex-10-child-atypical-melanocytic{suffix}").read_bytes()
+        assert one == two, suffix
+    html = (tmp_path / "one" / "ex-10-child-atypical-melanocytic.html").read_text()
+    assert "Prepared on November 25, 2026" in html
+    info = PdfReader(tmp_path / "one" / "ex-10-child-atypical-melanocytic.pdf").metadata
+    assert info["/CreationDate"] == "D:20261125000000Z"
+
+
+def test_shards_are_disjoint_and_cover_everything():
+    everything, _ = collect_profiles([EXAMPLES])
+    parts = [collect_profiles([EXAMPLES], Shard(k, 3))[0] for k in (1, 2, 3)]
+    assert sorted(p for part in parts for p in part) == sorted(everything)
+    assert sum(len(part) for part in parts) == len(everything)
+    assert collect_profiles([EXAMPLES], Shard(2, 3))[0] == parts[1]  # deterministic
+
+
+@pytest.mark.parametrize("bad", ["0/3", "4/3", "x", "1/0"])
+def test_bad_shard_is_a_usage_error(bad, tmp_path):
+    code, output = batch(EXAMPLES, "-o", tmp_path, "--shard", bad)
+    assert code == 2 and "--shard" in output
+
+
+def test_report_has_one_json_line_per_profile(folder, tmp_path):
+    (folder / "broken.yaml").write_text("schema_version: 1\n")
+    report = tmp_path / "report.jsonl"
+    code, output = batch(folder, "-o", tmp_path / "out", "--format", "html", "--jobs", "1", "--report", report)
+    assert code == 1 and "3 built, 0 unchanged, 1 failed" in output
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert len(lines) == 4
+    assert {line["status"] for line in lines} == {"built", "failed"}
+    built = next(line for line in lines if line["status"] == "built")
+    assert set(built) == {"source", "patient_id", "status", "outputs", "error", "seconds", "worker_pid",
+                          "worker_rss_kb"}
+    assert built["outputs"][0].endswith(".html") and built["seconds"] > 0 and built["worker_rss_kb"] > 0
+    failed = next(line for line in lines if line["status"] == "failed")
+    assert "broken.yaml:1:1" in failed["error"]
+
+
+def test_outputs_are_private_unless_group_access_is_asked_for(folder, tmp_path):
+    batch(folder, "-o", tmp_path / "private", "--format", "html", "--jobs", "1")
+    assert {p.stat().st_mode & 0o777 for p in (tmp_path / "private").glob("*.html")} == {0o600}
+    batch(folder, "-o", tmp_path / "group", "--format", "html", "--jobs", "1", "--group-readable")
+    assert {p.stat().st_mode & 0o777 for p in (tmp_path / "group").glob("*.html")} == {0o640}
+
+
+def test_unwritable_output_folder_is_one_clear_error(folder, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, output = batch(folder, "-o", blocker / "out", "--format", "html")
+    assert code == 1
+    assert f"the output folder {blocker / 'out'} cannot be written: Not a directory" in output
+    assert "Traceback" not in output
+
+
+def test_stale_temporary_files_are_cleaned_up(folder, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".ex-09-other-minimal.pdf.abc123.part").write_bytes(b"%PDF-half")
+    batch(folder, "-o", out, "--format", "html", "--jobs", "1")
+    assert not list(out.glob("*.part")) and not list(out.glob(".*.part"))
+
+
+def test_a_crashing_worker_is_reported_and_the_rest_are_built(folder, tmp_path, monkeypatch):
+    real = batch_module.build_profile
+
+    def crash_on_bcc(profile, source, options):
+        if "bcc" in profile.patient.id:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(profile, source, options)
+
+    monkeypatch.setattr(batch_module, "build_profile", crash_on_bcc)  # workers are forked: they see it
+    report = run_batch([folder], BuildOptions(out_dir=tmp_path / "out", format="html"), jobs=2)
+    assert [i.status for i in report.items] == ["failed", "built", "built"]
+    assert "the worker building this packet crashed" in report.items[0].error
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.html")) == [
+        "ex-07-skin-lymphoma-telemedicine.html", "ex-09-other-minimal.html"]
+
+
+def test_progress_bar_on_a_terminal_and_plain_lines_otherwise(folder, tmp_path):
+    code, plain = batch(folder, "-o", tmp_path / "a", "--format", "html", "--jobs", "1")
+    assert code == 0 and "building 3 packets" in plain and "[3/3] built" in plain
+    code, bar = batch(folder, "-o", tmp_path / "b", "--format", "html", "--jobs", "1", "--progress")
+    assert code == 0 and "packets/s" in bar and "ETA" in bar and "[##############################] 3/3" in bar
+
+
+def test_killed_batch_leaves_only_complete_pdfs(tmp_path):
+    """SIGKILL a running batch at several moments: every PDF is the old or the new complete file."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        shutil.copy(path, profiles)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sop_packets", "batch", str(profiles), "-o", str(out), "--format", "pdf",
+               "--jobs", "2", "--no-progress"]
+    subprocess.run([*command, "--date", "2026-01-01"], check=True, capture_output=True)
+    old = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
+    assert len(old) == 10
+    for delay in (0.8, 1.6, 2.4):
+        process = subprocess.Popen([*command, "--date", "2026-11-25", "--force"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        for pdf in out.glob("*.pdf"):
+            data = pdf.read_bytes()
+            assert data.endswith(b"%%EOF\n") or data.rstrip().endswith(b"%%EOF"), pdf.name
+            assert len(PdfReader(pdf).pages) > 5, pdf.name
+        assert {p.name for p in out.glob("*.pdf")} == set(old)
+    finished = subprocess.run([*command, "--date", "2026-11-25"], capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert not list(out.glob(".*.part"))
+    assert all(p.read_bytes() != old[p.name] for p in out.glob("*.pdf"))
