@@ -110,6 +110,9 @@ def parse_yaml(text: str, source: str) -> _Located:
         ) from None
     except yaml.YAMLError as exc:
         raise InvalidInput([Problem(source, 1, 1, "", f"YAML error: {exc}")]) from None
+    except RecursionError:
+        raise InvalidInput([Problem(source, 1, 1, "", "the file is nested too deeply to read; "
+                                    "a profile needs only a few levels of indentation")]) from None
     finally:
         loader.dispose()
     if root is None:

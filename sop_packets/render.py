@@ -44,8 +44,8 @@ class Packet:
 
 @functools.cache
 def _markdown() -> MarkdownIt:
-    """CommonMark with raw HTML and images off: profile text can never add markup or fetch."""
-    return MarkdownIt("commonmark", {"html": False}).disable("image")
+    """CommonMark with raw HTML, images and links off: text can never add markup, fetch or link out."""
+    return MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autolink"])
 
 
 def markdown(text: str | None) -> Markup:

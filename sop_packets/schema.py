@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 # ISO 3166-1 alpha-2 codes, officially assigned.
 ISO_COUNTRIES = frozenset(
@@ -31,8 +31,19 @@ PATIENT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 ROMAN_STAGES = {0: "0", 1: "I", 2: "II", 3: "III", 4: "IV"}
 
-ShortText = Annotated[str, Field(max_length=200)]
-LongText = Annotated[str, Field(max_length=4000)]
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _no_control_characters(value: str) -> str:
+    """Invisible control characters (and text-direction overrides) can hide or reorder printed words."""
+    if match := CONTROL_CHARACTERS.search(value):
+        raise ValueError(f"contains an invisible control character (U+{ord(match.group()):04X}); "
+                         "retype this text")
+    return value
+
+
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_control_characters)]
+LongText = Annotated[str, Field(max_length=4000), AfterValidator(_no_control_characters)]
 
 
 class CancerType(StrEnum):

@@ -206,3 +206,15 @@ def test_sub_stage_letters_are_accepted(minimal):
     path = minimal()
     path.write_text(path.read_text() + "  stage: IIIB\n")
     assert load_profile(path).diagnosis.stage == "III"
+
+
+def test_control_characters_and_direction_overrides_are_refused(minimal):
+    path = minimal(patient_name='"Ann\\u202eoJ"')
+    (message,) = problems(path)
+    assert "patient.name: contains an invisible control character (U+202E)" in message
+
+
+def test_very_deep_nesting_is_a_clear_error(write):
+    path = write("deep.yaml", "a: " + "[" * 3000 + "]" * 3000 + "\n")
+    (message,) = problems(path)
+    assert "nested too deeply" in message or "too deeply nested" in message

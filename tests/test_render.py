@@ -78,6 +78,8 @@ def test_fetcher_serves_project_assets_and_data_urls():
 def test_markdown_never_passes_raw_html():
     assert str(markdown("a <script>x</script>")) == "<p>a &lt;script&gt;x&lt;/script&gt;</p>\n"
     assert "<img" not in str(markdown("![a](http://example.com/a.png)"))
+    for text in ("[a](http://example.com)", "<http://example.com>", "[a](javascript:alert(1))"):
+        assert "href" not in str(markdown(text)), text
 
 
 def test_html_is_self_contained(minimal, tmp_path):
