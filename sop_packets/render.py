@@ -177,6 +177,7 @@ def warm_up() -> None:
     _markdown()
     _glossary()
     _font_css()
+    _packet_css()
 
 
 def _weasyprint() -> Any:
@@ -266,14 +267,29 @@ def _font_css() -> Any:
     )
 
 
+@functools.cache
+def _packet_css() -> Any:
+    """The packet stylesheet parsed once per process, instead of once per packet."""
+    return _weasyprint().CSS(string=stylesheet(), base_url=template_dir().as_uri() + "/",
+                             url_fetcher=url_fetcher(), font_config=_font_config())
+
+
 def render_pdf(html: str, identity: str) -> bytes:
-    """The PDF for an HTML packet; identity pins the PDF file identifier for reproducibility."""
+    """The PDF for an HTML packet; identity pins the PDF file identifier for reproducibility.
+
+    The packet's own inlined stylesheet is swapped for the same CSS already parsed in this process.
+    """
     weasyprint = _weasyprint()
+    stylesheets = [_font_css()]
+    inlined = f'<style id="packet-css">\n{stylesheet()}\n</style>'
+    if inlined in html:
+        html = html.replace(inlined, "", 1)
+        stylesheets.insert(0, _packet_css())
     document = weasyprint.HTML(
         string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
     )
     return document.write_pdf(
-        stylesheets=[_font_css()],
+        stylesheets=stylesheets,
         font_config=_font_config(),
         pdf_identifier=hashlib.sha256(identity.encode()).hexdigest()[:32].encode(),
         pdf_variant="pdf/ua-1",
