@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILES ?= profiles
 OUTPUT   ?= output
 
-.PHONY: setup packets test lint clean
+.PHONY: setup packets test lint clean bench a11y-setup
 
 setup: $(STAMP)
 
@@ -34,3 +34,9 @@ a11y-setup:
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache .ruff_cache
+
+# Benchmark, not a test: naive loop vs batch --jobs 1 vs all cores vs WeasyPrint alone.
+# Defaults: --n 100 --memory-n 1000 (about 20 min on 2 cores). Quick: make bench BENCH_ARGS="--n 20 --memory-n 0"
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
