@@ -17,9 +17,19 @@ class Problem:
     field: str
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", _one_line(self.field, 120))
+        object.__setattr__(self, "message", _one_line(self.message, 400))
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Line breaks in quoted input must not start what looks like a new error line; long text is cut."""
+    flat = " ".join(text.splitlines())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class SopError(click.ClickException):

@@ -19,6 +19,7 @@ from .schema import Profile
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 20_000
 MAX_DEPTH = 20
+MAX_PROBLEMS = 50
 
 Model = TypeVar("Model", bound=BaseModel)
 Path_ = tuple[str | int, ...]
@@ -28,6 +29,8 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans: only true/false are booleans, so `country: NO` stays text."""
 
 
+# C0 controls except tab/newline/carriage return, DEL, C1 controls: YAML refuses them anyway.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _REPLACED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"}
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED_TAGS]
@@ -98,8 +101,14 @@ def read_text(path: Path, kind: str = "profile") -> str:
 
 def parse_yaml(text: str, source: str) -> _Located:
     """Parse YAML with the safe loader and keep the position of every key and value."""
-    loader = _Loader(text)
+    if bad := _CONTROL.search(text):
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise InvalidInput([Problem(source, line, column, "", f"the file has an invisible control character "
+                                    f"(U+{ord(bad.group()):04X}) here; delete it or retype the line")])
+    loader = None
     try:
+        loader = _Loader(text)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -114,7 +123,8 @@ def parse_yaml(text: str, source: str) -> _Located:
         raise InvalidInput([Problem(source, 1, 1, "", "the file is nested too deeply to read; "
                                     "a profile needs only a few levels of indentation")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None:
         raise InvalidInput([Problem(source, 1, 1, "", "the file is empty")])
     located = _Located(None, {}, {})
@@ -166,6 +176,8 @@ def _build(node, path: Path_, located: _Located, problems, budget, source, loade
             if key in result:
                 problems.append(Problem(source, *_position(key_node), _dotted((*path, key)),
                                         "this field appears twice; keep only one"))
+                if len(problems) > MAX_PROBLEMS:
+                    return result
                 continue
             located.keys.setdefault((*path, key), _position(key_node))
             result[key] = _build(value_node, (*path, key), located, problems, budget, source, loader)
@@ -180,6 +192,11 @@ def _build(node, path: Path_, located: _Located, problems, budget, source, loade
     except yaml.constructor.ConstructorError as exc:
         problems.append(Problem(source, line, column, field,
                                 f"this value cannot be used ({exc.problem}); write plain text"))
+        return None
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError):
+        what = "a real date (YYYY-MM-DD)" if node.tag.endswith(":timestamp") else "what its type says"
+        problems.append(Problem(source, line, column, field,
+                                f"{_show(node.value)} cannot be read as {what}; check this value"))
         return None
 
 
@@ -199,7 +216,10 @@ def validate(model: type[Model], located: _Located, source: str) -> Model:
     try:
         return model.model_validate(located.data)
     except ValidationError as exc:
-        problems = [_problem(model, err, located, source) for err in exc.errors()]
+        problems = [_problem(model, err, located, source) for err in exc.errors()[:MAX_PROBLEMS]]
+        if exc.error_count() > MAX_PROBLEMS:
+            problems.append(Problem(source, problems[-1].line, problems[-1].column, "",
+                                    f"... and {exc.error_count() - MAX_PROBLEMS} more problems"))
         raise InvalidInput(list(dict.fromkeys(problems))) from None
 
 
@@ -211,18 +231,18 @@ def _problem(model: type[BaseModel], err: dict, located: _Located, source: str) 
     field = _dotted(path)
     if kind == "extra_forbidden":
         known = list(_fields_at(model, path[:-1]))
-        guess = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+        guess = difflib.get_close_matches(str(path[-1])[:100], known, n=1, cutoff=0.6)
         hint = f"; did you mean '{guess[0]}'?" if guess else f"; allowed here: {', '.join(known)}"
-        return Problem(source, line, column, field, f"unknown field '{path[-1]}'{hint}")
+        return Problem(source, line, column, field, f"unknown field {_show(path[-1])}{hint}")
     if kind == "missing":
         return Problem(source, line, column, field, "this field is required but missing")
     if kind == "enum" or kind == "literal_error":
         allowed = re.findall(r"'([^']*)'|(\d+)", err.get("ctx", {}).get("expected", ""))
         allowed = [a or b for a, b in allowed]
-        guess = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
+        guess = difflib.get_close_matches(str(value)[:100], allowed, n=1, cutoff=0.6)
         hint = f" Did you mean '{guess[0]}'?" if guess else ""
         return Problem(source, line, column, field,
-                       f"'{value}' is not allowed; use one of: {', '.join(allowed)}.{hint}")
+                       f"{_show(value)} is not allowed; use one of: {', '.join(allowed)}.{hint}")
     messages = {
         "bool_parsing": "must be true or false",
         "bool_type": "must be true or false",

@@ -168,7 +168,8 @@ class Patient(Section):
         if isinstance(value, str):
             code = value.strip().upper()
             if code not in ISO_COUNTRIES:
-                raise ValueError(f"'{value}' is not a two-letter country code such as US, CA or DE")
+                shown = value if len(value) <= 40 else value[:40] + "…"
+                raise ValueError(f"'{shown}' is not a two-letter country code such as US, CA or DE")
             return code
         return value
 

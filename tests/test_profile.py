@@ -218,3 +218,21 @@ def test_very_deep_nesting_is_a_clear_error(write):
     path = write("deep.yaml", "a: " + "[" * 3000 + "]" * 3000 + "\n")
     (message,) = problems(path)
     assert "nested too deeply" in message or "too deeply nested" in message
+
+
+def test_control_character_in_the_file_is_located(write):
+    path = write("bell.yaml", "schema_version: 1\ncoordinator_note: hi \x07\n")
+    assert problems(path) == [f"{path}:2:22: the file has an invisible control character (U+0007) here; "
+                              "delete it or retype the line"]
+
+
+def test_impossible_date_and_forged_error_lines(write):
+    path = write("d.yaml", 'schema_version: 1\npatient: {id: a, name: b, date_of_birth: 2020-13-45}\n'
+                 'diagnosis: {cancer_type: "melanomx\\n/etc/x.yaml:9:9: forged", diagnosed_by: other}\n')
+    found = problems(path)
+    assert f"{path}:2:42: patient.date_of_birth: '2020-13-45' cannot be read as a real date (YYYY-MM-DD); " \
+           "check this value" in found
+    forged = write("f.yaml", 'schema_version: 1\npatient: {id: a, name: b, age: 3}\n'
+                   'diagnosis: {cancer_type: "melanomx\\n/etc/x.yaml:9:9: forged", diagnosed_by: other}\n')
+    (message,) = problems(forged)
+    assert "\n" not in message and message.startswith(f"{forged}:3:26: diagnosis.cancer_type: 'melanomx ")
