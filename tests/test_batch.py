@@ -225,3 +225,11 @@ def test_killed_batch_leaves_only_complete_pdfs(tmp_path):
     assert finished.returncode == 0, finished.stderr
     assert not list(out.glob(".*.part"))
     assert all(p.read_bytes() != old[p.name] for p in out.glob("*.pdf"))
+
+
+def test_workers_are_replaced_so_memory_stays_flat(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(batch_module, "RECYCLE_AFTER", 1)
+    report = run_batch([folder], BuildOptions(out_dir=tmp_path / "out", format="html"), jobs=2)
+    assert [item.status for item in report.items] == ["built"] * 3
+    first_pool = {item.worker_pid for item in report.items[:2]}
+    assert report.items[2].worker_pid not in first_pool
