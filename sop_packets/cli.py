@@ -35,6 +35,14 @@ clinic_option = click.option(
 )
 
 
+def packet_options(command):
+    """The options every command that writes packets shares, defined once."""
+    for option in reversed((output_option, format_option, date_option, large_print_option, clinic_option,
+                            group_readable_option)):
+        command = option(command)
+    return command
+
+
 def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None,
              group_readable: bool = False):
     """Build options from the shared flags; a bad clinic file stops here, before any packet."""
@@ -53,7 +61,7 @@ def cli() -> None:
 
     \b
     Examples:
-      sop-packets build profiles/ex-01.yaml
+      sop-packets build profiles/ex-09-other-minimal.yaml
       sop-packets batch profiles/ -o output/
       sop-packets validate profiles/
     """
@@ -61,19 +69,14 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
-@output_option
-@format_option
-@date_option
-@large_print_option
-@clinic_option
-@group_readable_option
+@packet_options
 def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic,
           group_readable: bool) -> None:
     """Build the packet for one PROFILE (a YAML file).
 
     \b
     Example:
-      sop-packets build profiles/ex-01.yaml -o output --format pdf --clinic clinic/clinic.yaml
+      sop-packets build profiles/ex-09-other-minimal.yaml -o output --format pdf
     """
     from .build import build_file
     from .render import check_pdf_support
@@ -87,12 +90,7 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@output_option
-@format_option
-@date_option
-@large_print_option
-@clinic_option
-@group_readable_option
+@packet_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Packets built at once. Default: one per CPU core.")
 @click.option("--force", is_flag=True, help="Rebuild every packet, even unchanged ones.")
@@ -110,7 +108,7 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic
 
     \b
     Examples:
-      sop-packets batch profiles/ -o output --jobs 2 --clinic clinic/clinic.yaml
+      sop-packets batch profiles/ -o output --jobs 2 --clinic templates/clinic/clinic.yaml
       sop-packets batch profiles/ --shard 2/8 --report shard-2.jsonl
     """
     from .batch import Shard, run_batch
@@ -169,8 +167,8 @@ def explain(profile: Path, as_json: bool, prepared_on) -> None:
 
     \b
     Examples:
-      sop-packets explain profiles/ex-01.yaml
-      sop-packets explain profiles/ex-01.yaml --json > ex-01.guidance.json
+      sop-packets explain profiles/ex-09-other-minimal.yaml
+      sop-packets explain profiles/ex-09-other-minimal.yaml --json > guidance.json
     """
     from .build import BuildOptions, make_packet
     from .explain import explain_text
@@ -196,7 +194,7 @@ def lint(paths, verbose: bool, prepared_on) -> None:
     \b
     Examples:
       sop-packets lint profiles/
-      sop-packets lint profiles/ex-01.yaml --verbose
+      sop-packets lint profiles/ex-09-other-minimal.yaml --verbose
     """
     from .lint import lint_paths
 

@@ -114,3 +114,13 @@ def test_lint_reports_grade_and_exits_by_result(write):
     bad = run("lint", write("bad.yaml", "schema_version: 1\n"))
     assert bad.exit_code == 1
     assert "patient: this field is required but missing" in bad.output
+
+
+def test_help_examples_name_files_that_exist():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    for command in ("build", "batch", "validate", "explain", "lint"):
+        for named in re.findall(r"((?:profiles|templates)/[\w./-]+\.ya?ml)", run(command, "--help").output):
+            assert (root / named).is_file(), f"{command} --help names {named}"
