@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -18,7 +19,7 @@ from .build import BuildOptions, build_profile
 from .clock import preparation_date
 from .errors import InvalidInput, Problem, SopError
 from .incremental import Entry, Manifest, build_stamp, profile_digest
-from .output import ensure_output_folder, remove_stale_parts
+from .output import ensure_output_folder, folder_lock, remove_stale_parts
 from .profile import MAX_FILE_BYTES, load_profile
 from .schema import Profile
 
@@ -95,9 +96,9 @@ def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None
                      ) -> tuple[list[Path], list[ItemResult]]:
     """Profile files named directly or found (recursively) in folders, in a stable order.
 
-    With a shard, only the files whose path (relative to the folder given) falls in that shard.
+    With a shard, only the files whose name falls in that shard (so every machine agrees).
     """
-    found: list[tuple[Path, str]] = []
+    found: list[Path] = []
     missing: list[ItemResult] = []
     for raw in paths:
         path = Path(raw)
@@ -106,14 +107,15 @@ def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None
                 relative = file.relative_to(path)
                 if (file.suffix.lower() in PROFILE_SUFFIXES and file.is_file()
                         and not any(part.startswith(".") for part in relative.parts)):
-                    found.append((file, relative.as_posix()))
+                    found.append(file)
         elif path.exists():
-            found.append((path, path.as_posix()))
+            found.append(path)
         else:
             problem = Problem(str(path), 1, 1, "", "no such file or folder")
             missing.append(ItemResult(path, error=str(problem)))
-    files = [file for file, name in found if shard is None or shard.holds(name)]
-    return list(dict.fromkeys(files)), missing
+    unique = {file.resolve(): file for file in reversed(found)}  # one file named twice counts once
+    files = [file for file in found if unique.get(file.resolve()) is file]
+    return [file for file in files if shard is None or shard.holds(file.name)], missing
 
 
 def load_all(files: list[Path]) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
@@ -159,7 +161,7 @@ def _warm_worker(options: BuildOptions, in_flight_dir: str | None = None) -> Non
     from .render import warm_up
 
     branding(options.clinic)
-    warm_up()
+    warm_up(pdf="pdf" in options.suffixes)
 
 
 def _rss_kb() -> int | None:
@@ -174,9 +176,9 @@ def _build_item(path: Path, profile: Profile, options: BuildOptions) -> ItemResu
     started = time.perf_counter()
     item = ItemResult(path, profile.patient.id, worker_pid=os.getpid())
     marker = _IN_FLIGHT_DIR / str(os.getpid()) if _IN_FLIGHT_DIR else None
-    if marker:
-        marker.write_text(str(path))
     try:
+        if marker:
+            marker.write_text(str(path))
         item.outputs = build_profile(profile, path, options).outputs
         item.status = "built"
     except SopError as exc:
@@ -184,7 +186,8 @@ def _build_item(path: Path, profile: Profile, options: BuildOptions) -> ItemResu
     except Exception as exc:  # a bug or a library failure must not stop the batch
         item.error = f"{path}: could not build this packet ({type(exc).__name__}: {exc})"
     if marker:
-        marker.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            marker.unlink(missing_ok=True)
     item.seconds = time.perf_counter() - started
     item.worker_rss_kb = _rss_kb()
     return item
@@ -273,6 +276,12 @@ def run_batch(
     started = time.perf_counter()
     options = dataclasses.replace(options, prepared_on=preparation_date(options.prepared_on))
     ensure_output_folder(options.out_dir, options.group_readable)
+    with folder_lock(options.out_dir):
+        return _run_locked(paths, options, jobs, on_result, force, shard, on_start, started)
+
+
+def _run_locked(paths, options: BuildOptions, jobs, on_result, force: bool, shard, on_start,
+                started: float) -> BatchReport:
     remove_stale_parts(options.out_dir)
     files, results = collect_profiles(paths, shard)
     manifest = Manifest(options.out_dir)

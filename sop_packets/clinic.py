@@ -114,11 +114,21 @@ def _logo_uri(clinic_path: Path, name: str, where: tuple[int, int]) -> str:
         raise fail(f"'{name}' is outside the clinic file's folder; put the logo next to the clinic file")
     if logo.suffix.lower() not in LOGO_TYPES:
         raise fail(f"'{name}' must be a PNG, JPEG or SVG image")
-    if not logo.is_file():
-        raise fail(f"the logo file '{name}' does not exist in {folder}")
-    data = logo.read_bytes()
-    if len(data) > MAX_LOGO_BYTES:
-        raise fail(f"the logo file '{name}' is too large ({len(data):,} bytes; at most 1 MiB)")
-    if logo.suffix.lower() == ".svg" and re.search(rb"<script|href\s*=\s*[\"'](?!#)|url\(", data, re.I):
-        raise fail(f"the SVG logo '{name}' links to other files or has scripts; use a plain SVG or a PNG")
+    try:
+        if not logo.is_file():
+            raise fail(f"the logo file '{name}' does not exist in {folder}")
+        size = logo.stat().st_size
+        if size > MAX_LOGO_BYTES:
+            raise fail(f"the logo file '{name}' is too large ({size:,} bytes; at most 1 MiB)")
+        data = logo.read_bytes()
+    except OSError as exc:
+        raise fail(f"the logo file '{name}' cannot be read ({exc.strerror or exc})") from None
+    if logo.suffix.lower() == ".svg":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise fail(f"the SVG logo '{name}' must be saved as UTF-8 text") from None
+        if re.search(r"<script|<foreignObject|@import|url\(|href\s*=\s*[\"'](?!#)", text, re.I):
+            raise fail(f"the SVG logo '{name}' links to other files or has scripts; "
+                       "use a plain SVG or a PNG")
     return f"data:{LOGO_TYPES[logo.suffix.lower()]};base64,{base64.b64encode(data).decode()}"

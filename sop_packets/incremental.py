@@ -61,6 +61,7 @@ class Manifest:
     """The record of earlier builds in one output folder, keyed by the profile's resolved path."""
 
     def __init__(self, out_dir: Path):
+        self.folder = out_dir.resolve()
         self.path = out_dir / MANIFEST_NAME
         self.entries: dict[str, Entry] = {}
         try:
@@ -77,7 +78,9 @@ class Manifest:
     def unchanged(self, source: Path, digest: str) -> Entry | None:
         """The earlier entry when the profile and its dependencies are unchanged and its files exist."""
         entry = self.entries.get(self.key(source))
-        if entry and entry.digest == digest and all(Path(p).is_file() for p in entry.outputs):
+        if entry and entry.digest == digest and all(
+            Path(p).parent == self.folder and Path(p).is_file() for p in entry.outputs
+        ):
             return entry
         return None
 

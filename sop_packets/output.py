@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import BuildError
@@ -38,20 +42,65 @@ def ensure_output_folder(out_dir: Path, group_readable: bool = False) -> None:
         raise BuildError(f"the output folder {out_dir} cannot be written: {exc.strerror or exc}") from None
 
 
-def remove_stale_parts(out_dir: Path) -> int:
-    """Delete temporary files left by a build that was killed; returns how many there were."""
+STALE_AFTER_SECONDS = 600
+LOCK_NAME = ".sop-packets.lock"
+
+
+def remove_stale_parts(out_dir: Path, older_than: float = STALE_AFTER_SECONDS) -> int:
+    """Delete temporary files left by a build that was killed; returns how many there were.
+
+    A temporary file names the process writing it; it is stale once that process is gone (or, for a
+    name without a process id, once untouched for a while), so a build running now keeps its own.
+    """
     removed = 0
+    now = time.time()
     for stale in out_dir.glob(f".*{PART_SUFFIX}"):
-        stale.unlink(missing_ok=True)
-        removed += 1
+        try:
+            match = re.search(r"\.pid(\d+)\.", stale.name)
+            if match and _alive(int(match.group(1))):
+                continue
+            if match or now - stale.stat().st_mtime > older_than:
+                stale.unlink()
+                removed += 1
+        except OSError:
+            pass
     return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != 0
+
+
+@contextlib.contextmanager
+def folder_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder for one batch; a second batch on the same folder is told so at once."""
+    try:
+        handle = open(out_dir / LOCK_NAME, "a+b")  # noqa: SIM115 - held for the whole batch
+    except OSError as exc:
+        raise BuildError(f"the output folder {out_dir} cannot be written: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another batch is already writing to {out_dir}; wait for it to finish, "
+                             "or give this run its own output folder") from None
+        yield
+    finally:
+        handle.close()
 
 
 def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
     """Write data so that readers see the old complete file or the new one, never a part."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.pid{os.getpid()}.", suffix=PART_SUFFIX,
+                                   dir=path.parent)
     except OSError as exc:
         raise BuildError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
     try:

@@ -169,15 +169,16 @@ def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, li
     }
 
 
-def warm_up() -> None:
+def warm_up(pdf: bool = True) -> None:
     """Build every cached piece once (content, templates, CSS, glossary, fonts) before the first packet."""
     load_content()
     environment().get_template("packet.html.j2")
     stylesheet()
     _markdown()
     _glossary()
-    _font_css()
-    _packet_css()
+    if pdf:
+        _font_css()
+        _packet_css()
 
 
 def _weasyprint() -> Any:

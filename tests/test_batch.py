@@ -170,9 +170,30 @@ def test_unwritable_output_folder_is_one_clear_error(folder, tmp_path):
 def test_stale_temporary_files_are_cleaned_up(folder, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    (out / ".ex-09-other-minimal.pdf.abc123.part").write_bytes(b"%PDF-half")
+    (out / ".ex-09-other-minimal.pdf.pid999999999.abc123.part").write_bytes(b"%PDF-half")  # writer gone
+    old = out / ".ex-02.pdf.abc123.part"  # no writer named, untouched for an hour
+    old.write_bytes(b"%PDF-half")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    live = out / f".ex-07.pdf.pid{os.getpid()}.abc123.part"  # a writer still running keeps its file
+    live.write_bytes(b"%PDF-half")
     batch(folder, "-o", out, "--format", "html", "--jobs", "1")
-    assert not list(out.glob("*.part")) and not list(out.glob(".*.part"))
+    assert [p.name for p in out.glob(".*.part")] == [live.name]
+
+
+def test_a_second_batch_on_the_same_folder_is_refused(folder, tmp_path):
+    from sop_packets.output import folder_lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with folder_lock(out):
+        code, output = batch(folder, "-o", out, "--format", "html")
+    assert code == 1 and f"another batch is already writing to {out}" in output
+
+
+def test_one_file_named_twice_is_built_once(folder, tmp_path):
+    same = folder / "ex-09-other-minimal.yaml"
+    code, output = batch(folder, same.resolve(), "-o", tmp_path / "out", "--format", "html", "--jobs", "1")
+    assert code == 0 and "3 built, 0 unchanged, 0 failed, 3 profiles" in output
 
 
 def test_a_crashing_worker_is_reported_and_the_rest_are_built(folder, tmp_path, monkeypatch):
@@ -233,3 +254,18 @@ def test_workers_are_replaced_so_memory_stays_flat(folder, tmp_path, monkeypatch
     assert [item.status for item in report.items] == ["built"] * 3
     first_pool = {item.worker_pid for item in report.items[:2]}
     assert report.items[2].worker_pid not in first_pool
+
+
+def test_copied_output_folder_is_rebuilt_into_the_new_folder(folder, tmp_path):
+    args = (folder, "--format", "html", "--date", DAY, "--jobs", "1")
+    batch(*args, "-o", tmp_path / "one")
+    shutil.copytree(tmp_path / "one", tmp_path / "two")
+    shutil.rmtree(tmp_path / "one")
+    assert "3 built, 0 unchanged" in batch(*args, "-o", tmp_path / "two")[1]
+
+
+def test_bad_source_date_epoch_is_a_clear_error(folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "99999999999999")
+    code, output = batch(folder, "-o", tmp_path / "out", "--format", "html")
+    assert code == 1 and "SOURCE_DATE_EPOCH='99999999999999' is not a time in seconds since 1970" in output
+    assert "Traceback" not in output

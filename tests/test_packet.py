@@ -206,3 +206,10 @@ def test_bad_clinic_stops_the_batch_before_building(tmp_path):
 def test_contrast_ratio_matches_wcag():
     assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
     assert round(contrast_ratio("#777777", "#ffffff"), 2) == 4.48
+
+
+def test_svg_logo_not_in_utf8_is_refused(tmp_path):
+    path = clinic_copy(tmp_path)
+    (path.parent / "logo.svg").write_bytes('<svg><image href="http://x"/></svg>'.encode("utf-16"))
+    with pytest.raises(InvalidInput, match="must be saved as UTF-8 text"):
+        load_clinic(path)
