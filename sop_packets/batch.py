@@ -118,8 +118,8 @@ def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None
     return [file for file in files if shard is None or shard.holds(file.name)], missing
 
 
-def load_all(files: list[Path]) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
-    """Validate every file; two profiles with one patient.id are both refused."""
+def _load_each(files: list[Path]) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
+    """Validate every file on its own: the valid profiles, and a failure for each invalid file."""
     loaded: list[tuple[Path, Profile]] = []
     failures: list[ItemResult] = []
     for path in files:
@@ -127,6 +127,12 @@ def load_all(files: list[Path]) -> tuple[list[tuple[Path, Profile]], list[ItemRe
             loaded.append((path, load_profile(path)))
         except InvalidInput as exc:
             failures.append(ItemResult(path, error=exc.format_message()))
+    return loaded, failures
+
+
+def load_all(files: list[Path]) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
+    """Validate every file; two profiles with one patient.id are both refused."""
+    loaded, failures = _load_each(files)
     ids = {path: profile.patient.id for path, profile in loaded}
     duplicates = _duplicate_ids(ids)
     failures += [ItemResult(path, ids[path], error=duplicates[path]) for path in duplicates]
@@ -311,7 +317,7 @@ def _run_locked(paths, options: BuildOptions, jobs, on_result, force: bool, shar
         else:
             to_load.append(path)
 
-    loaded, failures = load_all(to_load)
+    loaded, failures = _load_each(to_load)  # duplicate ids are checked once, with the unchanged ones
     ids = {path: entry.patient_id for path, entry in unchanged.items()}
     ids |= {path: profile.patient.id for path, profile in loaded}
     duplicates = _duplicate_ids(ids)

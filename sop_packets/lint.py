@@ -389,21 +389,22 @@ def undefined_terms(sentences: Iterable[str], glossary: Iterable[Term], known: I
 # ---------------------------------------------------------------- where a sentence comes from
 
 
-def _content_strings(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+def content_strings(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every text in a content file, with the path of keys (and list positions) that leads to it."""
     if isinstance(node, str):
         yield path, node
     elif isinstance(node, Mapping):
         for key, value in node.items():
-            yield from _content_strings(value, (*path, str(key)))
+            yield from content_strings(value, (*path, str(key)))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _content_strings(value, (*path, str(index)))
+            yield from content_strings(value, (*path, str(index)))
 
 
 def _content_index(content: Mapping[str, Any]) -> list[tuple[re.Pattern[str], str]]:
     index = []
     for stem, data in content.items():
-        for path, text in _content_strings(data):
+        for path, text in content_strings(data):
             if stem == "glossary" and path[-1:] != ("definition",):
                 continue
             for piece in split_sentences(" ".join(text.split())):

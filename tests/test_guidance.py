@@ -352,17 +352,11 @@ def test_specialists_say_where_to_find_one():
 
 
 def test_content_uses_only_known_placeholders():
+    from sop_packets.lint import content_strings
+
     facts = facts_of(profile_with({}), TODAY, CONTENT["words"])
-
-    def strings(node):
-        if isinstance(node, str):
-            yield node
-        elif isinstance(node, dict):
-            for value in node.values():
-                yield from strings(value)
-
     for name in (*RULES, "urgency", "because", "sections"):
-        for text in strings(CONTENT[name]):
+        for _path, text in content_strings(CONTENT[name]):
             assert set(PLACEHOLDER.findall(text)) <= set(facts.values), text
             assert "{" not in PLACEHOLDER.sub("", text), text
 

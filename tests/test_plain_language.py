@@ -18,6 +18,7 @@ from sop_packets.content import load_content
 from sop_packets.glossary import load_glossary
 from sop_packets.lint import (
     MAX_GRADE,
+    content_strings,
     explained,
     lint_file,
     lint_html,
@@ -80,21 +81,10 @@ def test_lint_checks_every_example_and_passes():
 # ---- every content entry defines its own terms (so no packet depends on which items it shows)
 
 
-def _strings(node, path=()):
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for value in node:
-            yield from _strings(value, path)
-
-
 def test_every_content_entry_defines_or_explains_its_medical_terms():
     problems = []
     for stem, data in CONTENT.items():
-        for path, text in _strings(data):
+        for path, text in content_strings(data):
             text = re.sub(r"\{\w+\}", "", " ".join(text.split()))
             for term in undefined_terms(split_sentences(text), GLOSSARY):
                 problems.append(f"{stem}.yaml {'.'.join(path)}: {term.term!r} in: {term.sentence}")
