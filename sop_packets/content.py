@@ -19,13 +19,13 @@ def template_dir() -> Path:
 
 @functools.cache
 def load_content(folder: Path | None = None) -> dict[str, Any]:
-    """Every YAML file under templates/content, keyed by file stem (words, indications, ...).
+    """Every YAML file under templates/content/en (a folder per language), keyed by file stem.
 
     A mistake in a content file is reported like a profile mistake: file, line, column, message.
     """
     from .profile import parse_yaml, read_text
 
-    folder = folder or template_dir() / "content"
+    folder = folder or template_dir() / "content" / "en"
     content: dict[str, Any] = {}
     for path in sorted(folder.glob("*.yaml")):
         content[path.stem] = parse_yaml(read_text(path, "content file"), str(path)).data

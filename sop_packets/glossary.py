@@ -1,4 +1,4 @@
-"""Words to know: the glossary in templates/content/glossary.yaml, and finding which terms a text uses.
+"""Words to know: the glossary in templates/content/en/glossary.yaml, and finding which terms a text uses.
 
 Pure functions, no I/O. Matching is whole-word and ignores case: "stage" is found in "Stage IV" but
 not inside "upstage". A term's aliases (plurals, other spellings) count as uses of the term.

@@ -2,7 +2,7 @@
 
 Rules decide *which* items apply and name the profile facts that made them apply. The words a
 patient reads (item texts and the "because" phrases) come from the content files under
-templates/content/, passed in as `content`. docs/guidance-ids.md lists every id.
+templates/content/en/, passed in as `content`. docs/guidance-ids.md lists every id.
 """
 
 from __future__ import annotations

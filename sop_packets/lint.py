@@ -4,7 +4,7 @@
 sees, and checks it:
 
 * the Flesch-Kincaid grade of the whole packet, from textstat, must be at most MAX_GRADE;
-* every medical term must be in the glossary (templates/content/glossary.yaml), or be explained
+* every medical term must be in the glossary (templates/content/en/glossary.yaml), or be explained
   where it is first used: "a skin doctor (dermatologist)", "Mohs surgery (...)",
   "A biopsy is a ...", "stage III, which means ...", "This is called preauthorization".
 

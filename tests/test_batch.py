@@ -92,7 +92,7 @@ def test_stamp_changes_with_any_template_or_content_file(tmp_path, monkeypatch):
     options = BuildOptions(out_dir=tmp_path)
     before = build_stamp(options)
     assert build_stamp(options) == before
-    words = copy / "content" / "words.yaml"
+    words = copy / "content" / "en" / "words.yaml"
     words.write_text(words.read_text() + "\n# a clinician's edit\n")
     assert build_stamp(options) != before
 

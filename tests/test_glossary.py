@@ -144,7 +144,7 @@ def test_each_spelling_belongs_to_one_term_only():
 
 
 def test_no_term_is_written_twice_in_the_file():
-    text = (template_dir() / "content" / "glossary.yaml").read_text(encoding="utf-8")
+    text = (template_dir() / "content" / "en" / "glossary.yaml").read_text(encoding="utf-8")
     keys = re.findall(r"^([^\s#][^:]*):\s*$", text, re.MULTILINE)
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
     assert len(keys) == len(CONTENT["glossary"])

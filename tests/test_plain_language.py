@@ -2,7 +2,7 @@
 
 When a test here fails, its message lists the packet's longest sentences (with the content file each
 comes from) and every undefined term: shorten those sentences, or add the term to
-templates/content/glossary.yaml.
+templates/content/en/glossary.yaml.
 """
 
 from __future__ import annotations
