@@ -98,7 +98,7 @@ def test_pdf_is_tagged_pdf_ua_with_title_language_and_bookmarks(child_packet):
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert "pdfuaid:part" in xmp or "<pdfuaid:part>1</pdfuaid:part>" in xmp
-    assert reader.metadata.title == "Second opinion guide for Nico Pemberton-Vale"
+    assert reader.metadata.title == "Second-opinion guide · Riverbend Skin Health Center"
     titles = []
 
     def walk(outline):
