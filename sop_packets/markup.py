@@ -26,10 +26,10 @@ def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": 2 * MAX_NESTING + 4})
     md.disable(["image", "link", "autolink", "reference"])
 
-    def heading_open(tokens, idx, options, env):
+    def heading_open(self, tokens, idx, options, env):
         return '<p class="note-heading"><strong>'
 
-    def heading_close(tokens, idx, options, env):
+    def heading_close(self, tokens, idx, options, env):
         return "</strong></p>\n"
 
     md.add_render_rule("heading_open", heading_open)

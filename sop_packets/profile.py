@@ -382,6 +382,8 @@ def _caused_by_earlier(path: Path_, err: dict, located: _Located) -> bool:
     """An error about a value already reported (or about a line set aside after a syntax error)."""
     if any(path[: len(bad)] == bad for bad in located.bad_paths):
         return True
+    if err["type"] == "value_error" and (*path[:-1], "date_of_birth") in located.bad_paths:
+        return "date_of_birth" in str(err.get("msg", ""))  # "give age or date_of_birth": it was given
     if err["type"] == "missing" and path:
         key = re.compile(rf"^\s*(-\s+)?['\"]?{re.escape(str(path[-1]))}['\"]?\s*:")
         return any(key.match(line) for line in located.blanked_lines)
