@@ -404,3 +404,28 @@ def test_schema_command_prints_the_agreeing_schema():
     code, output = run("schema")
     assert code == 0 and json.loads(output) == json.loads(json.dumps(profile_json_schema()))
     assert yaml.safe_load(output)["$schema"].endswith("2020-12/schema")
+
+
+# ---------------------------------------------------------------- 8: long unbroken text stays on the page
+
+
+def test_long_unbroken_name_and_address_stay_on_the_page(write):
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    from sop_packets.build import BuildOptions, make_packet
+    from sop_packets.content import template_dir
+    from sop_packets.render import render_html, url_fetcher
+
+    path = write("long.yaml", "schema_version: 1\npatient:\n  id: long\n  name: " + "A" * 200 + "\n  age: 50\n"
+                 + DIAGNOSIS + "original_physician:\n  name: " + "B" * 150 + "\n"
+                 + 'coordinator_note: "See https://example.com/' + "x" * 300 + ' today"\n')
+    html = render_html(make_packet(load_profile(path), BuildOptions(prepared_on=date(2026, 11, 25))))
+    document = weasyprint.HTML(string=html, base_url=template_dir().as_uri() + "/",
+                               url_fetcher=url_fetcher()).render()
+    outside = []
+    for number, page in enumerate(document.pages, start=1):
+        width = page._page_box.margin_width()
+        outside += [(number, box.text[:20]) for box in page._page_box.descendants()
+                    if isinstance(box, boxes.TextBox) and box.position_x + box.width > width - 10]
+    assert outside == []
