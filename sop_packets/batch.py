@@ -159,9 +159,25 @@ def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None,
         else:
             problem = Problem(str(path), 1, 1, "", "no such file or folder")
             missing.append(ItemResult(path, error=str(problem)))
-    unique = {file.resolve(): file for file in reversed(found)}  # one file named twice counts once
-    files = [file for file in found if unique.get(file.resolve()) is file]
+    real = real_paths(found)
+    unique = {real[file]: file for file in reversed(found)}  # one file named twice counts once
+    files = [file for file in found if unique.get(real[file]) is file]
     return [file for file in files if shard is None or shard.holds(file.name)], missing
+
+
+def real_paths(files: Iterable[Path]) -> dict[Path, str]:
+    """Each file's real path, resolving each folder once (resolving every file costs a stat per part)."""
+    folders: dict[Path, str] = {}
+    real = {}
+    for file in files:
+        if file.is_symlink():
+            real[file] = os.path.realpath(file)
+            continue
+        parent = folders.get(file.parent)
+        if parent is None:
+            parent = folders[file.parent] = os.path.realpath(file.parent)
+        real[file] = os.path.join(parent, file.name)
+    return real
 
 
 def load_all(files: list[Path], prepared_on=None) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
@@ -448,11 +464,12 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
 
     unchanged: dict[Path, Entry] = {}
     to_read: list[Path] = []
+    keys = real_paths(files)
     for path in files:
         entry = None
         if not force:
             with contextlib.suppress(SopError):
-                entry = manifest.unchanged(path, profile_digest(stamp, read_bytes(path)))
+                entry = manifest.unchanged(path, profile_digest(stamp, read_bytes(path)), keys[path])
         if entry:
             unchanged[path] = entry
         else:

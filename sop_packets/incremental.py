@@ -158,22 +158,24 @@ class Manifest:
                     break
                 return f"is damaged (line {number})"
         self.entries = entries
-        self._journal_lines = len(lines)
+        self._journal_lines = sum(1 for line in lines if line.strip())
         return None
 
     @staticmethod
     def key(source: Path) -> str:
         return str(source.resolve())
 
-    def unchanged(self, source: Path, digest: str) -> Entry | None:
+    def unchanged(self, source: Path, digest: str, key: str | None = None) -> Entry | None:
         """The earlier entry when the profile and its dependencies are unchanged and its files are
-        exactly the ones that build wrote (not replaced, edited, linked or removed since)."""
-        entry = self.entries.get(self.key(source))
+        exactly the ones that build wrote (not replaced, edited, linked or removed since).
+
+        key is the source's real path when the caller already knows it."""
+        entry = self.entries.get(key or self.key(source))
         if not entry or entry.digest != digest or len(entry.stats) != len(entry.outputs):
             return None
+        folder = str(self.folder)
         for output, expected in zip(entry.outputs, entry.stats, strict=True):
-            path = Path(output)
-            if path.parent != self.folder or output_stat(path) != tuple(expected):
+            if os.path.dirname(output) != folder or output_stat(Path(output)) != tuple(expected):
                 return None
         return entry
 

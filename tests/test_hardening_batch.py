@@ -62,11 +62,25 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _state(pid: int) -> str:
+    """A process's state letter (Z for a zombie), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:  # it has just ended
+        return ""
+
+
 def _gone(pids: set[int], seconds: float = 10.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        alive = {pid for pid in pids if Path(f"/proc/{pid}").exists()
-                 and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]}
+        alive = {pid for pid in pids if _state(pid) not in ("", "Z")}
         if not alive:
             return True
         time.sleep(0.1)
@@ -87,8 +101,7 @@ def test_killing_only_the_batch_process_stops_its_workers_and_frees_the_folder(t
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
-        workers = {pid for pid in _children(process.pid)
-                   if "sop_packets" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")}
+        workers = {pid for pid in _children(process.pid) if "sop_packets" in _command_line(pid)}
         time.sleep(0.05)
     assert workers, "the batch started no workers"
     time.sleep(0.5)  # let them start on packets
@@ -383,3 +396,12 @@ def test_one_job_is_a_worker_process_replaced_like_the_others(folder, tmp_path, 
     pids = [item.worker_pid for item in report.items]
     assert [item.status for item in report.items] == ["built"] * 3
     assert len(set(pids)) == 3 and os.getpid() not in pids
+
+
+def test_a_run_with_nothing_to_do_does_not_rewrite_the_record(folder, tmp_path):
+    out = tmp_path / "out"
+    run(*html_args(folder, out))
+    before = (out / MANIFEST_NAME).stat()
+    assert "0 built, 3 unchanged" in run(*html_args(folder, out))[1]
+    after = (out / MANIFEST_NAME).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
