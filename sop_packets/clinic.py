@@ -172,6 +172,8 @@ def svg_problem(data: bytes) -> str | None:
         return "has a DTD or entities (<!DOCTYPE …>)"
     except ParseError as exc:
         return f"is not a well-formed SVG file ({exc})"
+    if re.search(rb"<\?(?!xml[\s?])", data):
+        return "has processing instructions (<?xml-stylesheet …?>)"
     elements = list(root.iter())
     if len(elements) > MAX_SVG_ELEMENTS:
         return f"has more than {MAX_SVG_ELEMENTS:,} elements"

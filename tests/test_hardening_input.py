@@ -107,6 +107,8 @@ USE_BOMB = SVG + '<path id="a0" d="M0 0h1"/>' + "".join(
     ("event.svg", SVG + '<rect onload="alert(1)"/></svg>', "uses the attribute 'onload'"),
     ("xlink.svg", SVG + '<use xlink:href="other.svg#x"/></svg>', "href must name a part of the same logo"),
     ("html.svg", "<html><body>hi</body></html>", "is not an SVG image"),
+    ("pi.svg", '<?xml version="1.0"?><?xml-stylesheet href="http://x/a.css"?>' + SVG + "</svg>",
+     "has processing instructions"),
     ("text.png", "Riverbend Skin Health Center", "is not a PNG image"),
     ("text.jpg", "<svg/>", "is not a JPG image"),
 ])
