@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .build import BuildOptions, build_profile, time_limit
 from .clock import preparation_date
+from .consistency import profile_warnings
 from .errors import BuildError, InvalidInput, Problem, SopError
 from .incremental import Entry, Manifest, build_stamp, output_stat, profile_digest
 from .output import (
@@ -57,9 +58,11 @@ class ItemResult:
     worker_pid: int | None = None
     worker_rss_kb: int | None = None
     report_error: str | None = None  # the error without the values it quotes, for the report file
+    warnings: list[str] = field(default_factory=list)  # free text that contradicts a field (not reported)
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
+        data.pop("warnings")
         data["source"] = str(self.source)
         data["outputs"] = [str(p) for p in self.outputs]
         data["error"] = data.pop("report_error") if self.report_error is not None else self.error
@@ -302,6 +305,7 @@ def _build_item(task: Task, options: BuildOptions) -> ItemResult:
         with time_limit(options.time_limit):
             item.outputs = build_profile(profile, path, options).outputs
         item.status = "built"
+        item.warnings = [str(problem) for problem in profile_warnings(path, profile)]
     except SopError as exc:
         failed = _failure(path, exc, task.patient_id)
         item.error, item.report_error = failed.error, failed.report_error

@@ -117,8 +117,24 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
             raise
         raise SopError(f"{profile}: could not build this packet (an unexpected {type(exc).__name__}); "
                        "run again with --debug for details, and please report it") from None
+    _show_warnings([profile])
     for path in result.outputs:
         click.echo(f"wrote {path}")
+
+
+def _show_warnings(paths) -> None:
+    """Print, without failing, where a profile's free text contradicts its structured fields."""
+    from .consistency import profile_warnings
+    from .errors import SopError
+    from .profile import load_profile
+
+    for path in paths:
+        try:
+            found = profile_warnings(path, load_profile(path))
+        except SopError:
+            continue  # its errors are reported where it is loaded
+        for problem in found:
+            click.echo(str(problem), err=True)
 
 
 @cli.command()
@@ -166,6 +182,9 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic
 
         lines = "".join(json.dumps(item.to_json()) + "\n" for item in report.items)
         write_atomic(report_file, lines.encode("utf-8"), options.file_mode)
+    for item in report.items:  # worked out in the workers, which had the profile parsed already
+        for warning in item.warnings:
+            click.echo(warning, err=True)
     click.echo(report.summary())
     if report.failed:
         sys.exit(1)
@@ -192,6 +211,7 @@ def validate(paths) -> None:
     loaded, failures = load_all(files, preparation_date(None))
     for item in [*missing, *failures]:
         click.echo(item.error, err=True)
+    _show_warnings(path for path, _profile in loaded)
     bad = len(missing) + len(failures)
     click.echo(f"{len(loaded)} valid, {bad} invalid")
     if bad:
@@ -242,6 +262,22 @@ def lint(paths, verbose: bool, prepared_on) -> None:
     click.echo(report.format(verbose), nl=False)
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+def rules() -> None:
+    """Print every guidance rule: its id, section, when it fires and its sources (Markdown).
+
+    docs/guidance-ids.md is this output.
+
+    \b
+    Example:
+      sop-packets rules > docs/guidance-ids.md
+    """
+    from .content import load_content
+    from .rules_table import rules_markdown
+
+    click.echo(rules_markdown(load_content()), nl=False)
 
 
 @cli.command()

@@ -24,9 +24,19 @@ def _any_case(word: str) -> str:
 
 
 def _stage_schema() -> dict[str, Any]:
-    values = [s.value for s in Stage if s is not Stage.unknown]
-    spelled = "|".join(_any_case(v) for v in sorted(values, key=len, reverse=True))
-    pattern = rf"^\s*({_any_case('stage')}\s+)?({spelled})[A-Da-d]?\s*$|^\s*{_any_case('unknown')}\s*$"
+    """Every spelling Diagnosis accepts: IIIB, iiib, Stage III-B, 3B, 3 b, the number 3, unknown."""
+    numbers = {roman: str(number) for number, roman in ROMAN_STAGES.items() if number}
+    forms = set()
+    for stage in Stage:
+        if stage is Stage.unknown:
+            continue
+        group, letter = stage.group, stage.value[len(stage.group):]
+        for head in (group, numbers.get(group, group)):
+            forms.add(_any_case(head + letter))
+            if letter:
+                forms.add(_any_case(head) + r"[\s-]" + _any_case(letter))
+    spelled = "|".join(sorted(forms, key=len, reverse=True))
+    pattern = rf"^\s*({_any_case('stage')}\s+)?({spelled})\s*$|^\s*{_any_case('unknown')}\s*$"
     return {"anyOf": [{"$ref": "#/$defs/Stage"}, {"type": "integer", "enum": sorted(ROMAN_STAGES)},
                       {"type": "string", "pattern": pattern}]}
 

@@ -339,11 +339,12 @@ def test_unclosed_quote_in_plain_words(write):
 # ---------------------------------------------------------------- the JSON Schema agrees with the tool
 
 GOOD = [
-    "", "  stage: 4\n", "  stage: Stage II\n", "  stage: iiib\n", "  stage: 0\n",
+    "", "  stage: 4\n", "  stage: Stage II\n", "  stage: iiib\n", "  stage: 0\n", "  stage: Stage III-B\n",
+    "  stage: 3b\n", "  stage: 2 A\n", "  stage: IVB\n",
     "  body_site: back\n  confirmed_by_biopsy: yes\n", "  confirmed_by_biopsy: No\n",
 ]
 BAD = [
-    "  stage: 7\n", "  stage: V\n", "  confirmed_by_biopsy: maybe\n", "  confirmed_by_biopsy: 1\n",
+    "  stage: 7\n", "  stage: V\n", "  stage: IVD\n", "  stage: 4C\n", "  stage: 0A\n", "  stage: 5\n", "  confirmed_by_biopsy: maybe\n", "  confirmed_by_biopsy: 1\n",
     "  body_site: elbow\n", "  colour: red\n", "  cancer_type_detail: \"a\\u202eb\"\n",
 ]
 PATIENTS = {
