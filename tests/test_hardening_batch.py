@@ -405,3 +405,13 @@ def test_a_run_with_nothing_to_do_does_not_rewrite_the_record(folder, tmp_path):
     assert "0 built, 3 unchanged" in run(*html_args(folder, out))[1]
     after = (out / MANIFEST_NAME).stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_batch_prints_free_text_warnings_found_in_the_workers(folder, tmp_path, monkeypatch):
+    path = folder / "w.yaml"
+    path.write_text("schema_version: 1\npatient:\n  id: w-1\n  name: T\n  age: 60\n  comorbidities:\n"
+                    "    - liver transplant, on tacrolimus\n"
+                    "diagnosis: {cancer_type: squamous_cell_carcinoma, diagnosed_by: dermatologist}\n")
+    monkeypatch.setattr(batch_module, "load_profile", lambda *a, **k: pytest.fail("loaded in the parent"))
+    code, output = run(*html_args(folder, tmp_path / "out"))
+    assert code == 0 and f"{path}:7:7: patient.comorbidities[0]: warning: 'liver transplant" in output
