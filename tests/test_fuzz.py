@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import html
 import re
 import signal
 import time
 import tracemalloc
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date
 from html.parser import HTMLParser
@@ -706,9 +708,16 @@ def hostile_text_profile(draw) -> Any:
     return doc
 
 
-# Invisible characters the schema refuses in free text: C0 controls but tab and line ends, DEL, C1
-# controls, and the bidirectional embeddings, overrides and isolates.
-REFUSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Invisible characters the schema may refuse in free text: controls but tab and line ends, format
+# characters (direction marks and overrides, zero-width characters, soft hyphen), line and paragraph
+# separators, and letters that print nothing; in Markdown, also once entities are decoded.
+def _refusable(text: str) -> bool:
+    from sop_packets.markup import MAX_NESTING, nesting
+
+    shown = html.unescape(text)
+    return nesting(text) > MAX_NESTING or any(
+        (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs") and c not in "\t\n\r")
+        or c in "\u115f\u1160\u3164\uffa0" for c in text + shown)
 
 
 @settings(FUZZ, max_examples=100)
@@ -716,7 +725,7 @@ REFUSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066
 def test_hostile_text_in_free_text_fields_is_inert(doc, workdir):
     profile = load_outcome(workdir / "free-text.yaml", _dump(doc))
     if profile is None:
-        assert any(REFUSABLE.search(text) for text in _strings(doc)), (
+        assert any(_refusable(text) for text in _strings(doc)), (
             "a profile whose free-text fields only hold printable text (however hostile) was refused")
         return
     check_html_is_inert(render(profile), placed_payloads(doc))
@@ -732,7 +741,7 @@ def test_each_hostile_string_in_every_free_text_field(payload, workdir):
         _set(doc, path, [payload])
     doc["coordinator_note"] = f"Before {payload} after.\n\n{payload}\n"
     profile = load_outcome(workdir / "payload.yaml", _dump(doc))
-    assert (profile is None) == bool(REFUSABLE.search(payload))
+    assert (profile is None) == _refusable(payload)
     if profile is None:
         return
     check_html_is_inert(render(profile), (payload,))

@@ -90,7 +90,9 @@ def _gone(pids: set[int], seconds: float = 10.0) -> bool:
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_only_the_batch_process_stops_its_workers_and_frees_the_folder(tmp_path, how):
     profiles = tmp_path / "profiles"
-    shutil.copytree(EXAMPLES, profiles)
+    profiles.mkdir()
+    for path in sorted(EXAMPLES.glob("*.yaml"))[:6]:
+        shutil.copy(path, profiles)
     temp = tmp_path / "tmp"
     temp.mkdir()
     out = tmp_path / "out"
@@ -117,7 +119,7 @@ def test_killing_only_the_batch_process_stops_its_workers_and_frees_the_folder(t
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
     assert "another batch is already writing" not in finished.stderr
-    assert "0 failed, 10 profiles" in finished.stdout
+    assert "0 failed, 6 profiles" in finished.stdout
     assert list(temp.iterdir()) == []  # the killed run's private folder was swept, this run's removed
 
 
