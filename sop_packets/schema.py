@@ -161,6 +161,10 @@ class Patient(Section):
     country: str | None = Field(None, description="ISO 3166-1 alpha-2 code, such as US or DE.")
     seeking_care_abroad: bool = False
     comorbidities: list[ShortText] = Field(default_factory=list, max_length=50)
+    fhir_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9\-.]{1,64}$",
+        description="The patient's FHIR Patient id, written by `import fhir`; the DocumentReference subject.",
+    )
 
     @field_validator("country", mode="before")
     @classmethod
