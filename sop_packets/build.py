@@ -29,6 +29,7 @@ class BuildOptions:
     large_print: bool = False
     clinic: Path | None = None
     group_readable: bool = False
+    fhir: str | None = None  # also write <id>.documentreference.json: attach the packet "inline" or by "url"
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -76,7 +77,21 @@ def build_profile(profile: Profile, source: Path, options: BuildOptions) -> Buil
     if "html" in targets:
         write_atomic(targets["html"], html.encode("utf-8"), options.file_mode)
         result.outputs.insert(0, targets["html"])
+    if options.fhir:
+        result.outputs.append(_write_document_reference(profile, packet, result.outputs[-1], options))
     return result
+
+
+def _write_document_reference(profile: Profile, packet: Packet, document: Path,
+                              options: BuildOptions) -> Path:
+    """<id>.documentreference.json beside the packet, for the PDF (or the HTML when no PDF is made)."""
+    from .fhir_document import document_reference, to_json
+
+    resource = document_reference(profile, document.read_bytes(), document.name, packet.prepared_on,
+                                  packet.branding.clinic.name, options.fhir or "inline")
+    target = output_path(options.out_dir, profile.patient.id, ".documentreference.json")
+    write_atomic(target, to_json(resource), options.file_mode)
+    return target
 
 
 def build_file(path: Path | str, options: BuildOptions) -> BuildResult:
