@@ -275,10 +275,11 @@ def import_fhir_command(paths, out_dir: Path, id_from, force: bool, show_diff: b
 
     found = import_fhir(paths, id_from)
     written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
-    _report_written(written, found.notices, found.skipped)
+    _report_written(written, [*found.notices, *found.not_covered], found.skipped)
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
                f"{len(found.skipped) + len(written.refused)} not written; {found.patients} patients, "
-               f"{found.cancer_patients} with skin cancer, {len(found.notices)} warnings")
+               f"{found.cancer_patients} with skin cancer, {len(found.not_covered)} with another cancer, "
+               f"{len(found.notices)} warnings")
     if found.skipped or written.refused:
         sys.exit(1)
 

@@ -156,9 +156,8 @@ def _read_document(text: str, name: str, first_line: int, items: list[Item], pro
 def _collect(data: dict, name: str, line: int, where: str, full_url: str | None, items: list[Item],
              problems: list[Problem], depth: int) -> None:
     kind = data.get("resourceType")
-    label = where or "resource"
     if not isinstance(kind, str) or not kind:
-        problems.append(Problem(name, line, 1, where, f"{label} has no resourceType; not a FHIR resource"))
+        problems.append(Problem(name, line, 1, where.rstrip("."), "has no resourceType; not a FHIR resource"))
         return
     if kind == "Bundle":
         if depth >= MAX_BUNDLE_DEPTH:
@@ -427,7 +426,8 @@ class PatientData:
 class ImportResult:
     drafts: list[Draft] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
-    skipped: list[Notice] = field(default_factory=list)  # patients without a profile, and why
+    skipped: list[Notice] = field(default_factory=list)  # patients who should have a profile but got none
+    not_covered: list[Notice] = field(default_factory=list)  # cancers this packet is not for: no profile
     patients: int = 0
     cancer_patients: int = 0
 
@@ -522,9 +522,9 @@ def _map_patient(data: PatientData, index: Index, id_from: str | None, result: I
                   if _usable(item.model) and (coding := other_cancer(item.model.code))]
         if others:
             item, coding = others[0]
-            result.skipped.append(Notice(source, key, "diagnosis.cancer_type",
-                                         f"{item.key} ({_code_label(coding)}) is not a skin cancer this "
-                                         "packet covers; no profile written"))
+            result.not_covered.append(Notice(source, key, "diagnosis.cancer_type",
+                                             f"{item.key} ({_code_label(coding)}) is not a skin cancer this "
+                                             "packet covers; no profile written"))
         return None
     result.cancer_patients += 1
     primary = [pair for pair in cancers
@@ -776,8 +776,8 @@ def _map_physician(draft: Draft, item: Item, index: Index, notice) -> None:
             draft.set("original_physician.name", name, f"{practitioner.key} name (via {where})")
         elif reference.display:
             draft.set("original_physician.name", reference.display[:200], f"{where} display")
-        concepts = [*(role.model.specialty or [] if role else []),
-                    *(q.code for q in (practitioner.model.qualification or []) if practitioner)]
+        concepts = [*((role.model.specialty or []) if role else []),
+                    *(q.code for q in ((practitioner.model.qualification or []) if practitioner else []))]
         if role and (text := _display((role.model.specialty or [None])[0])):
             draft.set("original_physician.specialty", _plain(text)[:200], f"{role.key} specialty")
         diagnosed = _specialty(concepts)
