@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..errors import InvalidInput, Problem
+from ..errors import InvalidInput, Problem, SopError
 from ..profile import _Located, parse_yaml, read_text, validate
 from ..schema import Profile
 from . import Draft
@@ -70,6 +70,12 @@ def template() -> str:
     writer.writerow(names)
     writer.writerow([EXAMPLE.get(name, "") for name in names])
     return buffer.getvalue()
+
+
+class CsvHeaderError(SopError):
+    """The header row is wrong, so no row can be read; exit status 2 like an invalid profile."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -192,16 +198,16 @@ def import_csv(path: Path | str, mapping: Mapping | None = None) -> CsvResult:
             guess = difflib.get_close_matches(column, [*known, *(mapping.columns if mapping else [])], n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else (
                 "; name it by field path (see `sop-packets import csv --template`) or map it with --map")
-            problems.append(Problem(name, 1, number, f"({column})", f"unknown column '{column}'{hint}"))
+            problems.append(f"{name}:1:{number} ({column}): unknown column '{column}'{hint}")
             target = None
         if target is not None and target in seen:
-            problems.append(Problem(name, 1, number, f"({column})", f"this column and column {seen[target]} "
-                                    f"both fill {target}; keep one"))
+            problems.append(f"{name}:1:{number} ({column}): this column and column {seen[target]} both fill "
+                            f"{target}; keep one")
         if target is not None:
             seen[target] = number
         targets.append(target)
     if problems:
-        raise InvalidInput(problems)
+        raise CsvHeaderError("\n".join(problems))
     result = CsvResult()
     by_id: dict[str, list[int]] = {}
     parsed: list[tuple[int, Profile, dict[str, int]]] = []
