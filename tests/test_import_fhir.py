@@ -421,3 +421,22 @@ def test_nested_bundles_are_bounded(tmp_path):
     for _ in range(5):
         inner = bundle(inner)
     _refused(tmp_path, write_json(tmp_path, inner), "Bundles nested too deeply")
+
+
+def test_synthea_patient_with_a_melanoma_condition(tmp_path):
+    """A Synthea patient (urn:uuid references, resolved findings) as generated, plus one melanoma Condition."""
+    synthea = DATA / "synthea" / "Pablo44_Sporer811_patient-and-conditions.json"
+    mel = condition("D03.4", cid="mel")
+    mel["subject"] = {"reference": "urn:uuid:ea2dd5fa-0e9e-4d5b-6384-13f67dc0c142"}
+    out = tmp_path / "out"
+    result = run("import", "fhir", synthea, write_json(tmp_path, mel), "-o", out,
+                 "--id-from", "http://hospital.smarthealthit.org")
+    assert result.exit_code == 0, result.output
+    (written,) = out.iterdir()
+    profile = load_profile(written)
+    assert written.name == "ea2dd5fa-0e9e-4d5b-6384-13f67dc0c142.yaml"
+    assert (profile.patient.name, profile.patient.date_of_birth.isoformat()) == ("Pablo44 Sporer811", "2015-10-20")
+    assert (profile.patient.language, profile.patient.country, profile.patient.comorbidities) == ("en-US", "US", [])
+    assert (profile.diagnosis.cancer_type, profile.diagnosis.stage, profile.diagnosis.body_site) == (
+        "melanoma", "0", None)
+    assert "D03.4 covers the scalp and the neck; choose the body site by hand" in result.output
