@@ -440,3 +440,29 @@ def test_synthea_patient_with_a_melanoma_condition(tmp_path):
     assert (profile.diagnosis.cancer_type, profile.diagnosis.stage, profile.diagnosis.body_site) == (
         "melanoma", "0", None)
     assert "D03.4 covers the scalp and the neck; choose the body site by hand" in result.output
+
+
+def test_ndjson_line_too_long(tmp_path, monkeypatch):
+    monkeypatch.setattr(fhir_import, "MAX_LINE_BYTES", 2 * 2**20)
+    path = tmp_path / "Patient.ndjson"
+    path.write_text(json.dumps(patient()) + "\n" + json.dumps(patient("p2", text={"div": "x" * 3 * 2**20})) + "\n")
+    _refused(tmp_path, path, f"{path}:2:1: a line longer than 2 MiB")
+
+
+def test_only_the_resources_read_are_checked(tmp_path):
+    """A heart-rate Observation or an Encounter the import does not read cannot stop it, however odd."""
+    odd = [{"resourceType": "Observation", "id": "hr", "status": "final", "code": {"coding": [{"code": "8867-4"}]},
+            "valueQuantity": "fast"},
+           {"resourceType": "Encounter", "id": "e", "status": "not-a-status"}]
+    values, _ = one(tmp_path, patient(), condition("C43.9"), *odd)
+    assert values["diagnosis.cancer_type"] == "melanoma"
+
+
+def test_birth_year_alone_is_not_enough_and_nothing_invalid_is_written(tmp_path):
+    path = write_json(tmp_path, bundle(patient(birthDate="1951"), condition("C43.9")))
+    result = run("import", "fhir", path, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "Patient/p1: patient.date_of_birth: birthDate '1951' is not a full date; give age by hand" in result.output
+    assert "p1.yaml: not written, the profile would be invalid:" in result.output
+    assert "patient.age: give the patient's date_of_birth or age (one is required)" in result.output
+    assert not (tmp_path / "out" / "p1.yaml").exists()

@@ -22,6 +22,8 @@ from ..schema import ISO_COUNTRIES, LANGUAGE_PATTERN, Profile, Stage
 from . import Draft, Notice, codes
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_NDJSON_BYTES = 64 * 1024**3
+MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 MAX_RESOURCES = 1_000_000
 MAX_FILES = 10_000
@@ -88,44 +90,37 @@ def _json_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def read_resources(paths: Iterable[Path | str]) -> list[Item]:
-    """Every resource in the files or folders, or InvalidInput naming each file, line and entry at fault."""
+    """Every resource in the files or folders, or InvalidInput naming each file, line and entry at fault.
+
+    A JSON file is read whole (up to MAX_FILE_BYTES); NDJSON is read a line at a time, so a Bulk Data
+    export of any size keeps only the resources the import uses in memory.
+    """
     items: list[Item] = []
     problems: list[Problem] = []
     total = 0
     for file in _json_files(Path(p) for p in paths):
         name = str(file)
         try:
-            size = file.stat().st_size
             if file.is_dir():
                 raise IsADirectoryError
+            size = file.stat().st_size
+            ndjson = file.suffix.lower() == ".ndjson"
+            if not ndjson:
+                total += size
+            if (size > (MAX_NDJSON_BYTES if ndjson else MAX_FILE_BYTES)) or total > MAX_TOTAL_BYTES:
+                problems.append(Problem(name, 1, 1, "", f"too large ({size:,} bytes); JSON files up to "
+                                        f"{MAX_FILE_BYTES // 2**20} MiB ({MAX_TOTAL_BYTES // 2**30} GiB in "
+                                        f"all) and NDJSON files up to {MAX_NDJSON_BYTES // 2**30} GiB are "
+                                        "read: export fewer patients per file"))
+                continue
+            if ndjson:
+                _read_ndjson(file, name, items, problems)
+            else:
+                _read_json(file.read_bytes(), name, items, problems)
         except FileNotFoundError:
             problems.append(Problem(name, 1, 1, "", "no such file or folder"))
-            continue
         except OSError as exc:
             problems.append(Problem(name, 1, 1, "", f"cannot be read ({exc.strerror or exc})"))
-            continue
-        total += size
-        if size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
-            problems.append(Problem(name, 1, 1, "", f"too large ({size:,} bytes); files up to "
-                                    f"{MAX_FILE_BYTES // 2**20} MiB and {MAX_TOTAL_BYTES // 2**30} GiB "
-                                    "in all are read: export fewer patients per file"))
-            continue
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(name, 1, 1, "", f"cannot be read ({exc.strerror or exc})"))
-            continue
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            problems.append(Problem(name, 1, 1, "", "not UTF-8 text; FHIR JSON is always UTF-8"))
-            continue
-        if file.suffix.lower() == ".ndjson":
-            for number, line in enumerate(text.splitlines(), 1):
-                if line.strip():
-                    _read_document(line, name, number, items, problems)
-        else:
-            _read_document(text, name, 1, items, problems)
         if len(items) > MAX_RESOURCES:
             raise InvalidInput([Problem(name, 1, 1, "", f"more than {MAX_RESOURCES:,} resources; "
                                         "import the export in parts")])
@@ -134,6 +129,34 @@ def read_resources(paths: Iterable[Path | str]) -> list[Item]:
     if problems:
         raise InvalidInput(problems[:MAX_PROBLEMS])
     return items
+
+
+def _read_json(raw: bytes, name: str, items: list[Item], problems: list[Problem]) -> None:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(name, line, 1, "", "not UTF-8 text; FHIR JSON is always UTF-8"))
+        return
+    _read_document(text, name, 1, items, problems)
+
+
+def _read_ndjson(file: Path, name: str, items: list[Item], problems: list[Problem]) -> None:
+    with file.open("rb") as handle:
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+            if len(raw) > MAX_LINE_BYTES:
+                problems.append(Problem(name, number, 1, "", f"a line longer than {MAX_LINE_BYTES // 2**20} "
+                                        "MiB; NDJSON holds one resource per line"))
+                return
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                problems.append(Problem(name, number, 1, "", "not UTF-8 text; FHIR JSON is always UTF-8"))
+                return
+            if line.strip():
+                _read_document(line, name, number, items, problems)
+            if len(problems) > MAX_PROBLEMS or len(items) > MAX_RESOURCES:
+                return
 
 
 def _read_document(text: str, name: str, first_line: int, items: list[Item], problems: list[Problem]) -> None:
@@ -186,6 +209,8 @@ def _collect(data: dict, name: str, line: int, where: str, full_url: str | None,
             problems.append(Problem(name, line, 1, where.rstrip("."),
                                     f"'{str(kind)[:60]}' is not a FHIR R4 resource type"))
         return
+    if kind == "Observation" and not _raw_codes(data.get("code")) & _observation_codes():
+        return  # most of an export: vital signs, labs; only pregnancy status and stage are read
     item = Item(name, line, where.rstrip("."), data, full_url=full_url)
     try:
         item.model = _model(kind).model_validate(data)
@@ -200,6 +225,16 @@ def _collect(data: dict, name: str, line: int, where: str, full_url: str | None,
                                 f"not valid FHIR R4: {exc}"))
         return
     items.append(item)
+
+
+def _raw_codes(concept: Any) -> set[str]:
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return {c["code"] for c in codings if isinstance(c, dict) and isinstance(c.get("code"), str)} \
+        if isinstance(codings, list) else set()
+
+
+def _observation_codes() -> set[str]:
+    return {PREGNANCY_STATUS, *codes()["stage_observations"]}
 
 
 def _model(kind: str):
