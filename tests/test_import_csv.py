@@ -162,3 +162,12 @@ def test_existing_profile_needs_force(tmp_path):
 def test_csv_needs_a_file_or_template():
     result = run("import", "csv")
     assert result.exit_code == 2 and "give the CSV FILE, or --template" in result.output
+
+
+def test_imported_rows_build_packets(tmp_path):
+    from sop_packets.build import BuildOptions, build_file
+
+    out = tmp_path / "profiles"
+    run("import", "csv", DATA / "patients-excel.csv", "-o", out)
+    built = build_file(out / "csv-01.yaml", BuildOptions(out_dir=tmp_path / "packets", format="html"))
+    assert "Rosa Delgado" in built.outputs[0].read_text()

@@ -466,3 +466,39 @@ def test_birth_year_alone_is_not_enough_and_nothing_invalid_is_written(tmp_path)
     assert "p1.yaml: not written, the profile would be invalid:" in result.output
     assert "patient.age: give the patient's date_of_birth or age (one is required)" in result.output
     assert not (tmp_path / "out" / "p1.yaml").exists()
+
+
+@pytest.mark.parametrize("kind", ["collection", "searchset", "transaction", "document"])
+def test_every_bundle_type(tmp_path, kind):
+    resources = [patient(), condition("C4A.9")]
+    if kind == "document":
+        resources.insert(0, {"resourceType": "Composition", "id": "doc", "status": "final",
+                             "type": {"text": "Summary"}, "date": "2026-01-01", "title": "Summary",
+                             "author": [{"display": "EHR"}]})
+    data = bundle(*resources, kind=kind)
+    if kind == "transaction":
+        for entry in data["entry"]:
+            entry["request"] = {"method": "PUT", "url": f"{entry['resource']['resourceType']}/{entry['resource']['id']}"}
+    result = import_fhir([write_json(tmp_path, data)])
+    assert [d.patient_id for d in result.drafts] == ["p1"]
+
+
+def test_unknown_country_is_a_warning(tmp_path):
+    values, notices = one(tmp_path, patient(address=[{"country": "Deutschland"}]), condition("C43.9"))
+    assert "patient.country" not in values
+    assert any("Patient/p1: patient.country: address.country 'Deutschland' is not a country code" in n
+               for n in notices)
+
+
+def test_tumor_size_in_cm_becomes_size_mm(tmp_path):
+    size = {"resourceType": "Observation", "id": "size", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "21889-1"}]},
+            "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-10-01",
+            "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]},
+                           "valueQuantity": {"value": 1.2, "unit": "cm", "system": "http://unitsofmeasure.org",
+                                             "code": "cm"}}]}
+    values, _ = one(tmp_path, patient(), condition("C44.31"), size)
+    if fhir_import._schema_has("diagnosis", "size_mm"):
+        assert values["diagnosis.size_mm"] == 12.0
+    else:
+        assert "diagnosis.size_mm" not in values

@@ -38,6 +38,8 @@ SOPT = "https://nahdo.org/sopt"
 NUCC = "http://nucc.org/provider-taxonomy"
 MCODE_PRIMARY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"
 PREGNANCY_STATUS = "82810-3"
+TUMOR_SIZE = "21889-1"  # mCODE TumorSize; component 33728-7 is the longest dimension
+TUMOR_LONGEST = "33728-7"
 USED_TYPES = {"Patient", "Condition", "Observation", "Coverage", "Practitioner", "PractitionerRole",
               "Organization"}
 IGNORED_STATUS = {"entered-in-error", "refuted"}
@@ -234,7 +236,7 @@ def _raw_codes(concept: Any) -> set[str]:
 
 
 def _observation_codes() -> set[str]:
-    return {PREGNANCY_STATUS, *codes()["stage_observations"]}
+    return {PREGNANCY_STATUS, TUMOR_SIZE, *codes()["stage_observations"]}
 
 
 def _model(kind: str):
@@ -525,8 +527,7 @@ def _owner(item: Item, reference: Any, index: Index, problems: list[Problem]) ->
 
 
 def _observation_used(observation: Any) -> bool:
-    stage_codes = set(codes()["stage_observations"])
-    return any(c.code == PREGNANCY_STATUS or c.code in stage_codes for c in _codings(observation.code))
+    return any(c.code in _observation_codes() for c in _codings(observation.code))
 
 
 def _usable(condition: Any) -> bool:
@@ -713,6 +714,7 @@ def _map_condition(draft: Draft, item: Item, found: CancerCode, data: PatientDat
         draft.set("diagnosis.lymphoma_type", found.lymphoma_type, source)
     _map_body_site(draft, item, found, notice)
     _map_stage(draft, item, found, data, index, notice)
+    _map_size(draft, item, data, index, notice)
     when = _when(condition.onsetDateTime)
     if when:
         draft.set("diagnosis.diagnosis_date", when, f"{item.key} onsetDateTime")
@@ -778,6 +780,38 @@ def _map_stage(draft: Draft, item: Item, found: CancerCode, data: PatientData, i
         break
     if found.stage:
         draft.set("diagnosis.stage", found.stage, f"{item.key} code {_code_label(found.coding)} (in situ)")
+
+
+def _map_size(draft: Draft, item: Item, data: PatientData, index: Index, notice) -> None:
+    """diagnosis.size_mm from the latest mCODE TumorSize Observation about this cancer."""
+    if not _schema_has("diagnosis", "size_mm"):
+        return
+    cancers = [c for c in data.conditions if _usable(c.model) and
+               (skin_cancer(c.model.code) or other_cancer(c.model.code))]
+    sizes = []
+    for obs_item in data.observations:
+        obs = obs_item.model
+        if not any(c.code == TUMOR_SIZE for c in _codings(obs.code)) or obs.status in IGNORED_STATUS:
+            continue
+        focus = {id(t) for ref in obs.focus or [] if (t := index.resolve(ref))}
+        if id(item) in focus or (len(cancers) == 1 and not any(id(c) in focus for c in data.conditions)):
+            sizes.append(obs_item)
+    sizes.sort(key=lambda o: _when(o.model.effectiveDateTime) or date.min, reverse=True)
+    for obs_item in sizes[:1]:
+        for component in obs_item.model.component or []:
+            quantity = component.valueQuantity
+            if not any(c.code == TUMOR_LONGEST for c in _codings(component.code)) or quantity is None:
+                continue
+            factor = {"mm": 1, "cm": 10}.get((quantity.code or quantity.unit or "").strip())
+            if factor is None or quantity.value is None:
+                unit = quantity.code or quantity.unit
+                notice(obs_item.key, "diagnosis.size_mm", f"tumor size unit '{unit}' is not mm or cm; "
+                       "write the size by hand")
+                return
+            draft.set("diagnosis.size_mm", round(float(quantity.value) * factor, 1),
+                      f"{obs_item.key} LOINC {TUMOR_SIZE} component {TUMOR_LONGEST} {quantity.value} "
+                      f"{quantity.code or quantity.unit}")
+            return
 
 
 def _specialty(concepts: Iterable[Any]) -> tuple[str, str] | None:
