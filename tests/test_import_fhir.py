@@ -136,6 +136,9 @@ def test_bulk_export_folder_of_ndjson(tmp_path):
     ("C46.0", "kaposi_sarcoma", None, None),
     ("C84.00", "skin_lymphoma", None, None),
     ("C84.10", "skin_lymphoma", None, None),
+    ("C82.60", "skin_lymphoma", None, None),
+    ("D04.5", "squamous_cell_carcinoma", None, "0"),
+    ("D04.62", "squamous_cell_carcinoma", "arm", "0"),
 ])
 def test_icd10_codes_map_to_cancer_type_site_and_stage(tmp_path, code, cancer_type, body_site, stage):
     values, _ = one(tmp_path, patient(), condition(code))
@@ -502,3 +505,12 @@ def test_tumor_size_in_cm_becomes_size_mm(tmp_path):
         assert values["diagnosis.size_mm"] == 12.0
     else:
         assert "diagnosis.size_mm" not in values
+
+
+def test_the_same_export_read_twice_counts_once(tmp_path):
+    path = write_json(tmp_path, bundle(patient(), condition("C43.9")))
+    copy = tmp_path / "copy.json"
+    shutil.copy(path, copy)
+    result = import_fhir([path, copy])
+    assert result.patients == 1 and len(result.drafts) == 1
+    assert not any("Conditions; used the latest" in str(n) for n in result.notices)

@@ -471,7 +471,7 @@ class ImportResult:
 
 def import_fhir(paths: Iterable[Path | str], id_from: str | None = None) -> ImportResult:
     """Read FHIR input and map each patient with a skin cancer Condition to a draft profile."""
-    items = read_resources(paths)
+    items = _unique(read_resources(paths))
     index = Index(items)
     patients: dict[int, PatientData] = {}
     problems: list[Problem] = []
@@ -510,6 +510,19 @@ def import_fhir(paths: Iterable[Path | str], id_from: str | None = None) -> Impo
         result.drafts.append(draft)
         result.notices.extend(draft.notices)
     return result
+
+
+def _unique(items: list[Item]) -> list[Item]:
+    """One resource named twice (the same export read twice, a Patient in every Bundle) counts once."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.data.get("id"):
+            if item.key in seen:
+                continue
+            seen.add(item.key)
+        kept.append(item)
+    return kept
 
 
 def _owner(item: Item, reference: Any, index: Index, problems: list[Problem]) -> Item | None:
