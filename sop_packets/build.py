@@ -78,17 +78,17 @@ def build_profile(profile: Profile, source: Path, options: BuildOptions) -> Buil
         write_atomic(targets["html"], html.encode("utf-8"), options.file_mode)
         result.outputs.insert(0, targets["html"])
     if options.fhir:
-        result.outputs.append(_write_document_reference(profile, packet, result.outputs[-1], options))
+        result.outputs.append(_write_document_reference(profile, packet, result.outputs[-1], options, html))
     return result
 
 
-def _write_document_reference(profile: Profile, packet: Packet, document: Path,
-                              options: BuildOptions) -> Path:
+def _write_document_reference(profile: Profile, packet: Packet, document: Path, options: BuildOptions,
+                              html: str) -> Path:
     """<id>.documentreference.json beside the packet, for the PDF (or the HTML when no PDF is made)."""
-    from .fhir_document import document_reference, to_json
+    from .fhir_document import document_reference, html_language, to_json
 
     resource = document_reference(profile, document.read_bytes(), document.name, packet.prepared_on,
-                                  packet.branding.clinic.name, options.fhir or "inline")
+                                  packet.branding.clinic.name, options.fhir or "inline", html_language(html))
     target = output_path(options.out_dir, profile.patient.id, ".documentreference.json")
     write_atomic(target, to_json(resource), options.file_mode)
     return target

@@ -22,17 +22,18 @@ def fhir_id(text: str) -> str:
 
 
 def document_reference(profile: Profile, document: bytes, file_name: str, prepared_on: date, clinic_name: str,
-                       attach: str = "inline") -> dict:
+                       attach: str = "inline", language: str | None = None) -> dict:
     """The DocumentReference for a packet file: hash, size and title; the file inline or as a relative url.
 
-    The title and description hold no patient name, so the record can be listed safely.
+    language is the language the packet is written in (default: the patient's). The title and
+    description hold no patient name, so the record can be listed safely.
     """
     if attach not in ATTACH_MODES:
         raise ValueError(f"attach must be one of {', '.join(ATTACH_MODES)}")
     suffix = file_name[file_name.rfind("."):].lower()
     attachment: dict = {
         "contentType": CONTENT_TYPES.get(suffix, "application/octet-stream"),
-        "language": profile.patient.language,
+        "language": language or profile.patient.language,
         "size": len(document),
         "hash": base64.b64encode(hashlib.sha1(document).digest()).decode("ascii"),  # FHIR's hash is SHA-1
         "title": TITLE,
@@ -65,6 +66,12 @@ def document_reference(profile: Profile, document: bytes, file_name: str, prepar
         "description": f"{TITLE}: what to gather, ask and expect for a second opinion",
         "content": [{"attachment": attachment}],
     }
+
+
+def html_language(html: str) -> str | None:
+    """The lang of a packet's <html> element: the language it is written in."""
+    found = re.search(r"<html[^>]*\slang=\"([^\"]+)\"", html[:2000])
+    return found.group(1) if found else None
 
 
 def to_json(resource: dict) -> bytes:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from sop_packets.cli import cli
-from sop_packets.fhir_document import US_CORE_DOCUMENT_REFERENCE, fhir_id
+from sop_packets.fhir_document import US_CORE_DOCUMENT_REFERENCE, fhir_id, html_language
 
 
 def run(*args):
@@ -37,7 +37,10 @@ def test_inline_html_document_reference_validates_and_matches_the_file(minimal, 
     assert base64.b64decode(attachment["data"]) == html
     assert attachment["size"] == len(html)
     assert attachment["hash"] == base64.b64encode(hashlib.sha1(html).digest()).decode()
-    assert attachment["contentType"] == "text/html" and attachment["language"] == "es"
+    assert attachment["contentType"] == "text/html"
+    assert html_language(html.decode())  # the <html lang> the packet declares
+    assert attachment["language"] == html_language(html.decode())  # the packet's language, not the patient's
+    assert html_language('<!doctype html>\n<html lang="es-MX" dir="ltr">') == "es-MX"
     assert "Zora" not in json.dumps(doc)  # no patient name in a record that may be listed
     assert doc["subject"] == {"reference": "Patient/pt-77"}
     assert doc["id"] == "sop-packet-p-1" == fhir_id("sop-packet-p_1")
@@ -90,4 +93,4 @@ def test_imported_profile_packet_refers_to_the_fhir_patient(tmp_path):
     assert result.exit_code == 0, result.output
     doc = _read(out / "RB-0042-7.documentreference.json")
     assert doc["subject"] == {"reference": "Patient/pt-1001"}
-    assert doc["content"][0]["attachment"]["language"] == "es-MX"
+    assert doc["content"][0]["attachment"]["language"] == html_language((out / "RB-0042-7.html").read_text())
