@@ -514,3 +514,10 @@ def test_the_same_export_read_twice_counts_once(tmp_path):
     result = import_fhir([path, copy])
     assert result.patients == 1 and len(result.drafts) == 1
     assert not any("Conditions; used the latest" in str(n) for n in result.notices)
+
+
+def test_language_without_a_code_is_a_warning(tmp_path):
+    values, notices = one(tmp_path, patient(communication=[{"language": {"text": "Tagalog"}}]), condition("C43.9"))
+    assert "patient.language" not in values
+    assert any("Patient/p1: patient.language: communication.language 'Tagalog' has no language code" in n
+               for n in notices)

@@ -662,6 +662,10 @@ def _map_demographics(draft: Draft, patient: Any, key: str, id_from: str | None,
     language = _language(patient)
     if language:
         draft.set("patient.language", language[0], f"{key} communication.language {language[1]}")
+    elif patient.communication:
+        shown = _display(patient.communication[0].language) or "?"
+        notice(key, "patient.language", f"communication.language '{shown}' has no language code such as "
+               "en or es; write it by hand")
     country = _country(patient, key, notice)
     if country:
         draft.set("patient.country", country, f"{key} address.country")
