@@ -895,7 +895,9 @@ def _map_physician(draft: Draft, item: Item, index: Index, notice) -> None:
 
 
 def _map_other_conditions(draft: Draft, data: PatientData, cancer_ids: set[int], notice) -> None:
+    """Immune-weakening Conditions to the immune fields; other current illnesses to comorbidities."""
     reasons: dict[str, str] = {}
+    listed: list[str] = []
     for item in data.conditions:
         condition = item.model
         if id(item) in cancer_ids or not _usable(condition) or skin_cancer(condition.code):
@@ -914,15 +916,15 @@ def _map_other_conditions(draft: Draft, data: PatientData, cancer_ids: set[int],
         if tag and tag.group(1) in _NON_CONDITION_TAGS:
             continue  # findings and situations (e.g. employment) are not illnesses
         words = _plain(text)[:200]
-        if words and len(draft.lists.get(("patient", "comorbidities"), [])) < 50 and words not in \
-                [w for w, _ in draft.lists.get(("patient", "comorbidities"), [])]:
+        if words and words not in listed and len(listed) < 50:
+            listed.append(words)
             draft.add("patient.comorbidities", words, item.key)
     if not reasons:
         return
     if _schema_has("patient", "immune_reasons"):
         draft.set("patient.weakened_immune_system", True, "; ".join(reasons.values()))
         for reason, where in reasons.items():
-            draft.add("patient.immune_reasons", "hiv" if reason == "hiv" else reason, where)
+            draft.add("patient.immune_reasons", reason, where)
         if "hiv" in reasons and _schema_has("patient", "hiv"):
             draft.set("patient.hiv", "positive", reasons["hiv"])
             draft.placeholder("patient", "on_hiv_treatment: true  # FILL IN: on HIV medicines?")
