@@ -171,3 +171,18 @@ def test_imported_rows_build_packets(tmp_path):
     run("import", "csv", DATA / "patients-excel.csv", "-o", out)
     built = build_file(out / "csv-01.yaml", BuildOptions(out_dir=tmp_path / "packets", format="html"))
     assert "Rosa Delgado" in built.outputs[0].read_text()
+
+
+def test_value_maps_apply_to_each_list_item_and_excel_booleans(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("ID,Name,Age,Dx,By,Plan,Cost worry\nq1,Q,50,melanoma,surgeon,WLE;SLNB,TRUE\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("columns:\n  ID: patient.id\n  Name: patient.name\n  Age: patient.age\n"
+                       "  Dx: diagnosis.cancer_type\n  By: diagnosis.diagnosed_by\n  Plan: treatment_plan.proposed\n"
+                       "  Cost worry: concerns.cost\n"
+                       "values:\n  Plan: {WLE: wide_local_excision, SLNB: sentinel_node_biopsy}\n")
+    result = run("import", "csv", path, "--map", mapping, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    profile = load_profile(tmp_path / "out" / "q1.yaml")
+    assert profile.treatment_plan.proposed == ["wide_local_excision", "sentinel_node_biopsy"]
+    assert profile.concerns.cost is True

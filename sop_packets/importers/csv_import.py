@@ -250,8 +250,7 @@ def _row(name: str, row_number: int, row: list[str], header: list[str], targets:
         value = cell.strip()
         if target is None or not value:
             continue
-        if mapping is not None and header[number - 1] in mapping.values:
-            value = mapping.values[header[number - 1]].get(value, value)
+        table = mapping.values.get(header[number - 1], {}) if mapping is not None else {}
         used[target] = number
         if target == "schema_version":
             data["schema_version"] = int(value) if value.isdigit() else value
@@ -261,9 +260,10 @@ def _row(name: str, row_number: int, row: list[str], header: list[str], targets:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         if known[target]:
-            node[parts[-1]] = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+            items = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+            node[parts[-1]] = [table.get(item, item) for item in items]
         else:
-            node[parts[-1]] = value
+            node[parts[-1]] = table.get(value, value)
     try:
         profile = validate(Profile, _Located(data, {}, {}), name)
     except InvalidInput as exc:
