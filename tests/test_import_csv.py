@@ -186,3 +186,13 @@ def test_value_maps_apply_to_each_list_item_and_excel_booleans(tmp_path):
     profile = load_profile(tmp_path / "out" / "q1.yaml")
     assert profile.treatment_plan.proposed == ["wide_local_excision", "sentinel_node_biopsy"]
     assert profile.concerns.cost is True
+
+
+def test_a_row_with_more_cells_than_columns(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("patient.id,patient.name,patient.age,diagnosis.cancer_type,diagnosis.diagnosed_by\n"
+                    "x,Smith, Jo,5,melanoma,surgeon\n")
+    result = run("import", "csv", path, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert (f"{path}:2:6 (no column): this row has more cells than the header has columns (6 > 5); check for a "
+            "separator inside a value") in result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import typing
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+@functools.cache
 def columns(model: type[BaseModel] = Profile, prefix: str = "") -> dict[str, bool]:
     """Every field path a column may name, in schema order; the value says whether it is a list."""
     found: dict[str, bool] = {}
@@ -56,7 +58,7 @@ def columns(model: type[BaseModel] = Profile, prefix: str = "") -> dict[str, boo
         annotation = _unwrap(info.annotation)
         path = f"{prefix}{name}"
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            found |= columns(annotation, f"{path}.")
+            found |= columns(annotation, f"{path}.")  # cached: callers must not change the result
         else:
             found[path] = typing.get_origin(info.annotation) is list
     return found
@@ -244,8 +246,9 @@ def _row(name: str, row_number: int, row: list[str], header: list[str], targets:
     used: dict[str, int] = {}
     errors: list[str] = []
     if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-        errors.append(f"{name}:{row_number}:{len(header) + 1}: this row has more cells than the header "
-                      f"has columns ({len(row)} > {len(header)}); check for a separator inside a value")
+        errors.append(f"{name}:{row_number}:{len(header) + 1} (no column): this row has more cells than "
+                      f"the header has columns ({len(row)} > {len(header)}); check for a separator inside "
+                      "a value")
     for number, (target, cell) in enumerate(zip(targets, row, strict=False), 1):
         value = cell.strip()
         if target is None or not value:
