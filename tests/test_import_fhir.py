@@ -521,3 +521,14 @@ def test_language_without_a_code_is_a_warning(tmp_path):
     assert "patient.language" not in values
     assert any("Patient/p1: patient.language: communication.language 'Tagalog' has no language code" in n
                for n in notices)
+
+
+def test_melanoma_subtype_from_icd_o_3_morphology(tmp_path):
+    histology = {"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+                 "valueCodeableConcept": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/icd-o-3",
+                                                      "code": "8721/3", "display": "Nodular melanoma"}]}}
+    values, _ = one(tmp_path, patient(), condition("C43.9", extension=[histology]))
+    if fhir_import._schema_has("diagnosis", "melanoma.subtype"):
+        assert values["diagnosis.melanoma.subtype"] == "nodular"
+    else:
+        assert "diagnosis.melanoma.subtype" not in values

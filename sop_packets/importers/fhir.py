@@ -37,6 +37,8 @@ LOINC = "http://loinc.org"
 SOPT = "https://nahdo.org/sopt"
 NUCC = "http://nucc.org/provider-taxonomy"
 MCODE_PRIMARY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"
+MCODE_HISTOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+ICDO3 = ("http://terminology.hl7.org/CodeSystem/icd-o-3", "urn:oid:2.16.840.1.113883.6.43.1")
 PREGNANCY_STATUS = "82810-3"
 TUMOR_SIZE = "21889-1"  # mCODE TumorSize; component 33728-7 is the longest dimension
 TUMOR_LONGEST = "33728-7"
@@ -729,6 +731,8 @@ def _map_condition(draft: Draft, item: Item, found: CancerCode, data: PatientDat
         draft.set("diagnosis.cancer_type_detail", _plain(detail)[:200], source)
     if found.lymphoma_type and _schema_has("diagnosis", "lymphoma_type"):
         draft.set("diagnosis.lymphoma_type", found.lymphoma_type, source)
+    if found.cancer_type == "melanoma":
+        _map_melanoma_subtype(draft, item)
     _map_body_site(draft, item, found, notice)
     _map_stage(draft, item, found, data, index, notice)
     _map_size(draft, item, data, index, notice)
@@ -741,6 +745,18 @@ def _map_condition(draft: Draft, item: Item, found: CancerCode, data: PatientDat
         draft.set("diagnosis.recurrent", True,
                   f"{item.key} clinicalStatus {_status(condition.clinicalStatus)}")
     _map_physician(draft, item, index, notice)
+
+
+def _map_melanoma_subtype(draft: Draft, item: Item) -> None:
+    """diagnosis.melanoma.subtype from an ICD-O-3 morphology (mCODE histology extension or the code)."""
+    if not _schema_has("diagnosis", "melanoma.subtype"):
+        return
+    table = codes()["icdo3_melanoma_subtypes"]
+    concepts = [ext.valueCodeableConcept for ext in item.model.extension or [] if ext.url == MCODE_HISTOLOGY]
+    for coding in [c for concept in [*concepts, item.model.code] for c in _codings(concept)]:
+        if _system(coding) in ICDO3 and (subtype := table.get((coding.code or "").split("/")[0])):
+            draft.set("diagnosis.melanoma.subtype", subtype, f"{item.key} morphology ICD-O-3 {coding.code}")
+            return
 
 
 def _map_body_site(draft: Draft, item: Item, found: CancerCode, notice) -> None:
