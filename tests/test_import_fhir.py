@@ -532,3 +532,10 @@ def test_melanoma_subtype_from_icd_o_3_morphology(tmp_path):
         assert values["diagnosis.melanoma.subtype"] == "nodular"
     else:
         assert "diagnosis.melanoma.subtype" not in values
+
+
+def test_melanoma_profile_asks_for_depth_and_ulceration(tmp_path):
+    out = tmp_path / "out"
+    assert run("import", "fhir", write_json(tmp_path, bundle(patient(), condition("C43.9"))), "-o", out).exit_code == 0
+    assert ("  # melanoma.breslow_mm, melanoma.ulcerated: FILL IN from the pathology report (depth in mm; "
+            "ulceration true or false)") in (out / "p1.yaml").read_text().splitlines()

@@ -611,6 +611,9 @@ def _map_patient(data: PatientData, index: Index, id_from: str | None, result: I
     _map_pregnancy(draft, data)
     _map_coverage(draft, data, index, notice)
     _placeholders(draft)
+    if found.cancer_type == "melanoma" and _schema_has("diagnosis", "melanoma.breslow_mm"):
+        draft.placeholder("diagnosis", "melanoma.breslow_mm, melanoma.ulcerated: FILL IN from the pathology "
+                          "report (depth in mm; ulceration true or false)")
     return draft
 
 
