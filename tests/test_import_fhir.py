@@ -539,3 +539,13 @@ def test_melanoma_profile_asks_for_depth_and_ulceration(tmp_path):
     assert run("import", "fhir", write_json(tmp_path, bundle(patient(), condition("C43.9"))), "-o", out).exit_code == 0
     assert ("  # melanoma.breslow_mm, melanoma.ulcerated: FILL IN from the pathology report (depth in mm; "
             "ulceration true or false)") in (out / "p1.yaml").read_text().splitlines()
+
+
+def test_histology_means_the_biopsy_was_read(tmp_path):
+    histology = {"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+                 "valueCodeableConcept": {"coding": [{"system": SCT, "code": "1338007",
+                                                      "display": "Basal cell carcinoma (morphologic abnormality)"}]}}
+    values, _ = one(tmp_path, patient(), condition("C44.91", extension=[histology]))
+    assert values["diagnosis.confirmed_by_biopsy"] is True
+    values, _ = one(tmp_path, patient(), condition("C44.91"))
+    assert "diagnosis.confirmed_by_biopsy" not in values

@@ -734,6 +734,11 @@ def _map_condition(draft: Draft, item: Item, found: CancerCode, data: PatientDat
         draft.set("diagnosis.cancer_type_detail", _plain(detail)[:200], source)
     if found.lymphoma_type and _schema_has("diagnosis", "lymphoma_type"):
         draft.set("diagnosis.lymphoma_type", found.lymphoma_type, source)
+    histology = [e for e in condition.extension or [] if e.url == MCODE_HISTOLOGY and e.valueCodeableConcept]
+    if histology:
+        morphology = _display(histology[0].valueCodeableConcept) or "given"
+        draft.set("diagnosis.confirmed_by_biopsy", True,
+                  f"{item.key} histology-morphology-behavior {morphology} (read under a microscope)")
     if found.cancer_type == "melanoma":
         _map_melanoma_subtype(draft, item)
     _map_body_site(draft, item, found, notice)
@@ -1005,7 +1010,8 @@ def _map_coverage(draft: Draft, data: PatientData, index: Index, notice) -> None
 
 def _placeholders(draft: Draft) -> None:
     diagnosis = [
-        "confirmed_by_biopsy: true   # FILL IN: was a biopsy looked at under a microscope?",
+        *([] if draft.has("diagnosis.confirmed_by_biopsy") else
+          ["confirmed_by_biopsy: true   # FILL IN: was a biopsy looked at under a microscope?"]),
         "pathology:                  # FILL IN from the pathology report, e.g.:",
         "  reviewed_by_dermatopathologist: false",
     ]
