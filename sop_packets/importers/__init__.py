@@ -152,15 +152,15 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
     for draft in drafts:
         target = out_dir / f"{draft.patient_id}.yaml"
         text = render(draft)
+        old = _read_existing(target)
+        if old == text:  # checked when it was written; a nightly re-import is mostly these
+            result.unchanged.append(target)
+            continue
         try:
             check(text, str(target))
         except InvalidInput as exc:
             result.refused.append(f"{target}: not written, the profile would be invalid:\n"
                                   f"{exc.format_message()}")
-            continue
-        old = _read_existing(target)
-        if old == text:
-            result.unchanged.append(target)
             continue
         if diff:
             result.diffs.append("".join(difflib.unified_diff(

@@ -256,9 +256,11 @@ class Index:
     def __init__(self, items: list[Item]):
         self.by_key: dict[str, Item] = {}
         self.by_url: dict[str, Item] = {}
+        self.sources: dict[str, str] = {}  # 'Type/id' -> the file it is in
         for item in items:
             if item.data.get("id"):
                 self.by_key.setdefault(item.key, item)
+                self.sources.setdefault(item.key, item.source)
             if item.full_url:
                 self.by_url.setdefault(item.full_url, item)
 
@@ -598,7 +600,7 @@ def _map_patient(data: PatientData, index: Index, id_from: str | None, result: I
     draft.header = [f"Imported from FHIR ({Path(source).name}, {key}) by sop-packets import fhir.",
                     "Check each value against the chart, then fill in the commented lines (FILL IN).",
                     "Each comment names the resource and code the value came from."]
-    notice = _notifier(draft, {i.key: i.source for i in index.by_key.values()})
+    notice = _notifier(draft, index.sources)
     cancers.sort(key=lambda pair: _dated(pair[0].model), reverse=True)
     condition_item, found = cancers[0]
     if len(cancers) > 1:
