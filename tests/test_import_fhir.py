@@ -549,3 +549,7 @@ def test_histology_means_the_biopsy_was_read(tmp_path):
     assert values["diagnosis.confirmed_by_biopsy"] is True
     values, _ = one(tmp_path, patient(), condition("C44.91"))
     assert "diagnosis.confirmed_by_biopsy" not in values
+
+
+def test_missing_path(tmp_path):
+    _refused(tmp_path, tmp_path / "nowhere.json", f"{tmp_path / 'nowhere.json'}:1:1: no such file or folder")
