@@ -577,7 +577,8 @@ def _map_patient(data: PatientData, index: Index, id_from: str | None, result: I
             item, coding = others[0]
             result.not_covered.append(Notice(source, key, "diagnosis.cancer_type",
                                              f"{item.key} ({_code_label(coding)}) is not a skin cancer this "
-                                             "packet covers; no profile written"))
+                                             "packet covers (no skin cancer code of codes.yaml); no profile "
+                                             "written"))
         return None
     result.cancer_patients += 1
     primary = [pair for pair in cancers
