@@ -6,6 +6,7 @@ import atexit
 import functools
 import hashlib
 import html as html_module
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -16,9 +17,10 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from . import fonts
 from .clinic import Branding
 from .content import load_content, template_dir
-from .errors import MissingSystemLibrary
+from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .schema import Profile
@@ -107,12 +109,28 @@ def render_html(packet: Packet) -> str:
         **_case_summary_facts(profile, tools["summary"]),
     )
     template = environment().get_template("packet.html.j2")
-    draft = template.render(context)
-    terms = terms_used([_visible_text(draft)], _glossary())
-    if not terms:
-        return draft
-    context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
-    return template.render(context)
+    page = template.render(context)
+    text = _visible_text(page)
+    terms = terms_used([text], _glossary())
+    if terms:
+        context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
+        page = template.render(context)
+        text = _visible_text(page)
+    check_glyphs(text)
+    faces = fonts.font_face_css(text, italic="<em>" in page)
+    return page.replace(FONTS_STYLE.format(""), FONTS_STYLE.format(f"\n{faces}\n"), 1)
+
+
+FONTS_STYLE = '<style id="packet-fonts">{}</style>'
+
+
+def check_glyphs(text: str) -> None:
+    """Refuse text with a character that no font of the stack has: it would print as an empty box."""
+    missing = fonts.missing_glyphs(text)
+    if missing:
+        chars = ", ".join(f"'{char}' ({fonts.codepoint(char)})" for char in missing[:10])
+        raise BuildError(f"the packet has characters that none of its fonts ({fonts.FAMILIES}) can print: "
+                         f"{chars}")
 
 
 def _visible_text(html: str) -> str:
@@ -177,11 +195,12 @@ def warm_up(pdf: bool = True) -> None:
     _markdown()
     _glossary()
     if pdf:
-        _font_css()
         _packet_css()
 
 
 def _weasyprint() -> Any:
+    # Before WeasyPrint starts fontconfig: the project's fonts only, never the host's.
+    os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
     try:
         import weasyprint
     except OSError as exc:  # Pango or its friends are missing
@@ -223,10 +242,8 @@ def _fetcher_class() -> type:
 
 
 def url_fetcher(extra_roots: tuple[Path, ...] = ()) -> Any:
-    """A WeasyPrint fetcher limited to the template folder, the font package and extra_roots."""
-    import fontpkg_atkinson_hyperlegible as font
-
-    roots = (template_dir(), Path(font.__file__).parent, *extra_roots)
+    """A WeasyPrint fetcher limited to the template folder and extra_roots (and data: URLs)."""
+    roots = (template_dir(), *extra_roots)
     return _fetcher_class()(roots)
 
 
@@ -247,28 +264,6 @@ def _font_config() -> Any:
 
 
 @functools.cache
-def _font_css() -> Any:
-    """@font-face rules pointing at the font package's files, for the PDF only."""
-    import fontpkg_atkinson_hyperlegible as font
-
-    weasyprint = _weasyprint()
-    files = Path(font.__file__).parent / "files"
-    faces = []
-    for name, weight, style in (
-        ("Regular", 400, "normal"), ("Bold", 700, "normal"),
-        ("Italic", 400, "italic"), ("BoldItalic", 700, "italic"),
-    ):
-        uri = (files / f"AtkinsonHyperlegible-{name}.ttf").as_uri()
-        faces.append(
-            f'@font-face {{ font-family: "Atkinson Hyperlegible"; src: url("{uri}"); '
-            f"font-weight: {weight}; font-style: {style}; }}"
-        )
-    return weasyprint.CSS(
-        string="\n".join(faces), url_fetcher=url_fetcher(), font_config=_font_config()
-    )
-
-
-@functools.cache
 def _packet_css() -> Any:
     """The packet stylesheet parsed once per process, instead of once per packet."""
     return _weasyprint().CSS(string=stylesheet(), base_url=template_dir().as_uri() + "/",
@@ -278,14 +273,17 @@ def _packet_css() -> Any:
 def render_pdf(html: str, identity: str) -> bytes:
     """The PDF for an HTML packet; identity pins the PDF file identifier for reproducibility.
 
-    The packet's own inlined stylesheet is swapped for the same CSS already parsed in this process.
+    The packet's own inlined stylesheet is swapped for the same CSS already parsed in this process, and
+    its embedded fonts (for browsers) are dropped: WeasyPrint takes the same fonts from the project's
+    fontconfig, already loaded in this process.
     """
     weasyprint = _weasyprint()
-    stylesheets = [_font_css()]
+    stylesheets = []
     inlined = f'<style id="packet-css">\n{stylesheet()}\n</style>'
     if inlined in html:
         html = html.replace(inlined, "", 1)
-        stylesheets.insert(0, _packet_css())
+        stylesheets.append(_packet_css())
+    html = re.sub(r'<style id="packet-fonts">.*?</style>', "", html, count=1, flags=re.S)
     document = weasyprint.HTML(
         string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
     )
