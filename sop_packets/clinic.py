@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from .content import template_dir
 from .errors import InvalidInput, Problem
-from .profile import parse_yaml, read_text, validate
+from .profile import check_glyphs, parse_yaml, read_text, validate
 from .schema import Section, ShortText
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
@@ -96,8 +96,10 @@ def default_clinic_path() -> Path:
 def load_clinic(path: Path | str | None = None) -> Branding:
     """Load and check a clinic file and its logo; the logo must sit in the clinic file's folder."""
     path = Path(path) if path else default_clinic_path()
-    located = parse_yaml(read_text(path, "clinic file"), str(path))
+    text = read_text(path, "clinic file")
+    located = parse_yaml(text, str(path))
     clinic = validate(Clinic, located, str(path))
+    check_glyphs(located, str(path), text)
     logo_uri = None
     if clinic.logo:
         logo_uri = _logo_uri(path, clinic.logo, located.where(("logo",)))

@@ -14,14 +14,15 @@ import functools
 import hashlib
 import io
 import os
+import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-from .errors import MissingSystemLibrary
+from .errors import MissingSystemLibrary, Problem
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,15 @@ def families_used(text: str) -> list[Font]:
     return [font for font in STACK if font in used]
 
 
+@functools.cache
+def not_first_family_pattern() -> re.Pattern[str]:
+    """Runs of words (split by spaces) with a character the first family (Latin) lacks."""
+    first = STACK[0]
+    have = "".join(re.escape(chr(point)) for point in sorted(_cmap(first.paths()[0][0])) if point > 32)
+    word = rf"[^\s<>]*[^\s<>{have}][^\s<>]*"
+    return re.compile(rf"{word}(?:[ \u00a0]+{word})*")
+
+
 # ---------------------------------------------------------------- fontconfig: only the project's fonts
 
 
@@ -247,3 +257,48 @@ def font_face_css(text: str, *, italic: bool) -> str:
             rules.append(f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; '
                          f'font-style: {style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
     return "\n".join(rules)
+
+
+# ---------------------------------------------------------------- located errors for input files
+
+
+def glyph_problems(data: object, where: Callable[[tuple], tuple[int, int]], source: str,
+                   text: str) -> list[Problem]:
+    """A located problem for each character of a file's text values that no font of the stack has.
+
+    where(path) gives the line and column where a value starts; the character itself is then found in
+    the file's text from there, so the column points at it.
+    """
+    lines = text.splitlines()
+    problems = []
+    for path, value in _strings(data, ()):
+        for char in missing_glyphs(value):
+            line, column = where(path)
+            line, column = _find(lines, char, line, column)
+            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+            problems.append(Problem(source, line, column, field,
+                                    f"the character '{char}' ({codepoint(char)}) is in none of the packet's "
+                                    f"fonts ({FAMILIES}) and would print as an empty box; remove or "
+                                    "replace it"))
+    return problems
+
+
+def _strings(node: object, path: tuple) -> Iterable[tuple[tuple, str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+
+
+def _find(lines: list[str], char: str, line: int, column: int) -> tuple[int, int]:
+    """The first place of char at or after (line, column), both counted from 1; else that place."""
+    for number in range(line - 1, len(lines)):
+        start = column - 1 if number == line - 1 else 0
+        found = lines[number].find(char, start)
+        if found >= 0:
+            return number + 1, found + 1
+    return line, column

@@ -315,7 +315,19 @@ def load_file(model: type[Model], path: Path | str, kind: str) -> Model:
     """Read, parse and validate one YAML file into a model."""
     path = Path(path)
     text = read_text(path, kind)
-    return validate(model, parse_yaml(text, str(path)), str(path))
+    located = parse_yaml(text, str(path))
+    model_value = validate(model, located, str(path))
+    check_glyphs(located, str(path), text)
+    return model_value
+
+
+def check_glyphs(located: _Located, source: str, text: str) -> None:
+    """Refuse text that no font of the packet can print (it would be an empty box), located."""
+    from .fonts import glyph_problems
+
+    problems = glyph_problems(located.data, located.where, source, text)
+    if problems:
+        raise InvalidInput(problems[:MAX_PROBLEMS])
 
 
 def load_profile(path: Path | str) -> Profile:

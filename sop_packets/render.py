@@ -117,11 +117,28 @@ def render_html(packet: Packet) -> str:
         page = template.render(context)
         text = _visible_text(page)
     check_glyphs(text)
+    page = _mark_other_scripts(page)
     faces = fonts.font_face_css(text, italic="<em>" in page)
     return page.replace(FONTS_STYLE.format(""), FONTS_STYLE.format(f"\n{faces}\n"), 1)
 
 
 FONTS_STYLE = '<style id="packet-fonts">{}</style>'
+
+
+def _mark_other_scripts(page: str) -> str:
+    """Set each run of words with letters the Latin font lacks wholly in the fallback fonts.
+
+    Without it a name such as "Nguyễn" mixes two typefaces letter by letter.
+    """
+    other = fonts.not_first_family_pattern()
+    head, sep, body = page.partition("<body")
+    if not sep or not other.search(body):
+        return page
+
+    def mark(match: re.Match[str]) -> str:
+        return other.sub(lambda run: f'<span class="intl">{run.group()}</span>', match.group())
+
+    return head + sep + re.sub(r">[^<>]+<", mark, body)
 
 
 def check_glyphs(text: str) -> None:
