@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
 from . import __version__
+
+
+class DateType(click.ParamType):
+    """A date written YYYY-MM-DD, with a message a person can act on."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                raise ValueError(value)
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-27", param, ctx)
+
 
 output_option = click.option(
     "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -19,7 +39,7 @@ format_option = click.option(
     show_default=True, help="Which files to make.",
 )
 date_option = click.option(
-    "--date", "prepared_on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    "--date", "prepared_on", type=DateType(), default=None,
     help="Date printed on the packet (YYYY-MM-DD). Default: SOURCE_DATE_EPOCH, else today.",
 )
 large_print_option = click.option(
@@ -33,30 +53,40 @@ clinic_option = click.option(
     "--clinic", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="The clinic's clinic.yaml (name, logo, phone, referrals). Default: the example clinic.",
 )
+fhir_option = click.option(
+    "--fhir", "fhir", is_flag=True,
+    help="Also write <id>.documentreference.json: a FHIR R4 DocumentReference for the packet.",
+)
+fhir_attach_option = click.option(
+    "--fhir-attach", type=click.Choice(["inline", "url"]), default=None,
+    help="With --fhir: put the packet in the DocumentReference (inline, the default) or point to it (url).",
+)
 
 
 def packet_options(command):
     """The options every command that writes packets shares, defined once."""
     for option in reversed((output_option, format_option, date_option, large_print_option, clinic_option,
-                            group_readable_option)):
+                            group_readable_option, fhir_option, fhir_attach_option)):
         command = option(command)
     return command
 
 
 def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None,
-             group_readable: bool = False):
+             group_readable: bool = False, fhir: bool = False, fhir_attach: str | None = None):
     """Build options from the shared flags; a bad clinic file stops here, before any packet."""
     from .build import BuildOptions, branding
 
     branding(clinic)
     return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print, clinic=clinic,
                         group_readable=group_readable,
-                        prepared_on=prepared_on.date() if prepared_on else None)
+                        prepared_on=prepared_on,
+                        fhir=(fhir_attach or "inline") if fhir or fhir_attach else None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sop-packets")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Print the full details (traceback) of unexpected errors.")
+def cli(debug: bool) -> None:
     """Make second-opinion prep packets for people with a skin cancer diagnosis.
 
     \b
@@ -65,13 +95,15 @@ def cli() -> None:
       sop-packets batch profiles/ -o output/
       sop-packets validate profiles/
     """
+    if debug:
+        os.environ["SOP_PACKETS_DEBUG"] = "1"
 
 
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @packet_options
 def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic,
-          group_readable: bool) -> None:
+          group_readable: bool, fhir: bool, fhir_attach) -> None:
     """Build the packet for one PROFILE (a YAML file).
 
     \b
@@ -79,13 +111,39 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
       sop-packets build profiles/ex-09-other-minimal.yaml -o output --format pdf
     """
     from .build import build_file
+    from .errors import SopError
     from .render import check_pdf_support
 
     if fmt != "html":
         check_pdf_support()
-    result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable))
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach)
+    try:
+        result = build_file(profile, options)
+    except SopError:
+        raise
+    except Exception as exc:
+        if os.environ.get("SOP_PACKETS_DEBUG"):
+            raise
+        raise SopError(f"{profile}: could not build this packet (an unexpected {type(exc).__name__}); "
+                       "run again with --debug for details, and please report it") from None
+    _show_warnings([profile])
     for path in result.outputs:
         click.echo(f"wrote {path}")
+
+
+def _show_warnings(paths) -> None:
+    """Print, without failing, where a profile's free text contradicts its structured fields."""
+    from .consistency import profile_warnings
+    from .errors import SopError
+    from .profile import load_profile
+
+    for path in paths:
+        try:
+            found = profile_warnings(path, load_profile(path))
+        except SopError:
+            continue  # its errors are reported where it is loaded
+        for problem in found:
+            click.echo(str(problem), err=True)
 
 
 @cli.command()
@@ -100,8 +158,11 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
               help="Write one JSON line per profile (status, outputs, error, seconds) to this file.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar. Default: on when the output is a terminal.")
+@click.option("--prune", is_flag=True,
+              help="Remove the packets of profiles that no longer exist (each removed file is named).")
 def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic, group_readable: bool,
-          jobs, force: bool, shard_text, report_file, progress) -> None:
+          fhir: bool, fhir_attach, jobs, force: bool, shard_text, report_file, progress,
+          prune: bool) -> None:
     """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
@@ -121,15 +182,19 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic
         raise click.BadParameter(str(exc), param_hint="--shard") from None
     if fmt != "html":
         check_pdf_support()
-    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable)
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach)
     show = Progress(enabled=progress)
-    report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start)
+    report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start,
+                       prune=prune, on_warning=show.warning)
     show.finish()
     if report_file:
         from .output import write_atomic
 
         lines = "".join(json.dumps(item.to_json()) + "\n" for item in report.items)
         write_atomic(report_file, lines.encode("utf-8"), options.file_mode)
+    for item in report.items:  # worked out in the workers, which had the profile parsed already
+        for warning in item.warnings:
+            click.echo(warning, err=True)
     click.echo(report.summary())
     if report.failed:
         sys.exit(1)
@@ -146,12 +211,17 @@ def validate(paths) -> None:
     Example:
       sop-packets validate profiles/
     """
-    from .batch import collect_profiles, load_all
+    from .batch import NoProfiles, collect_profiles, load_all
+    from .clock import preparation_date
 
-    files, missing = collect_profiles(paths)
-    loaded, failures = load_all(files)
+    files, missing = collect_profiles(paths, warn=lambda message: click.echo(message, err=True))
+    if not files and not missing:
+        raise NoProfiles(f"no profiles found in {', '.join(map(str, paths))} (a profile is a .yaml or "
+                         ".yml file); check the folder name")
+    loaded, failures = load_all(files, preparation_date(None))
     for item in [*missing, *failures]:
         click.echo(item.error, err=True)
+    _show_warnings(path for path, _profile in loaded)
     bad = len(missing) + len(failures)
     click.echo(f"{len(loaded)} valid, {bad} invalid")
     if bad:
@@ -174,8 +244,8 @@ def explain(profile: Path, as_json: bool, prepared_on) -> None:
     from .explain import explain_text
     from .profile import load_profile
 
-    options = BuildOptions(prepared_on=prepared_on.date() if prepared_on else None)
-    packet = make_packet(load_profile(profile), options)
+    options = BuildOptions(prepared_on=prepared_on)
+    packet = make_packet(load_profile(profile, prepared_on), options)
     if as_json:
         click.echo(json.dumps(packet.guidance.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -198,10 +268,26 @@ def lint(paths, verbose: bool, prepared_on) -> None:
     """
     from .lint import lint_paths
 
-    report = lint_paths(paths, prepared_on.date() if prepared_on else None)
+    report = lint_paths(paths, prepared_on)
     click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+def rules() -> None:
+    """Print every guidance rule: its id, section, when it fires and its sources (Markdown).
+
+    docs/guidance-ids.md is this output.
+
+    \b
+    Example:
+      sop-packets rules > docs/guidance-ids.md
+    """
+    from .content import load_content
+    from .rules_table import rules_markdown
+
+    click.echo(rules_markdown(load_content()), nl=False)
 
 
 @cli.command()
@@ -212,9 +298,107 @@ def schema() -> None:
     Example:
       sop-packets schema > profile.schema.json
     """
-    from .schema import Profile
+    from .schema_export import profile_json_schema
 
-    click.echo(json.dumps(Profile.model_json_schema(), indent=2))
+    click.echo(json.dumps(profile_json_schema(), indent=2))
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Make profiles from where clinics keep the facts: FHIR R4 exports and spreadsheets (CSV).
+
+    \b
+    Examples:
+      sop-packets import fhir export/ -o profiles/
+      sop-packets import csv patients.csv -o profiles/
+    """
+
+
+def _report_written(result, notices, skipped) -> None:
+    for line in [*map(str, notices), *map(str, skipped)]:
+        click.echo(f"warning: {line}", err=True)
+    for text in result.diffs:
+        click.echo(text, nl=False)
+    for message in result.refused:
+        click.echo(message, err=True)
+    for path in result.written:
+        click.echo(f"wrote {path}")
+
+
+@import_group.command("fhir")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("profiles"), show_default=True, help="Folder for the profiles.")
+@click.option("--id-from", "id_from", metavar="SYSTEM", default=None,
+              help="Name each profile by the Patient identifier with this system (e.g. your MRN system). "
+                   "Default: the FHIR Patient id.")
+@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what would change in each profile; write none.")
+def import_fhir_command(paths, out_dir: Path, id_from, force: bool, show_diff: bool) -> None:
+    """Write one profile per patient with a skin cancer Condition, from FHIR R4 JSON.
+
+    PATHS are Bundles (collection, searchset, transaction, document), single resources, or Bulk Data
+    export folders of NDJSON files. Exits 2 if the input cannot be read (nothing is written), 1 if
+    a patient got no profile or a profile was not replaced.
+
+    \b
+    Examples:
+      sop-packets import fhir export/ -o profiles/ --id-from http://hospital.example.org/mrn
+      sop-packets import fhir bundle.json -o profiles/ --diff
+    """
+    from .importers import write_profiles
+    from .importers.fhir import import_fhir
+
+    found = import_fhir(paths, id_from)
+    written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
+    _report_written(written, [*found.notices, *found.not_covered], found.skipped)
+    click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
+               f"{len(found.skipped) + len(written.refused)} not written; {found.patients} patients, "
+               f"{found.cancer_patients} with skin cancer, {len(found.not_covered)} with another cancer, "
+               f"{len(found.notices)} warnings")
+    if found.skipped or written.refused:
+        sys.exit(1)
+
+
+@import_group.command("csv")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("profiles"), show_default=True, help="Folder for the profiles.")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="YAML file naming your columns: 'columns: {Your column: field.path}'.")
+@click.option("--template", "print_template", is_flag=True,
+              help="Print a header row with every column and an example row, then stop.")
+@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what would change in each profile; write none.")
+def import_csv_command(file, out_dir: Path, map_file, print_template: bool, force: bool,
+                       show_diff: bool) -> None:
+    """Write one profile per row of a spreadsheet export (CSV, comma or semicolon, UTF-8).
+
+    Columns are field paths (patient.name, diagnosis.cancer_type; lists separated by ';'), or your
+    own names through --map. A bad row is listed and the rest are written; exits 1 if any row failed.
+
+    \b
+    Examples:
+      sop-packets import csv --template > patients.csv
+      sop-packets import csv patients.csv -o profiles/ --map columns.yaml
+    """
+    from .importers import write_profiles
+    from .importers.csv_import import import_csv, load_mapping, template
+
+    if print_template:
+        click.echo(template(), nl=False)
+        return
+    if file is None:
+        raise click.UsageError("give the CSV FILE, or --template")
+    found = import_csv(file, load_mapping(map_file) if map_file else None)
+    for line in found.errors:
+        click.echo(line, err=True)
+    written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
+    _report_written(written, [], [])
+    click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
+               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows")
+    if found.failed_rows or written.refused:
+        sys.exit(1)
 
 
 def main() -> None:

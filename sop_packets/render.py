@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import base64
 import functools
 import hashlib
 import html as html_module
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import fonts
+from . import fonts, markup
 from .clinic import Branding
 from .content import load_content, template_dir
 from .errors import BuildError, MissingSystemLibrary
@@ -26,6 +28,8 @@ from .guidance import SECTION_ORDER, Guidance
 from .schema import Profile
 
 TOOL_NAME = "sop-packets"
+LATER_SECTIONS = ("differing_opinions", "after_visit")
+"""Generic sections printed together on one later page, "After your visits"."""
 PANGO_HELP = (
     "WeasyPrint (which makes the PDF) needs the Pango library, and it is not installed. "
     "On Debian or Ubuntu run: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
@@ -44,20 +48,19 @@ class Packet:
     large_print: bool = False
 
 
-@functools.cache
 def _markdown() -> MarkdownIt:
-    """CommonMark with raw HTML, images and links off: text can never add markup, fetch or link out."""
-    return MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autolink"])
+    """CommonMark with raw HTML, images and links off; headings become bold paragraphs (see markup)."""
+    return markup.parser()
 
 
 def markdown(text: str | None) -> Markup:
     """Markdown to safe HTML; any HTML in the text is shown as text, never run."""
-    return Markup(_markdown().render(text or ""))
+    return Markup(markup.render(text))
 
 
 def markdown_inline(text: str | None) -> Markup:
     """Markdown for one line (no wrapping paragraph)."""
-    return Markup(_markdown().renderInline(text or ""))
+    return Markup(markup.render_inline(text))
 
 
 @functools.cache
@@ -99,6 +102,9 @@ def render_html(packet: Packet) -> str:
         logo_uri=packet.branding.logo_uri,
         css=Markup(stylesheet()),
         section_order=SECTION_ORDER,
+        later_sections=LATER_SECTIONS,
+        packet_sources=packet_sources(guidance, content),
+        drawing_uri=drawing_uri(tools["drawing"]),
         sections_text=content["sections"],
         tools=tools,
         words=content["words"],
@@ -171,8 +177,10 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glos
     tools = content["tools"]
     entries = [TocEntry("roadmap", tools["roadmap"]["title"])]
     for name in SECTION_ORDER:
-        if name == "urgency" or name in guidance.sections:
+        if name not in LATER_SECTIONS and (name == "urgency" or name in guidance.sections):
             entries.append(TocEntry(name.replace("_", "-"), content["sections"][name]["title"]))
+    if any(name in guidance.sections for name in LATER_SECTIONS):
+        entries.append(TocEntry("later", tools["later"]["title"]))
     entries += [
         TocEntry("records-letter", tools["letter"]["title"]),
         TocEntry("case-summary", tools["summary"]["title"]),
@@ -183,6 +191,23 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glos
         entries.append(TocEntry("glossary", tools["glossary"]["title"]))
     entries.append(TocEntry("sources", tools["sources"]["title"]))
     return entries
+
+
+def drawing_uri(words: dict[str, Any]) -> str:
+    """The skin-layers drawing with its labels filled in, as a self-contained data: URI."""
+    return _drawing_uri(json.dumps(words, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _drawing_uri(words_json: str) -> str:
+    svg = environment().get_template("skin-layers.svg.j2").render(d=json.loads(words_json))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def packet_sources(guidance: Guidance, content: dict[str, Any]) -> list[dict[str, str]]:
+    """The sources this packet's own items name, plus those every packet rests on, each once."""
+    ids = dict.fromkeys([*guidance.source_ids(), *content["tools"]["sources"]["always"]])
+    return [content["sources"][source_id] for source_id in ids]
 
 
 def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, list[str]]:
@@ -278,6 +303,17 @@ def _font_config() -> Any:
 
     atexit.register(clean_up)
     return config
+
+
+def forget_temp_state(folder: Path) -> None:
+    """Drop the font set-up kept in a run's temporary folder before that folder is removed."""
+    if _font_config.cache_info().currsize:
+        kept = _font_config()._folder
+        if kept is not None and Path(kept).is_relative_to(folder):
+            _font_config().__del__()
+            _font_config()._folder = None
+            for cached in (_font_config, _packet_css):
+                cached.cache_clear()
 
 
 @functools.cache
