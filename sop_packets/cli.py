@@ -269,7 +269,7 @@ def lint(paths, verbose: bool, prepared_on) -> None:
     from .lint import lint_paths
 
     report = lint_paths(paths, prepared_on)
-    click.echo(report.format(verbose), nl=False)
+    click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)
 
