@@ -116,8 +116,7 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 
     if fmt != "html":
         check_pdf_support()
-    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir,
-                       fhir_attach)
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach)
     try:
         result = build_file(profile, options)
     except SopError:
@@ -162,7 +161,8 @@ def _show_warnings(paths) -> None:
 @click.option("--prune", is_flag=True,
               help="Remove the packets of profiles that no longer exist (each removed file is named).")
 def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic, group_readable: bool,
-          fhir: bool, fhir_attach, jobs, force: bool, shard_text, report_file, progress, prune: bool) -> None:
+          fhir: bool, fhir_attach, jobs, force: bool, shard_text, report_file, progress,
+          prune: bool) -> None:
     """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
@@ -269,7 +269,7 @@ def lint(paths, verbose: bool, prepared_on) -> None:
     from .lint import lint_paths
 
     report = lint_paths(paths, prepared_on)
-    click.echo(report.format(verbose), nl=False)
+    click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)
 

@@ -202,7 +202,7 @@ def test_cells_are_read_as_numbers_dates_and_yes_no(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("patient.id;patient.name;patient.date_of_birth;diagnosis.cancer_type;diagnosis.diagnosed_by;"
                     "diagnosis.size_mm;diagnosis.melanoma.breslow_mm;diagnosis.melanoma.ulcerated;patient.pregnant\n"
-                    "n1;N;1980-02-29;melanoma;surgeon;12,5;0.8;No;FALSE\n"
+                    "n1;N;1980-02-29;melanoma;surgeon;12.5;0.8;No;FALSE\n"
                     "n2;M;29.02.1980;melanoma;surgeon;big;;maybe;\n")
     result = run("import", "csv", path, "-o", tmp_path / "out")
     assert result.exit_code == 1

@@ -7,15 +7,12 @@ with the words of profile errors; the header is row 1, as a spreadsheet shows it
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import difflib
 import functools
 import io
-import re
 import typing
 from dataclasses import dataclass, field
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..errors import InvalidInput, Problem, SopError
-from ..profile import _Located, _shape, parse_yaml, read_text, validate
+from ..profile import _Located, parse_yaml, read_text, validate
 from ..schema import Profile
 from . import Draft
 
@@ -65,43 +62,6 @@ def columns(model: type[BaseModel] = Profile, prefix: str = "") -> dict[str, boo
         else:
             found[path] = typing.get_origin(info.annotation) is list
     return found
-
-
-@functools.cache
-def _kinds(model: type[BaseModel] = Profile, prefix: str = "") -> dict[str, str]:
-    """What each column's cells hold: text, bool, int, float, date (for list columns: their items)."""
-    found: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        annotation = _unwrap(info.annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            found |= _kinds(annotation, f"{prefix}{name}.")
-            continue
-        kind, inner = _shape(info.annotation)
-        if kind == "list":
-            kind, _ = _shape(inner)
-        if kind == "other" and date in (*typing.get_args(info.annotation), info.annotation):
-            kind = "date"
-        found[f"{prefix}{name}"] = kind
-    return found
-
-
-_TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
-
-
-def _typed(kind: str, text: str) -> Any:
-    """A cell as the value YAML would have read (TRUE is true, 58 a number, a date a date);
-    anything else stays text, so the profile's own message says what is wrong with it."""
-    if kind == "bool" and text.lower() in _TRUE | _FALSE:
-        return text.lower() in _TRUE
-    if kind == "int" and re.fullmatch(r"[+-]?\d{1,9}", text):
-        return int(text)
-    if kind == "float":
-        with contextlib.suppress(ValueError):
-            return float(text.replace(",", ".")) if re.fullmatch(r"[+-]?\d+([.,]\d+)?", text) else text
-    if kind == "date":
-        with contextlib.suppress(ValueError):
-            return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else text
-    return text
 
 
 def template() -> str:
@@ -302,14 +262,13 @@ def _row(name: str, row_number: int, row: list[str], header: list[str], targets:
         node = data
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        kind = _kinds()[target]
         if known[target]:
             items = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
-            node[parts[-1]] = [_typed(kind, table.get(item, item)) for item in items]
+            node[parts[-1]] = [table.get(item, item) for item in items]
         else:
-            node[parts[-1]] = _typed(kind, table.get(value, value))
+            node[parts[-1]] = table.get(value, value)
     try:
-        profile = validate(Profile, _Located(data, {}, {}), name)
+        profile = validate(Profile, _Located(data, {}, {}, text_cells=True), name)
     except InvalidInput as exc:
         for problem in exc.problems:
             field_path = problem.field.split("[")[0]
