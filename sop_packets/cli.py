@@ -339,7 +339,7 @@ def import_fhir_command(paths, out_dir: Path, id_from, force: bool, show_diff: b
 
     PATHS are Bundles (collection, searchset, transaction, document), single resources, or Bulk Data
     export folders of NDJSON files. Exits 2 if the input cannot be read (nothing is written), 1 if
-    a patient got no profile or a profile was not replaced.
+    a patient with skin cancer got no profile or a profile was not replaced.
 
     \b
     Examples:

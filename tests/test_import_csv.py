@@ -196,3 +196,21 @@ def test_a_row_with_more_cells_than_columns(tmp_path):
     assert result.exit_code == 1
     assert (f"{path}:2:6 (no column): this row has more cells than the header has columns (6 > 5); check for a "
             "separator inside a value") in result.output
+
+
+def test_cells_are_read_as_numbers_dates_and_yes_no(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("patient.id;patient.name;patient.date_of_birth;diagnosis.cancer_type;diagnosis.diagnosed_by;"
+                    "diagnosis.size_mm;diagnosis.melanoma.breslow_mm;diagnosis.melanoma.ulcerated;patient.pregnant\n"
+                    "n1;N;1980-02-29;melanoma;surgeon;12.5;0.8;No;FALSE\n"
+                    "n2;M;29.02.1980;melanoma;surgeon;big;;maybe;\n")
+    result = run("import", "csv", path, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    profile = load_profile(tmp_path / "out" / "n1.yaml")
+    assert (profile.diagnosis.size_mm, profile.diagnosis.melanoma.breslow_mm) == (12.5, 0.8)
+    assert profile.diagnosis.melanoma.ulcerated is False and profile.patient.pregnant is False
+    assert profile.patient.date_of_birth.isoformat() == "1980-02-29"
+    assert f"{path}:3:3 (patient.date_of_birth): must be a date written as YYYY-MM-DD, not '29.02.1980'" in result.output
+    assert f"{path}:3:6 (diagnosis.size_mm): must be a number, not 'big'" in result.output
+    assert f"{path}:3:8 (diagnosis.melanoma.ulcerated): must be true or false (yes or no also work), not 'maybe'" \
+        in result.output

@@ -553,3 +553,21 @@ def test_histology_means_the_biopsy_was_read(tmp_path):
 
 def test_missing_path(tmp_path):
     _refused(tmp_path, tmp_path / "nowhere.json", f"{tmp_path / 'nowhere.json'}:1:1: no such file or folder")
+
+
+def test_mcode_post_coordinated_skin_cancer(tmp_path):
+    """A general cancer code refined by an ICD-O-3 histology and a skin body site, as mCODE writes them."""
+    histology = {"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+                 "valueCodeableConcept": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/icd-o-3",
+                                                      "code": "8090/3", "display": "Basal cell carcinoma, NOS"}]}}
+    face = {"coding": [{"system": SCT, "code": "89545001", "display": "Face structure"}]}
+    values, _ = one(tmp_path, patient(), condition("363346000", SCT, extension=[histology], bodySite=[face]))
+    assert (values["diagnosis.cancer_type"], values["diagnosis.body_site"]) == ("basal_cell_carcinoma", "face")
+    assert values["diagnosis.confirmed_by_biopsy"] is True
+    draft = import_fhir([tmp_path / "in.json"]).drafts[0]
+    assert draft.values["diagnosis"]["cancer_type"][1] == ("Condition/c1 histology (on a skin bodySite) ICD-O-3 "
+                                                           "8090/3 Basal cell carcinoma, NOS")
+    lung = {"coding": [{"system": SCT, "code": "39607008", "display": "Lung structure"}]}
+    result = import_fhir([write_json(tmp_path, bundle(patient(), condition("363346000", SCT, extension=[histology],
+                                                                           bodySite=[lung])))])
+    assert result.drafts == [] and len(result.not_covered) == 1

@@ -312,7 +312,8 @@ def _is_icd10(coding: Any) -> bool:
 
 
 def _code_label(coding: Any) -> str:
-    name = {SNOMED: "SNOMED CT", LOINC: "LOINC", SOPT: "SOPT", NUCC: "NUCC"}.get(_system(coding))
+    name = {SNOMED: "SNOMED CT", LOINC: "LOINC", SOPT: "SOPT", NUCC: "NUCC", ICDO3[0]: "ICD-O-3",
+            ICDO3[1]: "ICD-O-3"}.get(_system(coding))
     if _is_icd10(coding):
         name = "ICD-10-CM"
     label = f"{name or coding.system or 'code'} {coding.code}"
@@ -406,6 +407,29 @@ def skin_cancer(concept: Any) -> CancerCode | None:
             entry = table["snomed"][code]
             return CancerCode(entry["cancer_type"], coding, stage=entry.get("stage"),
                               lymphoma_type=entry.get("lymphoma_type"))
+    return None
+
+
+def skin_cancer_of(condition: Any) -> CancerCode | None:
+    """The skin cancer a Condition names: by its code, or (mCODE) a general code with an ICD-O-3
+    histology and a skin body site."""
+    if found := skin_cancer(condition.code):
+        return found
+    table = codes()
+    skin_sites = set(table["snomed_sites"]) | set(table["snomed_skin"])
+    on_skin = any(_system(c) == SNOMED and (c.code or "") in skin_sites
+                  for site in condition.bodySite or [] for c in _codings(site))
+    if not on_skin:
+        return None
+    for ext in condition.extension or []:
+        if ext.url != MCODE_HISTOLOGY:
+            continue
+        for coding in _codings(ext.valueCodeableConcept):
+            entry = table["icdo3_skin_morphologies"].get((coding.code or "").split("/")[0])
+            if _system(coding) in ICDO3 and entry and (coding.code or "").endswith(("/3", "/2")):
+                stage = "0" if coding.code.endswith("/2") else None  # /2: in situ
+                return CancerCode(entry["cancer_type"], coding, stage=stage,
+                                  lymphoma_type=entry.get("lymphoma_type"))
     return None
 
 
@@ -568,7 +592,7 @@ def _map_patient(data: PatientData, index: Index, id_from: str | None, result: I
     source, key = data.patient.source, data.patient.key
     cancers = []
     for item in data.conditions:
-        if _usable(item.model) and (found := skin_cancer(item.model.code)):
+        if _usable(item.model) and (found := skin_cancer_of(item.model)):
             cancers.append((item, found))
     if not cancers:
         others = [(item, coding) for item in data.conditions
@@ -727,7 +751,8 @@ def _country(patient: Any, key: str, notice) -> str | None:
 def _map_condition(draft: Draft, item: Item, found: CancerCode, data: PatientData, index: Index,
                    notice) -> None:
     condition = item.model
-    source = f"{item.key} code {_code_label(found.coding)}"
+    how = "histology (on a skin bodySite)" if _system(found.coding) in ICDO3 else "code"
+    source = f"{item.key} {how} {_code_label(found.coding)}"
     draft.set("diagnosis.cancer_type", found.cancer_type, source)
     if found.note:
         notice(item.key, "diagnosis.cancer_type", f"{_code_label(found.coding)}: {found.note}; "
@@ -831,7 +856,7 @@ def _map_size(draft: Draft, item: Item, data: PatientData, index: Index, notice)
     if not _schema_has("diagnosis", "size_mm"):
         return
     cancers = [c for c in data.conditions if _usable(c.model) and
-               (skin_cancer(c.model.code) or other_cancer(c.model.code))]
+               (skin_cancer_of(c.model) or other_cancer(c.model.code))]
     sizes = []
     for obs_item in data.observations:
         obs = obs_item.model
@@ -927,7 +952,7 @@ def _map_other_conditions(draft: Draft, data: PatientData, cancer_ids: set[int],
     listed: list[str] = []
     for item in data.conditions:
         condition = item.model
-        if id(item) in cancer_ids or not _usable(condition) or skin_cancer(condition.code):
+        if id(item) in cancer_ids or not _usable(condition) or skin_cancer_of(condition):
             continue
         if hit := immune_reason(condition.code):
             if _current(condition) or hit[0] == "organ_transplant" or hit[0] == "hiv":
