@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .clinic import Branding, load_clinic
 from .clock import preparation_date
-from .content import load_content
+from .content import language_name, load_content, packet_language
 from .guidance import build_guidance
 from .output import output_path, write_atomic
 from .profile import load_profile
@@ -29,6 +29,7 @@ class BuildOptions:
     large_print: bool = False
     clinic: Path | None = None
     group_readable: bool = False
+    language: str | None = None  # overrides patient.language (BCP 47, such as es or es-US)
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -56,11 +57,26 @@ def branding(clinic: Path | None) -> Branding:
 
 
 def make_packet(profile: Profile, options: BuildOptions) -> Packet:
-    """Everything one packet is made from, with the guidance worked out."""
+    """Everything one packet is made from, with the guidance worked out in the packet's language.
+
+    The patient's language is --language, else patient.language, else the clinic's language. The
+    packet is in that language when templates/content has a folder for it, otherwise in English.
+    """
     prepared_on = preparation_date(options.prepared_on)
-    guidance = build_guidance(profile, load_content(), prepared_on)
+    brand = branding(options.clinic)
+    clinic_language = brand.clinic.language
+    tag = options.language or profile.patient.language or clinic_language
+    language = packet_language(tag)
+
+    def guidance_in(content_language: str):
+        return build_guidance(profile, load_content(content_language), prepared_on, tag,
+                              language_name(tag, content_language))
+
+    guidance = guidance_in(language)
+    clinic_guidance = guidance_in(clinic_language) if clinic_language != language else None
     large = options.large_print or profile.preferences.large_print
-    return Packet(profile, guidance, prepared_on, branding(options.clinic), large_print=large)
+    return Packet(profile, guidance, prepared_on, brand, large_print=large, language=language,
+                  language_tag=tag, clinic_language=clinic_language, clinic_guidance=clinic_guidance)
 
 
 def build_profile(profile: Profile, source: Path, options: BuildOptions) -> BuildResult:

@@ -1,8 +1,8 @@
 """Guidance: what applies to this patient, and because of which facts. Pure functions, no I/O.
 
 Rules decide *which* items apply and name the profile facts that made them apply. The words a
-patient reads (item texts and the "because" phrases) come from the content files under
-templates/content/en/, passed in as `content`. docs/guidance-ids.md lists every id.
+patient reads (item texts, "because" phrases, the summary) come from one language's content files
+under templates/content/<language>/, passed in as `content`. docs/guidance-ids.md lists every id.
 """
 
 from __future__ import annotations
@@ -63,8 +63,13 @@ def both(*parts: Because) -> Because:
     return tuple(key for part in parts for key in part) if all(parts) else ()
 
 
-def facts_of(profile: Profile, today: date, words: dict[str, Any]) -> Facts:
-    """Derive every fact the rules use from the profile, as of a given day."""
+def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str = "",
+             language_name: str = "") -> Facts:
+    """Derive every fact the rules use from the profile, as of a given day.
+
+    `language` is the patient's language tag after any override (default: the profile's, else en);
+    `language_name` is that language in words in the packet's language, for the because phrase.
+    """
     patient, dx, plan = profile.patient, profile.diagnosis, profile.treatment_plan
     path, concerns, insurance = dx.pathology, profile.concerns, profile.insurance
     age = patient.age_on(today)
@@ -108,7 +113,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any]) -> Facts:
         "comorbidities": bool(patient.comorbidities),
         "pregnant": patient.pregnant,
         "care_abroad": patient.seeking_care_abroad,
-        "language_not_english": patient.language.split("-")[0].lower() != "en",
+        "language_not_english": _primary(language or patient.language or "en") != "en",
         "telemedicine_preference": profile.preferences.telemedicine,
         "insurance_requires": insurance.requires_second_opinion,
         "preauth_required": insurance.preauthorization.value == "required",
@@ -135,13 +140,17 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any]) -> Facts:
     values = {
         "age": str(age),
         "cancer_name": dx.cancer_type_detail or cancer,
-        "body_site": summary_words["body_sites"][dx.body_site.value] if dx.body_site else "your skin",
+        "body_site": summary_words["body_sites"][dx.body_site.value if dx.body_site else "other"],
         "diagnosed_by": summary_words["diagnosers"][dx.diagnosed_by.value],
-        "language": patient.language,
+        "language": language_name or language or patient.language or "en",
         "comorbidities": ", ".join(patient.comorbidities),
         "stage": dx.stage.value,
     }
     return Facts(holds, values)
+
+
+def _primary(tag: str) -> str:
+    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def _pathology_review(f: Facts) -> Because:
@@ -409,30 +418,28 @@ def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text).strip()
 
 
-def summarize(profile: Profile, words: dict[str, Any]) -> Summary:
-    """Describe the diagnosis and the proposed plan in plain sentences."""
+def summarize(profile: Profile, words: dict[str, Any], sentences: dict[str, str]) -> Summary:
+    """Describe the diagnosis and the proposed plan in plain sentences (summary.yaml's wording)."""
     diagnosis = profile.diagnosis
     cancer = words["cancer_types"][diagnosis.cancer_type.value]
     name = diagnosis.cancer_type_detail or cancer["name"]
-    lines = [f"Your doctor found {name}. This is {cancer['what']}."]
+    say = sentences
+    lines = [fill(say["found"], {"cancer_name": name, "what": cancer["what"]})]
     if diagnosis.body_site is not None:
-        lines.append(f"It is on {words['body_sites'][diagnosis.body_site.value]}.")
+        lines.append(fill(say["site"], {"body_site": words["body_sites"][diagnosis.body_site.value]}))
     if diagnosis.stage is not Stage.unknown:
-        lines.append(f"It is {words['stages'][diagnosis.stage.value]}.")
+        lines.append(fill(say["stage"], {"stage": words["stages"][diagnosis.stage.value]}))
     else:
-        lines.append("The stage (how far it has grown) is not known yet.")
-    lines.append(f"The diagnosis came from {words['diagnosers'][diagnosis.diagnosed_by.value]}.")
-    if diagnosis.confirmed_by_biopsy:
-        lines.append("A biopsy confirmed it. A biopsy is a small piece of skin checked under a microscope.")
-    else:
-        lines.append("A biopsy has not confirmed it yet. A biopsy is a small piece of skin "
-                     "checked under a microscope.")
+        lines.append(say["stage_unknown"].strip())
+    doctor = words["diagnosers"][diagnosis.diagnosed_by.value]
+    lines.append(fill(say["diagnosed_by"], {"diagnosed_by": doctor}))
+    lines.append(say["biopsy_yes" if diagnosis.confirmed_by_biopsy else "biopsy_no"].strip())
     if diagnosis.recurrent:
-        lines.append("This cancer has come back after treatment before.")
+        lines.append(say["recurrent"].strip())
     plan = tuple(words["treatments"][t.value] for t in profile.treatment_plan.proposed)
     note = words["stated_urgency"][profile.treatment_plan.urgency_stated.value]
     if not plan:
-        note = " ".join(filter(None, ["No treatment has been suggested yet.", note]))
+        note = " ".join(filter(None, [say["no_plan"].strip(), note]))
     return Summary(name, tuple(lines), plan, note)
 
 
@@ -440,9 +447,13 @@ def _because(keys: Because, content: dict[str, Any], facts: Facts) -> tuple[str,
     return tuple(dict.fromkeys(fill(content["because"][key], facts.values) for key in keys))
 
 
-def build_guidance(profile: Profile, content: dict[str, Any], today: date) -> Guidance:
-    """The guidance for one profile, using clinician-editable content, as of a given day."""
-    facts = facts_of(profile, today, content["words"])
+def build_guidance(profile: Profile, content: dict[str, Any], today: date, language: str = "",
+                   language_name: str = "") -> Guidance:
+    """The guidance for one profile, in the language of `content`, as of a given day.
+
+    `language` and `language_name` are the patient's language tag and its name in words (see facts_of).
+    """
+    facts = facts_of(profile, today, content["words"], language, language_name)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
         fired = [(item_id, because) for item_id, check in rules.items() if (because := check(facts))]
@@ -470,4 +481,4 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date) -> Gu
         fill(urgency_text["doctor_said"].get(stated, {}).get(level, ""), facts.values),
     )
     return Guidance(profile.patient.id, int(facts.values["age"]),
-                    summarize(profile, content["words"]), urgency, sections)
+                    summarize(profile, content["words"], content["summary"]), urgency, sections)
