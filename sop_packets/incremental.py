@@ -48,7 +48,8 @@ def build_stamp(options: BuildOptions) -> str:
         "templates": _tree_digest(template_dir(), "*"),
         "clinic": Path(clinic.source).read_bytes().hex(),
         "logo": clinic.logo_uri or "",
-        "options": repr((options.format, options.prepared_on, options.large_print, options.group_readable)),
+        "options": repr((options.format, options.prepared_on, options.large_print, options.group_readable,
+                         options.language)),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
