@@ -180,6 +180,15 @@ def test_override_and_clinic_default(minimal, write):
     assert make_packet(spanish, BuildOptions(prepared_on=PREPARED_ON, language="en")).language == "en"
 
 
+def test_a_spanish_clinic_writes_the_letter_in_spanish_with_no_language_note(minimal, write):
+    clinic = write("clinic/clinic.yaml", "schema_version: 1\nname: Clínica Sol\nphone: 555-0100\nlanguage: es\n")
+    html = html_for(minimal(), clinic=clinic)
+    letter = html.split('id="records-letter"', 1)[1].split("</section>", 1)[0]
+    assert "Pedido de mis expedientes médicos y mis laminillas" in letter
+    assert "Esta carta va en" not in letter and 'lang="en"' not in letter
+    assert "Request for my medical records" not in html
+
+
 def test_a_clinic_language_without_content_is_a_located_error(write):
     clinic = write("c/clinic.yaml", "schema_version: 1\nname: C\nphone: '1'\nlanguage: vi\n")
     result = CliRunner().invoke(cli, ["build", str(PROFILES / "ex-09-other-minimal.yaml"), "--clinic",
@@ -352,3 +361,33 @@ def test_fingerprint_covers_every_language_folder_and_the_notices(monkeypatch, t
         assert after != before, changed
         before = after
     assert content_root().name == "content"
+
+
+# ---- the Spanish PDF
+
+
+def test_spanish_pdf_language_metadata_header_and_bookmarks(tmp_path):
+    from pypdf import PdfReader
+
+    from sop_packets.build import build_file
+
+    result = build_file(PROFILES / "ex-12-bcc-large-print-es.yaml",
+                        BuildOptions(out_dir=tmp_path, prepared_on=PREPARED_ON, format="pdf"))
+    reader = PdfReader(result.outputs[0])
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "es" and "/StructTreeRoot" in root
+    assert "pdfuaid:part" in root["/Metadata"].get_object().get_data().decode()
+    assert reader.metadata.title == "Guía para la segunda opinión de Ernesto Valdivia Luna"
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert f"Página 1 de {len(pages)}" in pages[0] and f"Página 2 de {len(pages)}" in pages[1]
+    assert "Confidencial" in pages[1] and "Confidential" not in pages[1]
+    assert any("Palabras que debe saber" in page for page in pages)
+    titles = []
+
+    def walk(outline):
+        for entry in outline:
+            walk(entry) if isinstance(entry, list) else titles.append(entry.title)
+
+    walk(reader.outline)
+    assert {"Por qué le puede ayudar una segunda opinión", "Expedientes que debe reunir",
+            "Hoja para decidir", "Palabras que debe saber"} <= set(titles)
