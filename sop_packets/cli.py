@@ -221,7 +221,7 @@ def lint(paths, verbose: bool, prepared_on, language) -> None:
     from .lint import lint_paths
 
     report = lint_paths(paths, prepared_on.date() if prepared_on else None, language)
-    click.echo(report.format(verbose), nl=False)
+    click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)
 

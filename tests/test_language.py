@@ -381,6 +381,7 @@ def test_spanish_pdf_language_metadata_header_and_bookmarks(tmp_path):
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
     assert f"Página 1 de {len(pages)}" in pages[0] and f"Página 2 de {len(pages)}" in pages[1]
     assert "Confidencial" in pages[1] and "Confidential" not in pages[1]
+    assert pages[0].count("Confidencial") == 1  # the cover line only: no running header on page one
     assert any("Palabras que debe saber" in page for page in pages)
     titles = []
 
@@ -391,3 +392,16 @@ def test_spanish_pdf_language_metadata_header_and_bookmarks(tmp_path):
     walk(reader.outline)
     assert {"Por qué le puede ayudar una segunda opinión", "Expedientes que debe reunir",
             "Hoja para decidir", "Palabras que debe saber"} <= set(titles)
+
+
+def test_language_option_on_the_command_line(tmp_path):
+    runner = CliRunner()
+    minimal = str(PROFILES / "ex-09-other-minimal.yaml")
+    bad = runner.invoke(cli, ["build", minimal, "--language", "not a tag", "-o", str(tmp_path)])
+    assert bad.exit_code == 2 and "'not a tag' is not a language tag" in bad.output
+    built = runner.invoke(cli, ["build", minimal, "--language", "es-MX", "--format", "html", "-o", str(tmp_path)])
+    assert built.exit_code == 0, built.output
+    assert '<html lang="es">' in (tmp_path / "ex-09-other-minimal.html").read_text()
+    lint = runner.invoke(cli, ["lint", minimal, "--language", "es"])
+    assert lint.exit_code == 0, lint.output
+    assert "Fernández-Huerta" in lint.output and lint.output.endswith("at least 70)\n")
