@@ -240,19 +240,19 @@ def test_spanish_packet_words_header_date_and_lang(spanish):
 def test_letter_and_case_summary_stay_in_english_with_their_own_lang(spanish):
     _, html = spanish
     letter = html.split('id="records-letter"', 1)[1].split("</section>", 1)[0]
-    assert "Esta carta va en inglés para que la lean en la oficina del médico." in letter
+    assert "Llévela a su primer médico. Va en inglés para su oficina." in letter
     assert '<div class="letter-body" lang="en">' in letter
     assert "Request for my medical records and slides" in letter
     summary = html.split('id="case-summary"', 1)[1].split("</section>", 1)[0]
-    assert "Esta página va en inglés para que la lea el nuevo médico." in summary
-    assert '<div class="summary-body" lang="en">' in summary and "Case summary for the second-opinion doctor" in summary
+    assert "Va en inglés para que la pueda leer." in summary
+    assert '<div class="summary-body" lang="en">' in summary and "Main questions" in summary
     assert "Request for my medical records" not in " ".join(visible_units(html))  # lint reads Spanish only
 
 
 def test_child_letter_is_signed_by_a_parent_and_says_where():
     html = html_for(PROFILES / "ex-11-nina-melanoma-es.yaml")
     assert "Signature of parent or guardian" in html
-    assert "Firme en la línea que dice «Signature of parent or guardian»" in html
+    assert "firme en «Signature of parent or guardian» y ponga la fecha en «Date»." in html
 
 
 def test_spanish_example_passes_lint_with_fernandez_huerta(spanish):
