@@ -85,7 +85,7 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["css_string"] = css_string
     env.filters["fill"] = fill_in
-    env.filters["with_phone"] = with_phone
+    env.filters["in_language"] = in_language
     return env
 
 
@@ -102,15 +102,17 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
-def fill_in(text: str, **values: Any) -> str:
-    """A content string with its {placeholders} filled; plain text (the template escapes it)."""
-    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), str(text))
+def fill_in(text: str, **values: Any) -> Markup:
+    """A content string with its {placeholders} filled, escaped; values that are Markup stay markup."""
+    escaped = str(html_escape(text))
+    return Markup(re.sub(r"\{(\w+)\}", lambda m: str(html_escape(values[m.group(1)])), escaped))
 
 
-def with_phone(text: str, phone: str) -> Markup:
-    """A notice with its {phone} filled in, the number isolated left-to-right for right-to-left text."""
-    number = Markup('<bdi dir="ltr">{}</bdi>').format(phone)
-    return Markup(number).join(html_escape(piece) for piece in str(text).split("{phone}"))
+def in_language(text: str, language: str, page_language: str) -> Markup:
+    """Text marked with its own lang when it differs from the page's (clinic names and roles)."""
+    if language == page_language:
+        return html_escape(text)
+    return Markup('<span lang="{}">{}</span>').format(language, text)
 
 
 def page_counter_css(pattern: str) -> Markup:
@@ -164,7 +166,7 @@ def render_html(packet: Packet) -> str:
         lang=language,
         page_of=page_counter_css(content["ui"]["page_of"]),
         notice=notice_for(packet.language_tag) if needs_help else None,
-        notice_phone=packet.branding.clinic.phone,
+        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(packet.branding.clinic.phone),
         notice_language=language_name(packet.language_tag, language) if needs_help else "",
         clinic_lang=clinic_language,
         clinic_language_name=language_name(clinic_language, language),

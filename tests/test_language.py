@@ -405,3 +405,15 @@ def test_language_option_on_the_command_line(tmp_path):
     lint = runner.invoke(cli, ["lint", minimal, "--language", "es"])
     assert lint.exit_code == 0, lint.output
     assert "Fernández-Huerta" in lint.output and lint.output.endswith("at least 70)\n")
+
+
+def test_clinic_words_in_a_spanish_packet_are_marked_english():
+    html = html_for(PROFILES / "ex-11-nina-melanoma-es.yaml")
+    assert 'por <span lang="en">Jordan Ellis, RN, Nurse navigator</span>.' in html
+    assert re.search(r'<img class="logo"[^>]* lang="en">', html)
+    assert '<td lang="en">Lakeside Dermatopathology Lab</td>' in html
+
+
+def test_placeholders_are_escaped_but_content_is_not_markup(minimal):
+    html = html_for(minimal(patient_name="Ana <b>&amp; Bo"), language="es")
+    assert "<title>Guía para la segunda opinión de Ana &lt;b&gt;&amp;amp; Bo</title>" in html
