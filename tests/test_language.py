@@ -417,3 +417,41 @@ def test_clinic_words_in_a_spanish_packet_are_marked_english():
 def test_placeholders_are_escaped_but_content_is_not_markup(minimal):
     html = html_for(minimal(patient_name="Ana <b>&amp; Bo"), language="es")
     assert "<title>Guía para la segunda opinión de Ana &lt;b&gt;&amp;amp; Bo</title>" in html
+
+
+# ---- each language's glossary follows the English glossary's rules
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_glossary_definitions_are_short_easy_and_not_circular(language):
+    from sop_packets.glossary import terms_used
+    from sop_packets.lint import readability_score
+
+    rules = rules_for(language)
+    glossary = load_glossary(load_content(language))
+    owners: dict[str, str] = {}
+    for term in glossary:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", term.definition) if s]
+        assert len(sentences) <= 2 and all(len(s.split()) <= 22 for s in sentences), term.term
+        assert term not in terms_used([sentences[0]], [term]), f"{term.term} is defined by itself"
+        assert rules.readability.passes(readability_score([term.definition], rules)), term.term
+        for form in (term.term, *term.aliases):
+            key = " ".join(form.casefold().split())
+            assert owners.setdefault(key, term.term) == term.term, f"{form!r} is in {owners[key]} and {term.term}"
+    text = (content_root() / language / "glossary.yaml").read_text(encoding="utf-8")
+    written = re.findall(r"^([^\s#][^:]*):\s*$", text, re.MULTILINE)
+    assert len(written) == len(set(written)) == len(glossary)
+
+
+def test_spanish_glossary_covers_the_words_a_packet_may_use():
+    from sop_packets.glossary import terms_used
+
+    glossary = load_glossary(load_content("es"))
+    for term in ("biopsia", "dermatólogo", "dermatopatólogo", "melanoma", "carcinoma de células basales",
+                 "carcinoma de células escamosas", "carcinoma de células de Merkel", "linfoma de piel",
+                 "sarcoma de Kaposi", "cirugía de Mohs", "margen", "ganglios linfáticos",
+                 "biopsia de ganglio linfático centinela", "profundidad de Breslow", "ulceración",
+                 "índice mitótico", "estadio", "metástasis", "inmunoterapia", "terapia dirigida",
+                 "quimioterapia", "radioterapia", "oncólogo", "estudios clínicos", "autorización previa",
+                 "laminillas", "bloques de tejido", "referido", "Medicare", "Medicaid"):
+        assert terms_used([term], glossary), f"{term!r} is not in the Spanish glossary"
