@@ -455,3 +455,12 @@ def test_spanish_glossary_covers_the_words_a_packet_may_use():
                  "quimioterapia", "radioterapia", "oncólogo", "estudios clínicos", "autorización previa",
                  "laminillas", "bloques de tejido", "referido", "Medicare", "Medicaid"):
         assert terms_used([term], glossary), f"{term!r} is not in the Spanish glossary"
+
+
+def test_only_the_clinician_parts_and_clinic_words_are_marked_english(spanish):
+    _, html = spanish
+    body = html.split("<body", 1)[1]
+    marked = re.findall(r'<(\w+)((?: [\w-]+="[^"]*")*) lang="(?!es")([^"]+)"', body)
+    kinds = {(tag, re.sub(r'.*class="([^"]*)".*', r"\1", attrs) if "class=" in attrs else "") for tag, attrs, _ in marked}
+    assert kinds <= {("div", "letter-body"), ("div", "summary-body"), ("span", ""), ("img", "logo"), ("td", "")}
+    assert ("div", "letter-body") in kinds and ("div", "summary-body") in kinds
