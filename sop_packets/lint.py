@@ -126,13 +126,52 @@ _EXPLAINED_BEFORE = re.compile(
 
 
 @dataclass(frozen=True)
+class SyllableRules:
+    """Counting syllables by vowel nuclei, for languages whose spelling shows them (Spanish).
+
+    Each run of vowels is one syllable, except that two strong vowels, or a stressed weak vowel next
+    to another vowel, are two (hiatus: "le-er", "dí-a", "re-ú-na"). Letters matched by `silent`
+    ("u" in que, gui) do not count; `vowel_y` marks a "y" that is a vowel ("hoy", "muy", "y").
+    """
+
+    strong: frozenset[str]
+    weak: frozenset[str]
+    stressed_weak: frozenset[str]
+    silent: re.Pattern[str]
+    vowel_y: re.Pattern[str]
+
+    def count(self, word: str) -> int:
+        word = self.vowel_y.sub("i", self.silent.sub("", word.lower()))
+        vowels = self.strong | self.weak | self.stressed_weak
+        count, previous = 0, ""
+        for letter in word:
+            if letter in vowels and (previous not in vowels or _hiatus(previous, letter, self)):
+                count += 1
+            previous = letter
+        return max(count, 1)
+
+
+def _hiatus(first: str, second: str, rules: SyllableRules) -> bool:
+    strong = first in rules.strong and second in rules.strong
+    return strong or first in rules.stressed_weak or second in rules.stressed_weak
+
+
+@dataclass(frozen=True)
 class Readability:
-    """How a language's readability is measured: a textstat formula and its limit."""
+    """How a language's readability is measured, and its limit.
+
+    Either `formula`, the name of a textstat function (with textstat's syllable counting for the
+    language), or a Flesch-type formula given by its coefficients:
+    constant + per_syllable_per_word * syllables/word + per_word_per_sentence * words/sentence,
+    with syllables counted by `syllables` (see SyllableRules).
+    """
 
     formula: str = "flesch_kincaid_grade"
     name: str = "grade"
     limit: float = MAX_GRADE
     higher_is_easier: bool = False  # grades: lower is easier; reading-ease scores: higher is easier
+    coefficients: tuple[float, float, float] | None = None  # constant, per syllable/word, per word/sentence
+    syllables: SyllableRules | None = None
 
     def passes(self, score: float) -> bool:
         return score >= self.limit if self.higher_is_easier else score <= self.limit
@@ -177,10 +216,21 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         return Rules()
     try:
         readability = settings["readability"]
+        coefficients = None
+        if "constant" in readability:
+            coefficients = (float(readability["constant"]), float(readability["per_syllable_per_word"]),
+                            float(readability["per_word_per_sentence"]))
+        syllables = None
+        if "syllables" in settings:
+            vowels = settings["syllables"]
+            syllables = SyllableRules(frozenset(vowels["strong"]), frozenset(vowels["weak"]),
+                                      frozenset(vowels["stressed_weak"]), re.compile(vowels["silent"]),
+                                      re.compile(vowels["vowel_y"]))
         return Rules(
             language=language,
-            readability=Readability(str(readability["formula"]), str(readability["name"]),
-                                    float(readability["limit"]), bool(readability["higher_is_easier"])),
+            readability=Readability(str(readability.get("formula", "")), str(readability["name"]),
+                                    float(readability["limit"]), bool(readability["higher_is_easier"]),
+                                    coefficients, syllables),
             medical=_medical_pattern(settings["medical_words"], settings["medical_shapes"],
                                      settings.get("acronyms", "")),
             not_medical=frozenset(str(w).casefold() for w in settings.get("not_medical", [])),
@@ -428,7 +478,17 @@ def readability_score(sentences: Iterable[str], rules: Rules | None = None) -> f
         return 0.0
     stats = textstatistics()  # its own instance: set_lang on the shared one would change English counts
     stats.set_lang(rules.language)
-    return round(float(getattr(stats, rules.readability.formula)(text)), 1)
+    measure = rules.readability
+    if measure.coefficients is None:
+        return round(float(getattr(stats, measure.formula)(text)), 1)
+    words = re.findall(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", text)
+    if not words:
+        return 0.0
+    count = measure.syllables.count if measure.syllables else stats.syllable_count
+    per_word = sum(count(word) for word in words) / len(words)
+    per_sentence = stats.lexicon_count(text) / max(1, stats.sentence_count(text))
+    constant, syllable_weight, sentence_weight = measure.coefficients
+    return round(constant + syllable_weight * per_word + sentence_weight * per_sentence, 1)
 
 
 def reading_grade(sentences: Iterable[str]) -> float:

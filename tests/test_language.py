@@ -464,3 +464,22 @@ def test_only_the_clinician_parts_and_clinic_words_are_marked_english(spanish):
     kinds = {(tag, re.sub(r'.*class="([^"]*)".*', r"\1", attrs) if "class=" in attrs else "") for tag, attrs, _ in marked}
     assert kinds <= {("div", "letter-body"), ("div", "summary-body"), ("span", ""), ("img", "logo"), ("td", "")}
     assert ("div", "letter-body") in kinds and ("div", "summary-body") in kinds
+
+
+# ---- Spanish readability: the published formula, Spanish syllables
+
+
+@pytest.mark.parametrize(("word", "count"), [
+    ("día", 2), ("edad", 2), ("ahora", 3), ("aeropuerto", 5), ("reúna", 3), ("leer", 2), ("que", 1),
+    ("guerra", 2), ("pingüino", 3), ("hoy", 1), ("muy", 1), ("reyes", 2), ("cuidado", 3), ("ciudad", 2),
+    ("información", 4), ("construcción", 3), ("oncólogo", 4), ("y", 1),
+])
+def test_spanish_syllables(word, count):
+    assert rules_for("es").readability.syllables.count(word) == count
+
+
+def test_fernandez_huerta_is_the_published_formula():
+    from sop_packets.lint import readability_score
+
+    # 5 words, 10 syllables (su, mé-di-co, le, pue-de, a-yu-dar), 1 sentence: 206.84 - 60*2 - 1.02*5
+    assert readability_score(["Su médico le puede ayudar."], rules_for("es")) == 81.7
