@@ -100,8 +100,19 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
         check_pdf_support()
     result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable,
                                           language))
+    _show_warnings([profile])
     for path in result.outputs:
         click.echo(f"wrote {path}")
+
+
+def _show_warnings(paths) -> None:
+    """Print, without failing, where a profile's free text contradicts its structured fields."""
+    from .consistency import profile_warnings
+    from .profile import load_profile
+
+    for path in paths:
+        for problem in profile_warnings(path, load_profile(path)):
+            click.echo(str(problem), err=True)
 
 
 @cli.command()
@@ -146,6 +157,7 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
 
         lines = "".join(json.dumps(item.to_json()) + "\n" for item in report.items)
         write_atomic(report_file, lines.encode("utf-8"), options.file_mode)
+    _show_warnings(item.source for item in report.items if item.status == "built")
     click.echo(report.summary())
     if report.failed:
         sys.exit(1)
@@ -168,6 +180,7 @@ def validate(paths) -> None:
     loaded, failures = load_all(files)
     for item in [*missing, *failures]:
         click.echo(item.error, err=True)
+    _show_warnings(path for path, _profile in loaded)
     bad = len(missing) + len(failures)
     click.echo(f"{len(loaded)} valid, {bad} invalid")
     if bad:
@@ -224,6 +237,22 @@ def lint(paths, verbose: bool, prepared_on, language) -> None:
     click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+def rules() -> None:
+    """Print every guidance rule: its id, section, when it fires and its sources (Markdown).
+
+    docs/guidance-ids.md is this output.
+
+    \b
+    Example:
+      sop-packets rules > docs/guidance-ids.md
+    """
+    from .content import load_content
+    from .rules_table import rules_markdown
+
+    click.echo(rules_markdown(load_content()), nl=False)
 
 
 @cli.command()

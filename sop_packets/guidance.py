@@ -1,8 +1,9 @@
 """Guidance: what applies to this patient, and because of which facts. Pure functions, no I/O.
 
 Rules decide *which* items apply and name the profile facts that made them apply. The words a
-patient reads (item texts, "because" phrases, the summary) come from one language's content files
-under templates/content/<language>/, passed in as `content`. docs/guidance-ids.md lists every id.
+patient reads (item texts, the "because" phrases, the summary and the sources behind each item) come
+from one language's content files under templates/content/<language>/, passed in as `content`.
+`sop-packets rules` prints every rule with when it fires; docs/guidance-ids.md is that output.
 """
 
 from __future__ import annotations
@@ -13,11 +14,24 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from .schema import BodySite, CancerType, CoverageType, Diagnoser, Profile, Stage, Treatment
+from .schema import (
+    BodySite,
+    CancerType,
+    CoverageType,
+    Diagnoser,
+    ImmuneReason,
+    LymphomaType,
+    MelanomaSubtype,
+    Profile,
+    Stage,
+    Treatment,
+)
 
 SENSITIVE_SITES = {BodySite.face, BodySite.scalp, BodySite.ear, BodySite.nose, BodySite.lip,
                    BodySite.eyelid, BodySite.neck, BodySite.hand, BodySite.genitals}
+TRUNK_AND_LIMBS = {BodySite.chest, BodySite.abdomen, BodySite.back, BodySite.arm, BodySite.leg}
 SYSTEMIC = (Treatment.immunotherapy, Treatment.targeted_therapy, Treatment.chemotherapy)
+SMALL_TUMOR_MM = 10
 TYPE_FACT = {
     CancerType.melanoma: "type_melanoma",
     CancerType.basal_cell_carcinoma: "type_bcc",
@@ -57,10 +71,23 @@ class Facts:
         """All the keys when every one holds; otherwise empty."""
         return keys if all(self.holds[key] for key in keys) else ()
 
+    def none(self, *keys: str) -> bool:
+        """True when none of the keys holds (for rules that must stay silent on a fact)."""
+        return not any(self.holds[key] for key in keys)
+
 
 def both(*parts: Because) -> Because:
     """Every part must be non-empty; the reasons are joined."""
     return tuple(key for part in parts for key in part) if all(parts) else ()
+
+
+def unless(reasons: Because, blocked: bool) -> Because:
+    """The reasons, or nothing when a blocking fact holds."""
+    return () if blocked else reasons
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str = "",
@@ -72,23 +99,50 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
     """
     patient, dx, plan = profile.patient, profile.diagnosis, profile.treatment_plan
     path, concerns, insurance = dx.pathology, profile.concerns, profile.insurance
+    mel = dx.melanoma
     age = patient.age_on(today)
     proposed = set(plan.proposed)
     coverage = insurance.coverage_type
     in_us = patient.country in (None, "US")
-    sensitive = dx.body_site in SENSITIVE_SITES
+    group = dx.stage.group
     melanoma = dx.cancer_type is CancerType.melanoma
+    invasive = melanoma and dx.stage is not Stage.zero
+    breslow = mel.breslow_mm if melanoma else None
+    ulcerated = melanoma and bool(mel.ulcerated)
     holds = {
         "everyone": True,
         **{fact: dx.cancer_type is kind for kind, fact in TYPE_FACT.items()},
-        "stage_III": dx.stage is Stage.III,
-        "stage_IV": dx.stage is Stage.IV,
+        "stage_III": group == "III",
+        "stage_IV": group == "IV",
+        "melanoma_in_situ": melanoma and dx.stage is Stage.zero,
+        "invasive_melanoma": invasive,
+        "melanoma_stage_IIB_IIC": melanoma and dx.stage in (Stage.IIB, Stage.IIC),
+        "melanoma_stage_IB_II": melanoma
+        and dx.stage in (Stage.IB, Stage.II, Stage.IIA, Stage.IIB, Stage.IIC),
+        "melanoma_thick": invasive and group in ("unknown", "I", "II") and breslow is not None
+        and (breslow > 4 or (breslow > 2 and ulcerated)),
+        "breslow_08": invasive and breslow is not None and breslow >= 0.8,
+        "melanoma_ulcerated": invasive and ulcerated,
+        "melanoma_depth_unknown": invasive and group in ("unknown", "I") and breslow is None
+        and mel.ulcerated is None,
+        "breslow_known": breslow is not None,
+        "ulceration_known": melanoma and mel.ulcerated is not None,
+        "lentigo_maligna": melanoma and mel.subtype is MelanomaSubtype.lentigo_maligna,
+        "mycosis_fungoides_early": dx.cancer_type is CancerType.skin_lymphoma
+        and dx.lymphoma_type is LymphomaType.mycosis_fungoides and group == "I",
+        "sezary_syndrome": dx.cancer_type is CancerType.skin_lymphoma
+        and dx.lymphoma_type is LymphomaType.sezary_syndrome,
+        "lymphoma_stage_IIB_plus": dx.cancer_type is CancerType.skin_lymphoma
+        and (dx.stage in (Stage.IIB, Stage.IIC) or group in ("III", "IV")),
+        "small_tumor": dx.size_mm is not None and dx.size_mm < SMALL_TUMOR_MM,
+        "trunk_or_limb": dx.body_site in TRUNK_AND_LIMBS,
         "rapidly_changing": dx.rapidly_changing,
         "recurrent": dx.recurrent,
         "high_risk": dx.high_risk,
+        "confirmed_by_biopsy": dx.confirmed_by_biopsy,
         "site_ear": dx.body_site is BodySite.ear,
         "site_lip": dx.body_site is BodySite.lip,
-        "sensitive_site": sensitive,
+        "sensitive_site": dx.body_site in SENSITIVE_SITES,
         "diagnosed_by_primary_care": dx.diagnosed_by is Diagnoser.primary_care,
         "diagnosed_by_other": dx.diagnosed_by is Diagnoser.other,
         "not_seen_by_skin_specialist": dx.diagnosed_by
@@ -101,6 +155,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "one_treatment_proposed": len(proposed) == 1,
         "alternatives_not_discussed": not plan.alternatives_discussed,
         **{f"proposed_{t.value}": t in proposed for t in Treatment},
+        "systemic_proposed": bool(proposed & set(SYSTEMIC)),
         "extensive_surgery": plan.extensive_surgery,
         "reconstruction": plan.reconstruction,
         "told_no_options": plan.told_no_options,
@@ -112,6 +167,9 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "age_65_plus_with_conditions": age >= 65 and bool(patient.comorbidities),
         "comorbidities": bool(patient.comorbidities),
         "pregnant": patient.pregnant,
+        "weakened_immune": patient.immune_weakened,
+        "organ_transplant": ImmuneReason.organ_transplant in patient.immune_reasons,
+        "hiv_positive": patient.hiv_positive,
         "care_abroad": patient.seeking_care_abroad,
         "language_not_english": _primary(language or patient.language or "en") != "en",
         "telemedicine_preference": profile.preferences.telemedicine,
@@ -132,19 +190,26 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
            for r in ("conservative", "balanced", "aggressive")},
     }
     holds["advanced"] = holds["stage_III"] or holds["stage_IV"]
+    holds["melanoma_IIB_plus"] = melanoma and any(
+        holds[k] for k in ("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III", "stage_IV"))
     holds["older_adult"] = holds["age_75_plus"] or holds["age_65_plus_with_conditions"]
     holds["pathology_review"] = bool(_pathology_review(Facts(holds, {})))
     holds["slides_needed"] = holds["pathology_review"] or melanoma or any(holds[k] for k in RARE_TYPES)
-    summary_words = words
-    cancer = summary_words["cancer_types"][dx.cancer_type.value]["name"]
+    holds["high_risk_scc"] = bool(_high_risk_scc(Facts(holds, {})))
+    holds["second_opinion_optional"] = bool(_second_opinion_optional(Facts(holds, {})))
+    holds["staging_before_surgery"] = bool(_staging_before_surgery(Facts(holds, {})))
+    holds["no_primary_tumor_questions"] = holds["stage_IV"] or holds["told_no_options"]
+    cancer = words["cancer_types"][dx.cancer_type.value]["name"]
     values = {
         "age": str(age),
         "cancer_name": dx.cancer_type_detail or cancer,
-        "body_site": summary_words["body_sites"][dx.body_site.value if dx.body_site else "other"],
-        "diagnosed_by": summary_words["diagnosers"][dx.diagnosed_by.value],
+        "body_site": words["body_sites"][dx.body_site.value] if dx.body_site else words["no_body_site"],
+        "diagnosed_by": words["diagnosers"][dx.diagnosed_by.value],
         "language": language_name or language or patient.language or "en",
         "comorbidities": ", ".join(patient.comorbidities),
         "stage": dx.stage.value,
+        "breslow_mm": _number(breslow),
+        "size_mm": _number(dx.size_mm),
     }
     return Facts(holds, values)
 
@@ -158,152 +223,296 @@ def _pathology_review(f: Facts) -> Because:
                  "melanoma_not_read_by_dermatopathologist", "type_uncertain")
 
 
+def _high_risk_scc(f: Facts) -> Because:
+    return both(f.any("type_scc"), f.any("high_risk", "recurrent", "site_ear", "site_lip", "weakened_immune"))
+
+
+def _second_opinion_optional(f: Facts) -> Because:
+    """A small, simple BCC or low-risk SCC on the trunk or a limb: a second opinion adds little."""
+    kind = f.any("type_bcc") or unless(f.any("type_scc"), f.holds["high_risk_scc"])
+    blocked = not f.none("recurrent", "weakened_immune", "concern_cosmetic", "concern_scarring", "child",
+                         "high_risk", "rapidly_changing", "pathology_review", "diagnosed_by_primary_care",
+                         "diagnosed_by_other", "told_no_options", "extensive_surgery", "reconstruction")
+    return unless(both(kind, f.all("small_tumor", "trunk_or_limb", "confirmed_by_biopsy")), blocked)
+
+
+def _staging_before_surgery(f: Facts) -> Because:
+    """A wide excision is booked for an invasive melanoma that may need a sentinel node biopsy with it."""
+    reasons = f.any("melanoma_stage_IB_II", "melanoma_thick", "breslow_08", "melanoma_ulcerated",
+                    "melanoma_depth_unknown")
+    plan = f.all("invasive_melanoma", "proposed_wide_local_excision")
+    return unless(both(plan, reasons), not f.none("proposed_sentinel_node_biopsy", "stage_III", "stage_IV"))
+
+
 # ---------------------------------------------------------------- rules
 
-Rule = Callable[[Facts], Because]
+
+@dataclass(frozen=True)
+class Rule:
+    """One item's rule: the facts that make it apply, and when that is, in words for the rule table."""
+
+    check: Callable[[Facts], Because]
+    when: str
+
+
 RULES: dict[str, dict[str, Rule]] = {
     name: {} for name in (NEXT_STEPS, *SECTION_ORDER) if name != "urgency"
 }
 
 
-def rule(section: str, item_id: str) -> Callable[[Rule], Rule]:
+def rule(section: str, item_id: str, when: str) -> Callable[[Callable[[Facts], Because]], Rule]:
     """Register a rule; registration order is the order of importance in the packet."""
 
-    def register(func: Rule) -> Rule:
-        RULES[section][item_id] = func
-        return func
+    def register(check: Callable[[Facts], Because]) -> Rule:
+        RULES[section][item_id] = Rule(check, when)
+        return RULES[section][item_id]
 
     return register
 
 
 def _always(section: str, *ids: str) -> None:
     for item_id in ids:
-        RULES[section][item_id] = lambda f: f.any("everyone")
+        RULES[section][item_id] = Rule(lambda f: f.any("everyone"), "always")
 
 
-# next_steps: the first things to do, shown on the first page (at most three)
-rule(NEXT_STEPS, "keep_treatment")(lambda f: f.any("rapidly_changing", "type_merkel", "stated_immediate")
-                                   or both(f.any("type_melanoma"), f.any("stage_III", "stage_IV")))
-rule(NEXT_STEPS, "request_records")(lambda f: f.any("everyone"))
-rule(NEXT_STEPS, "book_visit")(lambda f: f.any("everyone"))
-rule(NEXT_STEPS, "call_insurance")(lambda f: f.any("has_insurance"))
-rule(NEXT_STEPS, "find_help_paying")(lambda f: f.any("coverage_none", "needs_financial_help"))
+def _not_low_value(f: Facts, reasons: Because) -> Because:
+    return unless(reasons, f.holds["second_opinion_optional"])
+
+
+# next_steps: the first things to do, shown on page one (at most three)
+rule(NEXT_STEPS, "ask_node_biopsy_first", "the staging_before_surgery indication applies")(
+    _staging_before_surgery)
+rule(NEXT_STEPS, "keep_treatment",
+     "a treatment is proposed, and the spot is changing fast, Merkel cell, stage III or IV, melanoma IIB or "
+     "higher, or the doctor said to start right away (not when ask_node_biopsy_first applies)")(
+    lambda f: unless(both(f.any("treatment_proposed"), f.any(
+        "rapidly_changing", "type_merkel", "melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III",
+        "stage_IV", "stated_immediate")), f.holds["staging_before_surgery"]))
+rule(NEXT_STEPS, "request_records", "always")(lambda f: f.any("everyone"))
+rule(NEXT_STEPS, "book_visit", "always")(lambda f: f.any("everyone"))
+rule(NEXT_STEPS, "call_insurance", "the patient has insurance")(lambda f: f.any("has_insurance"))
+rule(NEXT_STEPS, "find_help_paying", "no insurance, or needs financial help")(
+    lambda f: f.any("coverage_none", "needs_financial_help"))
 
 # indications: why a second opinion may help
-rule("indications", "no_treatment_options")(lambda f: f.any("told_no_options"))
-rule("indications", "pathology_uncertain")(lambda f: f.any(
-    "pathology_borderline", "pathology_insufficient_tissue", "pathology_differential",
-    "melanoma_not_read_by_dermatopathologist"))
-rule("indications", "non_specialist_diagnosis")(
+rule("indications", "second_opinion_optional",
+     "BCC, or SCC that is not high-risk, smaller than 10 mm, on the trunk, arm or leg, confirmed by "
+     "biopsy, read clearly by the lab, diagnosed by a skin specialist; not recurrent, not changing fast, "
+     "not a child, immune system not weakened, no cosmetic or scarring concern, no large or repair "
+     "surgery")(
+    _second_opinion_optional)
+rule("indications", "no_treatment_options", "treatment_plan.told_no_options")(
+    lambda f: f.any("told_no_options"))
+rule("indications", "staging_before_surgery",
+     "invasive melanoma (stage not 0) with a wide excision proposed and no sentinel node biopsy proposed, "
+     "not stage III or IV, and stage IB to IIC, Breslow ≥ 0.8 mm, ulcerated, thicker than 4 mm (or 2 mm with "
+     "ulceration), or stage unknown / stage I with depth and ulceration not given")(_staging_before_surgery)
+rule("indications", "pathology_uncertain",
+     "borderline, insufficient tissue, a differential, or melanoma never read by a dermatopathologist")(
+    lambda f: f.any("pathology_borderline", "pathology_insufficient_tissue", "pathology_differential",
+                    "melanoma_not_read_by_dermatopathologist"))
+rule("indications", "non_specialist_diagnosis", "diagnosed_by primary_care or other")(
     lambda f: f.any("diagnosed_by_primary_care", "diagnosed_by_other"))
-rule("indications", "rare_cancer_type")(lambda f: f.any(*RARE_TYPES))
-rule("indications", "melanoma_specialist_review")(lambda f: f.any("type_melanoma"))
-rule("indications", "recurrent_cancer")(lambda f: f.any("recurrent"))
-rule("indications", "single_treatment_option")(
+rule("indications", "weakened_immune_system",
+     "weakened immune system, except Kaposi sarcoma (its HIV items cover it)")(
+    lambda f: unless(f.any("weakened_immune"), f.holds["type_kaposi"]))
+rule("indications", "rare_cancer_type", "rare type")(lambda f: f.any(*RARE_TYPES))
+rule("indications", "melanoma_specialist_review", "invasive melanoma (stage not 0)")(
+    lambda f: f.any("invasive_melanoma"))
+rule("indications", "recurrent_cancer", "diagnosis.recurrent")(lambda f: f.any("recurrent"))
+rule("indications", "single_treatment_option",
+     "exactly one treatment proposed and alternatives not discussed")(
     lambda f: f.all("one_treatment_proposed", "alternatives_not_discussed"))
-rule("indications", "aggressive_treatment")(lambda f: f.any("extensive_surgery"))
-rule("indications", "insurance_requires")(lambda f: f.any("insurance_requires"))
-rule("indications", "cosmetically_sensitive_site")(lambda f: f.any("sensitive_site"))
-rule("indications", "reconstruction_planned")(lambda f: f.any("reconstruction"))
-rule("indications", "scarring_concern")(lambda f: f.any("concern_cosmetic", "concern_scarring"))
-rule("indications", "poor_communication")(lambda f: f.any("concern_poor_communication"))
-rule("indications", "low_confidence")(lambda f: f.any("concern_low_confidence"))
+rule("indications", "aggressive_treatment", "treatment_plan.extensive_surgery")(
+    lambda f: f.any("extensive_surgery"))
+rule("indications", "insurance_requires", "insurance.requires_second_opinion")(
+    lambda f: f.any("insurance_requires"))
+rule("indications", "cosmetically_sensitive_site", "body site is a sensitive site")(
+    lambda f: f.any("sensitive_site"))
+rule("indications", "reconstruction_planned", "treatment_plan.reconstruction")(
+    lambda f: f.any("reconstruction"))
+rule("indications", "scarring_concern", "concerns.cosmetic or concerns.scarring")(
+    lambda f: f.any("concern_cosmetic", "concern_scarring"))
+rule("indications", "poor_communication", "concerns.poor_communication")(
+    lambda f: f.any("concern_poor_communication"))
+rule("indications", "low_confidence", "concerns.low_confidence")(lambda f: f.any("concern_low_confidence"))
 _always("indications", "confirmation")
 
-
-def _high_risk_scc(f: Facts) -> Because:
-    return both(f.any("type_scc"), f.any("high_risk", "recurrent", "site_ear", "site_lip"))
-
-
 # specialists: whom to see
-rule("specialists", "melanoma_specialist")(lambda f: f.any("type_melanoma"))
-rule("specialists", "pediatric_oncologist")(lambda f: f.any("child"))
-rule("specialists", "maternal_fetal_medicine")(lambda f: f.any("pregnant"))
-rule("specialists", "dermatopathologist")(lambda f: _pathology_review(f) or both(
-    f.any("child"), f.any("type_melanoma", "type_uncertain")))
-rule("specialists", "medical_oncologist")(lambda f: f.any(
-    "stage_III", "stage_IV", *(f"proposed_{t.value}" for t in SYSTEMIC),
-    "type_merkel", "type_lymphoma", "type_kaposi"))
-rule("specialists", "surgical_oncologist")(lambda f: f.any(
-    "stage_III", "stage_IV", "extensive_surgery", "proposed_lymph_node_dissection", "type_merkel"))
-rule("specialists", "radiation_oncologist")(lambda f: f.any("proposed_radiation", "type_merkel")
-                                            or _high_risk_scc(f)
-                                            or both(f.any("older_adult"), f.any("type_bcc", "type_scc")))
-rule("specialists", "mohs_surgeon")(lambda f: both(
-    f.any("type_bcc", "type_scc"),
-    f.any("sensitive_site", "concern_scarring", "concern_cosmetic", "recurrent")))
-rule("specialists", "plastic_surgeon")(lambda f: f.any("reconstruction"))
-rule("specialists", "dermatologist")(
-    lambda f: f.any("not_seen_by_skin_specialist", "type_bcc", "type_scc", "type_uncertain"))
+rule("specialists", "melanoma_specialist", "invasive melanoma (stage not 0)")(
+    lambda f: f.any("invasive_melanoma"))
+rule("specialists", "pediatric_oncologist", "child, and a cancer is confirmed (type not uncertain)")(
+    lambda f: unless(f.any("child"), f.holds["type_uncertain"]))
+rule("specialists", "maternal_fetal_medicine", "pregnant")(lambda f: f.any("pregnant"))
+rule("specialists", "transplant_team", "patient.immune_reasons includes organ_transplant")(
+    lambda f: f.any("organ_transplant"))
+rule("specialists", "hiv_specialist", "Kaposi sarcoma and HIV positive")(
+    lambda f: f.all("type_kaposi", "hiv_positive"))
+rule("specialists", "lymphoma_dermatologist", "skin lymphoma")(lambda f: f.any("type_lymphoma"))
+rule("specialists", "dermatopathologist",
+     "pathology review indicated, or a child's melanoma or uncertain lesion")(
+    lambda f: _pathology_review(f) or both(f.any("child"), f.any("type_melanoma", "type_uncertain")))
+rule("specialists", "medical_oncologist",
+     "stage III or IV, melanoma IIB or higher, a drug treatment proposed, Merkel cell, Kaposi sarcoma, or "
+     "skin lymphoma other than early (stage I) mycosis fungoides; early mycosis fungoides only from "
+     "stage IIB, with Sézary syndrome or a drug proposed")(
+    lambda f: f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick", "systemic_proposed",
+                    "type_merkel", "type_kaposi",
+                    "sezary_syndrome", "lymphoma_stage_IIB_plus")
+    or unless(f.any("type_lymphoma"), f.holds["mycosis_fungoides_early"]))
+rule("specialists", "surgical_oncologist",
+     "stage III or IV, melanoma IIB or higher, a large surgery, lymph node dissection proposed, or "
+     "Merkel cell")(
+    lambda f: f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick", "extensive_surgery",
+                    "proposed_lymph_node_dissection", "type_merkel"))
+rule("specialists", "palliative_care", "stage IV, or told there are no options")(
+    lambda f: f.any("stage_IV", "told_no_options"))
+rule("specialists", "radiation_oncologist",
+     "radiation proposed, Merkel cell, high-risk SCC (including a weakened immune system), or an older adult "
+     "with BCC or SCC (not when a second opinion is optional)")(
+    lambda f: f.any("proposed_radiation", "type_merkel") or _high_risk_scc(f)
+    or _not_low_value(f, both(f.any("older_adult"), f.any("type_bcc", "type_scc"))))
+rule("specialists", "mohs_surgeon",
+     "BCC or SCC on a sensitive site, recurrent, or with a cosmetic or scarring concern; or melanoma in situ "
+     "or lentigo maligna on a sensitive site; never when a second opinion is optional")(
+    lambda f: _not_low_value(f, both(
+        f.any("type_bcc", "type_scc"),
+        f.any("sensitive_site", "concern_scarring", "concern_cosmetic", "recurrent")))
+    or both(f.any("melanoma_in_situ", "lentigo_maligna"), f.any("sensitive_site")))
+rule("specialists", "plastic_surgeon", "treatment_plan.reconstruction")(lambda f: f.any("reconstruction"))
+rule("specialists", "dermatologist",
+     "not yet seen by a skin specialist, or BCC, SCC, melanoma in situ or uncertain type (not skin "
+     "lymphoma)")(
+    lambda f: unless(f.any("not_seen_by_skin_specialist", "type_bcc", "type_scc", "melanoma_in_situ",
+                           "type_uncertain"), f.holds["type_lymphoma"]))
 
 # records: what to gather
-rule("records", "pathology_reports")(lambda f: f.any("everyone"))
-rule("records", "slides_and_blocks")(lambda f: _pathology_review(f) or f.any("type_melanoma", *RARE_TYPES))
-rule("records", "visit_notes")(lambda f: f.any("everyone"))
-rule("records", "treatment_plan_written")(lambda f: f.any("treatment_proposed"))
-rule("records", "imaging")(lambda f: f.any("stage_III", "stage_IV", "type_merkel"))
-rule("records", "operative_reports")(lambda f: f.any("recurrent"))
-rule("records", "medication_list")(lambda f: f.any("everyone"))
-rule("records", "health_conditions_list")(lambda f: f.any("comorbidities"))
-rule("records", "prenatal_summary")(lambda f: f.any("pregnant"))
-rule("records", "photos")(lambda f: f.any("telemedicine_preference", "concern_travel", "care_abroad"))
-rule("records", "translated_summary")(lambda f: f.any("care_abroad"))
-rule("records", "customs_letter")(lambda f: f.all("care_abroad", "slides_needed"))
-rule("records", "insurance_card")(lambda f: f.any("has_insurance"))
-rule("records", "referral")(lambda f: f.any("preauth_required", "coverage_medicare_advantage",
-                                            "insurance_requires"))
-rule("records", "guardian_signature")(lambda f: f.any("child"))
+rule("records", "pathology_reports", "always")(lambda f: f.any("everyone"))
+rule("records", "slides_and_blocks", "pathology review indicated, melanoma, or a rare type")(
+    lambda f: _pathology_review(f) or f.any("type_melanoma", *RARE_TYPES))
+rule("records", "visit_notes", "always")(lambda f: f.any("everyone"))
+rule("records", "treatment_plan_written", "a treatment is proposed")(lambda f: f.any("treatment_proposed"))
+rule("records", "imaging", "stage III or IV, melanoma IIB or higher, or Merkel cell")(
+    lambda f: f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick", "type_merkel"))
+rule("records", "hiv_labs", "Kaposi sarcoma and HIV positive")(lambda f: f.all("type_kaposi", "hiv_positive"))
+rule("records", "operative_reports", "diagnosis.recurrent")(lambda f: f.any("recurrent"))
+rule("records", "medication_list", "always")(lambda f: f.any("everyone"))
+rule("records", "health_conditions_list", "patient.comorbidities given")(lambda f: f.any("comorbidities"))
+rule("records", "prenatal_summary", "pregnant")(lambda f: f.any("pregnant"))
+rule("records", "photos", "wants a video visit, travel is hard, or care abroad")(
+    lambda f: f.any("telemedicine_preference", "concern_travel", "care_abroad"))
+rule("records", "translated_summary", "care abroad")(lambda f: f.any("care_abroad"))
+rule("records", "customs_letter", "care abroad and slides will be sent")(
+    lambda f: f.all("care_abroad", "slides_needed"))
+rule("records", "insurance_card", "the patient has insurance")(lambda f: f.any("has_insurance"))
+rule("records", "referral", "preauthorization required, Medicare Advantage, or the insurer requires one")(
+    lambda f: f.any("preauth_required", "coverage_medicare_advantage", "insurance_requires"))
+rule("records", "guardian_signature", "child")(lambda f: f.any("child"))
 
 # questions: to ask at the appointment
-rule("questions", "diagnosis_certainty")(lambda f: f.any("everyone"))
-rule("questions", "pathology_second_read")(_pathology_review)
-for _id in ("melanoma_breslow_depth", "melanoma_ulceration", "melanoma_mitotic_rate", "melanoma_margins",
-            "melanoma_sentinel_node", "melanoma_stage", "melanoma_drug_treatments", "melanoma_trials"):
-    rule("questions", _id)(lambda f: f.any("type_melanoma"))
-for _id in ("bcc_options", "bcc_recurrence", "bcc_cosmetic_result"):
-    rule("questions", _id)(lambda f: f.any("type_bcc"))
-for _id in ("scc_risk_level", "scc_lymph_nodes", "scc_adjuvant"):
-    rule("questions", _id)(lambda f: f.any("type_scc"))
-rule("questions", "merkel_team")(lambda f: f.any("type_merkel"))
-rule("questions", "rare_experience")(
+rule("questions", "sentinel_node_timing", "the staging_before_surgery indication applies")(
+    _staging_before_surgery)
+rule("questions", "diagnosis_certainty", "always")(lambda f: f.any("everyone"))
+rule("questions", "pathology_second_read", "pathology review indicated")(_pathology_review)
+rule("questions", "melanoma_breslow_depth",
+     "invasive melanoma, depth not given, not stage IV, not told there are no options")(
+    lambda f: unless(f.any("invasive_melanoma"), not f.none("breslow_known", "no_primary_tumor_questions")))
+rule("questions", "melanoma_ulceration",
+     "invasive melanoma, ulceration not given, not stage IV, not told there are no options")(
+    lambda f: unless(f.any("invasive_melanoma"),
+                     not f.none("ulceration_known", "no_primary_tumor_questions")))
+rule("questions", "melanoma_mitotic_rate", "invasive melanoma, not stage IV, not told there are no options")(
+    lambda f: unless(f.any("invasive_melanoma"), f.holds["no_primary_tumor_questions"]))
+rule("questions", "melanoma_margins", "melanoma (in situ too), not stage IV, not told there are no options")(
+    lambda f: unless(f.any("type_melanoma"), f.holds["no_primary_tumor_questions"]))
+rule("questions", "melanoma_sentinel_node",
+     "invasive melanoma, stage I, II or unknown, not told there are no options, and sentinel_node_timing "
+     "does not apply")(
+    lambda f: unless(f.any("invasive_melanoma"), not f.none(
+        "staging_before_surgery", "stage_III", "stage_IV", "told_no_options")))
+rule("questions", "melanoma_stage", "invasive melanoma")(lambda f: f.any("invasive_melanoma"))
+rule("questions", "braf_testing", "melanoma stage III or IV")(
+    lambda f: both(f.any("type_melanoma"), f.any("stage_III", "stage_IV")))
+rule("questions", "melanoma_drug_treatments", "melanoma IIB or higher, or melanoma with a drug proposed")(
+    lambda f: both(f.any("type_melanoma"), f.any("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III",
+                                                 "stage_IV", "systemic_proposed")))
+rule("questions", "melanoma_trials",
+     "melanoma stage IIB or IIC (or thick), when trials_for_me does not apply")(
+    lambda f: unless(f.any("melanoma_stage_IIB_IIC", "melanoma_thick"), not f.none(
+        "concern_clinical_trials", "stage_III", "stage_IV", "told_no_options")))
+rule("questions", "low_risk_options", "second_opinion_optional applies")(
+    _second_opinion_optional)
+rule("questions", "bcc_options", "BCC, when a second opinion is not optional")(
+    lambda f: _not_low_value(f, f.any("type_bcc")))
+rule("questions", "bcc_recurrence", "BCC")(lambda f: f.any("type_bcc"))
+rule("questions", "bcc_cosmetic_result", "BCC, when a second opinion is not optional")(
+    lambda f: _not_low_value(f, f.any("type_bcc")))
+rule("questions", "scc_risk_level", "SCC")(lambda f: f.any("type_scc"))
+rule("questions", "scc_lymph_nodes", "high-risk SCC")(_high_risk_scc)
+rule("questions", "scc_adjuvant", "high-risk SCC")(_high_risk_scc)
+rule("questions", "transplant_medicines", "organ transplant")(lambda f: f.any("organ_transplant"))
+rule("questions", "hiv_treatment_first", "Kaposi sarcoma and HIV positive")(
+    lambda f: f.all("type_kaposi", "hiv_positive"))
+rule("questions", "merkel_team", "Merkel cell")(lambda f: f.any("type_merkel"))
+rule("questions", "rare_experience", "skin lymphoma, Kaposi sarcoma, other or uncertain type")(
     lambda f: f.any("type_lymphoma", "type_kaposi", "type_other", "type_uncertain"))
-rule("questions", "all_options")(lambda f: f.any("everyone"))
-rule("questions", "why_this_plan")(lambda f: f.any("treatment_proposed"))
-rule("questions", "how_soon")(lambda f: f.any("everyone"))
-rule("questions", "doctor_said_immediately")(lambda f: f.any("stated_immediate"))
-rule("questions", "scarring_result")(
+rule("questions", "all_options", "always")(lambda f: f.any("everyone"))
+rule("questions", "why_this_plan", "a treatment is proposed")(lambda f: f.any("treatment_proposed"))
+rule("questions", "how_soon", "always")(lambda f: f.any("everyone"))
+rule("questions", "doctor_said_immediately", "the doctor said to start right away")(
+    lambda f: f.any("stated_immediate"))
+rule("questions", "scarring_result", "concern about looks or scars, or a sensitive site")(
     lambda f: f.any("concern_scarring", "concern_cosmetic", "sensitive_site"))
-rule("questions", "cost_estimate")(lambda f: f.any("concern_cost", "needs_financial_help"))
-rule("questions", "trials_for_me")(
+rule("questions", "cost_estimate", "worried about cost, or needs financial help")(
+    lambda f: f.any("concern_cost", "needs_financial_help"))
+rule("questions", "trials_for_me", "wants trials, stage III or IV, or told there are no options")(
     lambda f: f.any("concern_clinical_trials", "stage_III", "stage_IV", "told_no_options"))
-rule("questions", "pregnancy_safety")(lambda f: f.any("pregnant"))
-rule("questions", "child_long_term")(lambda f: f.any("child"))
-rule("questions", "older_adult_gentler_options")(
+rule("questions", "supportive_care", "stage IV, or told there are no options")(
+    lambda f: f.any("stage_IV", "told_no_options"))
+rule("questions", "pregnancy_safety", "pregnant")(lambda f: f.any("pregnant"))
+rule("questions", "child_long_term", "child")(lambda f: f.any("child"))
+rule("questions", "older_adult_gentler_options", "older adult")(
     lambda f: f.any("age_75_plus", "age_65_plus_with_conditions"))
-rule("questions", "side_effects")(lambda f: f.any("treatment_proposed"))
+rule("questions", "side_effects", "a treatment is proposed")(lambda f: f.any("treatment_proposed"))
 _always("questions", "experience", "follow_up_plan")
 
 # insurance_steps
-rule("insurance_steps", "insurer_requires")(lambda f: f.any("insurance_requires"))
-rule("insurance_steps", "preauthorization_required")(lambda f: f.any("preauth_required"))
-rule("insurance_steps", "preauthorization_check")(lambda f: f.any("preauth_unknown"))
-rule("insurance_steps", "network_check")(lambda f: f.any("network_unknown", "network_in"))
-rule("insurance_steps", "out_of_network_costs")(lambda f: f.any("network_out"))
-rule("insurance_steps", "documentation")(lambda f: f.any("insurance_requires", "preauth_required"))
-rule("insurance_steps", "medicare_part_b")(lambda f: f.any("medicare_us"))
-rule("insurance_steps", "medicare_advantage")(lambda f: f.any("medicare_advantage_us"))
-rule("insurance_steps", "medicaid")(lambda f: f.any("coverage_medicaid"))
-rule("insurance_steps", "no_insurance")(lambda f: f.any("coverage_none"))
+rule("insurance_steps", "insurer_requires", "insurance.requires_second_opinion")(
+    lambda f: f.any("insurance_requires"))
+rule("insurance_steps", "preauthorization_required", "preauthorization required")(
+    lambda f: f.any("preauth_required"))
+rule("insurance_steps", "preauthorization_check", "preauthorization unknown")(
+    lambda f: f.any("preauth_unknown"))
+rule("insurance_steps", "network_check",
+     "network unknown or in-network, except Original Medicare in the US and no insurance")(
+    lambda f: unless(f.any("network_unknown", "network_in"), not f.none("medicare_us", "coverage_none")))
+rule("insurance_steps", "out_of_network_costs", "out of network")(lambda f: f.any("network_out"))
+rule("insurance_steps", "documentation", "the insurer requires one, or preauthorization required")(
+    lambda f: f.any("insurance_requires", "preauth_required"))
+rule("insurance_steps", "medicare_part_b", "Original Medicare in the US")(lambda f: f.any("medicare_us"))
+rule("insurance_steps", "medicare_advantage", "Medicare Advantage in the US")(
+    lambda f: f.any("medicare_advantage_us"))
+rule("insurance_steps", "medicaid", "Medicaid")(lambda f: f.any("coverage_medicaid"))
+rule("insurance_steps", "no_insurance", "no insurance")(lambda f: f.any("coverage_none"))
 _always("insurance_steps", "consultation_only", "bring_records")
-rule("insurance_steps", "travel_costs")(lambda f: f.any("concern_travel", "care_abroad"))
-rule("insurance_steps", "financial_help")(lambda f: f.any("needs_financial_help", "concern_cost"))
+rule("insurance_steps", "travel_costs", "travel is hard, or care abroad")(
+    lambda f: f.any("concern_travel", "care_abroad"))
+rule("insurance_steps", "financial_help", "needs financial help, or worried about cost")(
+    lambda f: f.any("needs_financial_help", "concern_cost"))
 
 # population_notes
-rule("population_notes", "child")(lambda f: f.any("child"))
-rule("population_notes", "pregnancy")(lambda f: f.any("pregnant"))
-rule("population_notes", "older_adult")(lambda f: f.any("age_75_plus", "age_65_plus_with_conditions"))
-rule("population_notes", "care_abroad")(lambda f: f.any("care_abroad"))
-rule("population_notes", "language_support")(lambda f: f.any("language_not_english"))
+rule("population_notes", "child", "child")(lambda f: f.any("child"))
+rule("population_notes", "pregnancy", "pregnant")(lambda f: f.any("pregnant"))
+rule("population_notes", "weakened_immune_system",
+     "weakened immune system, except Kaposi sarcoma (its HIV items cover it)")(
+    lambda f: unless(f.any("weakened_immune"), f.holds["type_kaposi"]))
+rule("population_notes", "hiv", "HIV positive (patient.hiv or immune_reasons)")(
+    lambda f: f.any("hiv_positive"))
+rule("population_notes", "older_adult", "older adult")(
+    lambda f: f.any("age_75_plus", "age_65_plus_with_conditions"))
+rule("population_notes", "care_abroad", "care abroad")(lambda f: f.any("care_abroad"))
+rule("population_notes", "language_support", "preferred language is not English")(
+    lambda f: f.any("language_not_english"))
 
 
 def _telemedicine(f: Facts) -> Because:
@@ -311,32 +520,38 @@ def _telemedicine(f: Facts) -> Because:
 
 
 def _trials(f: Facts) -> Because:
-    return f.any("concern_clinical_trials", "stage_III", "stage_IV", "told_no_options")
+    return f.any("concern_clinical_trials", "stage_III", "stage_IV", "told_no_options",
+                 "melanoma_stage_IIB_IIC", "melanoma_thick")
 
 
 for _id in ("telemedicine_option", "photo_quality", "slides_by_mail", "telemedicine_limits"):
-    rule("telemedicine", _id)(_telemedicine)
+    rule("telemedicine", _id, "wants a video visit, travel is hard, or care abroad")(_telemedicine)
 for _id in ("trials_why", "trials_where", "trials_eligibility"):
-    rule("clinical_trials", _id)(_trials)
-_always("differing_opinions", "not_wrong", "tie_breaker", "weigh_evidence", "personal_factors")
-rule("differing_opinions", "risk_tolerance")(
+    rule("clinical_trials", _id, "wants trials, stage III or IV, melanoma IIB or IIC, or told there are no "
+                                 "options")(_trials)
+_always("differing_opinions", "not_wrong", "weigh_evidence", "personal_factors")
+rule("differing_opinions", "risk_tolerance",
+     "always (names the patient's stated risk preference when given)")(
     lambda f: f.any("risk_conservative", "risk_balanced", "risk_aggressive") or f.any("everyone"))
-_always("differing_opinions", "support")
-_always("after_visit", "share_reports", "tell_first_doctor", "care_coordinator", "follow_up",
-        "new_spot_checks")
+_always("after_visit", "share_reports", "follow_up")
 
 
 def urgency_level(f: Facts) -> tuple[str, Because]:
     """One level (urgent, prompt, routine) and the facts that set it."""
-    urgent = f.any("rapidly_changing", "type_merkel") + both(f.any("type_melanoma"),
-                                                             f.any("stage_III", "stage_IV"))
+    urgent = (f.any("rapidly_changing", "type_merkel")
+              + both(f.any("type_melanoma", "type_scc"), f.any("melanoma_stage_IIB_IIC", "melanoma_thick",
+                                                                "stage_III", "stage_IV")))
     if urgent:
-        return "urgent", urgent
-    prompt = (f.any("type_melanoma", "type_lymphoma", "type_kaposi", "type_other", "type_uncertain")
+        return "urgent", urgent + both(f.any("type_merkel"), f.any("weakened_immune"))
+    if f.holds["melanoma_in_situ"]:
+        return "routine", ("melanoma_in_situ",)
+    if f.holds["mycosis_fungoides_early"]:
+        return "routine", ("mycosis_fungoides_early",)
+    prompt = (f.any("invasive_melanoma", "type_lymphoma", "type_kaposi", "type_other", "type_uncertain")
               or _high_risk_scc(f))
     if prompt:
         return "prompt", prompt
-    return "routine", f.any("type_bcc", "type_scc")
+    return "routine", f.any("second_opinion_optional") or f.any("type_bcc", "type_scc")
 
 
 # ---------------------------------------------------------------- results
@@ -354,7 +569,7 @@ class Summary:
 
 @dataclass(frozen=True)
 class Item:
-    """One recommendation, with the facts that produced it in words."""
+    """One recommendation, with the facts that produced it in words and the sources behind it."""
 
     id: str
     title: str
@@ -362,6 +577,7 @@ class Item:
     because: tuple[str, ...]
     find: str = ""
     personal: bool = True  # False when it applies to everyone: the packet then skips the "why"
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -373,6 +589,7 @@ class Urgency:
     text: str
     because: tuple[str, ...]
     doctor_said: str = ""
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -394,20 +611,31 @@ class Guidance:
     summary: Summary
     urgency: Urgency
     sections: dict[str, Section]
+    voice: str = "self"  # "parent" when the packet speaks to a child's parent
+    is_cancer: bool = True  # False while the type is uncertain: the packet never calls it cancer
 
     def items(self, section: str) -> tuple[Item, ...]:
         return self.sections[section].items if section in self.sections else ()
+
+    def source_ids(self) -> tuple[str, ...]:
+        """Every source the packet's items and urgency name, in first-use order."""
+        used = [*self.urgency.sources]
+        for section in self.sections.values():
+            for item in section.items:
+                used += item.sources
+        return tuple(dict.fromkeys(used))
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form: patient_id, urgency, and one list of {id, text, because} per section."""
         result: dict[str, Any] = {"patient_id": self.patient_id}
         for name in (NEXT_STEPS, *SECTION_ORDER):
             if name == "urgency":
-                result["urgency"] = {**asdict(self.urgency), "because": list(self.urgency.because)}
+                result["urgency"] = {**asdict(self.urgency), "because": list(self.urgency.because),
+                                     "sources": list(self.urgency.sources)}
             else:
                 result[name] = [
                     {key: value for key, value in asdict(item).items() if key != "find" or value}
-                    | {"because": list(item.because)}
+                    | {"because": list(item.because), "sources": list(item.sources)}
                     for item in self.items(name)
                 ]
         return result
@@ -418,29 +646,39 @@ def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text).strip()
 
 
-def summarize(profile: Profile, words: dict[str, Any], sentences: dict[str, str]) -> Summary:
-    """Describe the diagnosis and the proposed plan in plain sentences (summary.yaml's wording)."""
+def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, str]) -> str:
+    """What the stage means, in the words used for this cancer type (BCC is usually not staged)."""
+    dx = profile.diagnosis
+    kind = dx.cancer_type.value
+    if kind == "skin_lymphoma" and dx.lymphoma_type.value not in ("mycosis_fungoides", "sezary_syndrome"):
+        kind = "skin_lymphoma_other"
+    sentences = words["stage_sentences"].get(kind, words["stage_sentences"]["default"])
+    return fill(sentences.get(dx.stage.group, sentences.get("any", "")), values)
+
+
+def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], is_cancer: bool) -> Summary:
+    """Describe the diagnosis and the proposed plan in plain sentences."""
     diagnosis = profile.diagnosis
-    cancer = words["cancer_types"][diagnosis.cancer_type.value]
-    name = diagnosis.cancer_type_detail or cancer["name"]
-    say = sentences
-    lines = [fill(say["found"], {"cancer_name": name, "what": cancer["what"]})]
+    phrases = words["summary"]["cancer" if is_cancer else "not_cancer"]
+    lines = [fill(words["cancer_types"][diagnosis.cancer_type.value]["found"], values)]
     if diagnosis.body_site is not None:
-        lines.append(fill(say["site"], {"body_site": words["body_sites"][diagnosis.body_site.value]}))
-    if diagnosis.stage is not Stage.unknown:
-        lines.append(fill(say["stage"], {"stage": words["stages"][diagnosis.stage.value]}))
-    else:
-        lines.append(say["stage_unknown"].strip())
-    doctor = words["diagnosers"][diagnosis.diagnosed_by.value]
-    lines.append(fill(say["diagnosed_by"], {"diagnosed_by": doctor}))
-    lines.append(say["biopsy_yes" if diagnosis.confirmed_by_biopsy else "biopsy_no"].strip())
+        lines.append(fill(phrases["site"], values))
+    lines.append(stage_sentence(profile, words, values))
+    if diagnosis.size_mm is not None:
+        lines.append(fill(phrases["size"], values))
+    if values["breslow_mm"]:
+        lines.append(fill(phrases["depth"], values))
+    if diagnosis.cancer_type is CancerType.melanoma and diagnosis.melanoma.ulcerated is not None:
+        lines.append(phrases["ulcerated" if diagnosis.melanoma.ulcerated else "not_ulcerated"])
+    lines.append(fill(phrases["diagnosed_by"], values))
+    lines.append(phrases["biopsy_yes" if diagnosis.confirmed_by_biopsy else "biopsy_no"])
     if diagnosis.recurrent:
-        lines.append(say["recurrent"].strip())
+        lines.append(phrases["recurrent"])
     plan = tuple(words["treatments"][t.value] for t in profile.treatment_plan.proposed)
     note = words["stated_urgency"][profile.treatment_plan.urgency_stated.value]
     if not plan:
-        note = " ".join(filter(None, [say["no_plan"].strip(), note]))
-    return Summary(name, tuple(lines), plan, note)
+        note = " ".join(filter(None, [phrases["no_plan"], note]))
+    return Summary(values["cancer_name"], tuple(filter(None, lines)), plan, note)
 
 
 def _because(keys: Because, content: dict[str, Any], facts: Facts) -> tuple[str, ...]:
@@ -456,7 +694,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     facts = facts_of(profile, today, content["words"], language, language_name)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
-        fired = [(item_id, because) for item_id, check in rules.items() if (because := check(facts))]
+        fired = [(item_id, because) for item_id, r in rules.items() if (because := r.check(facts))]
         if name == NEXT_STEPS:
             fired = fired[:MAX_NEXT_STEPS]
         if name == "specialists" and not fired:
@@ -467,18 +705,24 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
                  fill(texts[item_id]["text"], facts.values), _because(because, content, facts),
-                 fill(texts[item_id].get("find", ""), facts.values), because != ("everyone",))
+                 fill(texts[item_id].get("find", ""), facts.values), because != ("everyone",),
+                 tuple(texts[item_id].get("sources", ())))
             for item_id, because in fired
         )
         heading = content["sections"].get(name, {"title": ""})
         sections[name] = Section(name, heading["title"], heading.get("intro", ""), items)
     level, because = urgency_level(facts)
-    stated = profile.treatment_plan.urgency_stated.value
     urgency_text = content["urgency"]
     level_text = urgency_text["levels"][level]
+    planned = facts.holds["treatment_proposed"]
+    text = " ".join(filter(None, [level_text["text"], level_text["keep"] if planned else ""]))
+    said = urgency_text["doctor_said" if planned else "doctor_said_no_plan"]
     urgency = Urgency(
-        level, level_text["title"], fill(level_text["text"], facts.values), _because(because, content, facts),
-        fill(urgency_text["doctor_said"].get(stated, {}).get(level, ""), facts.values),
+        level, level_text["title"], fill(text, facts.values), _because(because, content, facts),
+        fill(said.get(profile.treatment_plan.urgency_stated.value, {}).get(level, ""), facts.values),
+        tuple(level_text.get("sources", ())),
     )
+    is_cancer = not facts.holds["type_uncertain"]
     return Guidance(profile.patient.id, int(facts.values["age"]),
-                    summarize(profile, content["words"], content["summary"]), urgency, sections)
+                    summarize(profile, content["words"], facts.values, is_cancer), urgency, sections,
+                    voice="parent" if facts.holds["child"] else "self", is_cancer=is_cancer)

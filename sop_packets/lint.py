@@ -578,7 +578,8 @@ def content_strings(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tup
         yield path, node
     elif isinstance(node, Mapping):
         for key, value in node.items():
-            yield from content_strings(value, (*path, str(key)))
+            if key != "sources":  # source keys, not words a patient reads
+                yield from content_strings(value, (*path, str(key)))
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from content_strings(value, (*path, str(index)))

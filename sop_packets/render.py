@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import base64
 import functools
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +33,8 @@ from .guidance import SECTION_ORDER, Guidance
 from .schema import Profile
 
 TOOL_NAME = "sop-packets"
+LATER_SECTIONS = ("differing_opinions", "after_visit")
+"""Generic sections printed together on one later page, "After your visits"."""
 PANGO_HELP = (
     "WeasyPrint (which makes the PDF) needs the Pango library, and it is not installed. "
     "On Debian or Ubuntu run: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
@@ -159,6 +163,9 @@ def render_html(packet: Packet) -> str:
         logo_uri=packet.branding.logo_uri,
         css=Markup(stylesheet()),
         section_order=SECTION_ORDER,
+        later_sections=LATER_SECTIONS,
+        packet_sources=packet_sources(guidance, content),
+        drawing_uri=drawing_uri(tools["drawing"]),
         sections_text=content["sections"],
         tools=tools,
         ui=content["ui"],
@@ -173,7 +180,6 @@ def render_html(packet: Packet) -> str:
         ctools=clinic_tools,
         cui=clinic_content["ui"],
         cwords=clinic_content["words"],
-        csummary_words=clinic_content["summary"],
         cguidance=clinic_guidance,
         csummary=clinic_guidance.summary,
         toc=_table_of_contents(guidance, content, with_glossary=False),
@@ -220,8 +226,10 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glos
     tools = content["tools"]
     entries = [TocEntry("roadmap", tools["roadmap"]["title"])]
     for name in SECTION_ORDER:
-        if name == "urgency" or name in guidance.sections:
+        if name not in LATER_SECTIONS and (name == "urgency" or name in guidance.sections):
             entries.append(TocEntry(name.replace("_", "-"), content["sections"][name]["title"]))
+    if any(name in guidance.sections for name in LATER_SECTIONS):
+        entries.append(TocEntry("later", tools["later"]["title"]))
     entries += [
         TocEntry("records-letter", tools["letter"]["title"]),
         TocEntry("case-summary", tools["summary"]["title"]),
@@ -232,6 +240,23 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glos
         entries.append(TocEntry("glossary", tools["glossary"]["title"]))
     entries.append(TocEntry("sources", tools["sources"]["title"]))
     return entries
+
+
+def drawing_uri(words: dict[str, Any]) -> str:
+    """The skin-layers drawing with its labels filled in, as a self-contained data: URI."""
+    return _drawing_uri(json.dumps(words, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _drawing_uri(words_json: str) -> str:
+    svg = environment().get_template("skin-layers.svg.j2").render(d=json.loads(words_json))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def packet_sources(guidance: Guidance, content: dict[str, Any]) -> list[dict[str, str]]:
+    """The sources this packet's own items name, plus those every packet rests on, each once."""
+    ids = dict.fromkeys([*guidance.source_ids(), *content["tools"]["sources"]["always"]])
+    return [content["sources"][source_id] for source_id in ids]
 
 
 def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, list[str]]:

@@ -10,7 +10,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 # ISO 3166-1 alpha-2 codes, officially assigned.
 ISO_COUNTRIES = frozenset(
@@ -58,11 +66,62 @@ class CancerType(StrEnum):
 
 
 class Stage(StrEnum):
+    """A stage group (0, I-IV) or an AJCC substage (IA ... IVB); `group` gives the group."""
+
     zero = "0"
     I = "I"  # noqa: E741 - the stage is called I
+    IA = "IA"
+    IB = "IB"
+    IC = "IC"
     II = "II"
+    IIA = "IIA"
+    IIB = "IIB"
+    IIC = "IIC"
     III = "III"
+    IIIA = "IIIA"
+    IIIB = "IIIB"
+    IIIC = "IIIC"
+    IIID = "IIID"
     IV = "IV"
+    IVA = "IVA"
+    IVB = "IVB"
+    unknown = "unknown"
+
+    @property
+    def group(self) -> str:
+        """The stage group without its letter: "0", "I", "II", "III", "IV" or "unknown"."""
+        return self.value if self in (Stage.zero, Stage.unknown) else self.value.rstrip("ABCD")
+
+
+class MelanomaSubtype(StrEnum):
+    superficial_spreading = "superficial_spreading"
+    nodular = "nodular"
+    lentigo_maligna = "lentigo_maligna"
+    acral_lentiginous = "acral_lentiginous"
+    desmoplastic = "desmoplastic"
+    other = "other"
+    unknown = "unknown"
+
+
+class LymphomaType(StrEnum):
+    mycosis_fungoides = "mycosis_fungoides"
+    sezary_syndrome = "sezary_syndrome"
+    b_cell = "b_cell"
+    other = "other"
+    unknown = "unknown"
+
+
+class ImmuneReason(StrEnum):
+    organ_transplant = "organ_transplant"
+    hiv = "hiv"
+    blood_cancer = "blood_cancer"
+    immune_medicines = "immune_medicines"
+    other = "other"
+
+
+class HivStatus(StrEnum):
+    positive = "positive"
+    negative = "negative"
     unknown = "unknown"
 
 
@@ -164,6 +223,34 @@ class Patient(Section):
     country: str | None = Field(None, description="ISO 3166-1 alpha-2 code, such as US or DE.")
     seeking_care_abroad: bool = False
     comorbidities: list[ShortText] = Field(default_factory=list, max_length=50)
+    weakened_immune_system: bool | None = Field(
+        None, description="A doctor said the immune system is weakened. Leave out if unknown; "
+        "false says it is not (and silences the free-text check)."
+    )
+    immune_reasons: list[ImmuneReason] = Field(
+        default_factory=list, max_length=5,
+        description="Why the immune system is weakened; any reason implies weakened_immune_system.",
+    )
+    hiv: HivStatus = HivStatus.unknown
+    on_hiv_treatment: bool | None = Field(None, description="Taking HIV medicines (antiretroviral therapy).")
+
+    @model_validator(mode="after")
+    def _immune_facts_agree(self) -> Patient:
+        if self.immune_reasons and self.weakened_immune_system is False:
+            raise ValueError("immune_reasons is filled in but weakened_immune_system is false; "
+                             "remove one of them")
+        if ImmuneReason.hiv in self.immune_reasons and self.hiv is HivStatus.negative:
+            raise ValueError("immune_reasons lists hiv but hiv is negative; correct one of them")
+        return self
+
+    @property
+    def immune_weakened(self) -> bool:
+        """True when a doctor said so, or when a reason for it is given."""
+        return bool(self.weakened_immune_system) or bool(self.immune_reasons)
+
+    @property
+    def hiv_positive(self) -> bool:
+        return self.hiv is HivStatus.positive or ImmuneReason.hiv in self.immune_reasons
 
     @field_validator("country", mode="before")
     @classmethod
@@ -208,6 +295,14 @@ class Pathology(Section):
     )
 
 
+class MelanomaDetails(Section):
+    breslow_mm: float | None = Field(
+        None, ge=0, le=100, description="Breslow depth (thickness) in millimeters, from the pathology report."
+    )
+    ulcerated: bool | None = Field(None, description="The report shows ulceration. Leave out if not known.")
+    subtype: MelanomaSubtype = MelanomaSubtype.unknown
+
+
 class Diagnosis(Section):
     cancer_type: CancerType
     cancer_type_detail: ShortText | None = Field(
@@ -215,6 +310,9 @@ class Diagnosis(Section):
     )
     confirmed_by_biopsy: bool = False
     stage: Stage = Stage.unknown
+    size_mm: float | None = Field(None, gt=0, le=1000, description="Largest diameter in millimeters.")
+    melanoma: MelanomaDetails = Field(default_factory=MelanomaDetails)
+    lymphoma_type: LymphomaType = LymphomaType.unknown
     body_site: BodySite | None = None
     diagnosed_by: Diagnoser
     pathology: Pathology = Field(default_factory=Pathology)
@@ -229,10 +327,12 @@ class Diagnosis(Section):
         if isinstance(value, int) and not isinstance(value, bool):
             return ROMAN_STAGES.get(value, value)
         if isinstance(value, str):
-            cleaned = re.sub(r"^stage\s+", "", value.strip(), flags=re.IGNORECASE)
-            upper = re.sub(r"^(0|I|II|III|IV)[A-D]$", r"\1", cleaned.upper())
-            if upper in {s.value.upper() for s in Stage}:
-                return "unknown" if upper == "UNKNOWN" else upper
+            cleaned = re.sub(r"^stage\s+", "", value.strip(), flags=re.IGNORECASE).upper()
+            cleaned = re.sub(r"^([0-4]|[IV]+)[\s-]([A-D])$", r"\1\2", cleaned)  # "III-B", "3 b"
+            if cleaned in {s.value.upper() for s in Stage}:
+                return "unknown" if cleaned == "UNKNOWN" else cleaned
+            if re.fullmatch(r"[1-4][A-D]?", cleaned):
+                return ROMAN_STAGES[int(cleaned[0])] + cleaned[1:]
         return value
 
 

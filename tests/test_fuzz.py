@@ -16,6 +16,7 @@ minute on a two-core CI machine.
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 import signal
@@ -251,8 +252,12 @@ def check_html_is_inert(html: str, hostile: tuple[str, ...] = ()) -> None:
                     f"a link that leaves the packet {where}: the coordinator_note Markdown renderer "
                     "still turns [text](url), <url> and reference links into <a href>")
             elif name == "src":
-                assert tag == "img" and dict(attrs).get("class") == "logo" and value.startswith(
-                    LOGO_PREFIX), f"src other than the clinic logo {where}"
+                kind = dict(attrs).get("class")
+                assert tag == "img" and kind in ("logo", "drawing-image") and value.startswith(
+                    LOGO_PREFIX), f"src other than the clinic logo or the packet's drawing {where}"
+                if kind == "drawing-image":
+                    svg = base64.b64decode(value[len(LOGO_PREFIX):]).decode("utf-8").lower()
+                    assert not re.search(r"href|<script|url\(|<foreignobject|@import", svg), "the drawing links out"
             elif name in URL_ATTRIBUTES:
                 raise AssertionError(f"URL attribute {where}")
     for css in parser.styles:

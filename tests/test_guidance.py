@@ -65,10 +65,18 @@ def phrase(key: str, overrides: dict) -> str:
 SENSITIVE = ["face", "scalp", "ear", "nose", "lip", "eyelid", "neck", "hand", "genitals"]
 MELANOMA = {"diagnosis.cancer_type": "melanoma"}
 NO_PLAN = {"treatment_plan.proposed": []}
+IN_SITU = {**MELANOMA, "diagnosis.stage": "0"}
+WLE = {**MELANOMA, "treatment_plan.proposed": ["wide_local_excision"]}
+SMALL_TRUNK_BCC = {"diagnosis.size_mm": 6}
+KAPOSI_HIV = {"diagnosis.cancer_type": "kaposi_sarcoma", "patient.hiv": "positive"}
+TRANSPLANT = {"patient.immune_reasons": ["organ_transplant"]}
+MF_EARLY = {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.lymphoma_type": "mycosis_fungoides",
+            "diagnosis.stage": "IB"}
 # (section, item id, overrides that make it fire, the because-key it must give, overrides where it
 # must stay silent; None = the base profile)
 CASES = [
-    ("next_steps", "keep_treatment", {"treatment_plan.urgency_stated": "immediate"}, "stated_immediate", None),
+    ("next_steps", "keep_treatment", {"treatment_plan.urgency_stated": "immediate"}, "stated_immediate",
+     {**NO_PLAN, "treatment_plan.urgency_stated": "immediate"}),
     ("next_steps", "keep_treatment", {**MELANOMA, "diagnosis.stage": "III"}, "stage_III", MELANOMA),
     ("next_steps", "keep_treatment", {"diagnosis.rapidly_changing": True}, "rapidly_changing", None),
     ("next_steps", "call_insurance", {}, "has_insurance", {"insurance.coverage_type": "none"}),
@@ -88,7 +96,7 @@ CASES = [
     *[("indications", "rare_cancer_type", {"diagnosis.cancer_type": t}, f"type_{k}", MELANOMA)
       for t, k in [("merkel_cell_carcinoma", "merkel"), ("skin_lymphoma", "lymphoma"),
                    ("kaposi_sarcoma", "kaposi"), ("other", "other"), ("uncertain", "uncertain")]],
-    ("indications", "melanoma_specialist_review", MELANOMA, "type_melanoma", {"diagnosis.cancer_type": "other"}),
+    ("indications", "melanoma_specialist_review", MELANOMA, "invasive_melanoma", {**MELANOMA, "diagnosis.stage": "0"}),
     ("indications", "recurrent_cancer", {"diagnosis.recurrent": True}, "recurrent", None),
     ("indications", "single_treatment_option",
      {"treatment_plan.proposed": ["excision"], "treatment_plan.alternatives_discussed": False},
@@ -105,14 +113,14 @@ CASES = [
     ("indications", "scarring_concern", {"concerns.scarring": True}, "concern_scarring", None),
     ("indications", "poor_communication", {"concerns.poor_communication": True}, "concern_poor_communication", None),
     ("indications", "low_confidence", {"concerns.low_confidence": True}, "concern_low_confidence", None),
-    ("specialists", "melanoma_specialist", MELANOMA, "type_melanoma", None),
+    ("specialists", "melanoma_specialist", MELANOMA, "invasive_melanoma", {**MELANOMA, "diagnosis.stage": "0"}),
     ("specialists", "pediatric_oncologist", {"patient.age": 12}, "child", {"patient.age": 18}),
     ("specialists", "maternal_fetal_medicine", {"patient.pregnant": True}, "pregnant", None),
     ("specialists", "dermatopathologist", {"diagnosis.pathology.borderline": True}, "pathology_borderline", None),
     ("specialists", "dermatopathologist", {"diagnosis.cancer_type": "uncertain"}, "type_uncertain", None),
     ("specialists", "medical_oncologist", {"diagnosis.stage": "III"}, "stage_III", {"diagnosis.stage": "II"}),
     ("specialists", "medical_oncologist", {"treatment_plan.proposed": ["immunotherapy"]},
-     "proposed_immunotherapy", None),
+     "systemic_proposed", None),
     ("specialists", "medical_oncologist", {"diagnosis.cancer_type": "skin_lymphoma"}, "type_lymphoma", None),
     ("specialists", "medical_oncologist", {"diagnosis.cancer_type": "kaposi_sarcoma"}, "type_kaposi", None),
     ("specialists", "surgical_oncologist", {"treatment_plan.extensive_surgery": True}, "extensive_surgery", None),
@@ -154,12 +162,15 @@ CASES = [
     ("records", "referral", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
     ("records", "guardian_signature", {"patient.age": 9}, "child", None),
     ("questions", "pathology_second_read", {"diagnosis.pathology.borderline": True}, "pathology_borderline", None),
-    *[("questions", q, MELANOMA, "type_melanoma", None) for q in (
-        "melanoma_breslow_depth", "melanoma_ulceration", "melanoma_mitotic_rate", "melanoma_margins",
-        "melanoma_sentinel_node", "melanoma_stage", "melanoma_drug_treatments", "melanoma_trials")],
+    *[("questions", q, MELANOMA, "invasive_melanoma", {**MELANOMA, "diagnosis.stage": "0"}) for q in (
+        "melanoma_breslow_depth", "melanoma_ulceration", "melanoma_mitotic_rate", "melanoma_sentinel_node",
+        "melanoma_stage")],
+    ("questions", "melanoma_margins", {**MELANOMA, "diagnosis.stage": "0"}, "type_melanoma",
+     {**MELANOMA, "diagnosis.stage": "IV"}),
     *[("questions", q, {}, "type_bcc", MELANOMA) for q in ("bcc_options", "bcc_recurrence", "bcc_cosmetic_result")],
-    *[("questions", q, {"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "type_scc", None)
-      for q in ("scc_risk_level", "scc_lymph_nodes", "scc_adjuvant")],
+    ("questions", "scc_risk_level", {"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "type_scc", None),
+    *[("questions", q, {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "site_ear",
+       {"diagnosis.cancer_type": "squamous_cell_carcinoma"}) for q in ("scc_lymph_nodes", "scc_adjuvant")],
     ("questions", "merkel_team", {"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "type_merkel", None),
     ("questions", "rare_experience", {"diagnosis.cancer_type": "kaposi_sarcoma"}, "type_kaposi",
      {"diagnosis.cancer_type": "merkel_cell_carcinoma"}),
@@ -211,6 +222,63 @@ CASES = [
       for t in ("trials_why", "trials_where", "trials_eligibility")],
     ("differing_opinions", "risk_tolerance", {"preferences.risk_tolerance": "conservative"}, "risk_conservative",
      "always"),
+    # ---- issue 9: stage, depth, immune status, HIV, low-value cases
+    ("indications", "second_opinion_optional", SMALL_TRUNK_BCC, "small_tumor", {"diagnosis.size_mm": 10}),
+    ("indications", "second_opinion_optional", SMALL_TRUNK_BCC, "trunk_or_limb",
+     {**SMALL_TRUNK_BCC, "diagnosis.body_site": "face"}),
+    ("indications", "second_opinion_optional", {**SMALL_TRUNK_BCC, "diagnosis.cancer_type": "squamous_cell_carcinoma"},
+     "type_scc", {**SMALL_TRUNK_BCC, "diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}),
+    ("questions", "low_risk_options", SMALL_TRUNK_BCC, "small_tumor", {**SMALL_TRUNK_BCC, "diagnosis.recurrent": True}),
+    *[(s, i, {**WLE, "diagnosis.stage": "IIB"}, "melanoma_stage_IB_II",
+       {**WLE, "diagnosis.stage": "IIB", "treatment_plan.proposed": ["wide_local_excision", "sentinel_node_biopsy"]})
+      for s, i in (("indications", "staging_before_surgery"), ("questions", "sentinel_node_timing"),
+                   ("next_steps", "ask_node_biopsy_first"))],
+    ("indications", "staging_before_surgery", {**WLE, "diagnosis.melanoma.breslow_mm": 0.8}, "breslow_08",
+     {**WLE, "diagnosis.stage": "IA", "diagnosis.melanoma.breslow_mm": 0.5, "diagnosis.melanoma.ulcerated": False}),
+    ("indications", "staging_before_surgery", {**WLE, "diagnosis.stage": "IA", "diagnosis.melanoma.ulcerated": True},
+     "melanoma_ulcerated", {**WLE, "diagnosis.stage": "0"}),
+    ("indications", "staging_before_surgery", WLE, "melanoma_depth_unknown", {**WLE, "diagnosis.stage": "III"}),
+    ("indications", "staging_before_surgery", {**WLE, "diagnosis.melanoma.breslow_mm": 4.5}, "melanoma_thick",
+     {**MELANOMA, "diagnosis.melanoma.breslow_mm": 4.5}),
+    ("indications", "weakened_immune_system", TRANSPLANT, "weakened_immune", None),
+    ("indications", "weakened_immune_system", {"patient.weakened_immune_system": True}, "weakened_immune",
+     {"patient.weakened_immune_system": False}),
+    ("population_notes", "weakened_immune_system", {"patient.immune_reasons": ["blood_cancer"]}, "weakened_immune",
+     None),
+    ("specialists", "transplant_team", TRANSPLANT, "organ_transplant", {"patient.immune_reasons": ["immune_medicines"]}),
+    ("questions", "transplant_medicines", TRANSPLANT, "organ_transplant", {"patient.weakened_immune_system": True}),
+    ("population_notes", "hiv", {"patient.hiv": "positive"}, "hiv_positive", {"patient.hiv": "negative"}),
+    ("population_notes", "hiv", {"patient.immune_reasons": ["hiv"]}, "hiv_positive", None),
+    *[(s, i, KAPOSI_HIV, "hiv_positive", {"diagnosis.cancer_type": "kaposi_sarcoma"})
+      for s, i in (("specialists", "hiv_specialist"), ("questions", "hiv_treatment_first"), ("records", "hiv_labs"))],
+    ("specialists", "palliative_care", {**MELANOMA, "diagnosis.stage": "IV"}, "stage_IV",
+     {**MELANOMA, "diagnosis.stage": "III"}),
+    ("specialists", "palliative_care", {"treatment_plan.told_no_options": True}, "told_no_options", None),
+    ("questions", "supportive_care", {**MELANOMA, "diagnosis.stage": "IVB"}, "stage_IV", None),
+    ("questions", "supportive_care", {"treatment_plan.told_no_options": True}, "told_no_options", None),
+    ("specialists", "lymphoma_dermatologist", MF_EARLY, "type_lymphoma", None),
+    ("specialists", "mohs_surgeon", {**IN_SITU, "diagnosis.body_site": "face"}, "melanoma_in_situ",
+     {**IN_SITU, "diagnosis.body_site": "back"}),
+    ("specialists", "mohs_surgeon", {**MELANOMA, "diagnosis.melanoma.subtype": "lentigo_maligna",
+                                     "diagnosis.body_site": "nose"}, "lentigo_maligna", None),
+    ("specialists", "medical_oncologist", {**MELANOMA, "diagnosis.stage": "IIC"}, "melanoma_stage_IIB_IIC",
+     {**MELANOMA, "diagnosis.stage": "IIA"}),
+    ("specialists", "surgical_oncologist", {**MELANOMA, "diagnosis.stage": "IIB"}, "melanoma_stage_IIB_IIC",
+     {**MELANOMA, "diagnosis.stage": "IB"}),
+    ("specialists", "medical_oncologist", {**MF_EARLY, "diagnosis.stage": "IIB"}, "lymphoma_stage_IIB_plus", MF_EARLY),
+    ("specialists", "medical_oncologist", {"diagnosis.cancer_type": "skin_lymphoma",
+                                           "diagnosis.lymphoma_type": "sezary_syndrome"}, "sezary_syndrome", None),
+    ("records", "imaging", {**MELANOMA, "diagnosis.stage": "IIB"}, "melanoma_stage_IIB_IIC",
+     {**MELANOMA, "diagnosis.stage": "IIA"}),
+    ("questions", "braf_testing", {**MELANOMA, "diagnosis.stage": "IIIC"}, "stage_III",
+     {**MELANOMA, "diagnosis.stage": "IIC"}),
+    ("questions", "melanoma_drug_treatments", {**MELANOMA, "diagnosis.stage": "IIB"}, "melanoma_stage_IIB_IIC",
+     {**MELANOMA, "diagnosis.stage": "IIA"}),
+    ("questions", "melanoma_drug_treatments", {**IN_SITU, "treatment_plan.proposed": ["immunotherapy"]},
+     "systemic_proposed", IN_SITU),
+    ("questions", "melanoma_trials", {**MELANOMA, "diagnosis.stage": "IIC"}, "melanoma_stage_IIB_IIC",
+     {**MELANOMA, "diagnosis.stage": "IIIA"}),
+    ("clinical_trials", "trials_why", {**MELANOMA, "diagnosis.stage": "IIB"}, "melanoma_stage_IIB_IIC", MELANOMA),
 ]
 ALWAYS = {
     "next_steps": ["request_records", "book_visit"],
@@ -218,8 +286,8 @@ ALWAYS = {
     "records": ["pathology_reports", "visit_notes", "medication_list"],
     "questions": ["diagnosis_certainty", "all_options", "how_soon", "experience", "follow_up_plan"],
     "insurance_steps": ["consultation_only", "bring_records"],
-    "differing_opinions": ["not_wrong", "tie_breaker", "weigh_evidence", "personal_factors", "support"],
-    "after_visit": ["share_reports", "tell_first_doctor", "care_coordinator", "follow_up", "new_spot_checks"],
+    "differing_opinions": ["not_wrong", "weigh_evidence", "personal_factors"],
+    "after_visit": ["share_reports", "follow_up"],
 }
 
 
@@ -276,7 +344,7 @@ def test_sections_that_do_not_apply_are_left_out():
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}, "prompt", "high_risk"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "prompt", "site_ear"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.recurrent": True}, "prompt", "recurrent"),
-    ({**MELANOMA, "diagnosis.stage": "II"}, "prompt", "type_melanoma"),
+    ({**MELANOMA, "diagnosis.stage": "II"}, "prompt", "invasive_melanoma"),
     ({**MELANOMA, "diagnosis.stage": "III"}, "urgent", "stage_III"),
     ({**MELANOMA, "diagnosis.stage": "IV"}, "urgent", "stage_IV"),
     ({"diagnosis.rapidly_changing": True}, "urgent", "rapidly_changing"),
@@ -313,7 +381,7 @@ def test_urgent_text_never_says_to_wait():
 def test_because_names_profile_values():
     result = guidance({"diagnosis.body_site": "nose", "patient.age": 86})
     site = next(i for i in result.items("indications") if i.id == "cosmetically_sensitive_site")
-    assert any("your nose" in b for b in site.because)
+    assert any("the nose" in b for b in site.because)
     assert any("86 years old" in b for b in result.items("population_notes")[0].because)
 
 

@@ -21,7 +21,7 @@ TODAY = date(2026, 11, 25)
 EXPECTED = {
     "ex-01-melanoma-primary-care": (
         "prompt",
-        ["pathology_uncertain", "non_specialist_diagnosis", "melanoma_specialist_review",
+        ["staging_before_surgery", "pathology_uncertain", "non_specialist_diagnosis", "melanoma_specialist_review",
          "single_treatment_option", "poor_communication", "low_confidence", "confirmation"],
         ["melanoma_specialist", "dermatopathologist", "dermatologist"], [], ["slides_and_blocks"]),
     "ex-02-bcc-nose-reconstruction": (
@@ -36,7 +36,7 @@ EXPECTED = {
     "ex-04-melanoma-stage-iv-urgent": (
         "urgent", ["no_treatment_options", "melanoma_specialist_review", "recurrent_cancer",
                    "low_confidence", "confirmation"],
-        ["melanoma_specialist", "medical_oncologist", "surgical_oncologist", "dermatologist"], [],
+        ["melanoma_specialist", "medical_oncologist", "surgical_oncologist", "palliative_care", "dermatologist"], [],
         ["imaging"]),
     "ex-05-melanoma-stage-iii-pregnant": (
         "urgent", ["melanoma_specialist_review", "aggressive_treatment", "scarring_concern",
@@ -44,34 +44,55 @@ EXPECTED = {
         ["melanoma_specialist", "maternal_fetal_medicine", "medical_oncologist", "surgical_oncologist"],
         ["pregnancy"], ["prenatal_summary", "imaging", "photos"]),
     "ex-06-merkel-abroad": (
-        "urgent", ["rare_cancer_type", "cosmetically_sensitive_site", "confirmation"],
+        "urgent", ["weakened_immune_system", "rare_cancer_type", "cosmetically_sensitive_site", "confirmation"],
         ["medical_oncologist", "surgical_oncologist", "radiation_oncologist"],
-        ["older_adult", "care_abroad", "language_support"],
+        ["weakened_immune_system", "older_adult", "care_abroad", "language_support"],
         ["translated_summary", "customs_letter", "photos"]),
     "ex-07-skin-lymphoma-telemedicine": (
         "prompt", ["pathology_uncertain", "rare_cancer_type", "confirmation"],
-        ["dermatopathologist", "medical_oncologist"], [], ["photos", "referral"]),
+        ["lymphoma_dermatologist", "dermatopathologist", "medical_oncologist"], [], ["photos", "referral"]),
     "ex-08-kaposi-financial-help": (
         "prompt", ["non_specialist_diagnosis", "rare_cancer_type", "single_treatment_option",
                    "poor_communication", "confirmation"],
-        ["medical_oncologist", "dermatologist"], ["language_support"], ["insurance_card"]),
+        ["hiv_specialist", "medical_oncologist", "dermatologist"], ["hiv", "language_support"],
+        ["insurance_card", "hiv_labs"]),
     "ex-09-other-minimal": (
         "prompt", ["rare_cancer_type", "confirmation"], ["dermatologist"], [], ["slides_and_blocks"]),
     "ex-10-child-atypical-melanocytic": (
         "prompt", ["pathology_uncertain", "rare_cancer_type", "scarring_concern", "low_confidence",
                    "confirmation"],
-        ["pediatric_oncologist", "dermatopathologist", "dermatologist"], ["child"],
+        ["dermatopathologist", "dermatologist"], ["child"],
         ["guardian_signature", "slides_and_blocks"]),
-    "ex-11-nina-melanoma-es": (
+    "ex-11-melanoma-in-situ-face": (
+        "routine", ["single_treatment_option", "cosmetically_sensitive_site", "scarring_concern", "confirmation"],
+        ["mohs_surgeon", "dermatologist"], ["older_adult"], ["slides_and_blocks", "health_conditions_list"]),
+    "ex-12-melanoma-stage-iib-before-surgery": (
+        "urgent",
+        ["staging_before_surgery", "pathology_uncertain", "non_specialist_diagnosis", "melanoma_specialist_review",
+         "single_treatment_option", "low_confidence", "confirmation"],
+        ["melanoma_specialist", "dermatopathologist", "medical_oncologist", "surgical_oncologist", "dermatologist"],
+        [], ["slides_and_blocks", "imaging"]),
+    "ex-13-transplant-scc-scalp": (
+        "prompt", ["weakened_immune_system", "cosmetically_sensitive_site", "confirmation"],
+        ["transplant_team", "radiation_oncologist", "mohs_surgeon", "dermatologist"],
+        ["weakened_immune_system", "older_adult"], ["medication_list", "referral"]),
+    "ex-14-kaposi-hiv": (
+        "prompt", ["rare_cancer_type", "confirmation"], ["hiv_specialist", "medical_oncologist"], ["hiv"],
+        ["hiv_labs", "slides_and_blocks"]),
+    "ex-15-mycosis-fungoides-early": (
+        "routine", ["rare_cancer_type", "confirmation"], ["lymphoma_dermatologist"], [], ["slides_and_blocks"]),
+    "ex-16-bcc-small-trunk": (
+        "routine", ["second_opinion_optional", "confirmation"], ["dermatologist"], [], ["pathology_reports"]),
+    "ex-17-melanoma-child-es": (
         "prompt", ["pathology_uncertain", "melanoma_specialist_review", "scarring_concern", "confirmation"],
         ["melanoma_specialist", "pediatric_oncologist", "dermatopathologist"], ["child", "language_support"],
         ["guardian_signature", "slides_and_blocks", "referral"]),
-    "ex-12-bcc-large-print-es": (
+    "ex-18-bcc-large-print-es": (
         "routine", ["non_specialist_diagnosis", "single_treatment_option", "cosmetically_sensitive_site",
                     "reconstruction_planned", "scarring_concern", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"],
         ["older_adult", "language_support"], ["health_conditions_list", "photos"]),
-    "ex-13-scc-arabic-notice": (
+    "ex-19-scc-arabic-notice": (
         "prompt", ["single_treatment_option", "cosmetically_sensitive_site", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["language_support"], ["insurance_card"]),
 }
@@ -114,7 +135,8 @@ def test_explain_json_is_the_documented_shape():
                           "differing_opinions", "after_visit"]
     assert data["patient_id"] == "ex-06-merkel-abroad"
     assert data["urgency"]["level"] == "urgent"
-    assert data["urgency"]["because"] == ["you have Merkel cell carcinoma, a rare skin cancer that can grow fast"]
+    assert data["urgency"]["because"] == ["you have Merkel cell carcinoma, a rare skin cancer that can grow fast",
+                                          "your immune system is weaker than usual"]
     for section in ("indications", "specialists", "records", "questions", "insurance_steps"):
         for item in data[section]:
             assert {"id", "text", "because"} <= set(item) and item["because"]

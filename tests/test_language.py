@@ -176,7 +176,7 @@ def test_override_and_clinic_default(minimal, write):
     clinic = write("clinic/clinic.yaml", "schema_version: 1\nname: Clínica Sol\nphone: 555-0100\nlanguage: es\n")
     spanish_clinic = make_packet(profile, BuildOptions(prepared_on=PREPARED_ON, clinic=clinic))
     assert (spanish_clinic.language, spanish_clinic.clinic_language) == ("es", "es")
-    spanish = load_profile(PROFILES / "ex-11-nina-melanoma-es.yaml")
+    spanish = load_profile(PROFILES / "ex-17-melanoma-child-es.yaml")
     assert make_packet(spanish, BuildOptions(prepared_on=PREPARED_ON, language="en")).language == "en"
 
 
@@ -184,9 +184,9 @@ def test_a_spanish_clinic_writes_the_letter_in_spanish_with_no_language_note(min
     clinic = write("clinic/clinic.yaml", "schema_version: 1\nname: Clínica Sol\nphone: 555-0100\nlanguage: es\n")
     html = html_for(minimal(), clinic=clinic)
     letter = html.split('id="records-letter"', 1)[1].split("</section>", 1)[0]
-    assert "Pedido de mis expedientes médicos y mis laminillas" in letter
+    assert "Pedido de expedientes médicos y laminillas" in letter
     assert "Esta carta va en" not in letter and 'lang="en"' not in letter
-    assert "Request for my medical records" not in html
+    assert "Request for medical records" not in html
 
 
 def test_a_clinic_language_without_content_is_a_located_error(write):
@@ -242,15 +242,15 @@ def test_letter_and_case_summary_stay_in_english_with_their_own_lang(spanish):
     letter = html.split('id="records-letter"', 1)[1].split("</section>", 1)[0]
     assert "Llévela a su primer médico. Va en inglés para su oficina." in letter
     assert '<div class="letter-body" lang="en">' in letter
-    assert "Request for my medical records and slides" in letter
+    assert "Request for medical records and slides" in letter
     summary = html.split('id="case-summary"', 1)[1].split("</section>", 1)[0]
     assert "Va en inglés para que la pueda leer." in summary
     assert '<div class="summary-body" lang="en">' in summary and "Main questions" in summary
-    assert "Request for my medical records" not in " ".join(visible_units(html))  # lint reads Spanish only
+    assert "Request for medical records" not in " ".join(visible_units(html))  # lint reads Spanish only
 
 
 def test_child_letter_is_signed_by_a_parent_and_says_where():
-    html = html_for(PROFILES / "ex-11-nina-melanoma-es.yaml")
+    html = html_for(PROFILES / "ex-17-melanoma-child-es.yaml")
     assert "Signature of parent or guardian" in html
     assert "firme en «Signature of parent or guardian» y ponga la fecha en «Date»." in html
 
@@ -264,7 +264,7 @@ def test_spanish_example_passes_lint_with_fernandez_huerta(spanish):
 
 
 def test_explain_in_spanish_has_the_same_ids_and_translated_reasons():
-    path = str(PROFILES / "ex-11-nina-melanoma-es.yaml")
+    path = str(PROFILES / "ex-17-melanoma-child-es.yaml")
     runner = CliRunner()
     spanish = json.loads(runner.invoke(cli, ["explain", path, "--json", "--date", "2026-11-27"]).output)
     # the same patient (still a Spanish speaker) with the English words
@@ -274,8 +274,10 @@ def test_explain_in_spanish_has_the_same_ids_and_translated_reasons():
             assert [i["id"] for i in spanish[section]] == [i["id"] for i in english[section]], section
             assert [len(i["because"]) for i in spanish[section]] == [len(i["because"]) for i in english[section]]
     assert spanish["urgency"]["level"] == english["urgency"]["level"]
-    assert "usted tiene melanoma" in spanish["urgency"]["because"]
-    assert "you have melanoma" in english["urgency"]["because"]
+    assert spanish["urgency"]["because"] == [
+        "el melanoma creció por debajo de la capa de arriba de la piel, o todavía no se sabe su estadio"]
+    assert english["urgency"]["because"] == [
+        "the melanoma has grown below the top layer of skin, or its stage is not known yet"]
     text = runner.invoke(cli, ["explain", path]).output
     assert "because usted tiene melanoma" in text and "Packet language: Spanish (es)" in text
 
@@ -332,15 +334,15 @@ def test_a_language_with_no_notice_still_gets_it_named(minimal):
 
 def test_batch_mixes_languages(tmp_path):
     out = tmp_path / "out"
-    paths = [PROFILES / "ex-01-melanoma-primary-care.yaml", PROFILES / "ex-11-nina-melanoma-es.yaml",
-             PROFILES / "ex-13-scc-arabic-notice.yaml"]
+    paths = [PROFILES / "ex-01-melanoma-primary-care.yaml", PROFILES / "ex-17-melanoma-child-es.yaml",
+             PROFILES / "ex-19-scc-arabic-notice.yaml"]
     result = CliRunner().invoke(cli, ["batch", *map(str, paths), "-o", str(out), "--format", "html",
                                       "--jobs", "2", "--no-progress", "--date", "2026-11-27"])
     assert result.exit_code == 0, result.output
     langs = {p.stem: re.search(r'<html lang="(\w+)"', p.read_text()).group(1) for p in out.glob("*.html")}
-    assert langs == {"ex-01-melanoma-primary-care": "en", "ex-11-nina-melanoma-es": "es",
-                     "ex-13-scc-arabic-notice": "en"}
-    assert 'lang="ar" dir="rtl"' in (out / "ex-13-scc-arabic-notice.html").read_text()
+    assert langs == {"ex-01-melanoma-primary-care": "en", "ex-17-melanoma-child-es": "es",
+                     "ex-19-scc-arabic-notice": "en"}
+    assert 'lang="ar" dir="rtl"' in (out / "ex-19-scc-arabic-notice.html").read_text()
     again = CliRunner().invoke(cli, ["batch", *map(str, paths), "-o", str(out), "--format", "html",
                                      "--no-progress", "--date", "2026-11-27", "--language", "es"])
     assert "3 built" in again.output  # a new --language rebuilds
@@ -371,7 +373,7 @@ def test_spanish_pdf_language_metadata_header_and_bookmarks(tmp_path):
 
     from sop_packets.build import build_file
 
-    result = build_file(PROFILES / "ex-12-bcc-large-print-es.yaml",
+    result = build_file(PROFILES / "ex-18-bcc-large-print-es.yaml",
                         BuildOptions(out_dir=tmp_path, prepared_on=PREPARED_ON, format="pdf"))
     reader = PdfReader(result.outputs[0])
     root = reader.trailer["/Root"]
@@ -408,7 +410,7 @@ def test_language_option_on_the_command_line(tmp_path):
 
 
 def test_clinic_words_in_a_spanish_packet_are_marked_english():
-    html = html_for(PROFILES / "ex-11-nina-melanoma-es.yaml")
+    html = html_for(PROFILES / "ex-17-melanoma-child-es.yaml")
     assert 'por <span lang="en">Jordan Ellis, RN, Nurse navigator</span>.' in html
     assert re.search(r'<img class="logo"[^>]* lang="en">', html)
     assert '<td lang="en">Lakeside Dermatopathology Lab</td>' in html

@@ -202,10 +202,11 @@ def test_leading_zero_numbers_stay_text(minimal):
     assert profile.original_physician.phone == "0123"
 
 
-def test_sub_stage_letters_are_accepted(minimal):
+def test_sub_stage_letters_are_kept(minimal):
     path = minimal()
     path.write_text(path.read_text() + "  stage: IIIB\n")
-    assert load_profile(path).diagnosis.stage == "III"
+    stage = load_profile(path).diagnosis.stage
+    assert stage == "IIIB" and stage.group == "III"
 
 
 def test_control_characters_and_direction_overrides_are_refused(minimal):

@@ -27,8 +27,8 @@ def test_end_to_end_pdf_has_name_summary_and_headings(minimal, tmp_path):
     text = pdf_text(tmp_path / "p-1.pdf")
     assert "Rosalind Example" in text
     assert "Your situation at a glance" in text
-    assert "Your doctor found melanoma" in text
-    assert "It is on your back." in text
+    assert "The doctor found melanoma" in text
+    assert "It is on the back." in text
     assert "The diagnosis came from your family doctor." in text
     reader = PdfReader(tmp_path / "p-1.pdf")
     assert reader.metadata.title == "Second opinion guide for Rosalind Example"
@@ -52,7 +52,8 @@ def test_hostile_name_is_escaped_and_nothing_is_fetched(minimal, tmp_path, monke
     build_file(path, BuildOptions(out_dir=tmp_path))
     html = (tmp_path / "p-1.html").read_text()
     assert "<script>" not in html and "<b>x" not in html
-    assert html.count("<img") == 1 and '<img class="logo" src="data:' in html  # only the clinic logo
+    assert html.count("<img") == 2 and '<img class="logo" src="data:' in html  # the clinic logo
+    assert '<img class="drawing-image" src="data:image/svg+xml;base64,' in html  # and the packet's drawing
     assert "&lt;img src=&#39;file:///etc/passwd&#39;&gt;" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
@@ -87,7 +88,7 @@ def test_html_is_self_contained(minimal, tmp_path):
     html = (tmp_path / "p-1.html").read_text()
     assert "<style>" in html and "@page" in html
     assert "<link" not in html
-    assert re.findall(r'src="([a-z]+):', html) == ["data"]  # only the embedded clinic logo
+    assert re.findall(r'src="([a-z]+):', html) == ["data", "data"]  # the embedded logo and drawing
 
 
 @pytest.mark.parametrize("bad_id", ["..", "../x", "a/b", "", "x" * 65])
