@@ -60,13 +60,14 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
     """Everything one packet is made from, with the guidance worked out in the packet's language.
 
     The patient's language is --language, else patient.language, else the clinic's language. The
-    packet is in that language when templates/content has a folder for it, otherwise in English.
+    packet is in that language when templates/content has a folder for it, otherwise in the clinic's
+    language (with an interpreter notice in the patient's own language on page one).
     """
     prepared_on = preparation_date(options.prepared_on)
     brand = branding(options.clinic)
     clinic_language = brand.clinic.language
     tag = options.language or profile.patient.language or clinic_language
-    language = packet_language(tag)
+    language = packet_language(tag, default=clinic_language)
 
     def guidance_in(content_language: str):
         return build_guidance(profile, load_content(content_language), prepared_on, tag,

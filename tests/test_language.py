@@ -189,6 +189,14 @@ def test_a_spanish_clinic_writes_the_letter_in_spanish_with_no_language_note(min
     assert "Request for medical records" not in html
 
 
+def test_a_spanish_clinic_gives_other_languages_a_spanish_packet_with_their_notice(minimal, write):
+    clinic = write("clinic/clinic.yaml", "schema_version: 1\nname: Clínica Sol\nphone: 555-0100\nlanguage: es\n")
+    html = html_for(minimal(), clinic=clinic, language="vi")
+    assert '<html lang="es">' in html
+    assert "Su idioma preferido es el vietnamita." in html
+    assert 'lang="vi" dir="ltr">Quý vị có thể được thông dịch viên giúp đỡ miễn phí.' in html
+
+
 def test_a_clinic_language_without_content_is_a_located_error(write):
     clinic = write("c/clinic.yaml", "schema_version: 1\nname: C\nphone: '1'\nlanguage: vi\n")
     result = CliRunner().invoke(cli, ["build", str(PROFILES / "ex-09-other-minimal.yaml"), "--clinic",
