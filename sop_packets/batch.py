@@ -1,13 +1,17 @@
-"""Build many profiles: collect, skip the unchanged, refuse duplicate ids, render in warm workers."""
+"""Build many profiles: collect, skip the unchanged, refuse duplicate ids, parse and render in workers."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
+import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
+import traceback
 import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -15,17 +19,30 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildOptions, build_profile
+from .build import BuildOptions, build_profile, time_limit
 from .clock import preparation_date
-from .errors import InvalidInput, Problem, SopError
-from .incremental import Entry, Manifest, build_stamp, profile_digest
-from .output import ensure_output_folder, folder_lock, remove_stale_parts
-from .profile import MAX_FILE_BYTES, load_profile
+from .consistency import profile_warnings
+from .errors import BuildError, InvalidInput, Problem, SopError
+from .incremental import Entry, Manifest, build_stamp, output_stat, profile_digest
+from .output import (
+    ensure_output_folder,
+    folder_lock,
+    is_regular_file,
+    private_temp_folder,
+    remove_stale_parts,
+)
+from .profile import load_profile, parse_profile_bytes, read_bytes
 from .schema import Profile
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
-MANIFEST_SAVE_SECONDS = 5.0
 RECYCLE_AFTER = 100  # packets per worker before it is replaced: native caches creep ~25 KiB a packet
+READ_CHUNK = 64  # profiles a worker checks per task in the first pass
+
+
+class NoProfiles(SopError):
+    """A batch found nothing to build: a nightly job pointed at the wrong folder must not look fine."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -40,12 +57,24 @@ class ItemResult:
     seconds: float = 0.0
     worker_pid: int | None = None
     worker_rss_kb: int | None = None
+    report_error: str | None = None  # the error without the values it quotes, for the report file
+    warnings: list[str] = field(default_factory=list)  # free text that contradicts a field (not reported)
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
+        data.pop("warnings")
         data["source"] = str(self.source)
         data["outputs"] = [str(p) for p in self.outputs]
+        data["error"] = data.pop("report_error") if self.report_error is not None else self.error
+        data.pop("report_error", None)
         return data
+
+
+def _failure(path: Path, exc: SopError, patient_id: str | None = None) -> ItemResult:
+    if isinstance(exc, InvalidInput):
+        return ItemResult(path, patient_id, error=exc.format_message(),
+                          report_error="\n".join(p.redacted() for p in exc.problems))
+    return ItemResult(path, patient_id, error=f"{path}: {exc.format_message()}")
 
 
 @dataclass
@@ -54,6 +83,9 @@ class BatchReport:
 
     items: list[ItemResult]
     seconds: float
+    warnings: list[str] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    orphans: int = 0
 
     def count(self, status: str) -> int:
         return sum(item.status == status for item in self.items)
@@ -67,8 +99,14 @@ class BatchReport:
         return [item for item in self.items if item.status == "built"]
 
     def summary(self) -> str:
-        return (f"{self.count('built')} built, {self.count('unchanged')} unchanged, "
+        text = (f"{self.count('built')} built, {self.count('unchanged')} unchanged, "
                 f"{self.count('failed')} failed, {len(self.items)} profiles in {self.seconds:.1f} s")
+        if self.removed:
+            text += f"; removed {len(self.removed)} files of deleted profiles"
+        if self.orphans:
+            text += (f"; {self.orphans} packets belong to profiles that no longer exist "
+                     "(--prune removes them)")
+        return text
 
 
 @dataclass(frozen=True)
@@ -92,11 +130,18 @@ class Shard:
         return zlib.crc32(name.encode("utf-8")) % self.count == self.index - 1
 
 
-def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None
-                     ) -> tuple[list[Path], list[ItemResult]]:
+def _looks_like_profile(name: str) -> bool:
+    """A name such as c.yaml.txt or c.yml.bak: probably a profile saved under the wrong name."""
+    lower = name.lower()
+    return any(f"{suffix}." in lower or lower.endswith(f"{suffix} ") for suffix in PROFILE_SUFFIXES)
+
+
+def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None,
+                     warn: Callable[[str], None] | None = None) -> tuple[list[Path], list[ItemResult]]:
     """Profile files named directly or found (recursively) in folders, in a stable order.
 
-    With a shard, only the files whose name falls in that shard (so every machine agrees).
+    With a shard, only the files whose name falls in that shard (so every machine agrees). Files in
+    a folder that look like profiles saved under another name (c.yaml.txt) are named to warn.
     """
     found: list[Path] = []
     missing: list[ItemResult] = []
@@ -105,34 +150,50 @@ def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None
         if path.is_dir():
             for file in sorted(path.rglob("*")):
                 relative = file.relative_to(path)
-                if (file.suffix.lower() in PROFILE_SUFFIXES and file.is_file()
-                        and not any(part.startswith(".") for part in relative.parts)):
+                if any(part.startswith(".") for part in relative.parts) or not file.is_file():
+                    continue
+                if file.suffix.lower() in PROFILE_SUFFIXES:
                     found.append(file)
-        elif path.exists():
+                elif warn and _looks_like_profile(file.name):
+                    warn(f"warning: skipped {file}: a profile's name must end in .yaml or .yml; "
+                         "rename it if it is a profile")
+        elif path.exists() or path.is_symlink():
             found.append(path)
         else:
             problem = Problem(str(path), 1, 1, "", "no such file or folder")
             missing.append(ItemResult(path, error=str(problem)))
-    unique = {file.resolve(): file for file in reversed(found)}  # one file named twice counts once
-    files = [file for file in found if unique.get(file.resolve()) is file]
+    real = real_paths(found)
+    unique = {real[file]: file for file in reversed(found)}  # one file named twice counts once
+    files = [file for file in found if unique.get(real[file]) is file]
     return [file for file in files if shard is None or shard.holds(file.name)], missing
 
 
-def _load_each(files: list[Path]) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
-    """Validate every file on its own: the valid profiles, and a failure for each invalid file."""
+def real_paths(files: Iterable[Path]) -> dict[Path, str]:
+    """Each file's real path, resolving each folder once (resolving every file costs a stat per part)."""
+    folders: dict[Path, str] = {}
+    real = {}
+    for file in files:
+        if file.is_symlink():
+            real[file] = os.path.realpath(file)
+            continue
+        parent = folders.get(file.parent)
+        if parent is None:
+            parent = folders[file.parent] = os.path.realpath(file.parent)
+        real[file] = os.path.join(parent, file.name)
+    return real
+
+
+def load_all(files: list[Path], prepared_on=None) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
+    """Validate every file; two profiles with one patient.id are both refused (what `validate` runs)."""
     loaded: list[tuple[Path, Profile]] = []
     failures: list[ItemResult] = []
     for path in files:
         try:
-            loaded.append((path, load_profile(path)))
-        except InvalidInput as exc:
-            failures.append(ItemResult(path, error=exc.format_message()))
-    return loaded, failures
-
-
-def load_all(files: list[Path]) -> tuple[list[tuple[Path, Profile]], list[ItemResult]]:
-    """Validate every file; two profiles with one patient.id are both refused."""
-    loaded, failures = _load_each(files)
+            loaded.append((path, load_profile(path, prepared_on)))
+        except SopError as exc:
+            failures.append(_failure(path, exc))
+        except Exception as exc:
+            failures.append(ItemResult(path, error=_unexpected(path, exc, "check")))
     ids = {path: profile.patient.id for path, profile in loaded}
     duplicates = _duplicate_ids(ids)
     failures += [ItemResult(path, ids[path], error=duplicates[path]) for path in duplicates]
@@ -154,15 +215,40 @@ def _duplicate_ids(ids: dict[Path, str]) -> dict[Path, str]:
     return errors
 
 
+def _unexpected(path: Path, exc: BaseException, doing: str = "build") -> str:
+    """One line for a failure nobody planned for; --debug prints the traceback as well."""
+    if os.environ.get("SOP_PACKETS_DEBUG"):
+        traceback.print_exception(exc)
+    name = type(exc).__name__
+    return (f"{path}: could not {doing} this profile (an unexpected {name}); the rest of the batch "
+            "went on. Run with --debug for details, and please report it")
+
+
 # ---------------------------------------------------------------- workers
 
 _IN_FLIGHT_DIR: Path | None = None
+PR_SET_PDEATHSIG = 1
 
 
-def _warm_worker(options: BuildOptions, in_flight_dir: str | None = None) -> None:
-    """Load everything a packet needs once per worker: content, templates, CSS, fonts, clinic."""
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the batch process dies, so no orphan keeps working."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _worker_init(options: BuildOptions, in_flight_dir: str | None, parent: int) -> None:
     global _IN_FLIGHT_DIR
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the batch; the batch stops the workers
     _IN_FLIGHT_DIR = Path(in_flight_dir) if in_flight_dir else None
+    _warm_worker(options)
+
+
+def _warm_worker(options: BuildOptions) -> None:
+    """Load everything a packet needs once per worker: content, templates, CSS, fonts, clinic."""
     from .build import branding
     from .render import warm_up
 
@@ -178,19 +264,53 @@ def _rss_kb() -> int | None:
         return None
 
 
-def _build_item(path: Path, profile: Profile, options: BuildOptions) -> ItemResult:
+@dataclass(frozen=True)
+class Task:
+    """One profile to build, as the first pass found it."""
+
+    path: Path
+    patient_id: str
+    digest: str
+
+
+def _read_one(path: Path, stamp: str, prepared_on) -> tuple[Path, str | None, str | None, ItemResult | None]:
+    """First pass (in a worker): the profile's id and digest, or its failure."""
+    try:
+        raw = read_bytes(path)
+        profile = parse_profile_bytes(raw, path, prepared_on)
+        return path, profile.patient.id, profile_digest(stamp, raw), None
+    except SopError as exc:
+        return path, None, None, _failure(path, exc)
+    except Exception as exc:
+        return path, None, None, ItemResult(path, error=_unexpected(path, exc, "read"))
+
+
+def _read_many(paths: list[Path], stamp: str, prepared_on) -> list:
+    return [_read_one(path, stamp, prepared_on) for path in paths]
+
+
+def _build_item(task: Task, options: BuildOptions) -> ItemResult:
+    """Second pass (in a worker): read, check and build one profile; any failure is its own."""
     started = time.perf_counter()
-    item = ItemResult(path, profile.patient.id, worker_pid=os.getpid())
+    path = task.path
+    item = ItemResult(path, task.patient_id, worker_pid=os.getpid())
     marker = _IN_FLIGHT_DIR / str(os.getpid()) if _IN_FLIGHT_DIR else None
     try:
         if marker:
             marker.write_text(str(path))
-        item.outputs = build_profile(profile, path, options).outputs
+        raw = read_bytes(path)
+        profile = parse_profile_bytes(raw, path, options.prepared_on)
+        if profile.patient.id != task.patient_id or profile_digest(options.stamp, raw) != task.digest:
+            raise BuildError("this file changed while the batch was running; run the batch again")
+        with time_limit(options.time_limit):
+            item.outputs = build_profile(profile, path, options).outputs
         item.status = "built"
+        item.warnings = [str(problem) for problem in profile_warnings(path, profile)]
     except SopError as exc:
-        item.error = f"{path}: {exc.format_message()}"
-    except Exception as exc:  # a bug or a library failure must not stop the batch
-        item.error = f"{path}: could not build this packet ({type(exc).__name__}: {exc})"
+        failed = _failure(path, exc, task.patient_id)
+        item.error, item.report_error = failed.error, failed.report_error
+    except Exception as exc:
+        item.error = _unexpected(path, exc)
     if marker:
         with contextlib.suppress(OSError):
             marker.unlink(missing_ok=True)
@@ -208,13 +328,36 @@ def _crashed(path: Path) -> ItemResult:
                                   "ran out of memory); the rest of the batch went on")
 
 
-def _build_in_pool(work: list[tuple[Path, Profile]], options: BuildOptions, jobs: int,
+def _pool(jobs: int, options: BuildOptions, in_flight: Path | None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_init,
+                               initargs=(options, str(in_flight) if in_flight else None, os.getpid()))
+
+
+def _read_in_pool(paths: list[Path], stamp: str, options: BuildOptions, jobs: int) -> list:
+    """First pass: profiles are parsed in worker processes, a few dozen per task."""
+    if not paths:
+        return []
+    chunks = [paths[i:i + READ_CHUNK] for i in range(0, len(paths), READ_CHUNK)]
+    light = dataclasses.replace(options, format="html")  # the first pass needs no PDF set-up
+    results = []
+    with _pool(min(jobs, len(chunks)), light, None) as pool:
+        futures = {pool.submit(_read_many, chunk, stamp, options.prepared_on): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            try:
+                results += future.result()
+            except BrokenProcessPool:
+                results += [(path, None, None, _crashed(path)) for path in futures[future]]
+    return results
+
+
+def _build_in_pool(work: list[Task], options: BuildOptions, jobs: int,
                    emit: Callable[[ItemResult], None]) -> None:
     """Render in warm worker processes, replaced every RECYCLE_AFTER packets so memory stays flat.
 
     The parent warms up once before forking, so every new worker starts warm. If a worker dies,
     the packets it was building are retried alone, so the one that crashes is named, and every
-    other packet is still built.
+    other packet is still built. One job is a pool of one worker, replaced the same way.
     """
     _warm_worker(options)
     chunk = RECYCLE_AFTER * jobs
@@ -222,35 +365,33 @@ def _build_in_pool(work: list[tuple[Path, Profile]], options: BuildOptions, jobs
         _build_chunk(work[start:start + chunk], options, jobs, emit)
 
 
-def _build_chunk(work: list[tuple[Path, Profile]], options: BuildOptions, jobs: int,
+def _build_chunk(work: list[Task], options: BuildOptions, jobs: int,
                  emit: Callable[[ItemResult], None]) -> None:
     pending = work
-    suspects: list[tuple[Path, Profile]] = []
+    suspects: list[Task] = []
     while pending:
-        in_flight = Path(tempfile.mkdtemp(prefix="sop-packets-inflight-"))
+        in_flight = Path(tempfile.mkdtemp(prefix="inflight-"))
         try:
             pending, crashed_in = _run_pool(pending, options, min(jobs, len(pending)), emit, in_flight)
         finally:
             shutil.rmtree(in_flight, ignore_errors=True)
-        suspects += [pair for pair in pending if pair[0] in crashed_in]
-        pending = [pair for pair in pending if pair[0] not in crashed_in]
-    for pair in suspects:
-        in_flight = Path(tempfile.mkdtemp(prefix="sop-packets-inflight-"))
+        suspects += [task for task in pending if task.path in crashed_in]
+        pending = [task for task in pending if task.path not in crashed_in]
+    for task in suspects:
+        in_flight = Path(tempfile.mkdtemp(prefix="inflight-"))
         try:
-            left, _ = _run_pool([pair], options, 1, emit, in_flight)
+            left, _ = _run_pool([task], options, 1, emit, in_flight)
         finally:
             shutil.rmtree(in_flight, ignore_errors=True)
-        for path, _profile in left:
-            emit(_crashed(path))
+        for unfinished in left:
+            emit(_crashed(unfinished.path))
 
 
-def _run_pool(work, options, jobs, emit, in_flight: Path) -> tuple[list[tuple[Path, Profile]], set[Path]]:
+def _run_pool(work: list[Task], options, jobs, emit, in_flight: Path) -> tuple[list[Task], set[Path]]:
     """One pool over the work: returns what was not finished and the files in flight at a crash."""
     unfinished = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_worker,
-                             initargs=(options, str(in_flight))) as pool:
-        futures = {pool.submit(_build_item, path, profile, options): (path, profile)
-                   for path, profile in work}
+    with _pool(jobs, options, in_flight) as pool:
+        futures = {pool.submit(_build_item, task, options): task for task in work}
         for future in as_completed(futures):
             try:
                 emit(future.result())
@@ -258,7 +399,7 @@ def _run_pool(work, options, jobs, emit, in_flight: Path) -> tuple[list[tuple[Pa
                 unfinished.append(futures[future])
     crashed_in = {Path(marker.read_text()) for marker in in_flight.iterdir()} if unfinished else set()
     if unfinished and not crashed_in:  # the crash left no trace: treat everything unfinished alike
-        crashed_in = {path for path, _ in unfinished}
+        crashed_in = {task.path for task in unfinished}
     return unfinished, crashed_in
 
 
@@ -274,56 +415,78 @@ def run_batch(
     force: bool = False,
     shard: Shard | None = None,
     on_start: Callable[[int], None] | None = None,
+    prune: bool = False,
+    on_warning: Callable[[str], None] | None = None,
 ) -> BatchReport:
     """Build every profile found under paths, skipping unchanged ones; keeps going past bad ones.
 
-    on_start is told how many packets will be rendered; on_result hears about each profile.
+    on_start is told how many packets will be rendered; on_result hears about each profile;
+    on_warning hears warnings (a damaged build record, a skipped file, removed packets).
+    With prune, the packets of profiles that no longer exist are removed.
     """
     started = time.perf_counter()
     options = dataclasses.replace(options, prepared_on=preparation_date(options.prepared_on))
+    paths = list(paths)
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        if on_warning:
+            on_warning(message)
+
+    files, missing = collect_profiles(paths, None, warn)
+    if not files and not missing:
+        names = ", ".join(str(p) for p in paths)
+        raise NoProfiles(f"no profiles found in {names} (a profile is a .yaml or .yml file); "
+                         "check the folder name")
+    if shard:
+        files = [file for file in files if shard.holds(file.name)]
     ensure_output_folder(options.out_dir, options.group_readable)
-    with folder_lock(options.out_dir):
-        return _run_locked(paths, options, jobs, on_result, force, shard, on_start, started)
+    with private_temp_folder(), folder_lock(options.out_dir, warn):
+        report = _run_locked(files, missing, options, jobs, on_result, force, on_start, prune, warn)
+    report.seconds = time.perf_counter() - started
+    report.warnings = warnings
+    return report
 
 
-def _run_locked(paths, options: BuildOptions, jobs, on_result, force: bool, shard, on_start,
-                started: float) -> BatchReport:
+def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOptions, jobs, on_result,
+                force: bool, on_start, prune: bool, warn) -> BatchReport:
     remove_stale_parts(options.out_dir)
-    files, results = collect_profiles(paths, shard)
-    manifest = Manifest(options.out_dir)
+    results: list[ItemResult] = []
+    manifest = Manifest(options.out_dir, warn)
     stamp = build_stamp(options)
+    options = dataclasses.replace(options, stamp=stamp)
+    jobs = max(1, jobs or default_jobs())
 
     def emit(item: ItemResult) -> None:
         results.append(item)
         if on_result:
             on_result(item)
 
-    for item in list(results):
-        if on_result:
-            on_result(item)
+    for item in missing:
+        emit(item)
 
-    digests: dict[Path, str] = {}
     unchanged: dict[Path, Entry] = {}
-    to_load: list[Path] = []
+    to_read: list[Path] = []
+    keys = real_paths(files)
     for path in files:
-        try:
-            if path.stat().st_size <= MAX_FILE_BYTES:
-                digests[path] = profile_digest(stamp, path.read_bytes())
-        except OSError:
-            pass  # load_profile reports it properly
-        entry = manifest.unchanged(path, digests[path]) if path in digests and not force else None
+        entry = None
+        if not force:
+            with contextlib.suppress(SopError):
+                entry = manifest.unchanged(path, profile_digest(stamp, read_bytes(path)), keys[path])
         if entry:
             unchanged[path] = entry
         else:
-            to_load.append(path)
+            to_read.append(path)
 
-    loaded, failures = _load_each(to_load)  # duplicate ids are checked once, with the unchanged ones
+    read = _read_in_pool(to_read, stamp, options, jobs)  # duplicate ids are checked once, with the unchanged
     ids = {path: entry.patient_id for path, entry in unchanged.items()}
-    ids |= {path: profile.patient.id for path, profile in loaded}
+    ids |= {path: patient_id for path, patient_id, _digest, failure in read if failure is None}
     duplicates = _duplicate_ids(ids)
-    for item in failures:
-        manifest.record(item.source, None)
-        emit(item)
+    for path, _patient_id, _digest, failure in read:
+        if failure is not None:
+            manifest.record(path, None)
+            emit(failure)
     for path, entry in unchanged.items():
         if path in duplicates:
             manifest.record(path, None)
@@ -331,37 +494,64 @@ def _run_locked(paths, options: BuildOptions, jobs, on_result, force: bool, shar
         else:
             emit(ItemResult(path, entry.patient_id, "unchanged", [Path(p) for p in entry.outputs]))
     work = []
-    for path, profile in loaded:
+    for path, patient_id, digest, failure in read:
+        if failure is not None:
+            continue
         if path in duplicates:
-            emit(ItemResult(path, profile.patient.id, error=duplicates[path]))
+            manifest.record(path, None)
+            emit(ItemResult(path, patient_id, error=duplicates[path]))
         else:
-            work.append((path, profile))
+            work.append(Task(path, patient_id, digest))
+    order = {path: index for index, path in enumerate(files)}
+    work.sort(key=lambda task: order[task.path])
     if on_start:
         on_start(len(work))
 
-    last_save = time.monotonic()
-
     def record(item: ItemResult) -> None:
-        nonlocal last_save
         emit(item)
         entry = None
-        if item.status == "built" and item.source in digests:
-            entry = Entry(digests[item.source], item.patient_id or "", tuple(str(p) for p in item.outputs))
+        task_digest = digests.get(item.source)
+        stats = [output_stat(p) for p in item.outputs]
+        if item.status == "built" and task_digest and all(stats):
+            entry = Entry(task_digest, item.patient_id or "", tuple(str(p) for p in item.outputs),
+                          tuple(stats))  # type: ignore[arg-type]
         manifest.record(item.source, entry)
-        if time.monotonic() - last_save > MANIFEST_SAVE_SECONDS:
-            manifest.save()
-            last_save = time.monotonic()
 
-    jobs = max(1, jobs or default_jobs())
+    digests = {task.path: task.digest for task in work}
+    report = BatchReport(results, 0.0)
     try:
-        if work and (jobs == 1 or len(work) == 1):
-            _warm_worker(options)
-            for path, profile in work:
-                record(_build_item(path, profile, options))
-        elif work:
+        if work:
             _build_in_pool(work, options, jobs, record)
     finally:
-        manifest.save()
-    order = {path: index for index, path in enumerate(files)}
+        report.removed, report.orphans = _orphans(manifest, options.out_dir, prune, warn)
+        manifest.compact()
+        manifest.close()
     results.sort(key=lambda item: order.get(item.source, -1))
-    return BatchReport(results, time.perf_counter() - started)
+    return report
+
+
+def _orphans(manifest: Manifest, out_dir: Path, prune: bool, warn) -> tuple[list[Path], int]:
+    """Packets of profiles that no longer exist: removed (and named) with prune, else counted."""
+    gone = manifest.missing_sources()
+    if not gone:
+        return [], 0
+    folder = out_dir.resolve()
+    claimed = {p for key, entry in manifest.entries.items() if key not in gone for p in entry.outputs}
+    removed: list[Path] = []
+    orphans = 0
+    for key, entry in gone.items():
+        paths = [Path(p) for p in entry.outputs
+                 if p not in claimed and Path(p).parent == folder and (is_regular_file(Path(p))
+                                                                       or Path(p).is_symlink())]
+        if not paths:
+            continue
+        if not prune:
+            orphans += 1
+            continue
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+                warn(f"removed {path} (its profile {key} no longer exists)")
+        manifest.record(Path(key), None)
+    return removed, orphans

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -10,13 +14,15 @@ from pathlib import Path
 from .clinic import Branding, load_clinic
 from .clock import preparation_date
 from .content import language_name, load_content, packet_language
+from .errors import BuildError
 from .guidance import build_guidance
-from .output import output_path, write_atomic
+from .output import ensure_output_folder, folder_lock, output_path, private_temp_folder, write_atomic
 from .profile import load_profile
 from .render import Packet, render_html, render_pdf
 from .schema import Profile
 
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
+RENDER_SECONDS = 300.0  # a packet takes about a second; one that takes minutes is stuck
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class BuildOptions:
     clinic: Path | None = None
     group_readable: bool = False
     language: str | None = None  # overrides patient.language (BCP 47, such as es or es-US)
+    time_limit: float = RENDER_SECONDS
+    stamp: str = ""  # the batch's fingerprint of everything but the profile (set by the batch)
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -48,6 +56,32 @@ class BuildResult:
     source: Path
     patient_id: str
     outputs: list[Path] = field(default_factory=list)
+
+
+class _TooSlow(BaseException):
+    """Raised inside a render that ran past its time limit (BaseException: no library swallows it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Stop a packet that takes longer than seconds with a clear BuildError (main thread only)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _TooSlow:
+        raise BuildError(f"this packet took longer than {seconds:.0f} s to make and was stopped; "
+                         "check the profile for very long or deeply nested text") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @functools.cache
@@ -97,6 +131,15 @@ def build_profile(profile: Profile, source: Path, options: BuildOptions) -> Buil
 
 
 def build_file(path: Path | str, options: BuildOptions) -> BuildResult:
-    """Load, validate and build one profile file."""
+    """Load, validate and build one profile file, as a batch of one would.
+
+    The output folder is made owner-only, the batch lock is held (so a running batch is never
+    written under), and temporary files stay in the run's private folder. The batch's build record
+    notices the new files (it keeps each output's identity), so the next batch rebuilds that packet.
+    """
     path = Path(path)
-    return build_profile(load_profile(path), path, options)
+    options = BuildOptions(**{**options.__dict__, "prepared_on": preparation_date(options.prepared_on)})
+    profile = load_profile(path, options.prepared_on)
+    ensure_output_folder(options.out_dir, options.group_readable)
+    with private_temp_folder(), folder_lock(options.out_dir), time_limit(options.time_limit):
+        return build_profile(profile, path, options)

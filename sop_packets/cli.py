@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
 from . import __version__
+
+
+class DateType(click.ParamType):
+    """A date written YYYY-MM-DD, with a message a person can act on."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                raise ValueError(value)
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-27", param, ctx)
+
 
 output_option = click.option(
     "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -19,7 +39,7 @@ format_option = click.option(
     show_default=True, help="Which files to make.",
 )
 date_option = click.option(
-    "--date", "prepared_on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    "--date", "prepared_on", type=DateType(), default=None,
     help="Date printed on the packet (YYYY-MM-DD). Default: SOURCE_DATE_EPOCH, else today.",
 )
 large_print_option = click.option(
@@ -66,12 +86,13 @@ def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Pa
     branding(clinic)
     return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print, clinic=clinic,
                         group_readable=group_readable, language=language,
-                        prepared_on=prepared_on.date() if prepared_on else None)
+                        prepared_on=prepared_on)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sop-packets")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Print the full details (traceback) of unexpected errors.")
+def cli(debug: bool) -> None:
     """Make second-opinion prep packets for people with a skin cancer diagnosis.
 
     \b
@@ -80,6 +101,8 @@ def cli() -> None:
       sop-packets batch profiles/ -o output/
       sop-packets validate profiles/
     """
+    if debug:
+        os.environ["SOP_PACKETS_DEBUG"] = "1"
 
 
 @cli.command()
@@ -94,12 +117,21 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
       sop-packets build profiles/ex-09-other-minimal.yaml -o output --format pdf
     """
     from .build import build_file
+    from .errors import SopError
     from .render import check_pdf_support
 
     if fmt != "html":
         check_pdf_support()
-    result = build_file(profile, _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable,
-                                          language))
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, language)
+    try:
+        result = build_file(profile, options)
+    except SopError:
+        raise
+    except Exception as exc:
+        if os.environ.get("SOP_PACKETS_DEBUG"):
+            raise
+        raise SopError(f"{profile}: could not build this packet (an unexpected {type(exc).__name__}); "
+                       "run again with --debug for details, and please report it") from None
     _show_warnings([profile])
     for path in result.outputs:
         click.echo(f"wrote {path}")
@@ -108,10 +140,15 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 def _show_warnings(paths) -> None:
     """Print, without failing, where a profile's free text contradicts its structured fields."""
     from .consistency import profile_warnings
+    from .errors import SopError
     from .profile import load_profile
 
     for path in paths:
-        for problem in profile_warnings(path, load_profile(path)):
+        try:
+            found = profile_warnings(path, load_profile(path))
+        except SopError:
+            continue  # its errors are reported where it is loaded
+        for problem in found:
             click.echo(str(problem), err=True)
 
 
@@ -127,8 +164,10 @@ def _show_warnings(paths) -> None:
               help="Write one JSON line per profile (status, outputs, error, seconds) to this file.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar. Default: on when the output is a terminal.")
+@click.option("--prune", is_flag=True,
+              help="Remove the packets of profiles that no longer exist (each removed file is named).")
 def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
-          group_readable: bool, jobs, force: bool, shard_text, report_file, progress) -> None:
+          group_readable: bool, jobs, force: bool, shard_text, report_file, progress, prune: bool) -> None:
     """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
@@ -150,14 +189,17 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
         check_pdf_support()
     options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, language)
     show = Progress(enabled=progress)
-    report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start)
+    report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start,
+                       prune=prune, on_warning=show.warning)
     show.finish()
     if report_file:
         from .output import write_atomic
 
         lines = "".join(json.dumps(item.to_json()) + "\n" for item in report.items)
         write_atomic(report_file, lines.encode("utf-8"), options.file_mode)
-    _show_warnings(item.source for item in report.items if item.status == "built")
+    for item in report.items:  # worked out in the workers, which had the profile parsed already
+        for warning in item.warnings:
+            click.echo(warning, err=True)
     click.echo(report.summary())
     if report.failed:
         sys.exit(1)
@@ -174,10 +216,14 @@ def validate(paths) -> None:
     Example:
       sop-packets validate profiles/
     """
-    from .batch import collect_profiles, load_all
+    from .batch import NoProfiles, collect_profiles, load_all
+    from .clock import preparation_date
 
-    files, missing = collect_profiles(paths)
-    loaded, failures = load_all(files)
+    files, missing = collect_profiles(paths, warn=lambda message: click.echo(message, err=True))
+    if not files and not missing:
+        raise NoProfiles(f"no profiles found in {', '.join(map(str, paths))} (a profile is a .yaml or "
+                         ".yml file); check the folder name")
+    loaded, failures = load_all(files, preparation_date(None))
     for item in [*missing, *failures]:
         click.echo(item.error, err=True)
     _show_warnings(path for path, _profile in loaded)
@@ -207,7 +253,7 @@ def explain(profile: Path, as_json: bool, prepared_on, language, clinic) -> None
     from .profile import load_profile
 
     options = _options(Path("output"), "html", prepared_on, False, clinic, language=language)
-    packet = make_packet(load_profile(profile), options)
+    packet = make_packet(load_profile(profile, prepared_on), options)
     if as_json:
         click.echo(json.dumps(packet.guidance.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -233,7 +279,7 @@ def lint(paths, verbose: bool, prepared_on, language) -> None:
     """
     from .lint import lint_paths
 
-    report = lint_paths(paths, prepared_on.date() if prepared_on else None, language)
+    report = lint_paths(paths, prepared_on, language)
     click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)
@@ -263,9 +309,9 @@ def schema() -> None:
     Example:
       sop-packets schema > profile.schema.json
     """
-    from .schema import Profile
+    from .schema_export import profile_json_schema
 
-    click.echo(json.dumps(Profile.model_json_schema(), indent=2))
+    click.echo(json.dumps(profile_json_schema(), indent=2))
 
 
 def main() -> None:

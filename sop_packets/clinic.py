@@ -13,11 +13,12 @@ from pydantic import Field, field_validator
 
 from .content import available_languages, primary_subtag, template_dir
 from .errors import InvalidInput, Problem
-from .profile import parse_yaml, read_text, validate
+from .profile import parse_located, read_bytes, read_text, validate
 from .schema import LANGUAGE_PATTERN, Section, ShortText
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 MAX_LOGO_BYTES = 1024 * 1024
+MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 MIN_CONTRAST = 4.5
 
 
@@ -108,7 +109,7 @@ def default_clinic_path() -> Path:
 def load_clinic(path: Path | str | None = None) -> Branding:
     """Load and check a clinic file and its logo; the logo must sit in the clinic file's folder."""
     path = Path(path) if path else default_clinic_path()
-    located = parse_yaml(read_text(path, "clinic file"), str(path))
+    located = parse_located(read_text(path, "clinic file"), str(path))
     clinic = validate(Clinic, located, str(path))
     logo_uri = None
     if clinic.logo:
@@ -126,21 +127,94 @@ def _logo_uri(clinic_path: Path, name: str, where: tuple[int, int]) -> str:
         raise fail(f"'{name}' is outside the clinic file's folder; put the logo next to the clinic file")
     if logo.suffix.lower() not in LOGO_TYPES:
         raise fail(f"'{name}' must be a PNG, JPEG or SVG image")
+    if not logo.exists():
+        raise fail(f"the logo file '{name}' does not exist in {folder}")
     try:
-        if not logo.is_file():
-            raise fail(f"the logo file '{name}' does not exist in {folder}")
-        size = logo.stat().st_size
-        if size > MAX_LOGO_BYTES:
-            raise fail(f"the logo file '{name}' is too large ({size:,} bytes; at most 1 MiB)")
-        data = logo.read_bytes()
-    except OSError as exc:
-        raise fail(f"the logo file '{name}' cannot be read ({exc.strerror or exc})") from None
-    if logo.suffix.lower() == ".svg":
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise fail(f"the SVG logo '{name}' must be saved as UTF-8 text") from None
-        if re.search(r"<script|<foreignObject|@import|url\(|href\s*=\s*[\"'](?!#)", text, re.I):
-            raise fail(f"the SVG logo '{name}' links to other files or has scripts; "
-                       "use a plain SVG or a PNG")
+        data = read_bytes(logo, "logo")
+    except InvalidInput as exc:
+        reason = exc.problems[0].message.replace("1 MiB; a logo must be under 1 MiB", "1 MiB")
+        raise fail(f"the logo file '{name}': {reason}") from None
+    kind = logo.suffix.lower()
+    if kind == ".svg":
+        if problem := svg_problem(data):
+            raise fail(f"the SVG logo '{name}' {problem}; use a plain SVG or a PNG")
+    elif not data.startswith(MAGIC[kind]):
+        raise fail(f"the logo file '{name}' is not a {kind[1:].upper()} image (its contents do not match "
+                   "its name)")
     return f"data:{LOGO_TYPES[logo.suffix.lower()]};base64,{base64.b64encode(data).decode()}"
+
+
+# ---------------------------------------------------------------- SVG logos
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+SVG_ELEMENTS = frozenset((
+    "svg", "g", "defs", "title", "desc", "path", "rect", "circle", "ellipse", "line", "polyline",
+    "polygon", "text", "tspan", "use", "symbol", "linearGradient", "radialGradient", "stop", "clipPath",
+    "mask",
+))
+SVG_ATTRIBUTES = frozenset((
+    "id", "class", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx", "fy", "width",
+    "height", "viewBox", "preserveAspectRatio", "d", "points", "transform", "fill", "fill-opacity",
+    "fill-rule", "stroke", "stroke-width", "stroke-opacity", "stroke-linecap", "stroke-linejoin",
+    "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset", "opacity", "style", "font-family",
+    "font-size", "font-weight", "font-style", "text-anchor", "dominant-baseline", "letter-spacing",
+    "dx", "dy", "offset", "stop-color", "stop-opacity", "gradientUnits", "gradientTransform",
+    "spreadMethod", "clip-path", "clip-rule", "mask", "maskUnits", "maskContentUnits", "clipPathUnits",
+    "version", "baseProfile", "role", "aria-label", "aria-hidden", "lang", "visibility", "display",
+    "vector-effect", "href",
+)) | {XLINK_HREF, XML_SPACE}
+MAX_SVG_ELEMENTS = 10_000
+MAX_USES = 100
+_LOCAL_URL = re.compile(r"url\(\s*#[\w.-]+\s*\)")
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG cannot be a logo, or None: parsed without DTDs or entities, only drawing elements
+    and attributes, links only to its own parts, and no <use> that points at another <use>."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        return "has a DTD or entities (<!DOCTYPE …>)"
+    except ParseError as exc:
+        return f"is not a well-formed SVG file ({exc})"
+    if re.search(rb"<\?(?!xml[\s?])", data):
+        return "has processing instructions (<?xml-stylesheet …?>)"
+    elements = list(root.iter())
+    if len(elements) > MAX_SVG_ELEMENTS:
+        return f"has more than {MAX_SVG_ELEMENTS:,} elements"
+    if _local(root.tag) != "svg":
+        return "is not an SVG image (its first element is not <svg>)"
+    ids = {element.get("id"): element for element in elements if element.get("id")}
+    uses = 0
+    for element in elements:
+        tag = _local(element.tag)
+        if tag not in SVG_ELEMENTS:
+            return f"uses the element <{tag[:40]}>, which a logo does not need (it may run or load things)"
+        for attribute, value in element.attrib.items():
+            if attribute not in SVG_ATTRIBUTES:
+                return f"uses the attribute {attribute[:40]!r}, which a logo does not need"
+            if "\\" in value or "@import" in value.lower() or "url(" in _LOCAL_URL.sub("", value).lower():
+                return "links to other files (url(), @import or escapes in styles)"
+            if attribute in ("href", XLINK_HREF) and not (value.startswith("#") and value[1:] in ids):
+                return "links to other files (href must name a part of the same logo, like #shape)"
+        if tag == "use":
+            uses += 1
+            target = ids.get((element.get("href") or element.get(XLINK_HREF) or "#")[1:])
+            if target is None or any(_local(e.tag) == "use" for e in target.iter()):
+                return "has a <use> that points at another <use> (this can repeat without end)"
+    if uses > MAX_USES:
+        return f"repeats shapes with <use> more than {MAX_USES} times"
+    return None
+
+
+def _local(tag: object) -> str:
+    """An element's name without the SVG namespace (other namespaces stay, and are refused)."""
+    text = tag if isinstance(tag, str) else "?"
+    return text[len(SVG_NS):] if text.startswith(SVG_NS) else text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 
 import click
 
@@ -16,20 +17,40 @@ class Problem:
     column: int
     field: str
     message: str
+    secret: str = field(default="", compare=False)  # the quoted value, left out of reports
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field", _one_line(self.field, 120))
         object.__setattr__(self, "message", _one_line(self.message, 400))
+        object.__setattr__(self, "secret", _one_line(self.secret, 400))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
+    def redacted(self) -> str:
+        """The line without the value it quotes (for report files, which travel further than a screen)."""
+        if not self.secret or self.secret not in self.message:
+            return str(self)
+        hidden = Problem(self.file, self.line, self.column, self.field,
+                         self.message.replace(self.secret, "(value not shown)"))
+        return str(hidden)
+
 
 def _one_line(text: str, limit: int) -> str:
-    """Line breaks in quoted input must not start what looks like a new error line; long text is cut."""
+    """Line breaks in quoted input must not start what looks like a new error line; long text is cut;
+    control and format characters (terminal escape codes, direction overrides) are shown as codes."""
     flat = " ".join(text.splitlines())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return "".join(_visible(char) for char in flat)
+
+
+def _visible(char: str) -> str:
+    if char.isascii() and (char.isprintable() or char == "\t"):
+        return char
+    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+        return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+    return char
 
 
 class SopError(click.ClickException):

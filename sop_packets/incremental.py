@@ -2,14 +2,20 @@
 
 A packet depends on its profile file, the clinic file and logo, every template and content file,
 the package's code and version, and the build options. Their fingerprint is kept per profile in a
-manifest inside the output folder.
+manifest inside the output folder: a journal of JSON lines, appended as packets are built (so saving
+takes the same time with ten entries or a million) and rewritten compactly at the end of a run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -18,6 +24,12 @@ from .content import PACKAGE_DIR, template_dir
 from .output import write_atomic
 
 MANIFEST_NAME = ".sop-packets-manifest.json"
+FORMAT = 2
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+MAX_LINE_BYTES = 64 * 1024
+SYNC_SECONDS = 5.0
+
+Stat = tuple[int, int, int]  # inode, size, modification time (ns) of an output when it was written
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,29 @@ class Entry:
     digest: str
     patient_id: str
     outputs: tuple[str, ...]
+    stats: tuple[Stat, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"digest": self.digest, "patient_id": self.patient_id, "outputs": list(self.outputs),
+                "stats": [list(s) for s in self.stats]}
+
+    @classmethod
+    def from_json(cls, value: dict) -> Entry:
+        outputs = tuple(value["outputs"])
+        stats = tuple(tuple(int(n) for n in s) for s in value["stats"])
+        if not (isinstance(value["digest"], str) and isinstance(value["patient_id"], str)
+                and all(isinstance(p, str) for p in outputs) and all(len(s) == 3 for s in stats)):
+            raise TypeError("bad entry")
+        return cls(value["digest"], value["patient_id"], outputs, stats)  # type: ignore[arg-type]
+
+
+def output_stat(path: Path) -> Stat | None:
+    """The signature of a regular output file (None for a link, folder or missing file)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
 
 
 def _tree_digest(folder: Path, pattern: str) -> str:
@@ -59,38 +94,147 @@ def profile_digest(stamp: str, profile_bytes: bytes) -> str:
 
 
 class Manifest:
-    """The record of earlier builds in one output folder, keyed by the profile's resolved path."""
+    """The record of earlier builds in one output folder, keyed by the profile's resolved path.
 
-    def __init__(self, out_dir: Path):
+    A missing, damaged, oversized or non-regular manifest is never trusted: every packet is rebuilt,
+    with a warning when the file was there but could not be used.
+    """
+
+    def __init__(self, out_dir: Path, warn: Callable[[str], None] | None = None):
         self.folder = out_dir.resolve()
         self.path = out_dir / MANIFEST_NAME
         self.entries: dict[str, Entry] = {}
+        self._warn = warn or (lambda message: None)
+        self._fd: int | None = None
+        self._journal_lines = 0
+        self._last_sync = time.monotonic()
+        self._load()
+
+    def _load(self) -> None:
+        problem = None
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            self.entries = {key: Entry(value["digest"], value["patient_id"], tuple(value["outputs"]))
-                            for key, value in raw.get("entries", {}).items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.entries = {}  # missing or damaged: everything is rebuilt, which is always safe
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            problem = f"cannot be read ({exc.strerror or exc})"
+        else:
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    problem = "is not a regular file"
+                else:
+                    data = handle.read(MAX_MANIFEST_BYTES + 1)
+                    problem = ("is too large" if len(data) > MAX_MANIFEST_BYTES
+                               else self._parse(data))
+        if problem:
+            self.entries = {}
+            self._warn(f"warning: the build record {self.path} {problem}; every packet will be rebuilt")
+
+    def _parse(self, data: bytes) -> str | None:
+        lines = data.split(b"\n")
+        try:
+            header = json.loads(lines[0])
+            if not isinstance(header, dict) or header.get("sop_packets_manifest") != FORMAT:
+                return "was written by another version or is damaged"
+        except (ValueError, RecursionError):
+            return "was written by another version or is damaged"
+        entries: dict[str, Entry] = {}
+        for number, line in enumerate(lines[1:], start=2):
+            if not line.strip():
+                continue
+            try:
+                if len(line) > MAX_LINE_BYTES:
+                    raise ValueError("line too long")
+                record = json.loads(line)
+                key = record["k"]
+                if not isinstance(key, str):
+                    raise TypeError("bad key")
+                if record["e"] is None:
+                    entries.pop(key, None)
+                else:
+                    entries[key] = Entry.from_json(record["e"])
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError):
+                if number == len(lines):  # a last line cut short by a killed run: keep the rest
+                    break
+                return f"is damaged (line {number})"
+        self.entries = entries
+        self._journal_lines = sum(1 for line in lines if line.strip())
+        return None
 
     @staticmethod
     def key(source: Path) -> str:
         return str(source.resolve())
 
-    def unchanged(self, source: Path, digest: str) -> Entry | None:
-        """The earlier entry when the profile and its dependencies are unchanged and its files exist."""
-        entry = self.entries.get(self.key(source))
-        if entry and entry.digest == digest and all(
-            Path(p).parent == self.folder and Path(p).is_file() for p in entry.outputs
-        ):
-            return entry
-        return None
+    def unchanged(self, source: Path, digest: str, key: str | None = None) -> Entry | None:
+        """The earlier entry when the profile and its dependencies are unchanged and its files are
+        exactly the ones that build wrote (not replaced, edited, linked or removed since).
+
+        key is the source's real path when the caller already knows it."""
+        entry = self.entries.get(key or self.key(source))
+        if not entry or entry.digest != digest or len(entry.stats) != len(entry.outputs):
+            return None
+        folder = str(self.folder)
+        for output, expected in zip(entry.outputs, entry.stats, strict=True):
+            if os.path.dirname(output) != folder or output_stat(Path(output)) != tuple(expected):
+                return None
+        return entry
 
     def record(self, source: Path, entry: Entry | None) -> None:
+        """Remember one result, appended to the journal at once (synced to disk every few seconds)."""
+        key = self.key(source)
+        if entry is None and key not in self.entries:
+            return
         if entry is None:
-            self.entries.pop(self.key(source), None)
+            self.entries.pop(key, None)
         else:
-            self.entries[self.key(source)] = entry
+            self.entries[key] = entry
+        line = json.dumps({"k": key, "e": entry.to_json() if entry else None}, separators=(",", ":"))
+        self._append(line.encode("utf-8") + b"\n")
+
+    def _append(self, data: bytes) -> None:
+        if self._fd is None:
+            if self._journal_lines == 0:  # no usable file yet: start one
+                self._write_whole()
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
+        os.write(self._fd, data)
+        self._journal_lines += 1
+        if time.monotonic() - self._last_sync > SYNC_SECONDS:
+            self.sync()
+
+    def sync(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+        self._last_sync = time.monotonic()
 
     def save(self) -> None:
-        data = {"entries": {key: asdict(entry) for key, entry in sorted(self.entries.items())}}
-        write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))
+        """Sync the journal (what a run does every few seconds)."""
+        self.sync()
+
+    def missing_sources(self) -> dict[str, Entry]:
+        """Entries whose profile file no longer exists."""
+        return {key: entry for key, entry in self.entries.items() if not os.path.exists(key)}
+
+    def compact(self) -> None:
+        """Rewrite the journal as one line per entry, dropping profiles that no longer exist and
+        whose packets are gone too (the packets of a deleted profile are kept until --prune)."""
+        for key, entry in self.missing_sources().items():
+            if not any(output_stat(Path(p)) for p in entry.outputs):
+                del self.entries[key]
+        if self._journal_lines != len(self.entries) + 1:
+            self._write_whole()
+
+    def _write_whole(self) -> None:
+        self.close()
+        lines = [json.dumps({"sop_packets_manifest": FORMAT})]
+        lines += [json.dumps({"k": key, "e": entry.to_json()}, separators=(",", ":"))
+                  for key, entry in sorted(self.entries.items())]
+        write_atomic(self.path, ("\n".join(lines) + "\n").encode("utf-8"))
+        self._journal_lines = len(lines)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None

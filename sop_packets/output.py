@@ -1,4 +1,5 @@
-"""The one owner of writing output: safe paths inside the output folder, atomic writes."""
+"""The one owner of writing output: safe paths inside the output folder, atomic writes, the folder lock,
+and the private temporary folder of a run."""
 
 from __future__ import annotations
 
@@ -6,33 +7,38 @@ import contextlib
 import fcntl
 import os
 import re
+import shutil
+import stat
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import BuildError
+from .schema import PATIENT_ID_PATTERN
 
-SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SAFE_NAME = re.compile(PATIENT_ID_PATTERN)
 DEFAULT_MODE = 0o600
+LOCK_MODE = 0o600
 
 
 def output_path(out_dir: Path, patient_id: str, suffix: str) -> Path:
-    """The file for a patient inside out_dir; refuses any id that could point elsewhere."""
+    """The file for a patient inside out_dir; refuses any id that could point elsewhere.
+
+    Only the folder is resolved: the file itself may be a link left by someone else, and a link is
+    replaced by the packet (never written through), so no packet can land in another file.
+    """
     if not SAFE_NAME.match(patient_id) or patient_id in {".", ".."}:
         raise BuildError(f"patient.id {patient_id!r} cannot be used as a file name")
-    base = out_dir.resolve()
-    target = (base / f"{patient_id}{suffix}").resolve()
-    if target.parent != base:
-        raise BuildError(f"patient.id {patient_id!r} would write outside {out_dir}")
-    return target
+    return out_dir.resolve() / f"{patient_id}{suffix}"
 
 
 PART_SUFFIX = ".part"
 
 
 def ensure_output_folder(out_dir: Path, group_readable: bool = False) -> None:
-    """Create the output folder and prove it can be written, or raise a clear BuildError."""
+    """Create the output folder (owner-only) and prove it can be written, or raise a clear BuildError."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True, mode=0o750 if group_readable else 0o700)
         fd, probe = tempfile.mkstemp(prefix=".write-check.", suffix=PART_SUFFIX, dir=out_dir)
@@ -59,7 +65,7 @@ def remove_stale_parts(out_dir: Path, older_than: float = STALE_AFTER_SECONDS) -
             match = re.search(r"\.pid(\d+)\.", stale.name)
             if match and _alive(int(match.group(1))):
                 continue
-            if match or now - stale.stat().st_mtime > older_than:
+            if match or now - stale.lstat().st_mtime > older_than:
                 stale.unlink()
                 removed += 1
         except OSError:
@@ -77,26 +83,54 @@ def _alive(pid: int) -> bool:
     return pid != 0
 
 
+_HELD: set[Path] = set()  # folders this process holds: POSIX locks do not stop the holder itself
+
+
 @contextlib.contextmanager
-def folder_lock(out_dir: Path) -> Iterator[None]:
-    """Hold the output folder for one batch; a second batch on the same folder is told so at once."""
+def folder_lock(out_dir: Path, say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the output folder for one run; a second run on the same folder is told so at once.
+
+    The lock is a POSIX record lock: it belongs to this process only, so forked workers never hold
+    it, and the kernel drops it when this process dies. The file names the holder's process id, so a
+    lock left by a dead run is recognised (and said so) while a live one is never taken over.
+    """
+    key = out_dir.resolve()
+    busy = BuildError(f"another batch is already writing to {out_dir}; wait for it to finish, "
+                      "or give this run its own output folder")
+    if key in _HELD:
+        raise busy
     try:
-        handle = open(out_dir / LOCK_NAME, "a+b")  # noqa: SIM115 - held for the whole batch
+        fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, LOCK_MODE)
     except OSError as exc:
         raise BuildError(f"the output folder {out_dir} cannot be written: {exc.strerror or exc}") from None
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(f"another batch is already writing to {out_dir}; wait for it to finish, "
-                             "or give this run its own output folder") from None
-        yield
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise busy from None
+        os.fchmod(fd, LOCK_MODE)
+        previous = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if previous.isdigit() and int(previous) != os.getpid() and say:
+            say(f"note: a run (process {previous}) that stopped without finishing had locked "
+                f"{out_dir}; it is no longer running, so this run takes over")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
     finally:
-        handle.close()
+        os.close(fd)
 
 
 def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
-    """Write data so that readers see the old complete file or the new one, never a part."""
+    """Write data so that readers see the old complete file or the new one, never a part.
+
+    The new file is renamed over the name, so an existing link there is replaced, never followed.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.pid{os.getpid()}.", suffix=PART_SUFFIX,
@@ -109,6 +143,8 @@ def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if path.is_dir() and not path.is_symlink():
+            raise IsADirectoryError(21, "a folder has this name")
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -116,3 +152,74 @@ def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def is_regular_file(path: Path) -> bool:
+    """True for a regular file that is not a link (outputs are only ever trusted when they are)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- private temporary folder per run
+
+RUN_PREFIX = "sop-packets-run-"
+
+
+def _system_temp() -> Path:
+    return Path(os.environ.get("SOP_PACKETS_SYSTEM_TMPDIR") or tempfile.gettempdir())
+
+
+def sweep_dead_runs(base: Path | None = None) -> int:
+    """Remove the private temporary folders of runs whose process is gone; returns how many."""
+    base = base or _system_temp()
+    removed = 0
+    uid = os.getuid()
+    for folder in base.glob(f"{RUN_PREFIX}*"):
+        match = re.match(rf"{RUN_PREFIX}(\d+)-", folder.name)
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if not match or not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def private_temp_folder() -> Iterator[Path]:
+    """One owner-only temporary folder for everything this run (and WeasyPrint) writes to /tmp.
+
+    tempfile and TMPDIR point into it for the run, so child processes use it too; it is removed at
+    the end, and folders of runs that were killed are swept at the start of the next run.
+    """
+    base = Path(tempfile.gettempdir())
+    sweep_dead_runs(base)
+    folder = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=base))
+    os.chmod(folder, 0o700)
+    saved_tempdir, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
+    saved_system = os.environ.get("SOP_PACKETS_SYSTEM_TMPDIR")
+    tempfile.tempdir = str(folder)
+    os.environ["TMPDIR"] = str(folder)
+    os.environ["SOP_PACKETS_SYSTEM_TMPDIR"] = str(base)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = saved_tempdir
+        for name, value in (("TMPDIR", saved_env), ("SOP_PACKETS_SYSTEM_TMPDIR", saved_system)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _release_cached_temp_users(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _release_cached_temp_users(folder: Path) -> None:
+    """WeasyPrint's font configuration keeps a folder in the run's temporary folder; forget it."""
+    render = sys.modules.get("sop_packets.render")
+    if render is not None and hasattr(render, "forget_temp_state"):
+        render.forget_temp_state(folder)

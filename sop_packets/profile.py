@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 import re
+import stat
+import types
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -26,32 +31,44 @@ Path_ = tuple[str | int, ...]
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false are booleans, so `country: NO` stays text."""
+    """SafeLoader that reads plain values the YAML 1.2 way.
+
+    Only true/false are booleans (so `country: NO` stays text); numbers are plain decimals (no
+    octal 0123, no sexagesimal 1:20, no 1_000); dates are YYYY-MM-DD. Whatever a value resolves
+    to, a field that holds text keeps exactly what was typed (see _keep_typed_text).
+    """
 
 
 # C0 controls except tab/newline/carriage return, DEL, C1 controls: YAML refuses them anyway.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_REPLACED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"}
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-# Decimal integers only: a phone number or id such as 0123 stays text instead of turning octal.
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^[-+]?(?:0|[1-9][0-9]{0,17})$", "-+0123456789"),
+    ("float", r"^[-+]?(?:[0-9]{1,18}\.[0-9]{0,18}|\.[0-9]{1,18})(?:[eE][-+]?[0-9]{1,3})?$", "-+0123456789."),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$", "0123456789"),
+):
+    _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+_PLAIN_SCALAR_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "bool", "int", "float", "null", "timestamp")}
+MAX_SYNTAX_ERRORS = 10
 
 
 @dataclass
 class _Located:
-    """Plain data built from YAML nodes, with where each value and key starts."""
+    """Plain data built from YAML nodes, with where each value and key starts.
+
+    raw holds what was typed for every plain value that YAML read as something other than text;
+    problems are those found while reading (syntax, duplicates, tags), and bad_paths their fields.
+    """
 
     data: Any
     values: dict[Path_, tuple[int, int]]
     keys: dict[Path_, tuple[int, int]]
+    raw: dict[Path_, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    bad_paths: set[Path_] = field(default_factory=set)
+    blanked_lines: list[str] = field(default_factory=list)
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The line and column of a field, or of its closest parent that exists in the file."""
@@ -63,27 +80,46 @@ class _Located:
         return (1, 1)
 
 
-def read_text(path: Path, kind: str = "profile") -> str:
-    """Read a small UTF-8 text file, or raise InvalidInput saying what is wrong with it."""
+def read_bytes(path: Path, kind: str = "profile") -> bytes:
+    """The bytes of a small regular file, or InvalidInput saying what is wrong with it.
+
+    Pipes, devices and sockets are refused before reading (their size says nothing), and no more
+    than the limit is ever read.
+    """
 
     def fail(message: str) -> InvalidInput:
         return InvalidInput([Problem(str(path), 1, 1, "", message)])
 
     try:
-        if path.is_dir():
-            raise fail(f"this is a folder, not a {kind} file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise fail(f"the file is too large ({size:,} bytes); a {kind} must be under 1 MiB")
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
         raise fail("no such file") from None
     except PermissionError:
         raise fail("this file cannot be read (permission denied)") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise fail("this is a link that points to itself or to nothing") from None
         raise fail(f"this file cannot be read ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise fail(f"this is a folder, not a {kind} file")
+        raise fail(f"this is not a regular file (it is a pipe, device or socket); name a {kind} file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise fail(f"this file cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise fail(f"the file is too large (more than 1 MiB); a {kind} must be under 1 MiB")
+    return raw
+
+
+def decode(raw: bytes, path: Path, kind: str = "profile") -> str:
+    """UTF-8 text of a file's bytes, or a located InvalidInput."""
     if b"\x00" in raw:
-        raise fail(f"this is a binary file, not a YAML {kind}")
+        raise InvalidInput([Problem(str(path), 1, 1, "", f"this is a binary file, not a YAML {kind}")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -95,45 +131,136 @@ def read_text(path: Path, kind: str = "profile") -> str:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        raise fail(f"the file is empty; a {kind} needs at least schema_version and its sections")
+        raise InvalidInput([Problem(str(path), 1, 1, "", f"the file is empty; a {kind} needs at least "
+                                    "schema_version and its sections")])
     return text
 
 
+def read_text(path: Path, kind: str = "profile") -> str:
+    """Read a small UTF-8 text file, or raise InvalidInput saying what is wrong with it."""
+    return decode(read_bytes(path, kind), path, kind)
+
+
 def parse_yaml(text: str, source: str) -> _Located:
-    """Parse YAML with the safe loader and keep the position of every key and value."""
-    if bad := _CONTROL.search(text):
+    """Parse YAML with the safe loader and keep the position of every key and value.
+
+    Raises InvalidInput listing every problem found while reading.
+    """
+    located = parse_located(text, source)
+    if located.problems:
+        raise InvalidInput(located.problems)
+    return located
+
+
+def parse_located(text: str, source: str) -> _Located:
+    """Parse as far as possible, keeping every reading problem in located.problems.
+
+    After a syntax error the line is set aside and the rest read again (up to ten times), so the
+    problems further down the file are found in the same run.
+    """
+    located = _Located(None, {}, {})
+    lines = text.split("\n")
+    for bad in list(_CONTROL.finditer(text))[:MAX_PROBLEMS]:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        raise InvalidInput([Problem(source, line, column, "", f"the file has an invisible control character "
-                                    f"(U+{ord(bad.group()):04X}) here; delete it or retype the line")])
-    loader = None
-    try:
+        located.problems.append(Problem(source, line, column, "", "the file has an invisible control "
+                                        f"character (U+{ord(bad.group()):04X}) here; delete it or "
+                                        "retype the line"))
+    text = _CONTROL.sub(" ", text)
+    root = loader = None
+    for _attempt in range(MAX_SYNTAX_ERRORS):
         loader = _Loader(text)
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "the YAML cannot be read"
-        raise InvalidInput(
-            [Problem(source, line, column, "", f"YAML syntax error: {what}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise InvalidInput([Problem(source, 1, 1, "", f"YAML error: {exc}")]) from None
-    except RecursionError:
-        raise InvalidInput([Problem(source, 1, 1, "", "the file is nested too deeply to read; "
-                                    "a profile needs only a few levels of indentation")]) from None
-    finally:
-        if loader is not None:
+        try:
+            root = loader.get_single_node()
+            break
+        except yaml.MarkedYAMLError as exc:
+            line, column, message, blank = _syntax_problem(exc, text.split("\n"))
+            located.problems.append(Problem(source, line, column, "", message))
             loader.dispose()
-    if root is None:
-        raise InvalidInput([Problem(source, 1, 1, "", "the file is empty")])
-    located = _Located(None, {}, {})
-    problems: list[Problem] = []
-    budget = [MAX_NODES]
-    located.data = _build(root, (), located, problems, budget, source, loader)
-    if problems:
-        raise InvalidInput(problems)
+            loader = None
+            current = text.split("\n")
+            if blank is None or blank > len(current) or not current[blank - 1].strip():
+                break
+            located.blanked_lines.append(lines[blank - 1] if blank <= len(lines) else "")
+            current[blank - 1] = ""
+            text = "\n".join(current)
+        except yaml.YAMLError as exc:
+            located.problems.append(Problem(source, 1, 1, "", f"the YAML cannot be read ({exc})"))
+            loader = None
+            break
+        except RecursionError:
+            located.problems.append(Problem(source, 1, 1, "", "the file is nested too deeply to read; "
+                                            "a profile needs only a few levels of indentation"))
+            loader = None
+            break
+    if loader is None:
+        if not located.problems:
+            located.problems.append(Problem(source, 1, 1, "", "the file cannot be read as YAML"))
+        return located
+    try:
+        if root is None:
+            located.problems.append(Problem(source, 1, 1, "", "the file is empty"))
+            return located
+        budget = [MAX_NODES]
+        located.data = _build(root, (), located, located.problems, budget, source, loader)
+    finally:
+        loader.dispose()
     return located
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str, int | None]:
+    """A YAML syntax error in words a coordinator can act on: line, column, message, line to skip."""
+    problem = exc.problem or ""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    previous = next((ln for ln in reversed(lines[: line - 1])
+                     if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if "'\\t'" in problem or "tab" in problem:
+        if "\t" in text[: len(text) - len(text.lstrip())]:
+            return line, 1, f"line {line} starts with a tab; indent with spaces instead", line
+        return line, column, f"line {line} has a tab where YAML does not allow one; use spaces", line
+    if "mapping values are not allowed" in problem:
+        before = text[: column - 1]
+        if re.search(r":(\s|$)", before):
+            return (line, column, "put text that contains ': ' in quotes, for example "
+                    "name: \"Dr. Lee: dermatology\"", line)
+        if _indent(text) > _indent(previous):
+            return line, 1, f"line {line} is indented more than the line above; line it up", line
+        return line, column, "put text that contains ': ' in quotes", line
+    if "end of stream" in problem and "quoted" in (exc.context or ""):
+        start = exc.context_mark
+        where = start.line + 1 if start else line
+        return (where, (start.column + 1) if start else 1,
+                f"the quote that opens on line {where} is never closed; add the closing quote", where)
+    if "did not find expected key" in problem or "expected <block end>" in problem:
+        if _indent(text) > _indent(previous):
+            return line, 1, f"line {line} is indented more than the line above; line it up", line
+        return (line, 1, f"line {line} is not lined up with the lines above it; indent it like the "
+                "other fields of its section", line)
+    if "flow" in (exc.context or "") and exc.context_mark is not None:
+        start = exc.context_mark
+        closing = "]" if "sequence" in exc.context else "}"
+        return (start.line + 1, start.column + 1,
+                f"the '{'[' if closing == ']' else '{'}' on line {start.line + 1} is never closed; add "
+                f"'{closing}', or put text that starts with '{'[' if closing == ']' else '{'}' in quotes",
+                start.line + 1)
+    if "undefined alias" in problem:
+        return line, column, "this *name refers to an anchor (&name) that is not defined", line
+    if "single document" in (exc.context or "") + problem:
+        return line, 1, "the file holds more than one document (a line with ---); keep one per file", None
+    if "cannot start any token" in problem:
+        return (line, column, "text cannot start with this character; put the whole value in quotes",
+                line)
+    if "escape" in problem:
+        return (line, column, "a backslash in double quotes starts a code YAML does not know; use "
+                "single quotes instead", line)
+    return (line, column, f"line {line} cannot be read as YAML ({problem or 'syntax error'}); check its "
+            "indentation and quotes", line)
 
 
 _PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -147,37 +274,39 @@ def _build(node, path: Path_, located: _Located, problems, budget, source, loade
     """Turn a YAML node into plain data, refusing duplicate keys, tags and alias bombs."""
     budget[0] -= 1
     line, column = _position(node)
-    field = _dotted(path)
+    field_name = _dotted(path)
     if budget[0] < 0 or len(path) > MAX_DEPTH:
         if budget[0] == -1 or len(path) == MAX_DEPTH + 1:
             problems.append(
-                Problem(source, line, column, field, "the file is too deeply nested or repeats "
+                Problem(source, line, column, field_name, "the file is too deeply nested or repeats "
                         "anchors too many times; write the values out plainly")
             )
+        located.bad_paths.add(path)
         return None
     located.values.setdefault(path, (line, column))
     if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
-        problems.append(Problem(source, line, column, field,
-                                f"this value cannot be used (the YAML tag {node.tag} is not "
+        problems.append(Problem(source, line, column, field_name,
+                                f"this value cannot be used (the YAML tag {_safe(node.tag)} is not "
                                 "allowed); write plain text"))
+        located.bad_paths.add(path)
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(source, *_position(key_node), field,
+                problems.append(Problem(source, *_position(key_node), field_name,
                                         "a field name must be plain text"))
                 continue
             key = key_node.value
             if key == "<<":
-                problems.append(Problem(source, *_position(key_node), field,
+                problems.append(Problem(source, *_position(key_node), field_name,
                                         "YAML merge keys (<<) are not supported; write the fields out"))
+                located.bad_paths.add(path)
                 continue
             if key in result:
                 problems.append(Problem(source, *_position(key_node), _dotted((*path, key)),
                                         "this field appears twice; keep only one"))
-                if len(problems) > MAX_PROBLEMS:
-                    return result
+                located.bad_paths.add((*path, key))
                 continue
             located.keys.setdefault((*path, key), _position(key_node))
             result[key] = _build(value_node, (*path, key), located, problems, budget, source, loader)
@@ -187,17 +316,33 @@ def _build(node, path: Path_, located: _Located, problems, budget, source, loade
             _build(item, (*path, index), located, problems, budget, source, loader)
             for index, item in enumerate(node.value)
         ]
+    if node.tag not in _PLAIN_SCALAR_TAGS:
+        problems.append(Problem(source, line, column, field_name,
+                                f"this value cannot be used (the YAML tag {_safe(node.tag)} is not "
+                                "allowed); write plain text"))
+        located.bad_paths.add(path)
+        return None
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
-        problems.append(Problem(source, line, column, field,
+        problems.append(Problem(source, line, column, field_name,
                                 f"this value cannot be used ({exc.problem}); write plain text"))
+        located.bad_paths.add(path)
         return None
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError):
         what = "a real date (YYYY-MM-DD)" if node.tag.endswith(":timestamp") else "what its type says"
-        problems.append(Problem(source, line, column, field,
-                                f"{_show(node.value)} cannot be read as {what}; check this value"))
+        problems.append(Problem(source, line, column, field_name,
+                                f"{_show(node.value)} cannot be read as {what}; check this value",
+                                secret=_show(node.value)))
+        located.bad_paths.add(path)
         return None
+    if not isinstance(value, str) and node.style is None and value is not None:
+        located.raw[path] = node.value
+    return value
+
+
+def _safe(text: str) -> str:
+    return text[:80].encode("ascii", "backslashreplace").decode()
 
 
 def _dotted(path: Path_) -> str:
@@ -207,20 +352,122 @@ def _dotted(path: Path_) -> str:
     return text
 
 
-def validate(model: type[Model], located: _Located, source: str) -> Model:
-    """Validate parsed data against a model; every problem becomes one located message."""
+def validate(model: type[Model], located: _Located, source: str, prepared_on: date | None = None) -> Model:
+    """Validate parsed data against a model; every problem (reading ones too) is one located message."""
+    problems = list(located.problems)
     if not isinstance(located.data, dict):
+        if problems:
+            raise InvalidInput(problems)
         kind = type(located.data).__name__ if located.data is not None else "nothing"
         raise InvalidInput([Problem(source, 1, 1, "", f"the file must be a set of fields such as "
                                     f"'schema_version: 1' and 'patient:', but it holds {kind}")])
+    _normalise(model, located.data, (), located, source, problems)
+    if model is Profile:
+        problems += _date_problems(located, source, prepared_on or date.today())
     try:
-        return model.model_validate(located.data)
+        result = model.model_validate(located.data)
     except ValidationError as exc:
-        problems = [_problem(model, err, located, source) for err in exc.errors()[:MAX_PROBLEMS]]
-        if exc.error_count() > MAX_PROBLEMS:
+        errors = [err for err in exc.errors() if not _caused_by_earlier(tuple(err["loc"]), err, located)]
+        problems += [_problem(model, err, located, source) for err in errors[:MAX_PROBLEMS]]
+        if len(errors) > MAX_PROBLEMS:
             problems.append(Problem(source, problems[-1].line, problems[-1].column, "",
-                                    f"... and {exc.error_count() - MAX_PROBLEMS} more problems"))
-        raise InvalidInput(list(dict.fromkeys(problems))) from None
+                                    f"... and {len(errors) - MAX_PROBLEMS} more problems"))
+        result = None
+    if problems:
+        raise InvalidInput(list(dict.fromkeys(problems)))
+    return result  # type: ignore[return-value]
+
+
+def _caused_by_earlier(path: Path_, err: dict, located: _Located) -> bool:
+    """An error about a value already reported (or about a line set aside after a syntax error)."""
+    if any(path[: len(bad)] == bad for bad in located.bad_paths):
+        return True
+    if err["type"] == "value_error" and (*path[:-1], "date_of_birth") in located.bad_paths:
+        return "date_of_birth" in str(err.get("msg", ""))  # "give age or date_of_birth": it was given
+    if err["type"] == "missing" and path:
+        key = re.compile(rf"^\s*(-\s+)?['\"]?{re.escape(str(path[-1]))}['\"]?\s*:")
+        return any(key.match(line) for line in located.blanked_lines)
+    return False
+
+
+def _shape(annotation: Any) -> tuple[str, Any]:
+    """What a field holds: text, bool, int, float, a list of something, a group (model) or other."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _shape(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return _shape(args[0]) if len(args) == 1 else ("other", None)
+    if origin is list:
+        return "list", get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "model", annotation
+    return {str: "text", bool: "bool", int: "int", float: "float"}.get(annotation, "other"), None
+
+
+def _normalise(model: type[BaseModel], data: dict, path: Path_, located: _Located, source: str,
+               problems: list[Problem]) -> None:
+    """Make the data mean what was typed: text fields keep the typed characters (555.0100 stays
+    555.0100, 1:20 stays 1:20); true/false and yes/no are the only yes-or-no answers; numbers are
+    numbers, not quoted text."""
+    for name, value in list(data.items()):
+        info = model.model_fields.get(name) if isinstance(name, str) else None
+        if info is not None:
+            _fix(info.annotation, value, (*path, name), data, name, located, source, problems)
+
+
+def _fix(annotation, value, path: Path_, parent, key, located: _Located, source: str, problems) -> None:
+    kind, inner = _shape(annotation)
+    line, column = located.where(path)
+
+    def refuse(message: str) -> None:
+        problems.append(Problem(source, line, column, _dotted(path), f"{message}, not {_show(value)}",
+                                secret=_show(value)))
+        located.bad_paths.add(path)
+
+    if kind == "model" and isinstance(value, dict):
+        _normalise(inner, value, path, located, source, problems)
+    elif kind == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            _fix(inner, item, (*path, index), value, index, located, source, problems)
+    elif kind == "text" and not isinstance(value, str) and path in located.raw:
+        parent[key] = located.raw[path]
+    elif kind == "bool" and isinstance(value, str) and value.lower() in ("yes", "no"):
+        parent[key] = value.lower() == "yes"
+    elif kind == "bool" and value is not None and not isinstance(value, bool):
+        refuse("must be true or false (yes or no also work)")
+    elif kind == "int" and value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+            or (isinstance(value, float) and not value.is_integer())):
+        refuse("must be a whole number")
+    elif kind == "float" and value is not None and (isinstance(value, bool)
+                                                    or not isinstance(value, int | float)):
+        refuse("must be a number")
+
+
+OLDEST_AGE = 120
+
+
+def _date_problems(located: _Located, source: str, prepared_on: date) -> list[Problem]:
+    """A birth date must give a possible age on the packet's date: not after it, not 120+ years before."""
+    patient = located.data.get("patient")
+    born = patient.get("date_of_birth") if isinstance(patient, dict) else None
+    if not isinstance(born, date):
+        return []
+    path = ("patient", "date_of_birth")
+    line, column = located.where(path)
+    shown = f"'{born.isoformat()}'"
+    message = None
+    if born > prepared_on:
+        message = (f"{shown} is after the date of this packet ({prepared_on.isoformat()}); "
+                   "check the year")
+    elif prepared_on.year - born.year > OLDEST_AGE:
+        message = (f"{shown} would make the patient {prepared_on.year - born.year} years old; "
+                   "check the year")
+    if message is None:
+        return []
+    located.bad_paths.add(path)
+    return [Problem(source, line, column, "patient.date_of_birth", message, secret=shown)]
 
 
 def _problem(model: type[BaseModel], err: dict, located: _Located, source: str) -> Problem:
@@ -242,7 +489,8 @@ def _problem(model: type[BaseModel], err: dict, located: _Located, source: str) 
         guess = difflib.get_close_matches(str(value)[:100], allowed, n=1, cutoff=0.6)
         hint = f" Did you mean '{guess[0]}'?" if guess else ""
         return Problem(source, line, column, field,
-                       f"{_show(value)} is not allowed; use one of: {', '.join(allowed)}.{hint}")
+                       f"{_show(value)} is not allowed; use one of: {', '.join(allowed)}.{hint}",
+                       secret=_show(value))
     messages = {
         "bool_parsing": "must be true or false",
         "bool_type": "must be true or false",
@@ -260,14 +508,17 @@ def _problem(model: type[BaseModel], err: dict, located: _Located, source: str) 
         "dict_type": "must be a group of fields (indented lines under this name)",
     }
     if kind in messages:
-        return Problem(source, line, column, field, f"{messages[kind]}, not {_show(value)}")
+        return Problem(source, line, column, field, f"{messages[kind]}, not {_show(value)}",
+                       secret=_show(value))
     if kind == "string_pattern_mismatch" and path[-1:] == ("id",):
         return Problem(source, line, column, field,
                        f"{_show(value)} cannot be used as a file name; use 1 to 64 letters, "
-                       "digits, dots, dashes or underscores")
+                       "digits, dots, dashes or underscores, starting with a letter or digit",
+                       secret=_show(value))
     if kind == "string_pattern_mismatch" and path[-1:] == ("language",):
         return Problem(source, line, column, field,
-                       f"{_show(value)} is not a language code such as en, es or pt-BR")
+                       f"{_show(value)} is not a language code such as en, es or pt-BR",
+                       secret=_show(value))
     if kind == "string_too_short":
         return Problem(source, line, column, field, "must not be empty")
     if kind == "string_too_long":
@@ -277,20 +528,29 @@ def _problem(model: type[BaseModel], err: dict, located: _Located, source: str) 
         limit = err.get("ctx", {}).get("max_length")
         return Problem(source, line, column, field, f"has too many items (at most {limit})")
     if kind in ("greater_than_equal", "less_than_equal"):
-        return Problem(source, line, column, field, f"must be between 0 and 120, not {_show(value)}")
+        return Problem(source, line, column, field, f"must be between 0 and 120, not {_show(value)}",
+                       secret=_show(value))
     if kind == "value_error":
-        return Problem(source, line, column, field, str(err.get("ctx", {}).get("error", err["msg"])))
+        message = str(err.get("ctx", {}).get("error", err["msg"]))
+        shown = re.match(r"^('[^']*')", message)
+        return Problem(source, line, column, field, message, secret=shown.group(1) if shown else "")
     return Problem(source, line, column, field, err["msg"])
 
 
 def _show(value: Any) -> str:
+    """A value quoted for a message: cut short, and a huge number described instead of printed."""
     if isinstance(value, dict):
         return "a group of fields"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "empty"
-    text = str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = str(value)
+    except (ValueError, RecursionError):
+        return "this value"
     return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
 
 
@@ -311,13 +571,22 @@ def _fields_at(model: type[BaseModel], path: Path_) -> Iterator[str]:
         yield from current.model_fields
 
 
-def load_file(model: type[Model], path: Path | str, kind: str) -> Model:
+def load_file(model: type[Model], path: Path | str, kind: str, prepared_on: date | None = None) -> Model:
     """Read, parse and validate one YAML file into a model."""
     path = Path(path)
     text = read_text(path, kind)
-    return validate(model, parse_yaml(text, str(path)), str(path))
+    return validate(model, parse_located(text, str(path)), str(path), prepared_on)
 
 
-def load_profile(path: Path | str) -> Profile:
-    """Load one patient profile, or raise InvalidInput listing every problem in it."""
-    return load_file(Profile, path, "profile")
+def parse_profile_bytes(raw: bytes, path: Path, prepared_on: date | None = None) -> Profile:
+    """Validate a profile from bytes already read (so a batch digests exactly what it built)."""
+    text = decode(raw, path, "profile")
+    return validate(Profile, parse_located(text, str(path)), str(path), prepared_on)
+
+
+def load_profile(path: Path | str, prepared_on: date | None = None) -> Profile:
+    """Load one patient profile, or raise InvalidInput listing every problem in it.
+
+    prepared_on is the packet's date: a birth date after it is refused (default: today).
+    """
+    return load_file(Profile, path, "profile", prepared_on)

@@ -24,6 +24,10 @@ class Progress:
         if total and not self.tty:
             click.echo(f"building {total} packets", file=self.stream)
 
+    def warning(self, message: str) -> None:
+        self._clear()
+        click.echo(message, file=self.stream)
+
     def result(self, item) -> None:
         if item.status == "failed":
             self._clear()

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
+from . import markup
 from .clinic import Branding
 from .content import (
     DEFAULT_LANGUAGE,
@@ -57,20 +58,19 @@ class Packet:
     clinic_guidance: Guidance | None = None  # the guidance in the clinic's language, when it differs
 
 
-@functools.cache
 def _markdown() -> MarkdownIt:
-    """CommonMark with raw HTML, images and links off: text can never add markup, fetch or link out."""
-    return MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autolink"])
+    """CommonMark with raw HTML, images and links off; headings become bold paragraphs (see markup)."""
+    return markup.parser()
 
 
 def markdown(text: str | None) -> Markup:
     """Markdown to safe HTML; any HTML in the text is shown as text, never run."""
-    return Markup(_markdown().render(text or ""))
+    return Markup(markup.render(text))
 
 
 def markdown_inline(text: str | None) -> Markup:
     """Markdown for one line (no wrapping paragraph)."""
-    return Markup(_markdown().renderInline(text or ""))
+    return Markup(markup.render_inline(text))
 
 
 @functools.cache
@@ -354,6 +354,17 @@ def _font_config() -> Any:
 
     atexit.register(clean_up)
     return config
+
+
+def forget_temp_state(folder: Path) -> None:
+    """Drop the font set-up kept in a run's temporary folder before that folder is removed."""
+    if _font_config.cache_info().currsize:
+        kept = _font_config()._folder
+        if kept is not None and Path(kept).is_relative_to(folder):
+            _font_config().__del__()
+            _font_config()._folder = None
+            for cached in (_font_config, _font_css, _packet_css):
+                cached.cache_clear()
 
 
 @functools.cache

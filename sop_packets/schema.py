@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from .markup import MAX_NESTING, hidden_character_message, nesting
+
 # ISO 3166-1 alpha-2 codes, officially assigned.
 ISO_COUNTRIES = frozenset(
     """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI
@@ -35,23 +37,30 @@ ISO_COUNTRIES = frozenset(
     VN VU WF WS YE YT ZA ZM ZW""".split()  # noqa: SIM905 - a block of codes reads best
 )
 
-PATIENT_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+PATIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # not ".", "..", ".hidden" or "-x"
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 ROMAN_STAGES = {0: "0", 1: "I", 2: "II", 3: "III", 4: "IV"}
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-
 
 def _no_control_characters(value: str) -> str:
-    """Invisible control characters (and text-direction overrides) can hide or reorder printed words."""
-    if match := CONTROL_CHARACTERS.search(value):
-        raise ValueError(f"contains an invisible control character (U+{ord(match.group()):04X}); "
-                         "retype this text")
+    """Invisible characters (control, zero-width, direction) can hide or reorder printed words."""
+    if message := hidden_character_message(value):
+        raise ValueError(message)
+    return value
+
+
+def _plain_markdown(value: str) -> str:
+    """Markdown is checked as the reader will see it (after entities), and its nesting is bounded."""
+    if message := hidden_character_message(value, markdown=True):
+        raise ValueError(message)
+    if nesting(value) > MAX_NESTING:
+        raise ValueError(f"quotes or lists are nested more than {MAX_NESTING} levels deep; "
+                         "flatten the text")
     return value
 
 
 ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_control_characters)]
-LongText = Annotated[str, Field(max_length=4000), AfterValidator(_no_control_characters)]
+LongText = Annotated[str, Field(max_length=4000), AfterValidator(_plain_markdown)]
 
 
 class CancerType(StrEnum):

@@ -27,7 +27,7 @@ def test_build_writes_html_only(minimal, tmp_path):
     result = run("build", minimal(), "-o", out, "--format", "html")
     assert result.exit_code == 0, result.output
     assert result.output == f"wrote {(out / 'p-1.html').resolve()}\n"
-    assert sorted(p.name for p in out.iterdir()) == ["p-1.html"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["p-1.html"]
 
 
 def test_build_invalid_profile_exits_2_without_traceback(write, tmp_path):

@@ -387,7 +387,7 @@ def test_spanish_pdf_language_metadata_header_and_bookmarks(tmp_path):
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "es" and "/StructTreeRoot" in root
     assert "pdfuaid:part" in root["/Metadata"].get_object().get_data().decode()
-    assert reader.metadata.title == "Guía para la segunda opinión de Ernesto Valdivia Luna"
+    assert reader.metadata.title == "Guía para la segunda opinión · Riverbend Skin Health Center"
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
     assert f"Página 1 de {len(pages)}" in pages[0] and f"Página 2 de {len(pages)}" in pages[1]
     assert "Confidencial" in pages[1] and "Confidential" not in pages[1]
@@ -424,9 +424,10 @@ def test_clinic_words_in_a_spanish_packet_are_marked_english():
     assert '<td lang="en">Lakeside Dermatopathology Lab</td>' in html
 
 
-def test_placeholders_are_escaped_but_content_is_not_markup(minimal):
-    html = html_for(minimal(patient_name="Ana <b>&amp; Bo"), language="es")
-    assert "<title>Guía para la segunda opinión de Ana &lt;b&gt;&amp;amp; Bo</title>" in html
+def test_placeholders_are_escaped_but_content_is_not_markup(minimal, write):
+    clinic = write("clinic/clinic.yaml", "schema_version: 1\nname: Sol <b>&amp; Luna\nphone: 555-0100\n")
+    html = html_for(minimal(), language="es", clinic=clinic)
+    assert "<title>Guía para la segunda opinión · Sol &lt;b&gt;&amp;amp; Luna</title>" in html
 
 
 # ---- each language's glossary follows the English glossary's rules

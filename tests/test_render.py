@@ -31,7 +31,7 @@ def test_end_to_end_pdf_has_name_summary_and_headings(minimal, tmp_path):
     assert "It is on the back." in text
     assert "The diagnosis came from your family doctor." in text
     reader = PdfReader(tmp_path / "p-1.pdf")
-    assert reader.metadata.title == "Second opinion guide for Rosalind Example"
+    assert reader.metadata.title == "Second-opinion guide · Riverbend Skin Health Center"  # no patient name
     assert reader.metadata.author == "Riverbend Skin Health Center"  # the example clinic
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
