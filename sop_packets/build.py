@@ -38,6 +38,7 @@ class BuildOptions:
     language: str | None = None  # overrides patient.language (BCP 47, such as es or es-US)
     time_limit: float = RENDER_SECONDS
     stamp: str = ""  # the batch's fingerprint of everything but the profile (set by the batch)
+    fhir: str | None = None  # also write <id>.documentreference.json: attach the packet "inline" or by "url"
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -127,7 +128,21 @@ def build_profile(profile: Profile, source: Path, options: BuildOptions) -> Buil
     if "html" in targets:
         write_atomic(targets["html"], html.encode("utf-8"), options.file_mode)
         result.outputs.insert(0, targets["html"])
+    if options.fhir:
+        result.outputs.append(_write_document_reference(profile, packet, result.outputs[-1], options, html))
     return result
+
+
+def _write_document_reference(profile: Profile, packet: Packet, document: Path, options: BuildOptions,
+                              html: str) -> Path:
+    """<id>.documentreference.json beside the packet, for the PDF (or the HTML when no PDF is made)."""
+    from .fhir_document import document_reference, html_language, to_json
+
+    resource = document_reference(profile, document.read_bytes(), document.name, packet.prepared_on,
+                                  packet.branding.clinic.name, options.fhir or "inline", html_language(html))
+    target = output_path(options.out_dir, profile.patient.id, ".documentreference.json")
+    write_atomic(target, to_json(resource), options.file_mode)
+    return target
 
 
 def build_file(path: Path | str, options: BuildOptions) -> BuildResult:

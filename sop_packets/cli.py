@@ -57,12 +57,20 @@ clinic_option = click.option(
     "--clinic", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="The clinic's clinic.yaml (name, logo, phone, referrals). Default: the example clinic.",
 )
+fhir_option = click.option(
+    "--fhir", "fhir", is_flag=True,
+    help="Also write <id>.documentreference.json: a FHIR R4 DocumentReference for the packet.",
+)
+fhir_attach_option = click.option(
+    "--fhir-attach", type=click.Choice(["inline", "url"]), default=None,
+    help="With --fhir: put the packet in the DocumentReference (inline, the default) or point to it (url).",
+)
 
 
 def packet_options(command):
     """The options every command that writes packets shares, defined once."""
     for option in reversed((output_option, format_option, date_option, large_print_option, language_option,
-                            clinic_option, group_readable_option)):
+                            clinic_option, group_readable_option, fhir_option, fhir_attach_option)):
         command = option(command)
     return command
 
@@ -79,14 +87,16 @@ def _language(value: str | None) -> str | None:
 
 
 def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None,
-             group_readable: bool = False, language: str | None = None):
+             group_readable: bool = False, fhir: bool = False, fhir_attach: str | None = None,
+             language: str | None = None):
     """Build options from the shared flags; a bad clinic file stops here, before any packet."""
     from .build import BuildOptions, branding
 
     branding(clinic)
     return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print, clinic=clinic,
                         group_readable=group_readable, language=language,
-                        prepared_on=prepared_on)
+                        prepared_on=prepared_on,
+                        fhir=(fhir_attach or "inline") if fhir or fhir_attach else None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,7 +119,7 @@ def cli(debug: bool) -> None:
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @packet_options
 def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
-          group_readable: bool) -> None:
+          group_readable: bool, fhir: bool, fhir_attach) -> None:
     """Build the packet for one PROFILE (a YAML file).
 
     \b
@@ -122,7 +132,8 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 
     if fmt != "html":
         check_pdf_support()
-    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, language)
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach,
+                       language)
     try:
         result = build_file(profile, options)
     except SopError:
@@ -167,7 +178,8 @@ def _show_warnings(paths) -> None:
 @click.option("--prune", is_flag=True,
               help="Remove the packets of profiles that no longer exist (each removed file is named).")
 def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
-          group_readable: bool, jobs, force: bool, shard_text, report_file, progress, prune: bool) -> None:
+          group_readable: bool, fhir: bool, fhir_attach, jobs, force: bool, shard_text, report_file,
+          progress, prune: bool) -> None:
     """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
@@ -187,7 +199,8 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
         raise click.BadParameter(str(exc), param_hint="--shard") from None
     if fmt != "html":
         check_pdf_support()
-    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, language)
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach,
+                       language)
     show = Progress(enabled=progress)
     report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start,
                        prune=prune, on_warning=show.warning)
@@ -312,6 +325,104 @@ def schema() -> None:
     from .schema_export import profile_json_schema
 
     click.echo(json.dumps(profile_json_schema(), indent=2))
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Make profiles from where clinics keep the facts: FHIR R4 exports and spreadsheets (CSV).
+
+    \b
+    Examples:
+      sop-packets import fhir export/ -o profiles/
+      sop-packets import csv patients.csv -o profiles/
+    """
+
+
+def _report_written(result, notices, skipped) -> None:
+    for line in [*map(str, notices), *map(str, skipped)]:
+        click.echo(f"warning: {line}", err=True)
+    for text in result.diffs:
+        click.echo(text, nl=False)
+    for message in result.refused:
+        click.echo(message, err=True)
+    for path in result.written:
+        click.echo(f"wrote {path}")
+
+
+@import_group.command("fhir")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("profiles"), show_default=True, help="Folder for the profiles.")
+@click.option("--id-from", "id_from", metavar="SYSTEM", default=None,
+              help="Name each profile by the Patient identifier with this system (e.g. your MRN system). "
+                   "Default: the FHIR Patient id.")
+@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what would change in each profile; write none.")
+def import_fhir_command(paths, out_dir: Path, id_from, force: bool, show_diff: bool) -> None:
+    """Write one profile per patient with a skin cancer Condition, from FHIR R4 JSON.
+
+    PATHS are Bundles (collection, searchset, transaction, document), single resources, or Bulk Data
+    export folders of NDJSON files. Exits 2 if the input cannot be read (nothing is written), 1 if
+    a patient got no profile or a profile was not replaced.
+
+    \b
+    Examples:
+      sop-packets import fhir export/ -o profiles/ --id-from http://hospital.example.org/mrn
+      sop-packets import fhir bundle.json -o profiles/ --diff
+    """
+    from .importers import write_profiles
+    from .importers.fhir import import_fhir
+
+    found = import_fhir(paths, id_from)
+    written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
+    _report_written(written, [*found.notices, *found.not_covered], found.skipped)
+    click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
+               f"{len(found.skipped) + len(written.refused)} not written; {found.patients} patients, "
+               f"{found.cancer_patients} with skin cancer, {len(found.not_covered)} with another cancer, "
+               f"{len(found.notices)} warnings")
+    if found.skipped or written.refused:
+        sys.exit(1)
+
+
+@import_group.command("csv")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("profiles"), show_default=True, help="Folder for the profiles.")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="YAML file naming your columns: 'columns: {Your column: field.path}'.")
+@click.option("--template", "print_template", is_flag=True,
+              help="Print a header row with every column and an example row, then stop.")
+@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show what would change in each profile; write none.")
+def import_csv_command(file, out_dir: Path, map_file, print_template: bool, force: bool,
+                       show_diff: bool) -> None:
+    """Write one profile per row of a spreadsheet export (CSV, comma or semicolon, UTF-8).
+
+    Columns are field paths (patient.name, diagnosis.cancer_type; lists separated by ';'), or your
+    own names through --map. A bad row is listed and the rest are written; exits 1 if any row failed.
+
+    \b
+    Examples:
+      sop-packets import csv --template > patients.csv
+      sop-packets import csv patients.csv -o profiles/ --map columns.yaml
+    """
+    from .importers import write_profiles
+    from .importers.csv_import import import_csv, load_mapping, template
+
+    if print_template:
+        click.echo(template(), nl=False)
+        return
+    if file is None:
+        raise click.UsageError("give the CSV FILE, or --template")
+    found = import_csv(file, load_mapping(map_file) if map_file else None)
+    for line in found.errors:
+        click.echo(line, err=True)
+    written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
+    _report_written(written, [], [])
+    click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
+               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows")
+    if found.failed_rows or written.refused:
+        sys.exit(1)
 
 
 def main() -> None:

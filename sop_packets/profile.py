@@ -69,6 +69,7 @@ class _Located:
     problems: list[Problem] = field(default_factory=list)
     bad_paths: set[Path_] = field(default_factory=set)
     blanked_lines: list[str] = field(default_factory=list)
+    text_cells: bool = False  # every value is text from a spreadsheet cell: read numbers and yes/no from it
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The line and column of a field, or of its closest parent that exists in the file."""
@@ -416,6 +417,14 @@ def _normalise(model: type[BaseModel], data: dict, path: Path_, located: _Locate
             _fix(info.annotation, value, (*path, name), data, name, located, source, problems)
 
 
+def _number_from_cell(text: str, kind: type) -> Any:
+    """A spreadsheet cell's number, or the text unchanged (then refused as typed)."""
+    try:
+        return kind(text.strip())
+    except ValueError:
+        return text
+
+
 def _fix(annotation, value, path: Path_, parent, key, located: _Located, source: str, problems) -> None:
     kind, inner = _shape(annotation)
     line, column = located.where(path)
@@ -425,6 +434,8 @@ def _fix(annotation, value, path: Path_, parent, key, located: _Located, source:
                                 secret=_show(value)))
         located.bad_paths.add(path)
 
+    if located.text_cells and isinstance(value, str) and kind in ("int", "float"):
+        parent[key] = value = _number_from_cell(value, int if kind == "int" else float)
     if kind == "model" and isinstance(value, dict):
         _normalise(inner, value, path, located, source, problems)
     elif kind == "list" and isinstance(value, list):
@@ -434,6 +445,9 @@ def _fix(annotation, value, path: Path_, parent, key, located: _Located, source:
         parent[key] = located.raw[path]
     elif kind == "bool" and isinstance(value, str) and value.lower() in ("yes", "no"):
         parent[key] = value.lower() == "yes"
+    elif kind == "bool" and located.text_cells and isinstance(value, str) and value.strip().lower() in (
+            "true", "false", "yes", "no"):
+        parent[key] = value.strip().lower() in ("true", "yes")
     elif kind == "bool" and value is not None and not isinstance(value, bool):
         refuse("must be true or false (yes or no also work)")
     elif kind == "int" and value is not None and (

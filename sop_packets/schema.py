@@ -242,6 +242,10 @@ class Patient(Section):
     )
     hiv: HivStatus = HivStatus.unknown
     on_hiv_treatment: bool | None = Field(None, description="Taking HIV medicines (antiretroviral therapy).")
+    fhir_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9\-.]{1,64}$",
+        description="The patient's FHIR Patient id, written by `import fhir`; the DocumentReference subject.",
+    )
 
     @model_validator(mode="after")
     def _immune_facts_agree(self) -> Patient:
