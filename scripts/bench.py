@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Benchmark packet building: naive per-file processes, batch on one core, batch on all cores,
-and the floor (WeasyPrint alone in one warm process), on the same synthetic profiles.
+and the floor (WeasyPrint alone in one warm process), on the same synthetic profiles; and, with
+--compare, this checkout against another one on the example profiles.
 
-    python scripts/bench.py [--n 100] [--memory-n 1000] [--out bench.md] [--keep] [--strict]
+    python scripts/bench.py [--n 100] [--rounds 3] [--memory-n 1000] [--out bench.md] [--keep] [--strict]
+    python scripts/bench.py --compare /tmp/base [--rounds 5] [--copies 1]
 
+This machine is shared, so one run of each kind is noise. Runs are interleaved: round 1 runs (a),
+(b), (c), (d), round 2 runs them again, and so on; --compare alternates the two checkouts A B A B.
+Each run is measured as wall time and as CPU seconds (user + system of the process and every
+process it waited for, from wait4); tables show medians over the rounds, and ratios of medians.
 Every run builds the same packets (--date 2026-11-25) into its own fresh temporary folder.
-Prints a Markdown table and the target checks. This is a measurement, not a test: it exits 0
-whatever the numbers are (unless --strict), and non-zero only when a command fails.
-Standard library only, plus the project's own package inside the floor worker.
+This is a measurement, not a test: it exits 0 whatever the numbers are (unless --strict), and
+non-zero only when a command fails. Standard library only, plus the project's own package (and
+pypdf, for --compare's page and text check) inside its worker processes.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,6 +67,7 @@ class Ran:
     stderr: str
     seconds: float
     maxrss_kb: int  # the process's peak RSS, or that of any of its (reaped) children if larger
+    cpu: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 def tail(text: str, lines: int = 60) -> str:
@@ -91,7 +100,7 @@ def run(cmd: list[str | Path], what: str, cwd: Path | None = None, check: bool =
         raise BenchError(f"{what} failed with exit status {proc.returncode}:\n  $ {shlex.join(argv)}\n"
                          f"--- stderr (last lines) ---\n{tail(stderr)}\n--- stdout (last lines) ---\n"
                          f"{tail(stdout, 20)}")
-    return Ran(stdout, stderr, seconds, usage.ru_maxrss)
+    return Ran(stdout, stderr, seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 # ---------------------------------------------------------------- results
@@ -106,10 +115,17 @@ class Row:
     peak_rss_kb: int | None
     pdf_bytes: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    cpu: float = 0.0  # CPU seconds (user + system) of the whole run
+    walls: list[float] = field(default_factory=list)  # every round's wall seconds
+    cpus: list[float] = field(default_factory=list)  # every round's CPU seconds
 
     @property
     def ms(self) -> float:
         return 1000 * self.seconds / self.packets
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / self.packets
 
     @property
     def per_second(self) -> float:
@@ -130,6 +146,18 @@ class Check:
     @property
     def verdict(self) -> str:
         return {True: "PASS", False: "FAIL", None: "SKIPPED"}[self.ok]
+
+
+def combine(rows: list[Row]) -> Row:
+    """One row from the same run repeated over rounds: median wall and CPU seconds, largest peak RSS."""
+    first = rows[0]
+    walls, cpus = [r.seconds for r in rows], [r.cpu for r in rows]
+    peaks = [r.peak_rss_kb for r in rows if r.peak_rss_kb is not None]
+    row = Row(first.key, first.label, first.packets, statistics.median(walls), max(peaks) if peaks else None,
+              first.pdf_bytes, list(first.notes), statistics.median(cpus), walls, cpus)
+    row.notes.append(f"{len(rows)} rounds, wall s: {', '.join(f'{w:.1f}' for w in walls)}; "
+                     f"CPU s: {', '.join(f'{c:.1f}' for c in cpus)}")
+    return row
 
 
 def mib(kb: float | None) -> str:
@@ -189,6 +217,14 @@ def worker_series(records: list[dict]) -> dict[int, list[int]]:
 # ---------------------------------------------------------------- the floor (runs in its own process)
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def floor_worker(html_dir: Path, out_dir: Path, no_hb_subset: bool) -> None:
     """Render (b)'s HTML files to PDF with sop_packets.render.render_pdf in this one warm process.
 
@@ -213,15 +249,16 @@ def floor_worker(html_dir: Path, out_dir: Path, no_hb_subset: bool) -> None:
     started = time.perf_counter()
     render_pdf(largest[1], identity=f"{largest[0]}:{DATE}")  # warm-up: fonts, CSS, caches
     warmup = time.perf_counter() - started
-    seconds, sizes = [], []
+    seconds, cpus, sizes = [], [], []
     out_dir.mkdir(parents=True, exist_ok=True)
     for stem, html in pages:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         pdf = render_pdf(html, identity=f"{stem}:{DATE}")
         seconds.append(time.perf_counter() - started)
+        cpus.append(cpu_seconds() - cpu)
         sizes.append(len(pdf))
         (out_dir / f"{stem}.pdf").write_bytes(pdf)
-    print(json.dumps({"seconds": seconds, "sizes": sizes, "warmup_seconds": warmup,
+    print(json.dumps({"seconds": seconds, "cpus": cpus, "sizes": sizes, "warmup_seconds": warmup,
                       "weasyprint": weasyprint.__version__,
                       "subsetter": "fontTools" if no_hb_subset else "HarfBuzz-Subset"}))
 
@@ -236,7 +273,8 @@ def run_floor(key: str, label: str, html_dir: Path, out_dir: Path, no_hb_subset:
     except (json.JSONDecodeError, IndexError):
         raise BenchError(f"({key}) floor printed no result:\n{tail(ran.stdout)}\n"
                          f"{tail(ran.stderr)}") from None
-    row = Row(key, label, len(data["seconds"]), sum(data["seconds"]), ran.maxrss_kb, data["sizes"])
+    row = Row(key, label, len(data["seconds"]), sum(data["seconds"]), ran.maxrss_kb, data["sizes"],
+              cpu=sum(data["cpus"]))
     row.notes.append(f"warm-up packet {data['warmup_seconds']:.2f} s (not counted); "
                      f"subsetting with {data['subsetter']}")
     return row, data
@@ -267,7 +305,7 @@ def run_batch_row(key: str, label: str, profiles: Path, out: Path, report: Path,
     ran = run(batch_cmd(profiles, out, report if features["report"] else None, jobs, features["force"]),
               f"({key}) sop-packets batch", cwd=out.parent)
     expect_packets(out, count, f"({key})")
-    row = Row(key, label, count, ran.seconds, ran.maxrss_kb, pdf_sizes(out))
+    row = Row(key, label, count, ran.seconds, ran.maxrss_kb, pdf_sizes(out), cpu=ran.cpu)
     series: dict[int, list[int]] = {}
     if features["report"]:
         series = worker_series(read_report(report, count, f"({key})"))
@@ -284,17 +322,17 @@ def run_batch_row(key: str, label: str, profiles: Path, out: Path, report: Path,
 
 def run_naive(profiles: Path, out: Path) -> Row:
     files = sorted(profiles.glob("*.yaml"))
-    peak, started = 0, time.perf_counter()
+    peak, cpu, started = 0, 0.0, time.perf_counter()
     for number, path in enumerate(files, 1):
         ran = run([SOP, "build", path, "-o", out, "--date", DATE], f"(a) sop-packets build {path.name}",
                   cwd=out.parent)
-        peak = max(peak, ran.maxrss_kb)
+        peak, cpu = max(peak, ran.maxrss_kb), cpu + ran.cpu
         if number % 10 == 0 or number == len(files):
             log(f"  (a) {number}/{len(files)} packets, {time.perf_counter() - started:.1f} s")
     seconds = time.perf_counter() - started
     expect_packets(out, len(files), "(a)")
     row = Row("a", "naive: one `sop-packets build` process per profile", len(files), seconds, peak,
-              pdf_sizes(out))
+              pdf_sizes(out), cpu=cpu)
     row.notes.append("peak RSS: the largest of the build processes (wait4)")
     return row
 
@@ -337,12 +375,14 @@ def environment_line(weasyprint_version: str) -> str:
 def report_markdown(rows: list[Row], checks: list[Check], memory_lines: list[str], extra: list[str],
                     env: str, count: int) -> str:
     out = [f"### Benchmark: {count} synthetic profiles, `--date {DATE}`", "", f"_{env}_", "",
-           "| run | what | packets/s | ms/packet | total s | peak RSS MiB | mean PDF KiB |",
-           "|---|---|---:|---:|---:|---:|---:|"]
+           "Medians over the rounds; runs interleaved (round 1: a, b, c, d, d2; round 2: the same; ...).", "",
+           "| run | what | packets/s | wall ms/packet | CPU ms/packet | total wall s | total CPU s "
+           "| peak RSS MiB | mean PDF KiB |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         kib = "n/a" if row.mean_pdf_kib is None else f"{row.mean_pdf_kib:.1f}"
-        out.append(f"| ({row.key}) | {row.label} | {row.per_second:.2f} | {row.ms:.0f} | {row.seconds:.1f} | "
-                   f"{mib(row.peak_rss_kb)} | {kib} |")
+        out.append(f"| ({row.key}) | {row.label} | {row.per_second:.2f} | {row.ms:.0f} | {row.cpu_ms:.0f} | "
+                   f"{row.seconds:.1f} | {row.cpu:.1f} | {mib(row.peak_rss_kb)} | {kib} |")
     out += ["", "| check | measured | target | result |", "|---|---|---|---|"]
     out += [f"| {c.name} | {c.measured} | {c.target} | **{c.verdict}** |" for c in checks]
     if memory_lines:
@@ -375,34 +415,39 @@ def bench(args: argparse.Namespace, work: Path) -> int:
     first = sorted(profiles.glob("*.yaml"))[0]
     run([SOP, "build", first, "-o", work / "warm-up", "--date", DATE], "warm-up sop-packets build", cwd=work)
 
-    rows: list[Row] = []
-    log(f"(a) naive: {args.n} x sop-packets build")
-    rows.append(run_naive(profiles, work / "out-a"))
-    log("(b) sop-packets batch --jobs 1")
-    row_b, _ = run_batch_row("b", "`sop-packets batch --jobs 1`", profiles, work / "out-b",
-                             work / "report-b.jsonl", args.n, 1, features)
-    rows.append(row_b)
-    log("(c) sop-packets batch (all cores)")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    row_c, _ = run_batch_row("c", f"`sop-packets batch` (all {cores} cores)", profiles, work / "out-c",
-                             work / "report-c.jsonl", args.n, None, features)
-    rows.append(row_c)
-    log("(d) floor: render_pdf only, one warm process")
-    row_d, data_d = run_floor("d", "floor: `render_pdf` only, one warm process", work / "out-b",
-                              work / "out-d", no_hb_subset=False)
-    rows.append(row_d)
-    log("(d2) floor without HarfBuzz-Subset")
-    row_d2, _ = run_floor("d2", "floor without HarfBuzz-Subset (fontTools subsetting)", work / "out-b",
-                          work / "out-d2", no_hb_subset=True)
-    rows.append(row_d2)
-
+    rounds: dict[str, list[Row]] = {key: [] for key in ("a", "b", "c", "d", "d2")}
+    data_d: dict = {}
+    for number in range(1, args.rounds + 1):
+        log(f"round {number}/{args.rounds}")
+        log(f"  (a) naive: {args.n} x sop-packets build")
+        rounds["a"].append(run_naive(profiles, work / f"out-a-{number}"))
+        log("  (b) sop-packets batch --jobs 1")
+        row, _ = run_batch_row("b", "`sop-packets batch --jobs 1`", profiles, work / f"out-b-{number}",
+                               work / f"report-b-{number}.jsonl", args.n, 1, features)
+        rounds["b"].append(row)
+        log("  (c) sop-packets batch (all cores)")
+        row, _ = run_batch_row("c", f"`sop-packets batch` (all {cores} cores)", profiles,
+                               work / f"out-c-{number}", work / f"report-c-{number}.jsonl", args.n, None,
+                               features)
+        rounds["c"].append(row)
+        log("  (d) floor: render_pdf only, one warm process")
+        row, data_d = run_floor("d", "floor: `render_pdf` only, one warm process", work / f"out-b-{number}",
+                                work / f"out-d-{number}", no_hb_subset=False)
+        rounds["d"].append(row)
+        log("  (d2) floor without HarfBuzz-Subset")
+        row, _ = run_floor("d2", "floor without HarfBuzz-Subset (fontTools subsetting)",
+                           work / f"out-b-{number}", work / f"out-d2-{number}", no_hb_subset=True)
+        rounds["d2"].append(row)
+    rows = [combine(rounds[key]) for key in ("a", "b", "c", "d", "d2")]
+    row_b, row_c, row_d, row_d2 = rows[1:]
     row_a = rows[0]
     checks = [
         Check("(c) faster than (a)", f"{row_a.ms / row_c.ms:.3f}x", f">= {TARGET_C_VS_A}x",
               row_a.ms / row_c.ms >= TARGET_C_VS_A),
-        Check("(b) close to the floor (d): b_ms / d_ms",
-              f"{row_b.ms / row_d.ms:.3f} ({row_b.ms:.0f} vs {row_d.ms:.0f} ms)", f"<= {TARGET_B_VS_D}",
-              row_b.ms <= TARGET_B_VS_D * row_d.ms),
+        Check("(b) close to the floor (d) in CPU: b_cpu_ms / d_cpu_ms",
+              f"{row_b.cpu_ms / row_d.cpu_ms:.3f} ({row_b.cpu_ms:.0f} vs {row_d.cpu_ms:.0f} ms)",
+              f"<= {TARGET_B_VS_D}", row_b.cpu_ms <= TARGET_B_VS_D * row_d.cpu_ms),
         Check("(c) faster than (b)", f"{row_b.ms / row_c.ms:.3f}x", f">= {TARGET_C_VS_B}x",
               row_b.ms / row_c.ms >= TARGET_C_VS_B),
     ]
@@ -428,12 +473,13 @@ def bench(args: argparse.Namespace, work: Path) -> int:
         memory_lines.insert(0, f"Per-worker RSS over {args.memory_n} packets (`batch --jobs 2 --force`), "
                                "after each packet, in the order the packets were handed out:\n")
 
-    reference = outputs(work / "out-b")
+    reference = outputs(work / "out-b-1")
     sizes_d2 = row_d2.mean_pdf_kib or 0
     extra = [
-        f"identical files to (b): (a) {same(reference, outputs(work / 'out-a'))}, "
-        f"(c) {same(reference, outputs(work / 'out-c'))}, "
-        f"(d) PDFs {same(reference, outputs(work / 'out-d'), '.pdf')}",
+        f"identical files to (b) of round 1: (a) {same(reference, outputs(work / 'out-a-1'))}, "
+        f"(b) of the last round {same(reference, outputs(work / f'out-b-{args.rounds}'))}, "
+        f"(c) {same(reference, outputs(work / 'out-c-1'))}, "
+        f"(d) PDFs {same(reference, outputs(work / 'out-d-1'), '.pdf')}",
         f"HarfBuzz-Subset vs fontTools (d vs d2): {row_d.ms:.0f} vs {row_d2.ms:.0f} ms/packet "
         f"({row_d2.ms / row_d.ms:.2f}x), mean PDF {row_d.mean_pdf_kib or 0:.1f} vs {sizes_d2:.1f} KiB",
         "(b) and (c) include process start-up, profile validation, HTML rendering and file writes; "
@@ -449,6 +495,153 @@ def bench(args: argparse.Namespace, work: Path) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- --compare: this checkout against another
+
+
+TARGET_CPU_RATIO = 0.6  # per-packet CPU of this checkout at most 0.6 of the other's (issue 11)
+
+
+def compare_worker(profiles: Path, out_dir: Path) -> None:
+    """Build every profile in one warm process of whichever checkout runs this; print CPU per packet.
+
+    Uses only the library API both checkouts have: load_profile, make_packet, render_html, render_pdf.
+    """
+    from sop_packets.build import BuildOptions, make_packet
+    from sop_packets.profile import load_profile
+    from sop_packets.render import render_html, render_pdf
+
+    files = sorted(profiles.glob("*.yaml"))
+    options = BuildOptions(out_dir=out_dir, prepared_on=dt.date.fromisoformat(DATE))
+
+    def build(path: Path) -> tuple[str, bytes]:
+        profile = load_profile(path)
+        packet = make_packet(profile, options)
+        html = render_html(packet)
+        return profile.patient.id, render_pdf(html, identity=f"{profile.patient.id}:{DATE}")
+
+    build(files[0])  # warm-up: fonts, CSS, caches (not counted)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for path in files:
+        started, cpu = time.perf_counter(), cpu_seconds()
+        _, pdf = build(path)
+        result[path.name] = {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - started,
+                             "bytes": len(pdf)}
+        (out_dir / f"{path.stem}.pdf").write_bytes(pdf)
+    print(json.dumps(result))
+
+
+def _checkout(folder: Path) -> tuple[Path, str]:
+    python = folder / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise BenchError(f"{python} is missing: run `make setup` in {folder} first")
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=folder, capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return python, commit
+
+
+def _pdf_words(path: Path) -> tuple[int, list[str]]:
+    """Page count and the words of a PDF, without leader dots."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), re.sub(r"\.{3,}", " ", text).split()
+
+
+def _word_diff(a: list[str], b: list[str]) -> str:
+    import difflib
+
+    only_a, only_b = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            only_a.append(" ".join(a[i1:i2]))
+            only_b.append(" ".join(b[j1:j2]))
+    if not only_a and not only_b:
+        return "identical"
+    removed = sum(len(x.split()) for x in only_b)
+    added = sum(len(x.split()) for x in only_a)
+    return f"{added} words only here, {removed} only there"
+
+
+def compare(args: argparse.Namespace, work: Path) -> int:
+    """Interleaved A/B runs of this checkout (A) and args.compare (B) on the same profiles."""
+    sides = {"A": (ROOT, *_checkout(ROOT)), "B": (args.compare, *_checkout(args.compare))}
+    profiles = work / "profiles"
+    profiles.mkdir()
+    sources = sorted(args.profiles.glob("*.yaml"))
+    for copy in range(1, args.copies + 1):
+        for source in sources:
+            text = source.read_text(encoding="utf-8")
+            if copy > 1:  # the same packet again under its own id
+                text = re.sub(r"^(\s+id:\s*)(\S+)", rf"\g<1>\g<2>-copy{copy}", text, count=1, flags=re.M)
+            (profiles / f"{source.stem}{'' if copy == 1 else f'-copy{copy}'}.yaml").write_text(text)
+    count = len(list(profiles.glob("*.yaml")))
+    per_packet: dict[str, dict[str, list[float]]] = {"A": {}, "B": {}}
+    batch_runs: dict[str, list[Ran]] = {"A": [], "B": []}
+    sizes: dict[str, dict[str, int]] = {"A": {}, "B": {}}
+    for number in range(1, args.rounds + 1):
+        order = ("A", "B") if number % 2 else ("B", "A")
+        for side in order:
+            folder, python, commit = sides[side]
+            log(f"round {number}/{args.rounds}: {side} ({commit}): warm process, then batch --jobs 1")
+            out = work / f"warm-{side}-{number}"
+            ran = run([python, Path(__file__).resolve(), "--compare-worker", profiles, out],
+                      f"{side} warm worker", cwd=folder)
+            for name, data in json.loads(ran.stdout.strip().splitlines()[-1]).items():
+                per_packet[side].setdefault(name, []).append(data["cpu"])
+                sizes[side][name] = data["bytes"]
+            batch_out = work / f"batch-{side}-{number}"
+            batch_runs[side].append(run([folder / ".venv" / "bin" / "sop-packets", "batch", profiles, "-o",
+                                         batch_out, "--date", DATE, "--jobs", 1, "--format", "pdf"],
+                                        f"{side} batch", cwd=folder))
+    lines = [f"### This checkout (A, {sides['A'][2]}) against B ({sides['B'][2]}): {count} profiles "
+             f"({len(sources)} from {args.profiles}, {args.copies}x), `--date {DATE}`", "",
+             f"_{environment_line('as installed in each checkout')}_", "",
+             f"Rounds interleaved ({args.rounds}: A B, B A, ...); medians of CPU seconds (user + system).",
+             "",
+             "| profile | pages A | pages B | CPU ms A | CPU ms B | A / B | PDF KiB A | PDF KiB B | text |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    total = {"A": 0.0, "B": 0.0}
+    pages_ok = True
+    for name in sorted(per_packet["A"]):
+        cpu = {side: statistics.median(per_packet[side][name]) for side in ("A", "B")}
+        for side in cpu:
+            total[side] += cpu[side]
+        pdf = {side: work / f"warm-{side}-1" / name.replace(".yaml", ".pdf") for side in ("A", "B")}
+        (pages_a, words_a), (pages_b, words_b) = _pdf_words(pdf["A"]), _pdf_words(pdf["B"])
+        pages_ok = pages_ok and abs(pages_a - pages_b) <= 1
+        lines.append(f"| {name.removesuffix('.yaml')} | {pages_a} | {pages_b} | {1000 * cpu['A']:.0f} | "
+                     f"{1000 * cpu['B']:.0f} | {cpu['A'] / cpu['B']:.2f} | {sizes['A'][name] / 1024:.0f} | "
+                     f"{sizes['B'][name] / 1024:.0f} | {_word_diff(words_a, words_b)} |")
+    ratio = total["A"] / total["B"]
+    lines.append(f"| **per packet (mean)** | | | **{1000 * total['A'] / count:.0f}** | "
+                 f"**{1000 * total['B'] / count:.0f}** | **{ratio:.2f}** | | | |")
+    batch = {side: (statistics.median(r.cpu for r in runs), statistics.median(r.seconds for r in runs))
+             for side, runs in batch_runs.items()}
+    lines += ["", "| whole command `batch --jobs 1 --format pdf` (incl. start-up) | A | B | A / B |",
+              "|---|---:|---:|---:|",
+              f"| CPU ms/packet | {1000 * batch['A'][0] / count:.0f} | {1000 * batch['B'][0] / count:.0f} | "
+              f"{batch['A'][0] / batch['B'][0]:.2f} |",
+              f"| wall ms/packet | {1000 * batch['A'][1] / count:.0f} | {1000 * batch['B'][1] / count:.0f} | "
+              f"{batch['A'][1] / batch['B'][1]:.2f} |", "",
+              f"- per-packet CPU A / B: {ratio:.2f} (target <= {TARGET_CPU_RATIO}): "
+              f"**{'PASS' if ratio <= TARGET_CPU_RATIO else 'FAIL'}**",
+              f"- page counts within 1: **{'PASS' if pages_ok else 'FAIL'}**",
+              "- CPU per packet: profile loading, HTML and PDF in one warm process (after one warm-up "
+              "packet); the whole-command row adds process start-up.",
+              f"- every round's CPU s, A: {', '.join(f'{r.cpu:.1f}' for r in batch_runs['A'])}; "
+              f"B: {', '.join(f'{r.cpu:.1f}' for r in batch_runs['B'])} (whole command)"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 3 if args.strict and (ratio > TARGET_CPU_RATIO or not pages_ok) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100, help="profiles for runs (a)-(d2) (default 100)")
@@ -461,16 +654,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-worker", nargs=2, type=Path, metavar=("HTML_DIR", "OUT_DIR"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--no-hb-subset", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every run (default 3)")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="instead: this checkout against another one (with its own .venv), A B A B")
+    parser.add_argument("--profiles", type=Path, default=ROOT / "profiles",
+                        help="profiles for --compare (default: the examples in profiles/)")
+    parser.add_argument("--copies", type=int, default=1, help="--compare builds each profile this many times")
+    parser.add_argument("--compare-worker", nargs=2, type=Path, metavar=("PROFILES", "OUT_DIR"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor_worker:
         floor_worker(*args.floor_worker, no_hb_subset=args.no_hb_subset)
         return 0
-    if args.n < 1 or args.memory_n < 0:
-        parser.error("--n must be 1 or more and --memory-n 0 or more")
+    if args.compare_worker:
+        compare_worker(*args.compare_worker)
+        return 0
+    if args.n < 1 or args.memory_n < 0 or args.rounds < 1 or args.copies < 1:
+        parser.error("--n, --rounds and --copies must be 1 or more and --memory-n 0 or more")
     if args.out:
         args.out = args.out.resolve()
     work = Path(tempfile.mkdtemp(prefix="sop-bench-"))
     try:
+        if args.compare:
+            args.compare = args.compare.resolve()
+            return compare(args, work)
         return bench(args, work)
     except BenchError as exc:
         log(f"\nbench: {exc}")

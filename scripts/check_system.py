@@ -1,8 +1,10 @@
-"""Set-up check for WeasyPrint's system libraries.
+"""Set-up check for WeasyPrint's system libraries and the packet's Debian fonts.
 
 Pango is required: if it is missing, say which Debian packages to install and stop.
-HarfBuzz-Subset makes PDFs faster to write (WeasyPrint warns without it): install Debian's
-libharfbuzz-subset0 when this machine allows it, otherwise say how.
+HarfBuzz-Subset makes PDFs faster to write (WeasyPrint warns without it). The packet's font stack
+(sop_packets/fonts.py) takes two fonts from Debian because PyPI has no package for them: DejaVu Sans
+(fonts-dejavu-core: marks such as ✓) and Noto Sans CJK (fonts-noto-cjk: Chinese, Japanese and
+Korean names). Install what is missing when this machine allows it, otherwise say how.
 """
 
 import ctypes.util
@@ -10,8 +12,17 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 PANGO = "libpango-1.0-0 libpangoft2-1.0-0"
+# Debian package -> (a file it installs, what it is for)
+OPTIONAL = {
+    "libharfbuzz-subset0": (None, "faster PDF font subsetting"),
+    "fonts-dejavu-core": ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                          "marks such as ✓ in every packet"),
+    "fonts-noto-cjk": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                       "Chinese, Japanese and Korean names"),
+}
 
 
 def can_install() -> list[str] | None:
@@ -25,29 +36,41 @@ def can_install() -> list[str] | None:
     return None
 
 
+def missing() -> list[str]:
+    """The Debian packages of OPTIONAL that this machine lacks."""
+    absent = []
+    for package, (path, _) in OPTIONAL.items():
+        present = ctypes.util.find_library("harfbuzz-subset") if path is None else Path(path).is_file()
+        if not present:
+            absent.append(package)
+    return absent
+
+
 def main() -> int:
     try:
         import weasyprint  # noqa: F401
     except OSError as exc:
         print("sop-packets makes PDFs with WeasyPrint, which needs the Pango library.\n"
               "It is not installed on this machine. On Debian or Ubuntu, run:\n"
-              f"    sudo apt-get install {PANGO} libharfbuzz-subset0\n"
+              f"    sudo apt-get install {PANGO} {' '.join(OPTIONAL)}\n"
               f"then run make again. (details: {exc})", file=sys.stderr)
         return 1
-    if ctypes.util.find_library("harfbuzz-subset"):
+    absent = missing()
+    if not absent:
         return 0
     prefix = can_install()
     if prefix is not None:
-        print("Installing libharfbuzz-subset0 (faster PDF font subsetting) ...", file=sys.stderr)
+        print(f"Installing {' '.join(absent)} ...", file=sys.stderr)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run([*prefix, "apt-get", "update", "-qq"], env=env, capture_output=True)
-        done = subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", "libharfbuzz-subset0"],
-                              env=env, capture_output=True, text=True)
-        if done.returncode == 0:
-            return 0
-        print(f"Could not install libharfbuzz-subset0: {done.stderr.strip()[-300:]}", file=sys.stderr)
-    print("Note: PDFs are written more slowly without HarfBuzz-Subset. To speed them up, run:\n"
-          "    sudo apt-get install libharfbuzz-subset0", file=sys.stderr)
+        done = subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends",
+                               *absent], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"Could not install {' '.join(absent)}: {done.stderr.strip()[-300:]}", file=sys.stderr)
+        absent = missing()
+    for package in absent:
+        print(f"Note: without {package} ({OPTIONAL[package][1]}) some packets cannot be made. Run:\n"
+              f"    sudo apt-get install {package}", file=sys.stderr)
     return 0
 
 

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidInput, Problem
+from .fonts import glyph_problems
 from .schema import Profile
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -70,6 +71,7 @@ class _Located:
     bad_paths: set[Path_] = field(default_factory=set)
     blanked_lines: list[str] = field(default_factory=list)
     text_cells: bool = False  # every value is text from a spreadsheet cell: read numbers and yes/no from it
+    source_text: str = ""  # the file's text, to point at a character no font has
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """The line and column of a field, or of its closest parent that exists in the file."""
@@ -159,7 +161,7 @@ def parse_located(text: str, source: str) -> _Located:
     After a syntax error the line is set aside and the rest read again (up to ten times), so the
     problems further down the file are found in the same run.
     """
-    located = _Located(None, {}, {})
+    located = _Located(None, {}, {}, source_text=text)
     lines = text.split("\n")
     for bad in list(_CONTROL.finditer(text))[:MAX_PROBLEMS]:
         line = text.count("\n", 0, bad.start()) + 1
@@ -365,6 +367,7 @@ def validate(model: type[Model], located: _Located, source: str, prepared_on: da
     _normalise(model, located.data, (), located, source, problems)
     if model is Profile:
         problems += _date_problems(located, source, prepared_on or date.today())
+    problems += glyph_problems(located.data, located.where, source, located.source_text)[:MAX_PROBLEMS]
     try:
         result = model.model_validate(located.data)
     except ValidationError as exc:

@@ -6,7 +6,9 @@ import atexit
 import base64
 import functools
 import hashlib
+import html as html_module
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +20,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from . import markup
+from . import fonts, markup
 from .clinic import Branding
 from .content import (
     DEFAULT_LANGUAGE,
@@ -28,7 +30,7 @@ from .content import (
     notice_for,
     template_dir,
 )
-from .errors import MissingSystemLibrary
+from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .schema import Profile
@@ -190,12 +192,44 @@ def render_html(packet: Packet) -> str:
         **_case_summary_facts(profile, clinic_tools["summary"]),
     )
     template = environment().get_template("packet.html.j2")
-    draft = template.render(context)
-    terms = terms_used([_visible_text(draft, language)], _glossary(language))
-    if not terms:
-        return draft
-    context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
-    return template.render(context)
+    page = template.render(context)
+    terms = terms_used([_text_in(page, language)], _glossary(language))
+    if terms:
+        context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
+        page = template.render(context)
+    text = _visible_text(page)  # every language on the page: the notices need their fonts too
+    check_glyphs(text)
+    page = _mark_other_scripts(page)
+    faces = fonts.font_face_css(text, italic="<em>" in page)
+    return page.replace(FONTS_STYLE.format(""), FONTS_STYLE.format(f"\n{faces}\n"), 1)
+
+
+FONTS_STYLE = '<style id="packet-fonts">{}</style>'
+
+
+def _mark_other_scripts(page: str) -> str:
+    """Set each run of words with letters the Latin font lacks wholly in the fallback fonts.
+
+    Without it a name such as "Nguyễn" mixes two typefaces letter by letter.
+    """
+    other = fonts.not_first_family_pattern()
+    head, sep, body = page.partition("<body")
+    if not sep or not other.search(body):
+        return page
+
+    def mark(match: re.Match[str]) -> str:
+        return other.sub(lambda run: f'<span class="intl">{run.group()}</span>', match.group())
+
+    return head + sep + re.sub(r">[^<>]+<", mark, body)
+
+
+def check_glyphs(text: str) -> None:
+    """Refuse text with a character that no font of the stack has: it would print as an empty box."""
+    missing = fonts.missing_glyphs(text)
+    if missing:
+        chars = ", ".join(f"'{char}' ({fonts.codepoint(char)})" for char in missing[:10])
+        raise BuildError(f"the packet has characters that none of its fonts ({fonts.FAMILIES}) can print: "
+                         f"{chars}")
 
 
 def language_needs_help(packet: Packet) -> bool:
@@ -204,8 +238,14 @@ def language_needs_help(packet: Packet) -> bool:
     return code != DEFAULT_LANGUAGE and code not in available_languages()
 
 
-def _visible_text(html: str, language: str) -> str:
-    """The words of an HTML page in its own language, for finding which glossary terms it uses."""
+def _visible_text(html: str) -> str:
+    """Every word of an HTML page's body, in any language (for the fonts and the glyph check)."""
+    body = html.split("<body", 1)[-1]
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def _text_in(html: str, language: str) -> str:
+    """The words a reader sees in the page's own language, for finding which glossary terms it uses."""
     from .lint import visible_units
 
     return "\n".join(visible_units(html, language))
@@ -287,11 +327,12 @@ def warm_up(pdf: bool = True) -> None:
     stylesheet()
     _markdown()
     if pdf:
-        _font_css()
         _packet_css()
 
 
 def _weasyprint() -> Any:
+    # Before WeasyPrint starts fontconfig: the project's fonts only, never the host's.
+    os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
     try:
         import weasyprint
     except OSError as exc:  # Pango or its friends are missing
@@ -333,10 +374,8 @@ def _fetcher_class() -> type:
 
 
 def url_fetcher(extra_roots: tuple[Path, ...] = ()) -> Any:
-    """A WeasyPrint fetcher limited to the template folder, the font package and extra_roots."""
-    import fontpkg_atkinson_hyperlegible as font
-
-    roots = (template_dir(), Path(font.__file__).parent, *extra_roots)
+    """A WeasyPrint fetcher limited to the template folder and extra_roots (and data: URLs)."""
+    roots = (template_dir(), *extra_roots)
     return _fetcher_class()(roots)
 
 
@@ -363,30 +402,8 @@ def forget_temp_state(folder: Path) -> None:
         if kept is not None and Path(kept).is_relative_to(folder):
             _font_config().__del__()
             _font_config()._folder = None
-            for cached in (_font_config, _font_css, _packet_css):
+            for cached in (_font_config, _packet_css):
                 cached.cache_clear()
-
-
-@functools.cache
-def _font_css() -> Any:
-    """@font-face rules pointing at the font package's files, for the PDF only."""
-    import fontpkg_atkinson_hyperlegible as font
-
-    weasyprint = _weasyprint()
-    files = Path(font.__file__).parent / "files"
-    faces = []
-    for name, weight, style in (
-        ("Regular", 400, "normal"), ("Bold", 700, "normal"),
-        ("Italic", 400, "italic"), ("BoldItalic", 700, "italic"),
-    ):
-        uri = (files / f"AtkinsonHyperlegible-{name}.ttf").as_uri()
-        faces.append(
-            f'@font-face {{ font-family: "Atkinson Hyperlegible"; src: url("{uri}"); '
-            f"font-weight: {weight}; font-style: {style}; }}"
-        )
-    return weasyprint.CSS(
-        string="\n".join(faces), url_fetcher=url_fetcher(), font_config=_font_config()
-    )
 
 
 @functools.cache
@@ -399,14 +416,17 @@ def _packet_css() -> Any:
 def render_pdf(html: str, identity: str) -> bytes:
     """The PDF for an HTML packet; identity pins the PDF file identifier for reproducibility.
 
-    The packet's own inlined stylesheet is swapped for the same CSS already parsed in this process.
+    The packet's own inlined stylesheet is swapped for the same CSS already parsed in this process, and
+    its embedded fonts (for browsers) are dropped: WeasyPrint takes the same fonts from the project's
+    fontconfig, already loaded in this process.
     """
     weasyprint = _weasyprint()
-    stylesheets = [_font_css()]
+    stylesheets = []
     inlined = f'<style id="packet-css">\n{stylesheet()}\n</style>'
     if inlined in html:
         html = html.replace(inlined, "", 1)
-        stylesheets.insert(0, _packet_css())
+        stylesheets.append(_packet_css())
+    html = re.sub(r'<style id="packet-fonts">.*?</style>', "", html, count=1, flags=re.S)
     document = weasyprint.HTML(
         string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
     )

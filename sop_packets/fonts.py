@@ -1,0 +1,304 @@
+"""The packet's fonts: one named stack from packages the project installs, never the host's fonts.
+
+WeasyPrint finds fonts through fontconfig. `fontconfig_file()` writes a fontconfig file that lists
+only a folder of links to the stack's font files, and `render` points FONTCONFIG_FILE at it before
+WeasyPrint starts, so the same input gives the same PDF bytes on any host. `missing_glyphs` checks
+text against the stack (every character must be in one of its fonts) before a packet is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import hashlib
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+from .errors import MissingSystemLibrary, Problem
+
+
+@dataclass(frozen=True)
+class Font:
+    """One family of the stack: where its files come from and which package installs them."""
+
+    family: str
+    covers: str
+    package: str  # the PyPI or Debian package that installs it
+    files: tuple[tuple[str, int, str], ...]  # (file name, weight, style)
+    module: str = ""  # a fontpkg module (PyPI); empty for a Debian font
+    folder: str = ""  # the Debian font's folder
+    large: bool = False  # loaded only when a packet uses a character no smaller font has
+
+    @property
+    def install(self) -> str:
+        return f"pip install {self.package}" if self.module else f"sudo apt-get install {self.package}"
+
+    @functools.cached_property
+    def folder_path(self) -> Path:
+        if self.module:
+            return Path(import_module(self.module).__file__).parent / "files"
+        return Path(self.folder)
+
+    def paths(self) -> list[tuple[Path, int, str]]:
+        return [(self.folder_path / name, weight, style) for name, weight, style in self.files]
+
+    @property
+    def installed(self) -> bool:
+        try:
+            return all(path.is_file() for path, _, _ in self.paths())
+        except ImportError:
+            return False
+
+
+# In order: each character prints in the first family that has it.
+STACK = (
+    Font("Atkinson Hyperlegible", "Latin text (a font made for low-vision readers)",
+         "fontpkg-atkinson-hyperlegible",
+         (("AtkinsonHyperlegible-Regular.ttf", 400, "normal"),
+          ("AtkinsonHyperlegible-Bold.ttf", 700, "normal"),
+          ("AtkinsonHyperlegible-Italic.ttf", 400, "italic"),
+          ("AtkinsonHyperlegible-BoldItalic.ttf", 700, "italic")),
+         module="fontpkg_atkinson_hyperlegible"),
+    Font("Noto Sans", "Vietnamese, Cyrillic, Greek and other Latin letters", "fontpkg-noto-sans",
+         (("NotoSans[wdth,wght].ttf", 400, "normal"), ("NotoSans-Italic[wdth,wght].ttf", 400, "italic")),
+         module="fontpkg_noto_sans"),
+    Font("Noto Sans Arabic", "Arabic and Persian", "fontpkg-noto-sans-arabic",
+         (("NotoSansArabic[wdth,wght].ttf", 400, "normal"),), module="fontpkg_noto_sans_arabic"),
+    Font("DejaVu Sans", "marks and symbols such as ✓", "fonts-dejavu-core",
+         (("DejaVuSans.ttf", 400, "normal"), ("DejaVuSans-Bold.ttf", 700, "normal")),
+         folder="/usr/share/fonts/truetype/dejavu"),
+    Font("Noto Sans CJK SC", "Chinese, Japanese and Korean", "fonts-noto-cjk",
+         (("NotoSansCJK-Regular.ttc", 400, "normal"), ("NotoSansCJK-Bold.ttc", 700, "normal")),
+         folder="/usr/share/fonts/opentype/noto", large=True),
+)
+FAMILIES = ", ".join(f'"{font.family}"' for font in STACK)
+
+
+def _needs_no_glyph(char: str) -> bool:
+    """Spaces, line breaks and invisible format characters (joiners, direction marks) draw nothing."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
+
+
+@functools.cache
+def _cmap(path: Path) -> frozenset[int]:
+    """The code points one font file has glyphs for (the first face of a collection)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True, fontNumber=0) as font:
+        return frozenset(font.getBestCmap())
+
+
+def covering(char: str) -> Font | None:
+    """The first family of the stack with a glyph for char; None if no family has one.
+
+    The large CJK family is only looked at for characters it is meant for. A family that is needed
+    but not installed is an error naming the package to install.
+    """
+    for font in STACK:
+        if font.large and not _maybe_cjk(char):
+            continue
+        if not font.installed:
+            raise MissingSystemLibrary(
+                f"the character {char} ({codepoint(char)}) needs the font {font.family} ({font.covers}), "
+                f"which is not installed. Install it with: {font.install}")
+        if ord(char) in _cmap(font.paths()[0][0]):
+            return font
+    return None
+
+
+def _maybe_cjk(char: str) -> bool:
+    """Characters that only the CJK font may have: Han, kana, Hangul, CJK symbols and full-width forms."""
+    point = ord(char)
+    return (0x1100 <= point <= 0x11FF or 0x2E80 <= point <= 0xA4CF or 0xA960 <= point <= 0xA97F
+            or 0xAC00 <= point <= 0xD7FF or 0xF900 <= point <= 0xFAFF or 0xFE30 <= point <= 0xFE4F
+            or 0xFF00 <= point <= 0xFFEF or 0x20000 <= point <= 0x3FFFF)
+
+
+def codepoint(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}{' ' + name if name else ''}"
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of text that no font of the stack has, in order of first appearance."""
+    return [char for char in dict.fromkeys(text) if not _needs_no_glyph(char) and _covered(char) is None]
+
+
+@functools.cache
+def _covered(char: str) -> Font | None:
+    return covering(char)
+
+
+def families_used(text: str) -> list[Font]:
+    """The families of the stack that print some character of text, in stack order."""
+    used = {_covered(char) for char in set(text) if not _needs_no_glyph(char)}
+    return [font for font in STACK if font in used]
+
+
+@functools.cache
+def not_first_family_pattern() -> re.Pattern[str]:
+    """Runs of words (split by spaces) with a character the first family (Latin) lacks."""
+    first = STACK[0]
+    have = "".join(re.escape(chr(point)) for point in sorted(_cmap(first.paths()[0][0])) if point > 32)
+    word = rf"[^\s<>]*[^\s<>{have}][^\s<>]*"
+    return re.compile(rf"{word}(?:[ \u00a0]+{word})*")
+
+
+# ---------------------------------------------------------------- fontconfig: only the project's fonts
+
+
+def _digest(fonts: Iterable[Font]) -> str:
+    h = hashlib.sha256()
+    for font in fonts:
+        for path, _, _ in font.paths():
+            stat = path.stat()
+            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def _cache_roots() -> list[Path]:
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return [Path(home) / "sop-packets", Path(tempfile.gettempdir()) / f"sop-packets-{os.getuid()}"]
+
+
+@functools.cache
+def fontconfig_file() -> Path:
+    """A fontconfig file listing only the stack's fonts (links in one folder) and a cache folder."""
+    required = [font for font in STACK if font.module or font.family == "DejaVu Sans"]
+    for font in required:
+        if not font.installed:
+            raise MissingSystemLibrary(f"the font {font.family} ({font.covers}) is missing. "
+                                       f"Install it with: {font.install}")
+    fonts = [font for font in STACK if font.installed]
+    name = f"fonts-{_digest(fonts)}"
+    problems = []
+    for root in _cache_roots():
+        folder = root / name
+        try:
+            links = folder / "fonts"
+            links.mkdir(parents=True, exist_ok=True)
+            for number, font in enumerate(fonts):
+                for path, _, _ in font.paths():
+                    link = links / f"{number:02d}-{path.name}"
+                    if not link.is_symlink():
+                        with contextlib.suppress(FileExistsError):  # another worker made it first
+                            link.symlink_to(path)
+            conf = folder / "fonts.conf"
+            if not conf.is_file():
+                text = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+                        f"<fontconfig>\n  <dir>{links}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n"
+                        "</fontconfig>\n")
+                partial = folder / f".fonts.conf.{os.getpid()}"
+                partial.write_text(text, encoding="utf-8")
+                os.replace(partial, conf)
+            return conf
+        except OSError as exc:
+            problems.append(f"{folder}: {exc.strerror or exc}")
+    raise MissingSystemLibrary("cannot write the packet's font configuration: " + "; ".join(problems))
+
+
+# ---------------------------------------------------------------- fonts embedded in the HTML
+
+
+@functools.cache
+def _subset_woff(path: Path, text: str, weight: int) -> str:
+    """A WOFF subset of one font file with the glyphs for text, as base64; variable fonts at weight."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.hinting = False
+    options.desubroutinize = True
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
+    options.drop_tables += ["FFTM"]
+    with TTFont(path, fontNumber=0, recalcTimestamp=False, lazy=True) as font:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)  # first: instancing a whole variable font takes seconds
+        if "fvar" in font:
+            from fontTools.varLib.instancer import instantiateVariableFont
+
+            axes = {axis.axisTag for axis in font["fvar"].axes}
+            location = {"wght": weight, **({"wdth": 100} if "wdth" in axes else {})}
+            font = instantiateVariableFont(font, location, static=True)
+        out = io.BytesIO()
+        font.flavor = "woff"
+        font.save(out)
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def font_face_css(text: str, *, italic: bool) -> str:
+    """@font-face rules with subset fonts as data: URIs for the characters of text, per family.
+
+    The first family (Latin) is embedded with all its characters, made once per process; the others
+    only with the characters this text uses. Italic faces only when the text has italics.
+    """
+    chars = {c for c in text if not _needs_no_glyph(c)}
+    rules = []
+    for rank, font in enumerate(STACK):
+        mine = "".join(sorted(c for c in chars if _covered(c) is font))
+        if rank == 0:
+            mine = "".join(map(chr, sorted(_cmap(font.paths()[0][0]))))
+        if not mine:
+            continue
+        faces = [(path, weight, style) for path, weight, style in font.paths() if italic or style == "normal"]
+        if not any(weight == 700 for _, weight, _ in faces):  # a variable font: its bold instance too
+            faces += [(path, 700, style) for path, _, style in faces]
+        for path, weight, style in faces:
+            data = _subset_woff(path, mine, weight)
+            rules.append(f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; '
+                         f'font-style: {style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    return "\n".join(rules)
+
+
+# ---------------------------------------------------------------- located errors for input files
+
+
+def glyph_problems(data: object, where: Callable[[tuple], tuple[int, int]], source: str,
+                   text: str) -> list[Problem]:
+    """A located problem for each character of a file's text values that no font of the stack has.
+
+    where(path) gives the line and column where a value starts; the character itself is then found in
+    the file's text from there, so the column points at it.
+    """
+    lines = text.splitlines()
+    problems = []
+    for path, value in _strings(data, ()):
+        for char in missing_glyphs(value):
+            line, column = where(path)
+            line, column = _find(lines, char, line, column)
+            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+            problems.append(Problem(source, line, column, field,
+                                    f"the character '{char}' ({codepoint(char)}) is in none of the packet's "
+                                    f"fonts ({FAMILIES}) and would print as an empty box; remove or "
+                                    "replace it"))
+    return problems
+
+
+def _strings(node: object, path: tuple) -> Iterable[tuple[tuple, str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+
+
+def _find(lines: list[str], char: str, line: int, column: int) -> tuple[int, int]:
+    """The first place of char at or after (line, column), both counted from 1; else that place."""
+    for number in range(line - 1, len(lines)):
+        start = column - 1 if number == line - 1 else 0
+        found = lines[number].find(char, start)
+        if found >= 0:
+            return number + 1, found + 1
+    return line, column
