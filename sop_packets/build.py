@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .clinic import Branding, load_clinic
 from .clock import preparation_date
-from .content import load_content
+from .content import language_name, load_content, packet_language
 from .errors import BuildError
 from .guidance import build_guidance
 from .output import ensure_output_folder, folder_lock, output_path, private_temp_folder, write_atomic
@@ -35,6 +35,7 @@ class BuildOptions:
     large_print: bool = False
     clinic: Path | None = None
     group_readable: bool = False
+    language: str | None = None  # overrides patient.language (BCP 47, such as es or es-US)
     time_limit: float = RENDER_SECONDS
     stamp: str = ""  # the batch's fingerprint of everything but the profile (set by the batch)
     fhir: str | None = None  # also write <id>.documentreference.json: attach the packet "inline" or by "url"
@@ -91,11 +92,27 @@ def branding(clinic: Path | None) -> Branding:
 
 
 def make_packet(profile: Profile, options: BuildOptions) -> Packet:
-    """Everything one packet is made from, with the guidance worked out."""
+    """Everything one packet is made from, with the guidance worked out in the packet's language.
+
+    The patient's language is --language, else patient.language, else the clinic's language. The
+    packet is in that language when templates/content has a folder for it, otherwise in the clinic's
+    language (with an interpreter notice in the patient's own language on page one).
+    """
     prepared_on = preparation_date(options.prepared_on)
-    guidance = build_guidance(profile, load_content(), prepared_on)
+    brand = branding(options.clinic)
+    clinic_language = brand.clinic.language
+    tag = options.language or profile.patient.language or clinic_language
+    language = packet_language(tag, default=clinic_language)
+
+    def guidance_in(content_language: str):
+        return build_guidance(profile, load_content(content_language), prepared_on, tag,
+                              language_name(tag, content_language))
+
+    guidance = guidance_in(language)
+    clinic_guidance = guidance_in(clinic_language) if clinic_language != language else None
     large = options.large_print or profile.preferences.large_print
-    return Packet(profile, guidance, prepared_on, branding(options.clinic), large_print=large)
+    return Packet(profile, guidance, prepared_on, brand, large_print=large, language=language,
+                  language_tag=tag, clinic_language=clinic_language, clinic_guidance=clinic_guidance)
 
 
 def build_profile(profile: Profile, source: Path, options: BuildOptions) -> BuildResult:

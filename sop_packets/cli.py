@@ -45,6 +45,10 @@ date_option = click.option(
 large_print_option = click.option(
     "--large-print", is_flag=True, help="Print at 16 pt or more for readers with low vision."
 )
+language_option = click.option(
+    "--language", metavar="TAG", default=None, callback=lambda ctx, param, value: _language(value),
+    help="Packet language for every profile (BCP 47: es, es-US, vi...), instead of patient.language.",
+)
 group_readable_option = click.option(
     "--group-readable", is_flag=True,
     help="Let the file's group read the packets (default: only the owner; they hold health information).",
@@ -65,20 +69,32 @@ fhir_attach_option = click.option(
 
 def packet_options(command):
     """The options every command that writes packets shares, defined once."""
-    for option in reversed((output_option, format_option, date_option, large_print_option, clinic_option,
-                            group_readable_option, fhir_option, fhir_attach_option)):
+    for option in reversed((output_option, format_option, date_option, large_print_option, language_option,
+                            clinic_option, group_readable_option, fhir_option, fhir_attach_option)):
         command = option(command)
     return command
 
 
+def _language(value: str | None) -> str | None:
+    """Check a --language tag has the shape of a BCP 47 tag."""
+    import re
+
+    from .schema import LANGUAGE_PATTERN
+
+    if value is not None and not re.fullmatch(LANGUAGE_PATTERN, value):
+        raise click.BadParameter(f"'{value}' is not a language tag such as en, es, es-US or pt-BR")
+    return value
+
+
 def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None,
-             group_readable: bool = False, fhir: bool = False, fhir_attach: str | None = None):
+             group_readable: bool = False, fhir: bool = False, fhir_attach: str | None = None,
+             language: str | None = None):
     """Build options from the shared flags; a bad clinic file stops here, before any packet."""
     from .build import BuildOptions, branding
 
     branding(clinic)
     return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print, clinic=clinic,
-                        group_readable=group_readable,
+                        group_readable=group_readable, language=language,
                         prepared_on=prepared_on,
                         fhir=(fhir_attach or "inline") if fhir or fhir_attach else None)
 
@@ -102,7 +118,7 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @packet_options
-def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic,
+def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
           group_readable: bool, fhir: bool, fhir_attach) -> None:
     """Build the packet for one PROFILE (a YAML file).
 
@@ -116,7 +132,8 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
 
     if fmt != "html":
         check_pdf_support()
-    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach)
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach,
+                       language)
     try:
         result = build_file(profile, options)
     except SopError:
@@ -160,9 +177,9 @@ def _show_warnings(paths) -> None:
               help="Progress bar. Default: on when the output is a terminal.")
 @click.option("--prune", is_flag=True,
               help="Remove the packets of profiles that no longer exist (each removed file is named).")
-def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic, group_readable: bool,
-          fhir: bool, fhir_attach, jobs, force: bool, shard_text, report_file, progress,
-          prune: bool) -> None:
+def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
+          group_readable: bool, fhir: bool, fhir_attach, jobs, force: bool, shard_text, report_file,
+          progress, prune: bool) -> None:
     """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
@@ -182,7 +199,8 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic
         raise click.BadParameter(str(exc), param_hint="--shard") from None
     if fmt != "html":
         check_pdf_support()
-    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach)
+    options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach,
+                       language)
     show = Progress(enabled=progress)
     report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start,
                        prune=prune, on_warning=show.warning)
@@ -232,19 +250,22 @@ def validate(paths) -> None:
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for other systems.")
 @date_option
-def explain(profile: Path, as_json: bool, prepared_on) -> None:
+@language_option
+@clinic_option
+def explain(profile: Path, as_json: bool, prepared_on, language, clinic) -> None:
     """Show what the packet for PROFILE will say, and which facts made each item apply.
 
     \b
     Examples:
       sop-packets explain profiles/ex-09-other-minimal.yaml
       sop-packets explain profiles/ex-09-other-minimal.yaml --json > guidance.json
+      sop-packets explain profiles/ex-09-other-minimal.yaml --language es
     """
-    from .build import BuildOptions, make_packet
+    from .build import make_packet
     from .explain import explain_text
     from .profile import load_profile
 
-    options = BuildOptions(prepared_on=prepared_on)
+    options = _options(Path("output"), "html", prepared_on, False, clinic, language=language)
     packet = make_packet(load_profile(profile, prepared_on), options)
     if as_json:
         click.echo(json.dumps(packet.guidance.to_json(), indent=2, ensure_ascii=False))
@@ -256,10 +277,13 @@ def explain(profile: Path, as_json: bool, prepared_on) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="Show every packet in full, not only problems.")
 @date_option
-def lint(paths, verbose: bool, prepared_on) -> None:
+@language_option
+def lint(paths, verbose: bool, prepared_on, language) -> None:
     """Check how easy each packet is to read: grade level, longest sentences, unexplained terms.
 
-    Exits with status 1 if any packet reads above grade 7 or uses a medical term it does not explain.
+    Each packet is checked in its own language: English by Flesch-Kincaid grade (7 or lower), Spanish
+    by Fernández-Huerta (70 or higher). Exits with status 1 if any packet reads too hard or uses a
+    medical term it does not explain.
 
     \b
     Examples:
@@ -268,7 +292,7 @@ def lint(paths, verbose: bool, prepared_on) -> None:
     """
     from .lint import lint_paths
 
-    report = lint_paths(paths, prepared_on)
+    report = lint_paths(paths, prepared_on, language)
     click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)

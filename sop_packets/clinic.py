@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .content import template_dir
+from .content import available_languages, primary_subtag, template_dir
 from .errors import InvalidInput, Problem
 from .profile import parse_located, read_bytes, read_text, validate
-from .schema import Section, ShortText
+from .schema import LANGUAGE_PATTERN, Section, ShortText
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 MAX_LOGO_BYTES = 1024 * 1024
@@ -54,8 +54,20 @@ class Clinic(Section):
     logo_alt: ShortText | None = Field(None, description="Words a screen reader says for the logo.")
     accent_color: str = Field("#1d4f91", description="Colour of headings, as #RRGGBB.")
     paper_size: PaperSize = PaperSize.letter
+    language: str = Field("en", pattern=LANGUAGE_PATTERN, description=(
+        "The clinic's language: the records-request letter and case summary are in it, and it is the "
+        "packet language for profiles that give none."))
     contact: Contact | None = None
     referrals: list[Referral] = Field(default_factory=list, max_length=40)
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        code = primary_subtag(value)
+        if code not in available_languages():
+            raise ValueError(f"'{value}' has no content folder in templates/content; use one of: "
+                             f"{', '.join(available_languages())}")
+        return code
 
     @field_validator("accent_color")
     @classmethod

@@ -1,12 +1,22 @@
-"""Where templates and clinician-editable content live, and loading that content once."""
+"""Where templates and clinician-editable content live, loading that content once, and packet languages.
+
+Content lives in templates/content/<language>/*.yaml, one folder per language (en, es, ...). A language
+is available when its folder exists; nothing in Python lists the languages. Files whose names start
+with "_" (such as _lint.yaml, the language's plain-language rules) are settings, not patient text.
+templates/content/language_access.yaml holds the short interpreter notices for languages that have
+no folder yet.
+"""
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_LANGUAGE = "en"
+NOTICES_FILE = "language_access.yaml"
 
 
 def template_dir() -> Path:
@@ -17,16 +27,100 @@ def template_dir() -> Path:
     raise FileNotFoundError("the sop-packets templates folder is missing from this install")
 
 
+def content_root() -> Path:
+    return template_dir() / "content"
+
+
 @functools.cache
-def load_content(folder: Path | None = None) -> dict[str, Any]:
-    """Every YAML file under templates/content/en (a folder per language), keyed by file stem.
+def available_languages() -> tuple[str, ...]:
+    """The languages that have a content folder, English first."""
+    found = sorted(p.name for p in content_root().iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    return tuple(sorted(found, key=lambda code: code != DEFAULT_LANGUAGE))
+
+
+def _parse(path: Path, what: str) -> Any:
+    from .profile import parse_yaml, read_text
+
+    return parse_yaml(read_text(path, what), str(path)).data
+
+
+@functools.cache
+def load_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """Every patient-text YAML file of one language (templates/content/<language>), keyed by file stem.
 
     A mistake in a content file is reported like a profile mistake: file, line, column, message.
     """
-    from .profile import parse_yaml, read_text
+    folder = content_root() / language
+    if language not in available_languages():
+        raise FileNotFoundError(f"no content folder for language {language!r} in {content_root()}")
+    return {path.stem: _parse(path, "content file")
+            for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")}
 
-    folder = folder or template_dir() / "content" / "en"
-    content: dict[str, Any] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        content[path.stem] = parse_yaml(read_text(path, "content file"), str(path)).data
-    return content
+
+@functools.cache
+def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """A language's _lint.yaml (its readability formula and medical-word rules); empty when it has none."""
+    path = content_root() / language / "_lint.yaml"
+    return dict(_parse(path, "language settings file") or {}) if path.is_file() else {}
+
+
+@functools.cache
+def language_notices() -> dict[str, Any]:
+    """The interpreter notices, keyed by language tag (templates/content/language_access.yaml)."""
+    return dict(_parse(content_root() / NOTICES_FILE, "language notices file") or {})
+
+
+def primary_subtag(tag: str | None) -> str:
+    """'es-US' → 'es'; an empty tag → ''."""
+    return (tag or "").replace("_", "-").split("-")[0].lower()
+
+
+def packet_language(tag: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """The content language for a BCP 47 tag: es, es-US and es-MX give 'es'; no folder gives the default."""
+    code = primary_subtag(tag)
+    if code in available_languages():
+        return code
+    return default if default in available_languages() else DEFAULT_LANGUAGE
+
+
+def language_name(tag: str, in_language: str = DEFAULT_LANGUAGE) -> str:
+    """A language named in words in another language: ('vi', 'en') → 'Vietnamese', ('en', 'es') → 'inglés'.
+
+    Region and script are left out ("pt-BR" is "Portuguese"); a code Babel does not know is named
+    as "a language other than English" in words from the packet language's ui.yaml.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    code = primary_subtag(tag)
+    try:
+        names = Locale.parse(in_language).languages
+    except (UnknownLocaleError, ValueError):
+        names = Locale.parse(DEFAULT_LANGUAGE).languages
+    if code in names:
+        return names[code]
+    return str(load_content(packet_language(in_language))["ui"]["unknown_language"])
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short note, in the patient's own language, that free interpreter help is available."""
+
+    tag: str
+    direction: str  # "ltr" or "rtl"
+    text: str  # may hold {phone}
+
+
+def notice_for(tag: str | None) -> Notice | None:
+    """The interpreter notice for a language tag: the full tag first (zh-Hant), then its aliases, then
+    the primary subtag (pt-BR → pt). None when the file has no notice for that language."""
+    if not tag:
+        return None
+    notices = language_notices()
+    wanted = tag.replace("_", "-").lower()
+    candidates = [wanted, *[wanted.rsplit("-", n)[0] for n in range(1, wanted.count("-") + 1)]]
+    for candidate in candidates:
+        for key, entry in notices.items():
+            keys = [str(key).lower(), *(str(a).lower() for a in entry.get("aliases", []))]
+            if candidate in keys:
+                return Notice(str(key), str(entry.get("dir", "ltr")), " ".join(str(entry["text"]).split()))
+    return None

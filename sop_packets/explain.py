@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import textwrap
 
-from .content import load_content
+from .content import language_name, load_content
 from .guidance import SECTION_ORDER
 from .render import Packet
 
 
 def explain_text(packet: Packet) -> str:
-    """Every section, each item's id and title, and the facts ("because") behind it."""
+    """Every section, each item's id and title, and the facts ("because") behind it.
+
+    Titles and reasons are in the packet's language; the labels around them stay English for staff.
+    """
     guidance, patient = packet.guidance, packet.profile.patient
-    headings = load_content()["sections"]
+    headings = load_content(packet.language)["sections"]
     lines = [
         f"Guidance for {patient.name} ({patient.id}), age {guidance.age}, "
         f"prepared {packet.prepared_on.isoformat()}",
+        f"Packet language: {language_name(packet.language)} ({packet.language}); "
+        f"patient's language: {language_name(packet.language_tag)} ({packet.language_tag})",
         "",
         "Summary:",
         *(f"  {line}" for line in guidance.summary.diagnosis),

@@ -1,4 +1,4 @@
-"""Words to know: the glossary in templates/content/en/glossary.yaml, and finding which terms a text uses.
+"""Words to know: a language's glossary (templates/content/<lang>/glossary.yaml), and which terms a text uses.
 
 Pure functions, no I/O. Matching is whole-word and ignores case: "stage" is found in "Stage IV" but
 not inside "upstage". A term's aliases (plurals, other spellings) count as uses of the term.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -60,8 +61,10 @@ def load_glossary(content: Mapping[str, Any]) -> tuple[Term, ...]:
 
 
 def sort_key(term: Term) -> tuple[str, str]:
-    """Alphabetical order ignoring case, as a reader expects in a glossary."""
-    return (term.term.casefold(), term.term)
+    """Alphabetical order ignoring case and accents, as a reader expects in a glossary ("índice" under i)."""
+    letters = unicodedata.normalize("NFD", term.term.casefold())
+    plain = "".join(c for c in letters if not unicodedata.combining(c))
+    return (plain, term.term)
 
 
 @functools.cache

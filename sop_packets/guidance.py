@@ -1,9 +1,9 @@
 """Guidance: what applies to this patient, and because of which facts. Pure functions, no I/O.
 
 Rules decide *which* items apply and name the profile facts that made them apply. The words a
-patient reads (item texts, the "because" phrases and the sources behind each item) come from the
-content files under templates/content/en/, passed in as `content`. `sop-packets rules` prints every
-rule with when it fires; docs/guidance-ids.md is that output.
+patient reads (item texts, the "because" phrases, the summary and the sources behind each item) come
+from one language's content files under templates/content/<language>/, passed in as `content`.
+`sop-packets rules` prints every rule with when it fires; docs/guidance-ids.md is that output.
 """
 
 from __future__ import annotations
@@ -90,8 +90,13 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def facts_of(profile: Profile, today: date, words: dict[str, Any]) -> Facts:
-    """Derive every fact the rules use from the profile, as of a given day."""
+def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str = "",
+             language_name: str = "") -> Facts:
+    """Derive every fact the rules use from the profile, as of a given day.
+
+    `language` is the patient's language tag after any override (default: the profile's, else en);
+    `language_name` is that language in words in the packet's language, for the because phrase.
+    """
     patient, dx, plan = profile.patient, profile.diagnosis, profile.treatment_plan
     path, concerns, insurance = dx.pathology, profile.concerns, profile.insurance
     mel = dx.melanoma
@@ -166,7 +171,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any]) -> Facts:
         "organ_transplant": ImmuneReason.organ_transplant in patient.immune_reasons,
         "hiv_positive": patient.hiv_positive,
         "care_abroad": patient.seeking_care_abroad,
-        "language_not_english": patient.language.split("-")[0].lower() != "en",
+        "language_not_english": _primary(language or patient.language or "en") != "en",
         "telemedicine_preference": profile.preferences.telemedicine,
         "insurance_requires": insurance.requires_second_opinion,
         "preauth_required": insurance.preauthorization.value == "required",
@@ -200,13 +205,17 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any]) -> Facts:
         "cancer_name": dx.cancer_type_detail or cancer,
         "body_site": words["body_sites"][dx.body_site.value] if dx.body_site else words["no_body_site"],
         "diagnosed_by": words["diagnosers"][dx.diagnosed_by.value],
-        "language": patient.language,
+        "language": language_name or language or patient.language or "en",
         "comorbidities": ", ".join(patient.comorbidities),
         "stage": dx.stage.value,
         "breslow_mm": _number(breslow),
         "size_mm": _number(dx.size_mm),
     }
     return Facts(holds, values)
+
+
+def _primary(tag: str) -> str:
+    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def _pathology_review(f: Facts) -> Because:
@@ -676,9 +685,13 @@ def _because(keys: Because, content: dict[str, Any], facts: Facts) -> tuple[str,
     return tuple(dict.fromkeys(fill(content["because"][key], facts.values) for key in keys))
 
 
-def build_guidance(profile: Profile, content: dict[str, Any], today: date) -> Guidance:
-    """The guidance for one profile, using clinician-editable content, as of a given day."""
-    facts = facts_of(profile, today, content["words"])
+def build_guidance(profile: Profile, content: dict[str, Any], today: date, language: str = "",
+                   language_name: str = "") -> Guidance:
+    """The guidance for one profile, in the language of `content`, as of a given day.
+
+    `language` and `language_name` are the patient's language tag and its name in words (see facts_of).
+    """
+    facts = facts_of(profile, today, content["words"], language, language_name)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
         fired = [(item_id, because) for item_id, r in rules.items() if (because := r.check(facts))]

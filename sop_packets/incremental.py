@@ -84,7 +84,7 @@ def build_stamp(options: BuildOptions) -> str:
         "clinic": Path(clinic.source).read_bytes().hex(),
         "logo": clinic.logo_uri or "",
         "options": repr((options.format, options.prepared_on, options.large_print, options.group_readable,
-                         options.fhir)),
+                         options.language, options.fhir)),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -18,10 +18,18 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from markupsafe import escape as html_escape
 
 from . import fonts, markup
 from .clinic import Branding
-from .content import load_content, template_dir
+from .content import (
+    DEFAULT_LANGUAGE,
+    available_languages,
+    language_name,
+    load_content,
+    notice_for,
+    template_dir,
+)
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
@@ -46,6 +54,10 @@ class Packet:
     prepared_on: date
     branding: Branding
     large_print: bool = False
+    language: str = DEFAULT_LANGUAGE  # the packet's language: a folder under templates/content
+    language_tag: str = DEFAULT_LANGUAGE  # the patient's own language (BCP 47), which may have no folder
+    clinic_language: str = DEFAULT_LANGUAGE  # the letter and case summary, read by doctors' offices
+    clinic_guidance: Guidance | None = None  # the guidance in the clinic's language, when it differs
 
 
 def _markdown() -> MarkdownIt:
@@ -76,8 +88,50 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     )
     env.filters["markdown"] = markdown
     env.filters["markdown_inline"] = markdown_inline
-    env.filters["long_date"] = lambda d: f"{d:%B} {d.day}, {d.year}"
+    env.filters["long_date"] = long_date
+    env.filters["css_string"] = css_string
+    env.filters["fill"] = fill_in
+    env.filters["in_language"] = in_language
     return env
+
+
+def long_date(day: date, language: str = DEFAULT_LANGUAGE) -> str:
+    """A date as people write it: "November 27, 2026", "27 de noviembre de 2026" (Babel)."""
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=language)
+
+
+def css_string(text: str) -> Markup:
+    """Text as a quoted CSS string for the page header and footer, safe inside <style>."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+    return Markup(f'"{escaped}"')
+
+
+def fill_in(text: str, **values: Any) -> Markup:
+    """A content string with its {placeholders} filled, escaped; values that are Markup stay markup."""
+    escaped = str(html_escape(text))
+    return Markup(re.sub(r"\{(\w+)\}", lambda m: str(html_escape(values[m.group(1)])), escaped))
+
+
+def in_language(text: str, language: str, page_language: str) -> Markup:
+    """Text marked with its own lang when it differs from the page's (clinic names and roles)."""
+    if language == page_language:
+        return html_escape(text)
+    return Markup('<span lang="{}">{}</span>').format(language, text)
+
+
+def page_counter_css(pattern: str) -> Markup:
+    """ "Page {page} of {pages}" as CSS content: "Page " counter(page) " of " counter(pages)."""
+    parts = []
+    for piece in re.split(r"(\{page\}|\{pages\})", pattern):
+        if piece == "{page}":
+            parts.append("counter(page)")
+        elif piece == "{pages}":
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(css_string(piece))
+    return Markup(" ".join(parts))
 
 
 @functools.cache
@@ -87,10 +141,19 @@ def stylesheet(folder: Path | None = None) -> str:
 
 
 def render_html(packet: Packet) -> str:
-    """The complete, self-contained HTML packet."""
-    content = load_content()
-    tools = content["tools"]
+    """The complete, self-contained HTML packet, in the packet's language.
+
+    The records-request letter and the case summary are in the clinic's language (they are read by
+    doctors' offices); when that differs from the packet's, they carry their own lang attribute and
+    a line in the patient's language says so.
+    """
+    language, clinic_language = packet.language, packet.clinic_language
+    content = load_content(language)
+    clinic_content = load_content(clinic_language)
+    tools, clinic_tools = content["tools"], clinic_content["tools"]
     guidance, profile = packet.guidance, packet.profile
+    clinic_guidance = packet.clinic_guidance or guidance
+    needs_help = language_needs_help(packet)
     context = dict(
         profile=profile,
         patient=profile.patient,
@@ -107,21 +170,34 @@ def render_html(packet: Packet) -> str:
         drawing_uri=drawing_uri(tools["drawing"]),
         sections_text=content["sections"],
         tools=tools,
+        ui=content["ui"],
         words=content["words"],
+        lang=language,
+        page_of=page_counter_css(content["ui"]["page_of"]),
+        notice=notice_for(packet.language_tag) if needs_help else None,
+        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(packet.branding.clinic.phone),
+        notice_language=language_name(packet.language_tag, language) if needs_help else "",
+        clinic_lang=clinic_language,
+        clinic_language_name=language_name(clinic_language, language),
+        ctools=clinic_tools,
+        cui=clinic_content["ui"],
+        cwords=clinic_content["words"],
+        cguidance=clinic_guidance,
+        csummary=clinic_guidance.summary,
         toc=_table_of_contents(guidance, content, with_glossary=False),
-        letter_records=[i for i in guidance.items("records") if i.id in tools["letter"]["request_ids"]],
+        letter_records=[i for i in clinic_guidance.items("records")
+                        if i.id in clinic_tools["letter"]["request_ids"]],
         tool_name=TOOL_NAME,
         glossary_terms=[],
-        **_case_summary_facts(profile, tools["summary"]),
+        **_case_summary_facts(profile, clinic_tools["summary"]),
     )
     template = environment().get_template("packet.html.j2")
     page = template.render(context)
-    text = _visible_text(page)
-    terms = terms_used([text], _glossary())
+    terms = terms_used([_text_in(page, language)], _glossary(language))
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = template.render(context)
-        text = _visible_text(page)
+    text = _visible_text(page)  # every language on the page: the notices need their fonts too
     check_glyphs(text)
     page = _mark_other_scripts(page)
     faces = fonts.font_face_css(text, italic="<em>" in page)
@@ -156,15 +232,28 @@ def check_glyphs(text: str) -> None:
                          f"{chars}")
 
 
+def language_needs_help(packet: Packet) -> bool:
+    """The patient's language is not English and has no packet of its own."""
+    code = packet.language_tag.replace("_", "-").split("-")[0].lower()
+    return code != DEFAULT_LANGUAGE and code not in available_languages()
+
+
 def _visible_text(html: str) -> str:
-    """The words of an HTML page, for finding which glossary terms it uses."""
+    """Every word of an HTML page's body, in any language (for the fonts and the glyph check)."""
     body = html.split("<body", 1)[-1]
     return html_module.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
+def _text_in(html: str, language: str) -> str:
+    """The words a reader sees in the page's own language, for finding which glossary terms it uses."""
+    from .lint import visible_units
+
+    return "\n".join(visible_units(html, language))
+
+
 @functools.cache
-def _glossary() -> tuple[Term, ...]:
-    return load_glossary(load_content())
+def _glossary(language: str = DEFAULT_LANGUAGE) -> tuple[Term, ...]:
+    return load_glossary(load_content(language))
 
 
 @dataclass(frozen=True)
@@ -231,11 +320,12 @@ def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, li
 
 def warm_up(pdf: bool = True) -> None:
     """Build every cached piece once (content, templates, CSS, glossary, fonts) before the first packet."""
-    load_content()
+    for language in available_languages():
+        load_content(language)
+        _glossary(language)
     environment().get_template("packet.html.j2")
     stylesheet()
     _markdown()
-    _glossary()
     if pdf:
         _packet_css()
 

@@ -225,7 +225,10 @@ class Patient(Section):
         None, ge=0, le=120, validate_default=True, description="Age in years, or date_of_birth."
     )
     pregnant: bool = False
-    language: str = Field("en", pattern=LANGUAGE_PATTERN, description="Preferred language code.")
+    language: str | None = Field(
+        None, pattern=LANGUAGE_PATTERN,
+        description="Preferred language (BCP 47: en, es, es-US, vi, zh-Hant). Default: the clinic's.",
+    )
     country: str | None = Field(None, description="ISO 3166-1 alpha-2 code, such as US or DE.")
     seeking_care_abroad: bool = False
     comorbidities: list[ShortText] = Field(default_factory=list, max_length=50)

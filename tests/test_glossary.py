@@ -103,7 +103,8 @@ def test_no_glossary_is_an_empty_glossary():
 
 def test_the_glossary_is_loaded_with_the_other_content():
     assert len(GLOSSARY) >= 40
-    assert names(GLOSSARY) == sorted(names(GLOSSARY), key=str.casefold)
+    plain = [n.casefold().replace("é", "e") for n in names(GLOSSARY)]
+    assert plain == sorted(plain)  # alphabetical, ignoring case and accents: "Sézary" before "side"
 
 
 def test_every_term_has_a_non_empty_definition_and_a_list_of_aliases():

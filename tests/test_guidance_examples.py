@@ -83,6 +83,18 @@ EXPECTED = {
         "routine", ["rare_cancer_type", "confirmation"], ["lymphoma_dermatologist"], [], ["slides_and_blocks"]),
     "ex-16-bcc-small-trunk": (
         "routine", ["second_opinion_optional", "confirmation"], ["dermatologist"], [], ["pathology_reports"]),
+    "ex-17-melanoma-child-es": (
+        "prompt", ["pathology_uncertain", "melanoma_specialist_review", "scarring_concern", "confirmation"],
+        ["melanoma_specialist", "pediatric_oncologist", "dermatopathologist"], ["child", "language_support"],
+        ["guardian_signature", "slides_and_blocks", "referral"]),
+    "ex-18-bcc-large-print-es": (
+        "routine", ["non_specialist_diagnosis", "single_treatment_option", "cosmetically_sensitive_site",
+                    "reconstruction_planned", "scarring_concern", "confirmation"],
+        ["radiation_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"],
+        ["older_adult", "language_support"], ["health_conditions_list", "photos"]),
+    "ex-19-scc-arabic-notice": (
+        "prompt", ["single_treatment_option", "cosmetically_sensitive_site", "confirmation"],
+        ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["language_support"], ["insurance_card"]),
 }
 
 

@@ -20,7 +20,7 @@ def problems(path) -> list[str]:
 def test_minimal_profile_loads_with_defaults(minimal):
     profile = load_profile(minimal())
     assert profile.patient.id == "p-1"
-    assert profile.patient.language == "en"
+    assert profile.patient.language is None  # the packet then uses the clinic's language (en)
     assert profile.diagnosis.cancer_type is CancerType.melanoma
     assert profile.diagnosis.stage is Stage.unknown
     assert profile.insurance.preauthorization == "unknown"
