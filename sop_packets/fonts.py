@@ -271,8 +271,11 @@ def glyph_problems(data: object, where: Callable[[tuple], tuple[int, int]], sour
     """
     lines = text.splitlines()
     problems = []
+    checked: dict[str, list[str]] = {}  # a YAML alias repeats one string many times: check it once
     for path, value in _strings(data, ()):
-        for char in missing_glyphs(value):
+        if value not in checked:
+            checked[value] = missing_glyphs(value)
+        for char in checked[value]:
             line, column = where(path)
             line, column = _find(lines, char, line, column)
             field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
