@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -44,3 +45,16 @@ def minimal(write):
         return write(name, MINIMAL.format(id=id, name=patient_name) + extra)
 
     return _minimal
+
+
+EXAMPLE_PROFILES = Path(__file__).parent.parent / "profiles"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A copy of three example profiles, for the batch tests."""
+    target = tmp_path / "profiles"
+    target.mkdir()
+    for name in ("ex-02-bcc-nose-reconstruction", "ex-07-skin-lymphoma-telemedicine", "ex-09-other-minimal"):
+        shutil.copy(EXAMPLE_PROFILES / f"{name}.yaml", target)
+    return target

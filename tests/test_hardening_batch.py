@@ -27,16 +27,6 @@ EXAMPLES = Path(__file__).parent.parent / "profiles"
 DAY = "2026-11-25"
 
 
-@pytest.fixture
-def folder(tmp_path):
-    """A copy of three example profiles."""
-    target = tmp_path / "profiles"
-    target.mkdir()
-    for name in ("ex-02-bcc-nose-reconstruction", "ex-07-skin-lymphoma-telemedicine", "ex-09-other-minimal"):
-        shutil.copy(EXAMPLES / f"{name}.yaml", target)
-    return target
-
-
 def run(*args) -> tuple[int, str]:
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert "Traceback" not in result.output
