@@ -143,12 +143,23 @@ def families_used(text: str) -> list[Font]:
     return [font for font in STACK if font in used]
 
 
+def _first_family_chars() -> str:
+    return "".join(re.escape(chr(point)) for point in sorted(_cmap(STACK[0].paths()[0][0])) if point > 32)
+
+
+@functools.cache
+def not_first_family_char() -> re.Pattern[str]:
+    """One character the first family (Latin) lacks; a quick test before not_first_family_pattern."""
+    return re.compile(rf"[^\s<>{_first_family_chars()}]")
+
+
 @functools.cache
 def not_first_family_pattern() -> re.Pattern[str]:
-    """Runs of words (split by spaces) with a character the first family (Latin) lacks."""
-    first = STACK[0]
-    have = "".join(re.escape(chr(point)) for point in sorted(_cmap(first.paths()[0][0])) if point > 32)
-    word = rf"[^\s<>]*[^\s<>{have}][^\s<>]*"
+    """Runs of words (split by spaces) with a character the first family (Latin) lacks.
+
+    Slow on long text (it backtracks through every word): use it only where not_first_family_char matches.
+    """
+    word = rf"[^\s<>]*[^\s<>{_first_family_chars()}][^\s<>]*"
     return re.compile(rf"{word}(?:[ \u00a0]+{word})*")
 
 
@@ -241,7 +252,7 @@ def font_face_css(text: str, *, italic: bool) -> str:
     The first family (Latin) is embedded with all its characters, made once per process; the others
     only with the characters this text uses. Italic faces only when the text has italics.
     """
-    chars = {c for c in text if not _needs_no_glyph(c)}
+    chars = {c for c in set(text) if not _needs_no_glyph(c)}
     rules = []
     for rank, font in enumerate(STACK):
         mine = "".join(sorted(c for c in chars if _covered(c) is font))

@@ -91,6 +91,14 @@ def find_uses(text: str, glossary: Iterable[Term]) -> list[Use]:
 def terms_used(texts: Iterable[str], glossary: Iterable[Term]) -> list[Term]:
     """The glossary terms that occur in any of the texts (whole word, any case), sorted alphabetically."""
     texts = [text for text in texts if text]
+    lowered = [text.lower() for text in texts]
     found = [term for term in glossary
-             if term.forms and any(_pattern(term.forms).search(text) for text in texts)]
+             if term.forms and _may_occur(term.forms, lowered)
+             and any(_pattern(term.forms).search(text) for text in texts)]
     return sorted(found, key=sort_key)
+
+
+def _may_occur(forms: tuple[str, ...], lowered_texts: list[str]) -> bool:
+    """A quick test before the whole-word pattern: the first word of some form is in some text."""
+    firsts = [form.split()[0].lower() for form in forms if form.split()]
+    return any(first in text for first in firsts for text in lowered_texts)

@@ -212,13 +212,16 @@ def _mark_other_scripts(page: str) -> str:
 
     Without it a name such as "Nguyễn" mixes two typefaces letter by letter.
     """
-    other = fonts.not_first_family_pattern()
+    lacking, other = fonts.not_first_family_char(), fonts.not_first_family_pattern()
     head, sep, body = page.partition("<body")
-    if not sep or not other.search(body):
+    if not sep or not lacking.search(body):
         return page
 
     def mark(match: re.Match[str]) -> str:
-        return other.sub(lambda run: f'<span class="intl">{run.group()}</span>', match.group())
+        text = match.group()
+        if not lacking.search(text):
+            return text
+        return other.sub(lambda run: f'<span class="intl">{run.group()}</span>', text)
 
     return head + sep + re.sub(r">[^<>]+<", mark, body)
 
