@@ -118,3 +118,24 @@ def test_pdf_bytes_parse(minimal, tmp_path):
     data = (tmp_path / "p-1.pdf").read_bytes()
     assert data.startswith(b"%PDF-")
     assert len(PdfReader(io.BytesIO(data)).pages) >= 1
+
+
+def test_trimmed_user_agent_stylesheet_is_used_and_changes_no_byte(monkeypatch):
+    """The packet's copy of WeasyPrint's user-agent stylesheet (no footnote or note styles, markers only
+    on list items) saves CPU; the PDF must come out byte for byte as with the stock stylesheet."""
+    import datetime
+
+    import weasyprint
+
+    from sop_packets import render
+    from sop_packets.build import make_packet
+    from sop_packets.profile import load_profile
+
+    assert render._packet_html_class() is not weasyprint.HTML  # the trim still applies to this WeasyPrint
+    root = Path(__file__).parent.parent
+    profile = load_profile(root / "profiles" / "ex-05-melanoma-stage-iii-pregnant.yaml")
+    html = render.render_html(make_packet(profile, BuildOptions(prepared_on=datetime.date(2026, 11, 25))))
+    assert "<ul" in html and "<ol" in html  # list markers are drawn from the trimmed stylesheet
+    trimmed = render.render_pdf(html, "same")
+    monkeypatch.setattr(render, "_packet_html_class", lambda: weasyprint.HTML)
+    assert render.render_pdf(html, "same") == trimmed
