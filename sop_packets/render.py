@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import functools
+import gc
 import hashlib
 import html as html_module
 import json
@@ -140,6 +142,27 @@ def stylesheet(folder: Path | None = None) -> str:
     return ((folder or template_dir()) / "packet.css").read_text(encoding="utf-8")
 
 
+GC_YOUNG_THRESHOLD = 50_000
+"""Allocations between young-generation collections while a packet is made (Python's default: 700)."""
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Collect garbage less often while WeasyPrint works, then restore the process's settings.
+
+    Making a packet allocates millions of short-lived objects; with Python's default threshold the
+    collector scans the young generation thousands of times a packet (about 6% of the CPU). Cycles
+    are still collected, only in fewer, larger passes.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], GC_YOUNG_THRESHOLD), max(before[1], 20), max(before[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@fewer_collections()
 def render_html(packet: Packet) -> str:
     """The complete, self-contained HTML packet, in the packet's language.
 
@@ -461,12 +484,13 @@ def render_pdf(html: str, identity: str) -> bytes:
         html = html.replace(inlined, "", 1)
         stylesheets.append(_packet_css())
     html = re.sub(r'<style id="packet-fonts">.*?</style>', "", html, count=1, flags=re.S)
-    document = _packet_html_class()(
-        string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
-    )
-    return document.write_pdf(
-        stylesheets=stylesheets,
-        font_config=_font_config(),
-        pdf_identifier=hashlib.sha256(identity.encode()).hexdigest()[:32].encode(),
-        pdf_variant="pdf/ua-1",
-    )
+    with fewer_collections():
+        document = _packet_html_class()(
+            string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
+        )
+        return document.write_pdf(
+            stylesheets=stylesheets,
+            font_config=_font_config(),
+            pdf_identifier=hashlib.sha256(identity.encode()).hexdigest()[:32].encode(),
+            pdf_variant="pdf/ua-1",
+        )

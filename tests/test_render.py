@@ -139,3 +139,17 @@ def test_trimmed_user_agent_stylesheet_is_used_and_changes_no_byte(monkeypatch):
     trimmed = render.render_pdf(html, "same")
     monkeypatch.setattr(render, "_packet_html_class", lambda: weasyprint.HTML)
     assert render.render_pdf(html, "same") == trimmed
+
+
+def test_fewer_collections_raises_the_gc_threshold_and_restores_it_even_on_error():
+    import gc
+
+    from sop_packets.render import GC_YOUNG_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == max(before[0], GC_YOUNG_THRESHOLD)
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("a packet failed")
+    assert gc.get_threshold() == before
