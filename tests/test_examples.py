@@ -53,6 +53,6 @@ def test_every_example_builds_to_html_and_pdf(tmp_path):
         assert pdf.read_bytes().startswith(b"%PDF-")
         for number, page in enumerate(PdfReader(pdf).pages, start=1):
             words = page.extract_text(extraction_mode="layout").split()
-            furniture = {"Confidential", "Page", "of", *profile.patient.name.split()}
+            furniture = {"Confidential", "Page", "of", "·", *profile.patient.name.split()}
             body = [w for w in words if w not in furniture and not w.isdigit()]
             assert len(body) >= 4, f"{pdf.name} page {number} is nearly empty: {' '.join(words)}"

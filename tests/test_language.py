@@ -239,7 +239,7 @@ def test_spanish_packet_words_header_date_and_lang(spanish):
     _, html = spanish
     assert '<html lang="es">' in html
     assert "Palabras que debe saber" in html
-    assert 'string(patientname) "   Confidencial"' in html and '"Página " counter(page) " de " counter(pages)' in html
+    assert 'string(patientname) "  ·  Confidencial  ·  " "Página " counter(page)' in html and '"Página " counter(page) " de " counter(pages)' in html
     assert "Preparada el 27 de noviembre de 2026" in html
     assert "Qué hay en esta guía" in html and "Su situación de un vistazo" in html
     body = html.split("<body", 1)[1]
@@ -393,7 +393,7 @@ def test_spanish_pdf_language_metadata_header_and_bookmarks(tmp_path):
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
     assert f"Página 1 de {len(pages)}" in pages[0] and f"Página 2 de {len(pages)}" in pages[1]
     assert "Confidencial" in pages[1] and "Confidential" not in pages[1]
-    assert pages[0].count("Confidencial") == 1  # the cover line only: no running header on page one
+    assert pages[0].count("Confidencial") == 1  # the cover line only: the cover's footer has no name
     assert any("Palabras que debe saber" in page for page in pages)
     titles = []
 

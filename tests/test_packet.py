@@ -33,8 +33,8 @@ def pdf_pages(path: Path) -> list[str]:
 
 
 def body(page: str) -> str:
-    """A page's text without the running header and the page-number footer."""
-    page = re.sub(r"Page \d+ of \d+", "", page.replace("Nico Pemberton-Vale Confidential", ""))
+    """A page's text without the running footer (name, "Confidential", page number)."""
+    page = re.sub(r"(Nico Pemberton-Vale · Confidential · )?Page \d+ of \d+", "", page)
     return page.strip()
 
 
@@ -64,12 +64,13 @@ def test_page_one_shows_situation_urgency_and_three_steps(child_packet):
     assert "Book a second-opinion visit" in first
 
 
-def test_running_header_page_numbers_and_contents(child_packet):
+def test_running_footer_page_numbers_and_contents(child_packet):
     _, pdf = child_packet
     pages = pdf_pages(pdf)
-    assert all("Nico Pemberton-Vale Confidential" in page for page in pages[1:])
-    assert "Nico Pemberton-Vale Confidential" not in pages[0]  # no running header on the cover
-    assert f"Page 2 of {len(pages)}" in pages[1]
+    assert all(f"Nico Pemberton-Vale · Confidential · Page {number} of {len(pages)}" in page
+               for number, page in enumerate(pages[1:], start=2))
+    assert "Nico Pemberton-Vale" not in pages[0].replace("Prepared for Nico Pemberton-Vale", "")
+    assert f"Page 1 of {len(pages)}" in pages[0]  # the cover's footer: its page number only
     contents = next(p for p in pages if "What is in this guide" in p)
     assert re.search(r"Records to gather\.* ?\d+", contents)
 
