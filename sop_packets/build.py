@@ -127,7 +127,7 @@ def _build_profile(profile: Profile, source: Path, options: BuildOptions) -> Bui
     result = BuildResult(source, profile.patient.id)
     targets = {s: output_path(options.out_dir, profile.patient.id, f".{s}") for s in options.suffixes}
     if "pdf" in targets:
-        pdf = render_pdf(html, identity=f"{profile.patient.id}:{packet.prepared_on}")
+        pdf = render_pdf(html)
         write_atomic(targets["pdf"], pdf, options.file_mode)
         result.outputs.append(targets["pdf"])
     if "html" in targets:

@@ -136,9 +136,9 @@ def test_trimmed_user_agent_stylesheet_is_used_and_changes_no_byte(monkeypatch):
     profile = load_profile(root / "profiles" / "ex-05-melanoma-stage-iii-pregnant.yaml")
     html = render.render_html(make_packet(profile, BuildOptions(prepared_on=datetime.date(2026, 11, 25))))
     assert "<ul" in html and "<ol" in html  # list markers are drawn from the trimmed stylesheet
-    trimmed = render.render_pdf(html, "same")
+    trimmed = render.render_pdf(html)
     monkeypatch.setattr(render, "_packet_html_class", lambda: weasyprint.HTML)
-    assert render.render_pdf(html, "same") == trimmed
+    assert render.render_pdf(html) == trimmed
 
 
 def test_fewer_collections_raises_the_gc_threshold_and_restores_it_even_on_error():
