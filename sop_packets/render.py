@@ -470,6 +470,10 @@ def _packet_html_class() -> type:
     return PacketHTML
 
 
+PRINT_HIDDEN = re.compile(r'<span class="visually-hidden">[^<>]*</span>')
+"""Screen-reader words of the HTML (display: none in print): dropped before WeasyPrint styles them."""
+
+
 def render_pdf(html: str) -> bytes:
     """The PDF for an HTML packet: the same bytes for the same HTML.
 
@@ -485,6 +489,7 @@ def render_pdf(html: str) -> bytes:
         html = html.replace(inlined, "", 1)
         stylesheets.append(_packet_css())
     html = re.sub(r'<style id="packet-fonts">.*?</style>', "", html, count=1, flags=re.S)
+    html = PRINT_HIDDEN.sub("", html)
     with fewer_collections():
         document = _packet_html_class()(
             string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()

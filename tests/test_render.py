@@ -153,3 +153,20 @@ def test_fewer_collections_raises_the_gc_threshold_and_restores_it_even_on_error
     with pytest.raises(RuntimeError), fewer_collections():
         raise RuntimeError("a packet failed")
     assert gc.get_threshold() == before
+
+
+def test_dropping_screen_reader_words_before_weasyprint_changes_no_byte(monkeypatch):
+    """They are display: none in print; dropping them early only saves styling work."""
+    import datetime
+
+    from sop_packets import render
+    from sop_packets.build import make_packet
+    from sop_packets.profile import load_profile
+
+    root = Path(__file__).parent.parent
+    profile = load_profile(root / "profiles" / "ex-10-child-atypical-melanocytic.yaml")
+    html = render.render_html(make_packet(profile, BuildOptions(prepared_on=datetime.date(2026, 11, 25))))
+    assert len(render.PRINT_HIDDEN.findall(html)) >= 20  # the tracker's column names, the letter's blanks
+    dropped = render.render_pdf(html)
+    monkeypatch.setattr(render, "PRINT_HIDDEN", re.compile(r"(?!)"))
+    assert render.render_pdf(html) == dropped
