@@ -514,11 +514,13 @@ def compare_worker(profiles: Path, out_dir: Path) -> None:
     files = sorted(profiles.glob("*.yaml"))
     options = BuildOptions(out_dir=out_dir, prepared_on=dt.date.fromisoformat(DATE))
 
+    wants_identity = "identity" in inspect.signature(render_pdf).parameters  # before the PDF lost its /ID
+
     def build(path: Path) -> tuple[str, bytes]:
         profile = load_profile(path)
         packet = make_packet(profile, options)
         html = render_html(packet)
-        if "identity" in inspect.signature(render_pdf).parameters:  # checkouts before the PDF lost its /ID
+        if wants_identity:
             return profile.patient.id, render_pdf(html, identity=f"{profile.patient.id}:{DATE}")
         return profile.patient.id, render_pdf(html)
 

@@ -18,7 +18,7 @@ from .errors import BuildError
 from .guidance import build_guidance
 from .output import ensure_output_folder, folder_lock, output_path, private_temp_folder, write_atomic
 from .profile import load_profile
-from .render import Packet, fewer_collections, render_html, render_pdf
+from .render import Packet, render_html, render_pdf
 from .schema import Profile
 
 FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
@@ -117,11 +117,6 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
 
 def build_profile(profile: Profile, source: Path, options: BuildOptions) -> BuildResult:
     """Render a validated profile and write its files into the output folder."""
-    with fewer_collections():
-        return _build_profile(profile, source, options)
-
-
-def _build_profile(profile: Profile, source: Path, options: BuildOptions) -> BuildResult:
     packet = make_packet(profile, options)
     html = render_html(packet)
     result = BuildResult(source, profile.patient.id)
