@@ -7,7 +7,6 @@ import base64
 import contextlib
 import functools
 import gc
-import html as html_module
 import json
 import os
 import re
@@ -35,6 +34,7 @@ from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .schema import Profile
+from .visible import all_body_text, visible_units
 
 TOOL_NAME = "sop-packets"
 LATER_SECTIONS = ("differing_opinions", "after_visit")
@@ -265,14 +265,11 @@ def language_needs_help(packet: Packet) -> bool:
 
 def _visible_text(html: str) -> str:
     """Every word of an HTML page's body, in any language (for the fonts and the glyph check)."""
-    body = html.split("<body", 1)[-1]
-    return html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+    return all_body_text(html)
 
 
 def _text_in(html: str, language: str) -> str:
     """The words a reader sees in the page's own language, for finding which glossary terms it uses."""
-    from .lint import visible_units
-
     return "\n".join(visible_units(html, language))
 
 
