@@ -22,6 +22,7 @@ from pathlib import Path
 from .build import BuildOptions, build_profile, time_limit
 from .clock import preparation_date
 from .consistency import profile_warnings
+from .content import language_warning
 from .errors import BuildError, InvalidInput, Problem, SopError
 from .incremental import Entry, Manifest, build_stamp, output_stat, profile_digest
 from .output import (
@@ -306,6 +307,8 @@ def _build_item(task: Task, options: BuildOptions) -> ItemResult:
             item.outputs = build_profile(profile, path, options).outputs
         item.status = "built"
         item.warnings = [str(problem) for problem in profile_warnings(path, profile)]
+        if warning := language_warning(options.language or profile.patient.language):
+            item.warnings.append(f"{path}: warning: {warning}")
     except SopError as exc:
         failed = _failure(path, exc, task.patient_id)
         item.error, item.report_error = failed.error, failed.report_error

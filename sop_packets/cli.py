@@ -143,24 +143,29 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
             raise
         raise SopError(f"{profile}: could not build this packet (an unexpected {type(exc).__name__}); "
                        "run again with --debug for details, and please report it") from None
-    _show_warnings([profile])
+    _show_warnings([profile], language)
     for path in result.outputs:
         click.echo(f"wrote {path}")
 
 
-def _show_warnings(paths) -> None:
-    """Print, without failing, where a profile's free text contradicts its structured fields."""
+def _show_warnings(paths, language: str | None = None) -> None:
+    """Print, without failing, where a profile's free text contradicts its structured fields, and a
+    language tag whose script had to be assumed ("zh": Simplified)."""
     from .consistency import profile_warnings
+    from .content import language_warning
     from .errors import SopError
     from .profile import load_profile
 
     for path in paths:
         try:
-            found = profile_warnings(path, load_profile(path))
+            profile = load_profile(path)
+            found = profile_warnings(path, profile)
         except SopError:
             continue  # its errors are reported where it is loaded
         for problem in found:
             click.echo(str(problem), err=True)
+        if warning := language_warning(language or profile.patient.language):
+            click.echo(f"{path}: warning: {warning}", err=True)
 
 
 @cli.command()

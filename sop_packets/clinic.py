@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .content import available_languages, primary_subtag, template_dir
+from .content import available_languages, language_folder, template_dir
 from .errors import InvalidInput, Problem
 from .profile import parse_located, read_bytes, read_text, validate
 from .schema import LANGUAGE_PATTERN, Section, ShortText
@@ -63,8 +63,8 @@ class Clinic(Section):
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        code = primary_subtag(value)
-        if code not in available_languages():
+        code = language_folder(value)
+        if not code:
             raise ValueError(f"'{value}' has no content folder in templates/content; use one of: "
                              f"{', '.join(available_languages())}")
         return code

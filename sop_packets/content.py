@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .language import Choice, choose
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_LANGUAGE = "en"
 NOTICES_FILE = "language_access.yaml"
@@ -75,11 +77,39 @@ def primary_subtag(tag: str | None) -> str:
     return (tag or "").replace("_", "-").split("-")[0].lower()
 
 
+def language_choice(tag: str | None) -> Choice:
+    """The content folder for a BCP 47 tag, script-aware (see language.choose): zh-TW and zh-HK give
+    zh-Hant, zh-CN and zh-SG zh-Hans, zh zh-Hans with a warning, vi-VN vi, es-MX es; "" when none fits."""
+    return choose(tag, available_languages(), _written_as())
+
+
+def language_folder(tag: str | None) -> str:
+    """The content folder for a tag, or "" when the language has none (it gets an interpreter notice)."""
+    return language_choice(tag).folder
+
+
+def language_warning(tag: str | None) -> str:
+    """A warning naming the script assumed for a tag such as "zh"; "" when nothing was assumed."""
+    return language_choice(tag).warning if tag else ""
+
+
+@functools.cache
+def _written_as() -> dict[str, str]:
+    """Spoken languages that are written as another tag, from the notices' aliases (yue: zh-Hant)."""
+    found = {}
+    for key, entry in language_notices().items():
+        for alias in (entry or {}).get("aliases", []) if isinstance(entry, dict) else []:
+            if "-" not in str(alias):
+                found[str(alias).lower()] = str(key)
+    return found
+
+
 def packet_language(tag: str | None, default: str = DEFAULT_LANGUAGE) -> str:
-    """The content language for a BCP 47 tag: es, es-US and es-MX give 'es'; no folder gives the default."""
-    code = primary_subtag(tag)
-    if code in available_languages():
-        return code
+    """The content folder for a BCP 47 tag: es, es-US and es-MX give 'es', zh-TW 'zh-Hant'; no folder
+    gives the default."""
+    folder = language_folder(tag)
+    if folder:
+        return folder
     return default if default in available_languages() else DEFAULT_LANGUAGE
 
 
@@ -93,7 +123,7 @@ def language_name(tag: str, in_language: str = DEFAULT_LANGUAGE) -> str:
 
     code = primary_subtag(tag)
     try:
-        names = Locale.parse(in_language).languages
+        names = Locale.parse((in_language or DEFAULT_LANGUAGE).replace("-", "_")).languages
     except (UnknownLocaleError, ValueError):
         names = Locale.parse(DEFAULT_LANGUAGE).languages
     if code in names:

@@ -80,6 +80,28 @@ STACK = (
          folder="/usr/share/fonts/opentype/noto", large=True),
 )
 FAMILIES = ", ".join(f'"{font.family}"' for font in STACK)
+CJK_FACES = {"JP": 0, "KR": 1, "SC": 2, "TC": 3, "HK": 4}
+"""The faces of the Noto Sans CJK collection (.ttc): one per regional form of the Han characters."""
+
+
+def cjk_family(form: str) -> str:
+    return f"Noto Sans CJK {form}"
+
+
+def script_css(forms: dict[str, str]) -> str:
+    """CSS giving each CJK lang of a page its regional forms: {"zh-Hant": "TC"} sets the stack with
+    Noto Sans CJK TC on every element in zh-Hant, and on its words set in the fallback fonts (.intl).
+
+    Without it Traditional text prints with the Simplified font's forms of shared characters.
+    """
+    rules = []
+    for lang, form in sorted(forms.items()):
+        families = [cjk_family(form) if font.large else font.family for font in STACK]
+        stack = ", ".join(f'"{family}"' for family in families)
+        fallback = ", ".join(f'"{family}"' for family in families[1:])
+        rules.append(f'[lang|="{lang}"] {{ font-family: {stack}, sans-serif; }}\n'
+                     f'[lang|="{lang}"] .intl {{ font-family: {fallback}, sans-serif; }}')
+    return "\n".join(rules)
 
 
 def _needs_no_glyph(char: str) -> bool:
@@ -220,7 +242,7 @@ def fontconfig_file() -> Path:
 
 
 @functools.cache
-def _subset_woff(path: Path, text: str, weight: int) -> str:
+def _subset_woff(path: Path, text: str, weight: int, face: int = 0) -> str:
     """A WOFF subset of one font file with the glyphs for text, as base64; variable fonts at weight."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
@@ -230,7 +252,7 @@ def _subset_woff(path: Path, text: str, weight: int) -> str:
     options.desubroutinize = True
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
     options.drop_tables += ["FFTM"]
-    with TTFont(path, fontNumber=0, recalcTimestamp=False, lazy=True) as font:
+    with TTFont(path, fontNumber=face, recalcTimestamp=False, lazy=True) as font:
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=text)
         subsetter.subset(font)  # first: instancing a whole variable font takes seconds
@@ -246,11 +268,13 @@ def _subset_woff(path: Path, text: str, weight: int) -> str:
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def font_face_css(text: str, *, italic: bool) -> str:
+def font_face_css(text: str, *, italic: bool, cjk_forms: Iterable[str] = ("SC",)) -> str:
     """@font-face rules with subset fonts as data: URIs for the characters of text, per family.
 
     The first family (Latin) is embedded with all its characters, made once per process; the others
-    only with the characters this text uses. Italic faces only when the text has italics.
+    only with the characters this text uses. Italic faces only when the text has italics. The CJK
+    family is embedded once per regional form in cjk_forms (SC, TC, HK, JP, KR), each from its own
+    face of the collection.
     """
     chars = {c for c in set(text) if not _needs_no_glyph(c)}
     rules = []
@@ -263,10 +287,13 @@ def font_face_css(text: str, *, italic: bool) -> str:
         faces = [(path, weight, style) for path, weight, style in font.paths() if italic or style == "normal"]
         if not any(weight == 700 for _, weight, _ in faces):  # a variable font: its bold instance too
             faces += [(path, 700, style) for path, _, style in faces]
-        for path, weight, style in faces:
-            data = _subset_woff(path, mine, weight)
-            rules.append(f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; '
-                         f'font-style: {style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+        versions = [(cjk_family(form), CJK_FACES[form]) for form in sorted(set(cjk_forms))] if font.large \
+            else [(font.family, 0)]
+        for family, face in versions:
+            for path, weight, style in faces:
+                data = _subset_woff(path, mine, weight, face)
+                rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: '
+                             f'{style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
     return "\n".join(rules)
 
 

@@ -25,6 +25,7 @@ from .clinic import Branding
 from .content import (
     DEFAULT_LANGUAGE,
     available_languages,
+    language_folder,
     language_name,
     load_content,
     notice_for,
@@ -33,6 +34,7 @@ from .content import (
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
+from .language import cjk_form
 from .schema import Profile
 from .visible import all_body_text, visible_units
 
@@ -222,11 +224,31 @@ def render_html(packet: Packet) -> str:
     text = _visible_text(page)  # every language on the page: the notices need their fonts too
     check_glyphs(text)
     page = _mark_other_scripts(page)
-    faces = fonts.font_face_css(text, italic="<em>" in page)
-    return page.replace(FONTS_STYLE.format(""), FONTS_STYLE.format(f"\n{faces}\n"), 1)
+    forms = cjk_forms(page, language, packet.language_tag)
+    faces = fonts.font_face_css(text, italic="<em>" in page, cjk_forms=set(forms.values()) or {"SC"})
+    styles = FONTS_STYLE.format(f"\n{faces}\n")
+    if forms:
+        styles += SCRIPT_STYLE.format(f"\n{fonts.script_css(forms)}\n")
+    return page.replace(FONTS_STYLE.format(""), styles, 1)
 
 
 FONTS_STYLE = '<style id="packet-fonts">{}</style>'
+SCRIPT_STYLE = '<style id="packet-script">{}</style>'
+
+
+def cjk_forms(page: str, language: str, tag: str) -> dict[str, str]:
+    """The regional CJK font form for each lang on the page written in Han characters.
+
+    The page's own lang takes the patient's region: a zh-HK patient's zh-Hant packet prints with
+    the Hong Kong forms (Noto Sans CJK HK), a zh-TW patient's with the Taiwan forms (TC).
+    """
+    found = {}
+    langs = [language, *re.findall(r'\slang="([^"]+)"', page.split("<body", 1)[-1])]
+    for lang in dict.fromkeys(langs):
+        own = lang == language and language_folder(tag) == language
+        if form := cjk_form(tag if own else lang):
+            found[lang] = form
+    return found
 
 
 def _mark_other_scripts(page: str) -> str:
@@ -260,7 +282,7 @@ def check_glyphs(text: str) -> None:
 def language_needs_help(packet: Packet) -> bool:
     """The patient's language is not English and has no packet of its own."""
     code = packet.language_tag.replace("_", "-").split("-")[0].lower()
-    return code != DEFAULT_LANGUAGE and code not in available_languages()
+    return code != DEFAULT_LANGUAGE and not language_folder(packet.language_tag)
 
 
 def _visible_text(html: str) -> str:

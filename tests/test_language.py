@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sop_packets.build import BuildOptions, make_packet
 from sop_packets.cli import cli
@@ -496,3 +498,73 @@ def test_fernandez_huerta_is_the_published_formula():
 
     # 5 words, 10 syllables (su, mé-di-co, le, pue-de, a-yu-dar), 1 sentence: 206.84 - 60*2 - 1.02*5
     assert readability_score(["Su médico le puede ayudar."], rules_for("es")) == 81.7
+
+
+# ---- script-aware language choice (BCP 47, Babel's likely subtags and negotiation)
+
+FOLDERS = ("en", "es", "vi", "zh-Hans", "zh-Hant")
+
+
+@pytest.mark.parametrize(("tag", "folder"), [
+    ("zh-TW", "zh-Hant"), ("zh-HK", "zh-Hant"), ("zh-MO", "zh-Hant"), ("zh-Hant", "zh-Hant"),
+    ("zh_hant_tw", "zh-Hant"), ("zh-CN", "zh-Hans"), ("zh-SG", "zh-Hans"), ("zh-Hans-CN", "zh-Hans"),
+    ("zh", "zh-Hans"), ("cmn", "zh-Hans"), ("yue", "zh-Hant"), ("vi-VN", "vi"), ("VI", "vi"), ("es-MX", "es"),
+    ("es-419", "es"), ("en-US", "en"), ("qq", ""), ("sw", ""), ("", ""), (None, ""),
+])
+def test_language_choice_is_script_aware(tag, folder):
+    from sop_packets.language import choose
+
+    assert choose(tag, FOLDERS, {"yue": "zh-Hant"}).folder == folder
+
+
+def test_chinese_with_no_script_is_a_warning_that_names_the_assumption():
+    from sop_packets.language import choose
+
+    warning = choose("zh", FOLDERS).warning
+    assert "assuming Simplified (zh-Hans)" in warning and "zh-Hant" in warning
+    for tag in ("zh-TW", "zh-CN", "zh-Hans", "zh-Hant", "es", "vi-VN", "en"):
+        assert choose(tag, FOLDERS).warning == "", tag
+    assert choose("zh", ("en", "zh-Hans")).warning == ""  # one script only: nothing is assumed
+
+
+@pytest.mark.parametrize(("tag", "form"), [
+    ("zh-Hans", "SC"), ("zh", "SC"), ("zh-SG", "SC"), ("zh-Hant", "TC"), ("zh-TW", "TC"), ("zh-HK", "HK"),
+    ("zh-Hant-MO", "HK"), ("yue", "HK"), ("ja", "JP"), ("ko-KR", "KR"), ("vi", ""), ("en", ""),
+])
+def test_cjk_font_form_follows_the_tag(tag, form):
+    from sop_packets.language import cjk_form
+
+    assert cjk_form(tag) == form
+
+
+def test_script_css_gives_each_cjk_lang_its_own_font_form():
+    from sop_packets.fonts import CJK_FACES, script_css
+
+    css = script_css({"zh-Hant": "TC", "ko": "KR"})
+    assert '[lang|="zh-Hant"] { font-family: "Atkinson Hyperlegible"' in css
+    assert '"Noto Sans CJK TC", sans-serif; }' in css and '"Noto Sans CJK KR"' in css
+    assert '"Noto Sans CJK SC"' not in css
+    assert CJK_FACES == {"JP": 0, "KR": 1, "SC": 2, "TC": 3, "HK": 4}
+
+
+def test_cjk_faces_are_the_named_faces_of_the_collection():
+    from fontTools.ttLib import TTFont
+
+    from sop_packets.fonts import CJK_FACES, STACK, cjk_family
+
+    path = next(font for font in STACK if font.large).paths()[0][0]
+    for form, face in CJK_FACES.items():
+        with TTFont(path, fontNumber=face, lazy=True) as font:
+            assert font["name"].getDebugName(1) == cjk_family(form)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["zh", "ZH", "vi", "es", "en", "yue", "cmn", "qq", "x", "Hant", "hans", "Latn",
+                                 "TW", "hk", "CN", "419", "MX", "", "-", "_", "a-b", "123", "Zzzz"]), max_size=5))
+def test_language_choice_never_fails_and_picks_an_offered_folder(parts):
+    from sop_packets.language import choose
+
+    tag = "-".join(parts)
+    choice = choose(tag, FOLDERS, {"yue": "zh-Hant"})
+    assert choice.folder in (*FOLDERS, "")
+    assert not choice.warning or choice.folder == "zh-Hans"
