@@ -66,6 +66,37 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     return dict(_parse(path, "language settings file") or {}) if path.is_file() else {}
 
 
+LANGUAGE_FILE = "_language.yaml"
+LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary"}
+
+
+@functools.cache
+def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """How a language's packet is written, from its _language.yaml (each key optional):
+
+    date: a Babel date format or pattern, "long" by default ("'ngày' d 'tháng' M 'năm' y" for the
+      formal Vietnamese date);
+    glossary: the content file (without .yaml) that holds its glossary, "glossary" by default.
+    """
+    path = content_root() / language / LANGUAGE_FILE
+    data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
+    return {**LANGUAGE_DEFAULTS, **{key: str(value) for key, value in data.items()}}
+
+
+def babel_locale(language: str) -> str:
+    """A content folder or tag as Babel's locale name: zh-Hant gives zh_Hant."""
+    return (language or DEFAULT_LANGUAGE).replace("-", "_")
+
+
+def long_date(day: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """A date as people write it in the language (Babel, with the language's date pattern):
+    "November 27, 2026", "27 de noviembre de 2026", "2026年11月27日", "ngày 27 tháng 11 năm 2026"."""
+    from babel.dates import format_date
+
+    folder = language if language in available_languages() else packet_language(language)
+    return format_date(day, format=language_data(folder)["date"], locale=babel_locale(language))
+
+
 @functools.cache
 def language_notices() -> dict[str, Any]:
     """The interpreter notices, keyed by language tag (templates/content/language_access.yaml)."""

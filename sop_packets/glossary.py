@@ -1,7 +1,9 @@
 """Words to know: a language's glossary (templates/content/<lang>/glossary.yaml), and which terms a text uses.
 
-Pure functions, no I/O. Matching is whole-word and ignores case: "stage" is found in "Stage IV" but
-not inside "upstage". A term's aliases (plurals, other spellings) count as uses of the term.
+Pure functions, no I/O. Matching ignores case and is whole-word where the script has spaces: "stage"
+is found in "Stage IV" but not inside "upstage". A term in a script written without spaces (Chinese)
+is found anywhere: "活检" in "医生做了活检。". A term's aliases (plurals, other spellings) count as
+uses of the term.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .script import whole_word
 
 
 @dataclass(frozen=True)
@@ -39,14 +43,15 @@ class Use:
     found: str
 
 
-def load_glossary(content: Mapping[str, Any]) -> tuple[Term, ...]:
-    """The glossary from loaded content (content["glossary"]), sorted alphabetically.
+def load_glossary(content: Mapping[str, Any], stem: str = "glossary") -> tuple[Term, ...]:
+    """The glossary from loaded content (content[stem], by default content["glossary"]), sorted
+    alphabetically.
 
     Each entry is `term: {definition: "...", aliases: [...]}`. Raises ValueError naming the term
     when an entry has no definition or its aliases are not a list.
     """
     terms = []
-    for name, entry in (content.get("glossary") or {}).items():
+    for name, entry in (content.get(stem) or {}).items():
         if not isinstance(entry, Mapping):
             raise ValueError(f"glossary term {name!r} must have a definition and aliases")
         definition = str(entry.get("definition") or "").strip()
@@ -69,9 +74,10 @@ def sort_key(term: Term) -> tuple[str, str]:
 
 @functools.cache
 def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
-    """One case-insensitive, whole-word pattern for a term's forms; spaces match any run of spaces."""
-    words = (r"\s+".join(re.escape(word) for word in form.split()) for form in forms)
-    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
+    """One case-insensitive pattern for a term's forms, each a whole word where its script has spaces;
+    spaces match any run of spaces."""
+    words = (whole_word(form, r"\s+".join(re.escape(word) for word in form.split())) for form in forms)
+    return re.compile("|".join(words), re.IGNORECASE)
 
 
 def find_uses(text: str, glossary: Iterable[Term]) -> list[Use]:

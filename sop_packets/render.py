@@ -25,11 +25,15 @@ from .clinic import Branding
 from .content import (
     DEFAULT_LANGUAGE,
     available_languages,
+    language_data,
     language_folder,
     language_name,
     load_content,
     notice_for,
     template_dir,
+)
+from .content import (
+    long_date as content_long_date,
 )
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
@@ -99,10 +103,9 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
 
 
 def long_date(day: date, language: str = DEFAULT_LANGUAGE) -> str:
-    """A date as people write it: "November 27, 2026", "27 de noviembre de 2026" (Babel)."""
-    from babel.dates import format_date
-
-    return format_date(day, format="long", locale=language)
+    """A date as people write it: "November 27, 2026", "27 de noviembre de 2026" (Babel; the
+    language's _language.yaml may give its own pattern)."""
+    return content_long_date(day, language)
 
 
 def css_string(text: str) -> Markup:
@@ -297,7 +300,7 @@ def _text_in(html: str, language: str) -> str:
 
 @functools.cache
 def _glossary(language: str = DEFAULT_LANGUAGE) -> tuple[Term, ...]:
-    return load_glossary(load_content(language))
+    return load_glossary(load_content(language), language_data(language)["glossary"])
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ SPACELESS_RANGES = (
     "\U00020000-\U0003ffff"  # Han, supplementary planes
 )
 SPACELESS = re.compile(f"[{SPACELESS_RANGES}]")
+SPACED_LETTER = f"[^\\W{SPACELESS_RANGES}]"
+"""A letter or digit of a script with spaces: what may not touch a whole word."""
+SPACED_LETTER_OR_HYPHEN = f"(?:{SPACED_LETTER}|-)"
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
@@ -27,9 +30,10 @@ def spaceless(char: str) -> bool:
     return bool(SPACELESS.match(char))
 
 
-def whole_word(form: str, escaped: str, word_chars: str = r"\w") -> str:
+def whole_word(form: str, escaped: str, word_chars: str = SPACED_LETTER) -> str:
     """The regex `escaped` (matching `form`) with word-boundary checks on the sides where form's
-    first or last letter is in a spaced script; a side in a spaceless script needs none."""
+    first or last letter is in a spaced script; a side in a spaceless script needs none. A Han
+    character next to a Latin word is no word of that script: "PD-1" is found in "PD-1抑制剂"."""
     before = "" if form[:1] and spaceless(form[0]) else f"(?<!{word_chars})"
     after = "" if form[-1:] and spaceless(form[-1]) else f"(?!{word_chars})"
     return f"{before}{escaped}{after}"

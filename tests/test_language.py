@@ -568,3 +568,83 @@ def test_language_choice_never_fails_and_picks_an_offered_folder(parts):
     choice = choose(tag, FOLDERS, {"yue": "zh-Hant"})
     assert choice.folder in (*FOLDERS, "")
     assert not choice.warning or choice.folder == "zh-Hans"
+
+
+# ---- is the text in the language it claims? (py3langid, hanzidentifier)
+
+ALL_LANGUAGES = list(available_languages())
+
+
+@pytest.mark.parametrize("language", ALL_LANGUAGES)
+def test_every_content_folder_is_in_its_own_language(language):
+    from sop_packets.identity import check_content
+
+    report = check_content(language)
+    assert report.ok, report.summary() + "\n" + "\n".join(f.format(language) for f in report.findings)
+    assert report.letters > 20_000
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_half_translated_folder_fails_the_language_check(language):
+    from sop_packets.identity import check_texts, content_texts
+
+    content, english = load_content(language), load_content("en")
+    stems = sorted(content)
+    half = {stem: (english if index % 2 else content)[stem] for index, stem in enumerate(stems)}
+    report = check_texts(content_texts(half), language)
+    assert not report.ok and report.other_share > 0.3, report.summary()
+    assert any(f.found == "en" for f in report.findings)
+    assert check_texts(content_texts(content), language).ok
+
+
+def test_the_language_check_tells_languages_and_chinese_scripts_apart():
+    from sop_packets.identity import identify, is_other
+
+    assert identify("Pregunte a su médico si el plan es bueno para usted y su familia.")[0] == "es"
+    assert identify("Hỏi bác sĩ xem kế hoạch này có phù hợp với quý vị không.")[0] == "vi"
+    assert identify("请问医生这个治疗计划是否适合您和您的家人。")[0] == "zh-Hans"
+    assert identify("請問醫生這個治療計劃是否適合您和您的家人。")[0] == "zh-Hant"
+    assert identify("Dr. Ana Ruiz") is None  # too short to tell
+    assert is_other("zh-Hans", "zh-Hant") and not is_other("zh-Hant", "zh-Hant") and not is_other("zh", "zh-Hant")
+    assert is_other("es", "vi") and not is_other("vi", "vi")
+
+
+def test_lint_fails_a_packet_in_another_language_than_it_claims():
+    english = html_for(PROFILES / "ex-09-other-minimal.yaml")
+    result = lint_html(english.replace('<html lang="en">', '<html lang="es">'), rules=rules_for("es"))
+    assert result.identity is not None and not result.identity.ok and not result.ok
+    assert "reads as another language than es" in result.format() and "reads as en, not es" in result.format()
+
+
+def test_lint_names_what_a_language_without_rules_is_missing(tmp_path, monkeypatch):
+    import shutil
+
+    from sop_packets import content
+    from sop_packets.lint import LanguageRulesError
+
+    copy = tmp_path / "templates"
+    shutil.copytree(content.template_dir(), copy)
+    (copy / "content" / "xx").mkdir()
+    shutil.copy(copy / "content" / "en" / "ui.yaml", copy / "content" / "xx" / "ui.yaml")
+    monkeypatch.setattr(content, "content_root", lambda: copy / "content")
+    for cached in (content.available_languages, content.language_settings, rules_for):
+        cached.cache_clear()
+    monkeypatch.setattr(content, "_written_as", lambda: {})
+    try:
+        with pytest.raises(LanguageRulesError, match=r"templates/content/xx/_lint.yaml is missing"):
+            rules_for("xx")
+        (copy / "content" / "xx" / "_lint.yaml").write_text("readability: {measure: syllables_per_sentence}\n")
+        content.language_settings.cache_clear()
+        rules_for.cache_clear()
+        with pytest.raises(LanguageRulesError, match=r"xx/_lint.yaml: missing medical_words, explained_after"):
+            rules_for("xx")
+        (copy / "content" / "xx" / "_lint.yaml").write_text(
+            "readability: {measure: syllables_per_sentence}\nmedical_words: []\nexplained_after: x\n"
+            "explained_before: y\n")
+        content.language_settings.cache_clear()
+        rules_for.cache_clear()
+        with pytest.raises(LanguageRulesError, match=r"readability \(syllables_per_sentence\): missing name, limit"):
+            rules_for("xx")
+    finally:
+        for cached in (content.available_languages, content.language_settings, rules_for):
+            cached.cache_clear()

@@ -17,8 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..content import DEFAULT_LANGUAGE
+from ..content import DEFAULT_LANGUAGE, language_data
 from ..glossary import Term, load_glossary
+from ..identity import IdentityReport, check_packet
 from ..visible import visible_units
 from .readability import MAX_GRADE, Readability
 from .rules import LanguageRulesError, Rules, rules_for
@@ -61,6 +62,7 @@ class PacketLint:
     max_grade: float = MAX_GRADE
     readability: Readability | None = None  # None: English, Flesch-Kincaid grade at most max_grade
     common_share: float | None = None  # Chinese: the share of its characters that are common
+    identity: IdentityReport | None = None  # is the packet's text in its language?
 
     @property
     def measure(self) -> Readability:
@@ -72,7 +74,8 @@ class PacketLint:
 
     @property
     def ok(self) -> bool:
-        return not self.error and self.grade is not None and not self.too_hard and not self.undefined
+        return (not self.error and self.grade is not None and not self.too_hard and not self.undefined
+                and (self.identity is None or self.identity.ok))
 
     def format(self, verbose: bool = False) -> str:
         """One line when the packet passes; the longest sentences and every undefined term when not."""
@@ -96,6 +99,9 @@ class PacketLint:
             lines.append("  longest sentences:")
         if self.too_hard or verbose:
             lines += [_indent(s.format(), 4) for s in self.longest]
+        if self.identity is not None and not self.identity.ok:
+            lines.append(f"  language: {self.identity.summary()}; translate these first:")
+            lines += [_indent(f.format(self.identity.language), 4) for f in self.identity.findings[:LONGEST]]
         if self.undefined:
             lines.append("  medical terms not in the glossary and not explained where first used:")
             lines += [_indent(u.format(), 4) for u in self.undefined]
@@ -171,6 +177,7 @@ def lint_html(html: str, glossary: Iterable[Term] = (), *, source: str = "<html>
         max_grade=max_grade,
         readability=None if english else measure,
         common_share=measure.common_share(sentences),
+        identity=check_packet(visible_units(html, None if english else rules.language), rules.language),
     )
 
 
@@ -207,7 +214,7 @@ def lint_file(path: Path | str, prepared_on: date | None = None,
         if content is None or packet.language != DEFAULT_LANGUAGE:
             content = load_content(packet.language)
         rules = rules_for(packet.language)
-        glossary = load_glossary(content)
+        glossary = load_glossary(content, language_data(packet.language)["glossary"])
         html = render_html(packet)
     except SopError as exc:
         return PacketLint(str(path), profile.patient.id, error=exc.format_message())

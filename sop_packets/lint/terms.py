@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..glossary import Term, find_uses
-from ..script import whole_word
+from ..script import SPACED_LETTER_OR_HYPHEN, whole_word
 from .sources import NOT_IN_CONTENT, sources_of
 
 MEDICAL_WORDS = (
@@ -80,14 +80,15 @@ def medical_pattern(words: Iterable[str], shapes: Iterable[str], acronyms: str,
     word shapes (regexes, whole words unless the language has no word boundaries) and acronyms."""
     alternatives = sorted(((w, r"\s+".join(map(re.escape, w.split()))) for w in words if w.split()),
                           key=lambda pair: len(pair[0]), reverse=True)
-    parts = [whole_word(word, escaped, r"[\w-]") for word, escaped in alternatives]
+    parts = [whole_word(word, escaped, SPACED_LETTER_OR_HYPHEN) for word, escaped in alternatives]
     shapes = list(shapes)
     if shapes:
         joined_shapes = "|".join(shapes)
         bounded = rf"(?<![\w-])(?:{joined_shapes})(?![\w-])"
         parts.append(bounded if word_boundaries else f"(?:{joined_shapes})")
     if acronyms:
-        parts.append(r"(?<![\w-])(?-i:" + acronyms + r")(?![\w-])")
+        edge = SPACED_LETTER_OR_HYPHEN
+        parts.append(rf"(?<!{edge})(?-i:{acronyms})(?!{edge})")
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
