@@ -67,7 +67,7 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
 
 LANGUAGE_FILE = "_language.yaml"
-LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary"}
+LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": "."}
 
 
 @functools.cache
@@ -76,7 +76,9 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
     date: a Babel date format or pattern, "long" by default ("'ngày' d 'tháng' M 'năm' y" for the
       formal Vietnamese date);
-    glossary: the content file (without .yaml) that holds its glossary, "glossary" by default.
+    glossary: the content file (without .yaml) that holds its glossary, "glossary" by default;
+    list_separator and full_stop: how the "Why this is in your guide" reasons are joined and ended
+      ("; " and "." by default; Chinese: the full-width semicolon and the ideographic full stop).
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}

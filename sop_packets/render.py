@@ -200,6 +200,7 @@ def render_html(packet: Packet) -> str:
         ui=content["ui"],
         words=content["words"],
         lang=language,
+        punct=language_data(language),
         page_of=page_counter_css(content["ui"]["page_of"]),
         notice=notice_for(packet.language_tag) if needs_help else None,
         notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(packet.branding.clinic.phone),
