@@ -67,7 +67,8 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
 
 LANGUAGE_FILE = "_language.yaml"
-LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": "."}
+LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": ".",
+                     "first_font": "yes"}
 
 
 @functools.cache
@@ -78,7 +79,9 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
       formal Vietnamese date);
     glossary: the content file (without .yaml) that holds its glossary, "glossary" by default;
     list_separator and full_stop: how the "Why this is in your guide" reasons are joined and ended
-      ("; " and "." by default; Chinese: the full-width semicolon and the ideographic full stop).
+      ("; " and "." by default; Chinese: the full-width semicolon and the ideographic full stop);
+    first_font: "no" sets the page without the stack's first (Latin) font, for a language whose
+      letters that font mostly lacks (Vietnamese), so words are not set in two typefaces.
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}

@@ -88,19 +88,29 @@ def cjk_family(form: str) -> str:
     return f"Noto Sans CJK {form}"
 
 
-def script_css(forms: dict[str, str]) -> str:
+def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = True) -> str:
     """CSS giving each CJK lang of a page its regional forms: {"zh-Hant": "TC"} sets the stack with
     Noto Sans CJK TC on every element in zh-Hant, and on its words set in the fallback fonts (.intl).
 
-    Without it Traditional text prints with the Simplified font's forms of shared characters.
+    Without it Traditional text prints with the Simplified font's forms of shared characters. The
+    page's own lang (page_lang) also sets the page margin boxes (header, footer). first_family=False
+    sets the page without the first (Latin) family: for a language such as Vietnamese, whose letters
+    the first family mostly lacks, so that a page is not set in two typefaces word by word.
     """
     rules = []
-    for lang, form in sorted(forms.items()):
-        families = [cjk_family(form) if font.large else font.family for font in STACK]
+    langs = dict(forms)
+    if page_lang and (page_lang not in langs and not first_family):
+        langs[page_lang] = ""
+    for lang, form in sorted(langs.items()):
+        families = [cjk_family(form or "SC") if font.large else font.family for font in STACK]
+        if lang == page_lang and not first_family:
+            families = families[1:]
         stack = ", ".join(f'"{family}"' for family in families)
-        fallback = ", ".join(f'"{family}"' for family in families[1:])
+        fallback = ", ".join(f'"{family}"' for family in families[1:] if family != STACK[0].family)
         rules.append(f'[lang|="{lang}"] {{ font-family: {stack}, sans-serif; }}\n'
                      f'[lang|="{lang}"] .intl {{ font-family: {fallback}, sans-serif; }}')
+        if lang == page_lang:
+            rules.append(f"@page {{ font-family: {stack}, sans-serif; }}")
     return "\n".join(rules)
 
 

@@ -231,8 +231,10 @@ def render_html(packet: Packet) -> str:
     forms = cjk_forms(page, language, packet.language_tag)
     faces = fonts.font_face_css(text, italic="<em>" in page, cjk_forms=set(forms.values()) or {"SC"})
     styles = FONTS_STYLE.format(f"\n{faces}\n")
-    if forms:
-        styles += SCRIPT_STYLE.format(f"\n{fonts.script_css(forms)}\n")
+    first_family = language_data(language)["first_font"] != "no"
+    if forms or not first_family:
+        css = fonts.script_css(forms, page_lang=language, first_family=first_family)
+        styles += SCRIPT_STYLE.format(f"\n{css}\n")
     return page.replace(FONTS_STYLE.format(""), styles, 1)
 
 

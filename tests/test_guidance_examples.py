@@ -95,6 +95,19 @@ EXPECTED = {
     "ex-19-scc-arabic-notice": (
         "prompt", ["single_treatment_option", "cosmetically_sensitive_site", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["language_support"], ["insurance_card"]),
+    # Packets in Chinese and Vietnamese (issue 22): the same rules, whatever the packet's language.
+    "ex-31-melanoma-zh-hans": (
+        "urgent", ["staging_before_surgery", "pathology_uncertain", "non_specialist_diagnosis",
+                   "melanoma_specialist_review", "single_treatment_option", "confirmation"],
+        ["melanoma_specialist", "dermatopathologist", "medical_oncologist", "surgical_oncologist", "dermatologist"],
+        ["language_support"], ["slides_and_blocks"]),
+    "ex-32-bcc-nose-zh-hant": (
+        "routine", ["single_treatment_option", "cosmetically_sensitive_site", "scarring_concern", "confirmation"],
+        ["mohs_surgeon", "dermatologist"], ["language_support"], ["pathology_reports"]),
+    "ex-33-scc-scalp-vi": (
+        "prompt", ["cosmetically_sensitive_site", "confirmation"],
+        ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["older_adult", "language_support"],
+        ["pathology_reports"]),
 }
 
 
