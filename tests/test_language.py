@@ -657,3 +657,128 @@ def test_lint_names_what_a_language_without_rules_is_missing(tmp_path, monkeypat
     finally:
         for cached in (content.available_languages, content.language_settings, rules_for):
             cached.cache_clear()
+
+
+# ---- whole packets in Chinese and Vietnamese
+
+NEW_EXAMPLES = {"zh-Hans": "ex-31-melanoma-zh-hans", "zh-Hant": "ex-32-bcc-nose-zh-hant", "vi": "ex-33-scc-scalp-vi"}
+
+
+@pytest.fixture(scope="module", params=sorted(NEW_EXAMPLES), ids=sorted(NEW_EXAMPLES))
+def new_language(request):
+    language = request.param
+    return language, html_for(PROFILES / f"{NEW_EXAMPLES[language]}.yaml")
+
+
+def test_new_language_packet_is_in_its_language_with_dates_and_letter(new_language):
+    from sop_packets.identity import check_packet
+
+    language, html = new_language
+    assert f'<html lang="{language}">' in html
+    date_text = {"zh-Hans": "准备日期：2026年11月27日。", "zh-Hant": "準備日期：2026年11月27日。",  # noqa: RUF001
+                 "vi": "Soạn ngày 27 tháng 11 năm 2026, bởi"}[language]
+    assert date_text in html
+    units = visible_units(html)
+    report = check_packet(units, language)
+    assert report.ok and report.other_share < 0.05, [f.format(language) for f in report.findings]
+    assert english_sentences(units) == []
+    letter = html.split('id="records-letter"', 1)[1].split("</section>", 1)[0]
+    assert '<div class="letter-body" lang="en">' in letter and "Request for medical records and slides" in letter
+    summary = html.split('id="case-summary"', 1)[1].split("</section>", 1)[0]
+    assert '<div class="summary-body" lang="en">' in summary
+    body = html.split("<body", 1)[1]
+    for english in ("Words to know", "Prepared on", "November", "Why this is in your guide"):
+        assert english not in body, english
+
+
+def test_chinese_packets_use_their_font_forms_and_punctuation(new_language):
+    language, html = new_language
+    style = re.search(r'<style id="packet-script">(.*?)</style>', html, re.S)
+    if language == "vi":
+        assert style and '[lang|="vi"] { font-family: "Noto Sans",' in style.group(1)
+        assert "Atkinson" not in style.group(1).split("}")[0]
+        return
+    form = {"zh-Hans": "SC", "zh-Hant": "TC"}[language]
+    assert style and f'[lang|="{language}"] {{ font-family: "Atkinson Hyperlegible"' in style.group(1)
+    assert f'"Noto Sans CJK {form}", sans-serif; }}' in style.group(1)
+    assert f'font-family: "Noto Sans CJK {form}"; font-weight: 400' in html  # the face embedded for browsers
+    because = re.search(r'<p class="because"><strong>[^<]*</strong> ([^<]*)</p>', html).group(1)
+    assert because.endswith("。") and "; " not in because
+
+
+def test_a_hong_kong_reader_gets_the_hong_kong_font_forms():
+    html = html_for(PROFILES / "ex-32-bcc-nose-zh-hant.yaml", language="zh-HK")
+    assert '<html lang="zh-Hant">' in html
+    assert '[lang|="zh-Hant"] { font-family: "Atkinson Hyperlegible", "Noto Sans", "Noto Sans Arabic", ' \
+           '"DejaVu Sans", "Noto Sans CJK HK", sans-serif; }' in html
+
+
+@pytest.mark.parametrize("language", sorted(NEW_EXAMPLES))
+def test_new_language_example_passes_lint_in_its_own_measure(language):
+    result = lint_file(PROFILES / f"{NEW_EXAMPLES[language]}.yaml", PREPARED_ON)
+    assert result.ok, result.format(verbose=True)
+    assert result.readability is not None and result.readability.unit in ("characters", "syllables")
+    if language.startswith("zh"):
+        assert result.common_share is not None and result.common_share >= 0.95
+
+
+def test_chinese_and_vietnamese_readability_fail_hard_text():
+    zh = ("<html lang='zh-Hans'><body><p>组织病理学检查显示一个不对称且边界不清的黑素细胞性肿瘤伴有显著的结构紊乱"
+          "和佩吉特样播散以及细胞学异型性需要全面的免疫组织化学表征和多学科对辅助免疫治疗干预的考虑。</p></body></html>")
+    result = lint_html(zh, rules=rules_for("zh-Hans"))
+    assert result.too_hard and result.grade > 22 and "characters per sentence" in result.format()
+    rare = "<html lang='zh-Hans'><body><p>皲裂瘙痒，痈疽疔疖。</p><p>癣疥赘疣，龋齿痔瘘。</p></body></html>"  # noqa: RUF001
+    uncommon = lint_html(rare, rules=rules_for("zh-Hans"))
+    assert uncommon.common_share < 0.95 and uncommon.too_hard and "uncommon characters" in uncommon.format()
+    vi = ("<html lang='vi'><body><p>Kết quả giải phẫu bệnh cho thấy một khối u tế bào hắc tố không đối xứng, "
+          "bờ không rõ, với sự lan tỏa dạng Paget và bất thường tế bào đáng kể, cần đánh giá hóa mô miễn dịch "
+          "toàn diện và hội chẩn đa chuyên khoa về liệu pháp miễn dịch bổ trợ.</p></body></html>")
+    hard = lint_html(vi, rules=rules_for("vi"))
+    assert hard.too_hard and hard.grade > 18 and "syllables per sentence" in hard.format()
+
+
+def test_chinese_sentences_split_on_chinese_full_stops_and_terms_match_inside_words():
+    from sop_packets.glossary import terms_used
+
+    rules = rules_for("zh-Hans")
+    assert rules.sentences("医生做了活检。结果出来了！您有问题吗？好") == ["医生做了活检。", "结果出来了！", "您有问题吗？", "好"]  # noqa: RUF001
+    glossary = load_glossary(load_content("zh-Hans"))
+    assert [t.term for t in terms_used(["医生做了活检。"], glossary)] == ["活检"]
+    assert [t.term for t in undefined_terms(["医生做了活检。"], (), rules=rules)] == ["活检"]
+    assert undefined_terms(["活检就是取一小块皮肤检查。"], (), rules=rules) == ()
+
+
+def test_chinese_with_no_script_builds_simplified_with_a_warning(tmp_path):
+    runner = CliRunner()
+    minimal = str(PROFILES / "ex-09-other-minimal.yaml")
+    built = runner.invoke(cli, ["build", minimal, "--language", "zh", "--format", "html", "-o", str(tmp_path)])
+    assert built.exit_code == 0, built.output
+    assert '<html lang="zh-Hans">' in (tmp_path / "ex-09-other-minimal.html").read_text()
+    assert "warning: the language 'zh' does not say which script to use; assuming Simplified (zh-Hans)" \
+        in built.output
+    quiet = runner.invoke(cli, ["build", minimal, "--language", "zh-TW", "--format", "html", "-o", str(tmp_path)])
+    assert quiet.exit_code == 0 and "warning" not in quiet.output
+    assert '<html lang="zh-Hant">' in (tmp_path / "ex-09-other-minimal.html").read_text()
+
+
+def test_new_language_pdfs_have_their_lang_and_font_forms(tmp_path):
+    from pypdf import PdfReader
+
+    from sop_packets.build import build_file
+
+    for language, example in NEW_EXAMPLES.items():
+        result = build_file(PROFILES / f"{example}.yaml",
+                            BuildOptions(out_dir=tmp_path, prepared_on=PREPARED_ON, format="pdf"))
+        reader = PdfReader(result.outputs[0])
+        assert reader.trailer["/Root"]["/Lang"] == language
+        embedded = {str(font.get_object()["/BaseFont"]).split("+")[-1]
+                    for page in reader.pages for font in page["/Resources"].get("/Font", {}).values()}
+        if language == "zh-Hant":
+            assert "Noto-Sans-CJK-TC" in embedded and "Noto-Sans-CJK-SC" not in embedded
+        if language == "zh-Hans":
+            assert "Noto-Sans-CJK-SC" in embedded and "Noto-Sans-CJK-TC" not in embedded
+        first = " ".join(reader.pages[0].extract_text().split())
+        expected = {"zh-Hans": "王秀英", "zh-Hant": "陳志明", "vi": "Hùng"}[language]
+        assert expected in first, first[:300]
+        page_of = {"zh-Hans": "第 1 页，共", "zh-Hant": "第 1 頁，共", "vi": "Trang 1 /"}[language]  # noqa: RUF001
+        assert page_of in first, first[-200:]

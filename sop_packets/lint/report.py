@@ -87,11 +87,14 @@ class PacketLint:
         share = "" if self.common_share is None else f", common characters {self.common_share:.1%}"
         lines = [f"{verdict} {name}: {measure.name} {self.grade:.1f}{share} ({measure.describe_limit()}), "
                  f"{self.sentences} sentences, {self.words} {measure.unit}"]
-        if self.too_hard and not measure.higher_is_easier:
-            lines.append(f"  reads above grade {self.max_grade:.1f}; shorten its longest sentences first:")
-        elif self.too_hard and measure.passes(self.grade):
+        if self.too_hard and measure.passes(self.grade):
             lines.append("  uses too many uncommon characters; say it with more common words, "
                          "starting with its longest sentences:")
+        elif self.too_hard and not measure.higher_is_easier and self.readability is None:
+            lines.append(f"  reads above grade {self.max_grade:.1f}; shorten its longest sentences first:")
+        elif self.too_hard and not measure.higher_is_easier:
+            lines.append(f"  reads above {measure.name} {measure.limit:g}; "
+                         "shorten its longest sentences first:")
         elif self.too_hard:
             lines.append(f"  reads below {measure.name} {measure.limit:g}; "
                          "shorten its longest sentences first:")
