@@ -47,7 +47,8 @@ SPANISH_EXAMPLES = sorted(p for p in PROFILES.glob("*.yaml")
 PACKET_LANGUAGES = {"zh": "Chinese", "vi": "Vietnamese"}  # have their own packets now, and still a notice
 NOTICE_LANGUAGES = {"ko": "Korean", "tl": "Tagalog", "ru": "Russian",
                     "ar": "Arabic", "ht": "Haitian Creole", "pt": "Portuguese", "fr": "French",
-                    "pl": "Polish", "ja": "Japanese", "de": "German", "it": "Italian", "fa": "Persian"}
+                    "pl": "Polish", "ja": "Japanese", "de": "German", "it": "Italian", "fa": "Persian",
+                    "uk": "Ukrainian", "ur": "Urdu", "so": "Somali", "hmn": "Hmong"}
 # Words that are common in English sentences and are not Spanish words.
 ENGLISH_STOP_WORDS = frozenset(
     ["the", "and", "your", "you", "is", "are", "of", "with", "for", "this", "that", "it", "what", "have", "has", "will", "be", "from", "they", "not", "or", "if", "can", "do", "to", "in", "on", "at", "by", "an", "as", "who", "when", "which", "would", "should", "about", "their", "there", "been", "was", "were", "my", "our"])
@@ -306,6 +307,7 @@ def test_notices_cover_the_required_languages():
         assert notice is not None, code
         assert "{phone}" in notice.text and notice.text.count("{phone}") == 1, code
     assert notice_for("ar").direction == "rtl" and notice_for("fa").direction == "rtl"
+    assert notice_for("ur").direction == "rtl"
     assert notice_for("pt-BR").tag == "pt" and notice_for("zh-TW").tag == "zh-Hant"
     assert notice_for("fil").tag == "tl"
     assert all(entry.get("dir", "ltr") in ("ltr", "rtl") for entry in language_notices().values())
@@ -328,7 +330,7 @@ def test_other_language_gets_english_packet_named_language_and_notice(minimal, c
     assert f"your preferred language is not English ({name})" in html
     assert f"({code})" not in html  # never a bare code
     cover = html.split("</header>", 1)[0]
-    direction = "rtl" if code in ("ar", "fa") else "ltr"
+    direction = "rtl" if code in ("ar", "fa", "ur") else "ltr"
     assert f'lang="{notice.tag}" dir="{direction}"' in cover
     first, _, _ = notice.text.partition("{phone}")
     assert first.strip() in cover and '<bdi dir="ltr">(555) 010-2000</bdi>' in cover
