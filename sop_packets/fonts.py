@@ -88,6 +88,13 @@ def cjk_family(form: str) -> str:
     return f"Noto Sans CJK {form}"
 
 
+def stack_families(form: str = "SC", first_family: bool = True) -> list[str]:
+    """The stack's family names with the CJK family in the given regional form, optionally without
+    the first (Latin) family."""
+    families = [cjk_family(form or "SC") if font.large else font.family for font in STACK]
+    return families if first_family else families[1:]
+
+
 def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = True) -> str:
     """CSS giving each CJK lang of a page its regional forms: {"zh-Hant": "TC"} sets the stack with
     Noto Sans CJK TC on every element in zh-Hant, and on its words set in the fallback fonts (.intl).

@@ -194,7 +194,9 @@ def render_html(packet: Packet) -> str:
         section_order=SECTION_ORDER,
         later_sections=LATER_SECTIONS,
         packet_sources=packet_sources(guidance, content),
-        drawing_uri=drawing_uri(tools["drawing"]),
+        drawing_uri=drawing_uri({**tools["drawing"], "font_family": ", ".join(fonts.stack_families(
+            cjk_form(packet.language_tag if language_folder(packet.language_tag) == language else language),
+            language_data(language)["first_font"] != "no"))}),
         sections_text=content["sections"],
         tools=tools,
         ui=content["ui"],

@@ -775,6 +775,7 @@ def test_new_language_pdfs_have_their_lang_and_font_forms(tmp_path):
         assert reader.trailer["/Root"]["/Lang"] == language
         embedded = {str(font.get_object()["/BaseFont"]).split("+")[-1]
                     for page in reader.pages for font in page["/Resources"].get("/Font", {}).values()}
+        assert not {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-KR"} & embedded, embedded  # nothing falls back
         if language == "zh-Hant":
             assert "Noto-Sans-CJK-TC" in embedded and "Noto-Sans-CJK-SC" not in embedded
         if language == "zh-Hans":
