@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from .risk import BCC_HIGH, SCC_HIGH, SCC_VERY_HIGH, risk_facts
 from .schema import (
     BodySite,
     CancerType,
@@ -28,7 +29,7 @@ from .schema import (
 )
 
 SENSITIVE_SITES = {BodySite.face, BodySite.scalp, BodySite.ear, BodySite.nose, BodySite.lip,
-                   BodySite.eyelid, BodySite.neck, BodySite.hand, BodySite.genitals}
+                   BodySite.eyelid, BodySite.neck, BodySite.hand, BodySite.foot, BodySite.genitals}
 TRUNK_AND_LIMBS = {BodySite.chest, BodySite.abdomen, BodySite.back, BodySite.arm, BodySite.leg}
 SYSTEMIC = (Treatment.immunotherapy, Treatment.targeted_therapy, Treatment.chemotherapy)
 SMALL_TUMOR_MM = 10
@@ -189,6 +190,8 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         **{f"risk_{r}": profile.preferences.risk_tolerance == r
            for r in ("conservative", "balanced", "aggressive")},
     }
+    risk_holds, risk_values = risk_facts(profile)
+    holds |= risk_holds
     holds["advanced"] = holds["stage_III"] or holds["stage_IV"]
     holds["melanoma_IIB_plus"] = melanoma and any(
         holds[k] for k in ("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III", "stage_IV"))
@@ -210,6 +213,10 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "stage": dx.stage.value,
         "breslow_mm": _number(breslow),
         "size_mm": _number(dx.size_mm),
+        "tumor_depth_mm": _number(path.tumor_depth_mm),
+        "derived_t": risk_values["derived_t"],
+        "risk_group": risk_values["risk_group"],
+        "derived_stage": f" {words['derived_stage']['or']} ".join(risk_values["derived_stage"].split()),
     }
     return Facts(holds, values)
 
@@ -224,12 +231,28 @@ def _pathology_review(f: Facts) -> Because:
 
 
 def _high_risk_scc(f: Facts) -> Because:
-    return both(f.any("type_scc"), f.any("high_risk", "recurrent", "site_ear", "site_lip", "weakened_immune"))
+    """An SCC in the NCCN high or very high risk group, named by the facts that put it there."""
+    return both(f.any("type_scc"), f.any(*SCC_VERY_HIGH, *SCC_HIGH))
+
+
+def _very_high_risk_scc(f: Facts) -> Because:
+    return both(f.any("type_scc"), f.any(*SCC_VERY_HIGH))
+
+
+def _high_risk_bcc(f: Facts) -> Because:
+    """A BCC in the NCCN high risk group, named by the facts that put it there."""
+    return both(f.any("type_bcc"), f.any(*BCC_HIGH))
+
+
+def _nerve_involved(f: Facts) -> Because:
+    """A BCC or SCC with perineural invasion on the report or new nerve symptoms."""
+    return both(f.any("type_bcc", "type_scc"), f.any("risk_perineural", "nerve_symptoms"))
 
 
 def _second_opinion_optional(f: Facts) -> Because:
     """A small, simple BCC or low-risk SCC on the trunk or a limb: a second opinion adds little."""
-    kind = f.any("type_bcc") or unless(f.any("type_scc"), f.holds["high_risk_scc"])
+    kind = unless(f.any("type_bcc"), f.holds["bcc_high_risk"]) or unless(f.any("type_scc"),
+                                                                          f.holds["high_risk_scc"])
     blocked = not f.none("recurrent", "weakened_immune", "concern_cosmetic", "concern_scarring", "child",
                          "high_risk", "rapidly_changing", "pathology_review", "diagnosed_by_primary_care",
                          "diagnosed_by_other", "told_no_options", "extensive_surgery", "reconstruction")
@@ -361,21 +384,24 @@ rule("specialists", "medical_oncologist",
                     "sezary_syndrome", "lymphoma_stage_IIB_plus")
     or unless(f.any("type_lymphoma"), f.holds["mycosis_fungoides_early"]))
 rule("specialists", "surgical_oncologist",
-     "stage III or IV, melanoma IIB or higher, a large surgery, lymph node dissection proposed, or "
-     "Merkel cell")(
+     "stage III or IV, melanoma IIB or higher, a large surgery, lymph node dissection proposed, "
+     "Merkel cell, or very-high-risk SCC")(
     lambda f: f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick", "extensive_surgery",
-                    "proposed_lymph_node_dissection", "type_merkel"))
+                    "proposed_lymph_node_dissection", "type_merkel") or _very_high_risk_scc(f))
 rule("specialists", "palliative_care", "stage IV, or told there are no options")(
     lambda f: f.any("stage_IV", "told_no_options"))
 rule("specialists", "radiation_oncologist",
-     "radiation proposed, Merkel cell, high-risk SCC (including a weakened immune system), or an older adult "
-     "with BCC or SCC (not when a second opinion is optional)")(
-    lambda f: f.any("proposed_radiation", "type_merkel") or _high_risk_scc(f)
+     "radiation proposed, Merkel cell, very-high-risk SCC, BCC or SCC with nerve invasion or nerve "
+     "symptoms, SCC that is recurrent, called high risk or with a weakened immune system, or an older "
+     "adult with BCC or SCC (not when a second opinion is optional)")(
+    lambda f: f.any("proposed_radiation", "type_merkel") or _very_high_risk_scc(f) or _nerve_involved(f)
+    or both(f.any("type_scc"), f.any("recurrent", "high_risk", "weakened_immune"))
     or _not_low_value(f, both(f.any("older_adult"), f.any("type_bcc", "type_scc"))))
 rule("specialists", "mohs_surgeon",
-     "BCC or SCC on a sensitive site, recurrent, or with a cosmetic or scarring concern; or melanoma in situ "
-     "or lentigo maligna on a sensitive site; never when a second opinion is optional")(
-    lambda f: _not_low_value(f, both(
+     "high-risk BCC or SCC (NCCN), or BCC or SCC on a sensitive site, recurrent, or with a cosmetic or "
+     "scarring concern; or melanoma in situ or lentigo maligna on a sensitive site; never when a second "
+     "opinion is optional")(
+    lambda f: _high_risk_scc(f) or _high_risk_bcc(f) or _not_low_value(f, both(
         f.any("type_bcc", "type_scc"),
         f.any("sensitive_site", "concern_scarring", "concern_cosmetic", "recurrent")))
     or both(f.any("melanoma_in_situ", "lentigo_maligna"), f.any("sensitive_site")))
@@ -450,6 +476,14 @@ rule("questions", "bcc_cosmetic_result", "BCC, when a second opinion is not opti
 rule("questions", "scc_risk_level", "SCC")(lambda f: f.any("type_scc"))
 rule("questions", "scc_lymph_nodes", "high-risk SCC")(_high_risk_scc)
 rule("questions", "scc_adjuvant", "high-risk SCC")(_high_risk_scc)
+rule("questions", "nerve_imaging", "BCC or SCC with perineural invasion or new nerve symptoms")(
+    _nerve_involved)
+rule("questions", "margin_checked_surgery", "high-risk BCC or SCC (NCCN), when Mohs surgery is not proposed")(
+    lambda f: unless(_high_risk_bcc(f) or _high_risk_scc(f), f.holds["proposed_mohs_surgery"]))
+rule("questions", "derived_stage",
+     "no stage given, and one can be worked out: SCC of the head or neck (size, nerve invasion, depth) or "
+     "invasive melanoma with its depth (no nodes found)")(
+    lambda f: f.any("stage_derived"))
 rule("questions", "transplant_medicines", "organ transplant")(lambda f: f.any("organ_transplant"))
 rule("questions", "hiv_treatment_first", "Kaposi sarcoma and HIV positive")(
     lambda f: f.all("type_kaposi", "hiv_positive"))
@@ -540,7 +574,8 @@ def urgency_level(f: Facts) -> tuple[str, Because]:
     """One level (urgent, prompt, routine) and the facts that set it."""
     urgent = (f.any("rapidly_changing", "type_merkel")
               + both(f.any("type_melanoma", "type_scc"), f.any("melanoma_stage_IIB_IIC", "melanoma_thick",
-                                                                "stage_III", "stage_IV")))
+                                                                "stage_III", "stage_IV"))
+              + _very_high_risk_scc(f))
     if urgent:
         return "urgent", urgent + both(f.any("type_merkel"), f.any("weakened_immune"))
     if f.holds["melanoma_in_situ"]:
@@ -548,7 +583,7 @@ def urgency_level(f: Facts) -> tuple[str, Because]:
     if f.holds["mycosis_fungoides_early"]:
         return "routine", ("mycosis_fungoides_early",)
     prompt = (f.any("invasive_melanoma", "type_lymphoma", "type_kaposi", "type_other", "type_uncertain")
-              or _high_risk_scc(f))
+              or _high_risk_scc(f) or _high_risk_bcc(f))
     if prompt:
         return "prompt", prompt
     return "routine", f.any("second_opinion_optional") or f.any("type_bcc", "type_scc")
@@ -652,8 +687,14 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     kind = dx.cancer_type.value
     if kind == "skin_lymphoma" and dx.lymphoma_type.value not in ("mycosis_fungoides", "sezary_syndrome"):
         kind = "skin_lymphoma_other"
+    if dx.stage is Stage.unknown and values.get("derived_stage"):
+        return fill(words["derived_stage"][kind], values)  # "about stage ..., ask your doctor"
     sentences = words["stage_sentences"].get(kind, words["stage_sentences"]["default"])
-    return fill(sentences.get(dx.stage.group, sentences.get("any", "")), values)
+    group = dx.stage.group
+    high_risk = values.get("risk_group") in ("high", "very_high")
+    if group == "unknown" and high_risk and "unknown_high_risk" in sentences:
+        group = "unknown_high_risk"  # never "small ones are not given a stage" for a high-risk cancer
+    return fill(sentences.get(group, sentences.get("any", "")), values)
 
 
 def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], is_cancer: bool) -> Summary:
@@ -681,6 +722,23 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     return Summary(values["cancer_name"], tuple(filter(None, lines)), plan, note)
 
 
+def item_sources(listed: Any, facts: Facts) -> tuple[str, ...]:
+    """An item's source keys: a list, or by fact ({type_scc: [...], type_bcc: [...], default: [...]}),
+    the first fact that holds choosing (so a melanoma packet never cites the SCC guide)."""
+    if isinstance(listed, dict):
+        chosen = next((keys for fact, keys in listed.items() if fact != "default" and facts.holds.get(fact)),
+                      listed.get("default", ()))
+        return tuple(chosen or ())
+    return tuple(listed or ())
+
+
+def every_source(listed: Any) -> tuple[str, ...]:
+    """Every source key an item may cite, whichever fact holds (for the rule table and the checks)."""
+    if isinstance(listed, dict):
+        return tuple(dict.fromkeys(key for keys in listed.values() for key in keys or ()))
+    return tuple(listed or ())
+
+
 def _because(keys: Because, content: dict[str, Any], facts: Facts) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fill(content["because"][key], facts.values) for key in keys))
 
@@ -706,7 +764,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
                  fill(texts[item_id]["text"], facts.values), _because(because, content, facts),
                  fill(texts[item_id].get("find", ""), facts.values), because != ("everyone",),
-                 tuple(texts[item_id].get("sources", ())))
+                 item_sources(texts[item_id].get("sources"), facts))
             for item_id, because in fired
         )
         heading = content["sections"].get(name, {"title": ""})
@@ -720,7 +778,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     urgency = Urgency(
         level, level_text["title"], fill(text, facts.values), _because(because, content, facts),
         fill(said.get(profile.treatment_plan.urgency_stated.value, {}).get(level, ""), facts.values),
-        tuple(level_text.get("sources", ())),
+        item_sources(level_text.get("sources"), facts),
     )
     is_cancer = not facts.holds["type_uncertain"]
     return Guidance(profile.patient.id, int(facts.values["age"]),

@@ -62,7 +62,7 @@ def phrase(key: str, overrides: dict) -> str:
     return PLACEHOLDER.sub(lambda m: facts.values[m.group(1)], CONTENT["because"][key])
 
 
-SENSITIVE = ["face", "scalp", "ear", "nose", "lip", "eyelid", "neck", "hand", "genitals"]
+SENSITIVE = ["face", "scalp", "ear", "nose", "lip", "eyelid", "neck", "hand", "foot", "genitals"]
 MELANOMA = {"diagnosis.cancer_type": "melanoma"}
 NO_PLAN = {"treatment_plan.proposed": []}
 IN_SITU = {**MELANOMA, "diagnosis.stage": "0"}
@@ -107,7 +107,7 @@ CASES = [
     ("indications", "aggressive_treatment", {"treatment_plan.extensive_surgery": True}, "extensive_surgery", None),
     ("indications", "insurance_requires", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
     *[("indications", "cosmetically_sensitive_site", {"diagnosis.body_site": site}, "sensitive_site",
-       {"diagnosis.body_site": "foot"}) for site in SENSITIVE],
+       {"diagnosis.body_site": "leg"}) for site in SENSITIVE],
     ("indications", "reconstruction_planned", {"treatment_plan.reconstruction": True}, "reconstruction", None),
     ("indications", "scarring_concern", {"concerns.cosmetic": True}, "concern_cosmetic", None),
     ("indications", "scarring_concern", {"concerns.scarring": True}, "concern_scarring", None),
@@ -133,8 +133,14 @@ CASES = [
      {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}, "high_risk",
      {"diagnosis.cancer_type": "squamous_cell_carcinoma"}),
     ("specialists", "radiation_oncologist", {"patient.age": 80}, "older_adult", {"patient.age": 74}),
-    ("specialists", "mohs_surgeon", {"diagnosis.body_site": "nose"}, "sensitive_site",
+    ("specialists", "mohs_surgeon", {"diagnosis.body_site": "nose"}, "risk_site_head_neck",
      {**MELANOMA, "diagnosis.body_site": "nose"}),
+    ("specialists", "mohs_surgeon", {"diagnosis.size_mm": 25}, "risk_size_over_20mm", None),
+    ("specialists", "surgical_oncologist", {"diagnosis.cancer_type": "squamous_cell_carcinoma",
+                                            "diagnosis.pathology.invasion_beyond_fat": True},
+     "risk_deep_invasion", {"diagnosis.pathology.invasion_beyond_fat": True}),
+    ("specialists", "radiation_oncologist", {"diagnosis.nerve_symptoms": True}, "nerve_symptoms",
+     {**MELANOMA, "diagnosis.nerve_symptoms": True}),
     ("specialists", "mohs_surgeon", {"concerns.scarring": True}, "concern_scarring", None),
     ("specialists", "mohs_surgeon", {"diagnosis.recurrent": True}, "recurrent", None),
     ("specialists", "plastic_surgeon", {"treatment_plan.reconstruction": True}, "reconstruction", None),
@@ -169,8 +175,21 @@ CASES = [
      {**MELANOMA, "diagnosis.stage": "IV"}),
     *[("questions", q, {}, "type_bcc", MELANOMA) for q in ("bcc_options", "bcc_recurrence", "bcc_cosmetic_result")],
     ("questions", "scc_risk_level", {"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "type_scc", None),
-    *[("questions", q, {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "site_ear",
-       {"diagnosis.cancer_type": "squamous_cell_carcinoma"}) for q in ("scc_lymph_nodes", "scc_adjuvant")],
+    *[("questions", q, {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"},
+       "risk_site_head_neck", {"diagnosis.cancer_type": "squamous_cell_carcinoma"})
+      for q in ("scc_lymph_nodes", "scc_adjuvant", "margin_checked_surgery")],
+    ("questions", "margin_checked_surgery", {"diagnosis.body_site": "foot"}, "risk_site_hands_feet_genitals",
+     {"diagnosis.body_site": "foot", "treatment_plan.proposed": ["mohs_surgery"]}),
+    *[("questions", "nerve_imaging", {"diagnosis.cancer_type": kind, **nerve}, because,
+       {"diagnosis.cancer_type": "melanoma", **nerve})
+      for kind in ("squamous_cell_carcinoma", "basal_cell_carcinoma")
+      for nerve, because in (({"diagnosis.nerve_symptoms": True}, "nerve_symptoms"),
+                             ({"diagnosis.pathology.perineural_invasion": True}, "risk_perineural"))],
+    ("questions", "derived_stage", {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "scalp",
+                                    "diagnosis.size_mm": 24}, "stage_derived",
+     {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "back", "diagnosis.size_mm": 24}),
+    ("questions", "derived_stage", {**MELANOMA, "diagnosis.melanoma.breslow_mm": 1.2}, "stage_derived",
+     {**MELANOMA, "diagnosis.melanoma.breslow_mm": 1.2, "diagnosis.stage": "IB"}),
     ("questions", "merkel_team", {"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "type_merkel", None),
     ("questions", "rare_experience", {"diagnosis.cancer_type": "kaposi_sarcoma"}, "type_kaposi",
      {"diagnosis.cancer_type": "merkel_cell_carcinoma"}),
@@ -342,7 +361,15 @@ def test_sections_that_do_not_apply_are_left_out():
     ({}, "routine", "type_bcc"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "routine", "type_scc"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}, "prompt", "high_risk"),
-    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "prompt", "site_ear"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "prompt",
+     "risk_site_head_neck"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.size_mm": 24}, "prompt", "risk_size_over_20mm"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.pathology.perineural_invasion": True}, "urgent",
+     "risk_perineural"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.pathology.differentiation": "poor"}, "urgent",
+     "risk_poor_differentiation"),
+    ({"diagnosis.body_site": "nose"}, "prompt", "risk_site_head_neck"),
+    ({"diagnosis.borders": "poorly_defined"}, "prompt", "risk_borders_poorly_defined"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.recurrent": True}, "prompt", "recurrent"),
     ({**MELANOMA, "diagnosis.stage": "II"}, "prompt", "invasive_melanoma"),
     ({**MELANOMA, "diagnosis.stage": "III"}, "urgent", "stage_III"),
