@@ -575,7 +575,7 @@ def urgency_level(f: Facts) -> tuple[str, Because]:
     urgent = (f.any("rapidly_changing", "type_merkel")
               + both(f.any("type_melanoma", "type_scc"), f.any("melanoma_stage_IIB_IIC", "melanoma_thick",
                                                                 "stage_III", "stage_IV"))
-              + _very_high_risk_scc(f))
+              + (_high_risk_scc(f) if _very_high_risk_scc(f) else ()))
     if urgent:
         return "urgent", urgent + both(f.any("type_merkel"), f.any("weakened_immune"))
     if f.holds["melanoma_in_situ"]:
