@@ -299,19 +299,23 @@ def lint(paths, verbose: bool, prepared_on, language) -> None:
 
 
 @cli.command()
-def rules() -> None:
+@click.option("--sources", "show_sources", is_flag=True,
+              help="Print the sources instead: organization, title, address, and what each supports.")
+def rules(show_sources: bool) -> None:
     """Print every guidance rule: its id, section, when it fires and its sources (Markdown).
 
-    docs/guidance-ids.md is this output.
+    docs/guidance-ids.md is this output; with --sources, docs/sources.md.
 
     \b
     Example:
       sop-packets rules > docs/guidance-ids.md
+      sop-packets rules --sources > docs/sources.md
     """
     from .content import load_content
-    from .rules_table import rules_markdown
+    from .rules_table import rules_markdown, sources_markdown
 
-    click.echo(rules_markdown(load_content()), nl=False)
+    content = load_content()
+    click.echo(sources_markdown(content) if show_sources else rules_markdown(content), nl=False)
 
 
 @cli.command()

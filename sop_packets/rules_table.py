@@ -5,9 +5,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from .guidance import NEXT_STEPS, RULES, SECTION_ORDER
+import yaml
+
+from .guidance import NEXT_STEPS, RULES, SECTION_ORDER, every_source
+
+SUPPORT_FILE = Path(__file__).with_name("source_support.yaml")
 
 HEADER = """# Guidance ids: sections, items, when each fires, and sources
 
@@ -77,3 +82,66 @@ def _sources_shown(content: dict[str, Any], listed: Any) -> str:
 def _source_name(content: dict[str, Any], key: str) -> str:
     source = content["sources"][key]
     return f"{source['organization']}: {source['title']}"
+
+
+SOURCES_HEADER = """# Sources: what each one is, and what in it supports each item that cites it
+
+Made by `sop-packets rules --sources` from `templates/content/en/sources.yaml` (organization, title,
+address) and `sop_packets/source_support.yaml` (one line per item that cites the source); do not edit by
+hand (`make test` fails when this page, the content and the support lines differ). An item lists its
+sources in `templates/content/<lang>/<section>.yaml`; where the source depends on the case (for example
+the NCCN guide for the patient's cancer type), the item names the fact that chooses it, and a packet only
+prints the sources its own items used. *Checked* says what was confirmed against the live page.
+"""
+
+
+def source_citations(content: dict[str, Any]) -> dict[str, list[str]]:
+    """Every source key, with the items ("section.id") that may cite it, in packet order."""
+    cited: dict[str, list[str]] = {key: [] for key in content["sources"]}
+    for key in content["tools"]["sources"]["always"]:
+        cited.setdefault(key, []).append("tools.sources.always")
+    for level, entry in content["urgency"]["levels"].items():
+        for key in every_source(entry.get("sources")):
+            cited.setdefault(key, []).append(f"urgency.{level}")
+    for name in (NEXT_STEPS, *SECTION_ORDER):
+        for item_id in RULES.get(name, {}):
+            for key in every_source(content[name][item_id].get("sources")):
+                cited.setdefault(key, []).append(f"{name}.{item_id}")
+    return cited
+
+
+def source_support() -> dict[str, Any]:
+    """The support lines (sop_packets/source_support.yaml)."""
+    return yaml.safe_load(SUPPORT_FILE.read_text(encoding="utf-8"))
+
+
+def source_problems(content: dict[str, Any]) -> list[str]:
+    """Citations without a support line, support lines for items that do not cite the source, unknown
+    or unused sources. Empty when every source is used and says what it is cited for."""
+    support, cited = source_support(), source_citations(content)
+    problems = [f"{key}: not in sources.yaml" for key in cited if key not in content["sources"]]
+    for key, items in cited.items():
+        lines = (support.get(key) or {}).get("supports") or {}
+        problems += [f"{key}: never used" for _ in [key] if not items]
+        problems += [f"{key}: {item} cites it but has no support line" for item in items if item not in lines]
+        problems += [f"{key}: support line for {item}, which does not cite it" for item in lines
+                     if item not in items]
+        if not (support.get(key) or {}).get("checked") or not content["sources"].get(key, {}).get("url"):
+            problems.append(f"{key}: needs an address (url) and a 'checked' note")
+    problems += [f"{key}: support lines for a source that is not in sources.yaml" for key in support
+                 if key not in content["sources"]]
+    return problems
+
+
+def sources_markdown(content: dict[str, Any]) -> str:
+    """Every source: organization, exact title, address, what was checked, and per citing item its line."""
+    support, cited = source_support(), source_citations(content)
+    parts = [SOURCES_HEADER]
+    for key, source in content["sources"].items():
+        lines = (support.get(key) or {}).get("supports") or {}
+        rows = ["| item | what in the source supports it |", "| --- | --- |"]
+        rows += [f"| {item} | {lines.get(item, '**missing**')} |" for item in cited.get(key, [])]
+        parts.append(f"## {key}\n\n- Organization: {source['organization']}\n- Title: {source['title']}\n"
+                     f"- Address: <{source.get('url', '')}>\n"
+                     f"- Checked: {(support.get(key) or {}).get('checked', '')}\n\n" + "\n".join(rows) + "\n")
+    return "\n".join(parts)
