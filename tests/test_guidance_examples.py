@@ -25,7 +25,7 @@ EXPECTED = {
          "single_treatment_option", "poor_communication", "low_confidence", "confirmation"],
         ["melanoma_specialist", "dermatopathologist", "dermatologist"], [], ["slides_and_blocks"]),
     "ex-02-bcc-nose-reconstruction": (
-        "routine",
+        "prompt",  # NCCN: a BCC on the nose is high risk at any size
         ["single_treatment_option", "aggressive_treatment", "insurance_requires",
          "cosmetically_sensitive_site", "reconstruction_planned", "scarring_concern", "confirmation"],
         ["surgical_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"], [], ["referral"]),
@@ -53,7 +53,7 @@ EXPECTED = {
         ["lymphoma_dermatologist", "dermatopathologist", "medical_oncologist"], [], ["photos", "referral"]),
     "ex-08-kaposi-financial-help": (
         "prompt", ["non_specialist_diagnosis", "rare_cancer_type", "single_treatment_option",
-                   "poor_communication", "confirmation"],
+                   "cosmetically_sensitive_site", "poor_communication", "confirmation"],  # on the foot
         ["hiv_specialist", "medical_oncologist", "dermatologist"], ["hiv", "language_support"],
         ["insurance_card", "hiv_labs"]),
     "ex-09-other-minimal": (
@@ -88,7 +88,8 @@ EXPECTED = {
         ["melanoma_specialist", "pediatric_oncologist", "dermatopathologist"], ["child", "language_support"],
         ["guardian_signature", "slides_and_blocks", "referral"]),
     "ex-18-bcc-large-print-es": (
-        "routine", ["non_specialist_diagnosis", "single_treatment_option", "cosmetically_sensitive_site",
+        "prompt",  # NCCN: a BCC on the nose is high risk at any size
+        ["non_specialist_diagnosis", "single_treatment_option", "cosmetically_sensitive_site",
                     "reconstruction_planned", "scarring_concern", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"],
         ["older_adult", "language_support"], ["health_conditions_list", "photos"]),
@@ -121,7 +122,7 @@ def test_explain_lists_sections_items_and_reasons():
     assert "Why a second opinion may help you [indications]" in result.output
     assert "  - reconstruction_planned:" in result.output
     assert "      because surgery to rebuild the skin was suggested" in result.output
-    assert "  level: routine" in result.output
+    assert "  level: prompt" in result.output
     assert "Notes for your situation [population_notes]: does not apply, left out" in result.output
 
 
