@@ -456,7 +456,9 @@ rule("questions", "melanoma_sentinel_node",
      "does not apply")(
     lambda f: unless(f.any("invasive_melanoma"), not f.none(
         "staging_before_surgery", "stage_III", "stage_IV", "told_no_options")))
-rule("questions", "melanoma_stage", "invasive melanoma")(lambda f: f.any("invasive_melanoma"))
+rule("questions", "melanoma_stage", "invasive melanoma, when no stage was worked out from the report "
+                                   "(derived_stage asks then)")(
+    lambda f: unless(f.any("invasive_melanoma"), f.holds["stage_derived"]))
 rule("questions", "braf_testing", "melanoma stage III or IV")(
     lambda f: both(f.any("type_melanoma"), f.any("stage_III", "stage_IV")))
 rule("questions", "melanoma_drug_treatments", "melanoma IIB or higher, or melanoma with a drug proposed")(
