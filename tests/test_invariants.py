@@ -34,7 +34,8 @@ ROUTINE_WORDS = {"en": ("You usually have time", "You likely have time"),
                  "es": (CONTENT["es"]["urgency"]["levels"]["routine"]["title"],)}
 ASK_YOUR_DOCTOR = {"en": "Ask your doctor", "es": "Pregunte a su médico"}
 CALLS_IT_CANCER = re.compile(r"\b(?:your|my|the|this|his|her|their|child's)\s+(?:skin\s+)?cancer\b"
-                             r"(?! (?:center|doctor|care))", re.IGNORECASE)  # "your cancer care team" is fine
+                             r"(?! (?:centers?|doctors?|care|medicines?|specialists?))",  # "the cancer care team"
+                             re.IGNORECASE)
 NOT_FOR = {  # sources that belong to one kind of case: (fact that must hold, source keys)
     "melanoma": ("nccn_melanoma",), "squamous_cell_carcinoma": ("nccn_scc",),
     "basal_cell_carcinoma": ("nccn_bcc",), "merkel_cell_carcinoma": ("nccn_merkel",),
