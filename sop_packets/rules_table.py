@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .guidance import NEXT_STEPS, RULES, SECTION_ORDER
+from .guidance import ALERTS, NEXT_STEPS, RULES, SECTION_ORDER
 
 HEADER = """# Guidance ids: sections, items, when each fires, and sources
 
@@ -37,16 +37,23 @@ URGENCY = """## urgency (one level, first that applies)
 | prompt | invasive melanoma, skin lymphoma, Kaposi sarcoma, other or uncertain type, high-risk SCC |
 | routine | everything else (BCC, low-risk SCC; second_opinion_optional names itself as the reason) |
 
-The level's advice to keep treatment appointments is printed only when a treatment is proposed. A note
-answers what the first doctor said (`immediate`, `within_weeks`): `doctor_said` when a treatment is
-proposed, `doctor_said_no_plan` when none is.
+classic Kaposi sarcoma (kaposi_type classic, not HIV positive) is routine, after the two routine rows above
+and before the prompt row.
+
+When a treatment is proposed the level adds `keep` ("keep all treatment appointments") only when the plan
+is time-critical, curative and complete (the keep_treatment test: surgery, radiation or cancer medicine;
+not observation, completion node dissection, light treatment, photopheresis or chemotherapy for skin
+lymphoma; and a surgical oncologist when a sentinel node biopsy is needed and not yet done); otherwise it
+adds `ask_first` (get the opinion before the date; asking is safe; do not cancel on your own). A note
+answers what the first doctor said (`immediate`, `within_weeks`): `doctor_said` for a plan to keep,
+`doctor_said_weigh` for a plan to weigh, `doctor_said_no_plan` when none is proposed.
 """
 
 
 def rules_markdown(content: dict[str, Any]) -> str:
     """Every section's ids in packet order, with when each fires and its sources, as Markdown."""
     parts = [HEADER]
-    for name in (NEXT_STEPS, *SECTION_ORDER):
+    for name in (ALERTS, NEXT_STEPS, *SECTION_ORDER):
         if name == "urgency":
             parts.append(URGENCY)
             continue
@@ -55,7 +62,9 @@ def rules_markdown(content: dict[str, Any]) -> str:
             sources = content[name][item_id].get("sources", ())
             shown = "; ".join(_source_name(content, key) for key in sources) or "—"
             rows.append(f"| {item_id} | {rule.when} | {shown} |")
-        order = " (order = importance; at most three)" if name == NEXT_STEPS else " (order = importance)"
+        order = {NEXT_STEPS: " (order = importance; at most three)",
+                 ALERTS: " (boxed on page one: call your care team at once)"}.get(
+            name, " (order = importance)")
         parts.append(f"## {name}{order}\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
 
