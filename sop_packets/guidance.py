@@ -448,11 +448,13 @@ rule("specialists", "radiation_oncologist",
 rule("specialists", "mohs_surgeon",
      "BCC or SCC on a sensitive site, recurrent, or with a cosmetic or scarring concern; or melanoma in situ "
      "or lentigo maligna on a sensitive site (never when a second opinion is optional); or "
-     "dermatofibrosarcoma protuberans (cancer_type other, named in cancer_type_detail)")(
-    lambda f: _not_low_value(f, both(
+     "dermatofibrosarcoma protuberans (cancer_type other, named in cancer_type_detail); never when the spot "
+     "is already out or no skin spot was found")(
+    lambda f: unless(_not_low_value(f, both(
         f.any("type_bcc", "type_scc"),
         f.any("sensitive_site", "concern_scarring", "concern_cosmetic", "recurrent")))
-    or both(f.any("melanoma_in_situ", "lentigo_maligna"), f.any("sensitive_site")) or f.any("dfsp"))
+        or both(f.any("melanoma_in_situ", "lentigo_maligna"), f.any("sensitive_site")) or f.any("dfsp"),
+        not f.none("primary_removed", "unknown_primary")))
 rule("specialists", "plastic_surgeon", "treatment_plan.reconstruction")(lambda f: f.any("reconstruction"))
 rule("specialists", "dermatologist",
      "not yet seen by a skin specialist, or BCC, SCC, melanoma in situ or uncertain type (not skin "
@@ -811,7 +813,9 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
         lines.append(phrases["primary_removed"])
     if diagnosis.recurrent:
         lines.append(phrases["recurrent"])
-    plan = tuple(words["treatments"][t.value] for t in profile.treatment_plan.proposed)
+    # after the first spot is out, surgery is on the place where it was, not on "the spot"
+    after = words.get("treatments_after_removal", {}) if diagnosis.primary_removed else {}
+    plan = tuple(after.get(t.value, words["treatments"][t.value]) for t in profile.treatment_plan.proposed)
     note = words["stated_urgency"][profile.treatment_plan.urgency_stated.value]
     if not plan:
         note = " ".join(filter(None, [phrases["no_plan"], note]))
@@ -871,7 +875,10 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             for item_id, because in fired
         )
         heading = content["sections"].get(name, {"title": ""})
-        sections[name] = Section(name, heading["title"], heading.get("intro", ""), items)
+        intro = heading.get("intro", "")
+        if name == "insurance_steps" and facts.holds["coverage_none"]:  # no plan to call
+            intro = heading.get("intro_no_insurance", intro)
+        sections[name] = Section(name, heading["title"], intro, items)
     level, because = urgency_level(facts)
     urgency_text = content["urgency"]
     level_text = urgency_text["levels"][level]

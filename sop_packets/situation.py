@@ -85,8 +85,8 @@ def situation_facts(profile: Profile, today: date, age: int) -> dict[str, bool]:
         "on_immunotherapy": Therapy.immunotherapy in now.therapies and alert,
         "on_targeted_therapy": Therapy.targeted_therapy in now.therapies and alert,
         "serious_side_effects": side_effects and bool(now.therapies),
-        "depth_matters": (melanoma and not dx.unknown_primary)
-        or dx.cancer_type in (CancerType.basal_cell_carcinoma, CancerType.squamous_cell_carcinoma),
+        # the skin-layers drawing and its caption speak of a melanoma's depth
+        "depth_matters": melanoma and not dx.unknown_primary,
         "coverage_unknown": profile.insurance.coverage_type is CoverageType.unknown,
         "abroad_with_insurance": patient.seeking_care_abroad
         and profile.insurance.coverage_type is not CoverageType.none,

@@ -12,15 +12,24 @@ from hypothesis import strategies as st
 from sop_packets.content import load_content
 from sop_packets.guidance import PLACEHOLDER, RULES, SECTION_ORDER, build_guidance, facts_of
 from sop_packets.schema import (
+    Authority,
     BodySite,
     CancerType,
     CoverageType,
     Diagnoser,
+    KaposiType,
+    LymphomaType,
+    MelanomaSubtype,
     Network,
+    Performer,
     Preauthorization,
     Profile,
+    SentinelNode,
+    SideEffects,
     Stage,
     StatedUrgency,
+    Therapy,
+    TherapyStatus,
     Treatment,
 )
 
@@ -206,7 +215,8 @@ CASES = [
     ("specialists", "radiation_oncologist", {"patient.age": 80}, "older_adult", {"patient.age": 74}),
     ("specialists", "mohs_surgeon", {"diagnosis.body_site": "nose"}, "sensitive_site",
      {**MELANOMA, "diagnosis.body_site": "nose"}),
-    ("specialists", "mohs_surgeon", {"concerns.scarring": True}, "concern_scarring", None),
+    ("specialists", "mohs_surgeon", {"concerns.scarring": True}, "concern_scarring",
+     {"concerns.scarring": True, "diagnosis.primary_removed": True}),
     ("specialists", "mohs_surgeon", {"diagnosis.recurrent": True}, "recurrent", None),
     ("specialists", "plastic_surgeon", {"treatment_plan.reconstruction": True}, "reconstruction", None),
     ("specialists", "dermatologist", {**MELANOMA, "diagnosis.diagnosed_by": "primary_care"},
@@ -504,15 +514,32 @@ def test_content_uses_only_known_placeholders():
 
 # ---- any valid profile gets complete guidance
 
-profiles = st.fixed_dictionaries({
-    "schema_version": st.just(1),
-    "patient": st.fixed_dictionaries({
-        "id": st.just("h"), "name": st.just("H"), "age": st.integers(0, 120),
+REPRESENTATIVES = st.fixed_dictionaries({
+    "name": st.sampled_from(["Ann Lee", "José Núñez"]),
+    "authority": st.sampled_from(list(Authority)),
+}, optional={"relationship": st.sampled_from(["daughter", "son", "mother"])})
+
+
+@st.composite
+def patients(draw):
+    """A valid patient section, with the person fields (a representative, decides_for_self)."""
+    data = draw(st.fixed_dictionaries({
+        "id": st.just("h"), "name": st.sampled_from(["H", "Margaret Ellison"]), "age": st.integers(0, 120),
         "pregnant": st.booleans(), "seeking_care_abroad": st.booleans(),
         "language": st.sampled_from(["en", "es", "pt-BR"]),
         "country": st.sampled_from(["US", "CA", "NO"]),
         "comorbidities": st.lists(st.sampled_from(["diabetes", "heart disease"]), max_size=2),
-    }),
+    }))
+    representative = draw(st.none() | REPRESENTATIVES)
+    if representative is not None:
+        data["representative"] = representative
+        data["decides_for_self"] = draw(st.booleans())
+    return data
+
+
+profiles = st.fixed_dictionaries({
+    "schema_version": st.just(1),
+    "patient": patients(),
     "diagnosis": st.fixed_dictionaries({
         "cancer_type": st.sampled_from(list(CancerType)),
         "diagnosed_by": st.sampled_from(list(Diagnoser)),
@@ -522,13 +549,28 @@ profiles = st.fixed_dictionaries({
         "pathology": st.fixed_dictionaries({
             k: st.booleans() for k in ("reviewed_by_dermatopathologist", "borderline",
                                        "insufficient_tissue", "differential")}),
+        "melanoma": st.fixed_dictionaries({}, optional={
+            "breslow_mm": st.sampled_from([0.3, 0.8, 1.0, 1.2, 2.5, 4.5]), "ulcerated": st.booleans(),
+            "subtype": st.sampled_from(list(MelanomaSubtype))}),
+        "lymphoma_type": st.sampled_from(list(LymphomaType)),
+        "kaposi_type": st.sampled_from(list(KaposiType)),
+        "sentinel_node": st.sampled_from(list(SentinelNode)),
+    }, optional={
+        "primary_removed": st.booleans(), "clinical_nodes": st.booleans(), "unknown_primary": st.booleans(),
+        "cancer_type_detail": st.sampled_from(["dermatofibrosarcoma protuberans", "angiosarcoma"]),
     }),
     "treatment_plan": st.fixed_dictionaries({
         "proposed": st.lists(st.sampled_from(list(Treatment)), max_size=4, unique=True),
         "urgency_stated": st.sampled_from(list(StatedUrgency)),
+        "performed_by": st.sampled_from(list(Performer)),
         **{k: st.booleans() for k in ("alternatives_discussed", "extensive_surgery", "reconstruction",
                                       "told_no_options")},
     }),
+    "current_treatment": st.fixed_dictionaries({
+        "therapies": st.lists(st.sampled_from(list(Therapy)), max_size=2, unique=True),
+        "status": st.sampled_from(list(TherapyStatus)),
+        "serious_side_effects": st.sampled_from(list(SideEffects)),
+    }, optional={"stopped_on": st.dates(date(2024, 1, 1), date(2026, 11, 25))}),
     "concerns": st.fixed_dictionaries({k: st.booleans() for k in (
         "cosmetic", "scarring", "poor_communication", "low_confidence", "cost", "travel", "clinical_trials")}),
     "insurance": st.fixed_dictionaries({

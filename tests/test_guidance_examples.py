@@ -97,10 +97,29 @@ EXPECTED = {
                     "reconstruction_planned", "scarring_concern", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"],
         ["older_adult", "language_support"], ["health_conditions_list", "photos"]),
+    "ex-20-melanoma-older-agent": (
+        # a general surgeon booked for a wide excision and sentinel node biopsy: ask before the date
+        "prompt", ["team_for_node_test", "melanoma_specialist_review", "confirmation"],
+        ["melanoma_specialist", "surgical_oncologist"], ["representative", "older_adult"],
+        ["representative_papers", "health_conditions_list"]),
+    "ex-21-scc-immunotherapy": (
+        "urgent", ["cosmetically_sensitive_site", "confirmation"],
+        ["medical_oncologist", "surgical_oncologist", "radiation_oncologist"], ["older_adult"],
+        ["treatment_now_records", "imaging"]),
     "ex-19-scc-arabic-notice": (
         "prompt", ["single_treatment_option", "cosmetically_sensitive_site", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["language_support"], ["insurance_card"]),
 }
+
+
+def test_new_examples_show_the_plan_and_person_classes():
+    agent = build_guidance(load_profile(PROFILES / "ex-20-melanoma-older-agent.yaml"), load_content(), TODAY)
+    assert agent.items("next_steps")[0].id == "opinion_before_date"
+    assert agent.voice == "representative" and "Susan Ellison-Park" in agent.reader.signature
+    on_drug = build_guidance(load_profile(PROFILES / "ex-21-scc-immunotherapy.yaml"), load_content(), TODAY)
+    assert [i.id for i in on_drug.items("alerts")] == ["immunotherapy_warning_signs"]
+    assert "no_insurance" in [i.id for i in on_drug.items("insurance_steps")]
+    assert "call_insurance" not in [i.id for i in on_drug.items("next_steps")]
 
 
 def test_every_example_has_an_expectation():
