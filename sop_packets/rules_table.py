@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .guidance import NEXT_STEPS, RULES, SECTION_ORDER, every_source
+from .guidance import ALERTS, NEXT_STEPS, RULES, SECTION_ORDER, every_source
 
 SUPPORT_FILE = Path(__file__).with_name("source_support.yaml")
 
@@ -49,16 +49,23 @@ URGENCY = """## urgency (one level, first that applies)
 The reasons of a high-risk SCC or BCC are the risk facts that put it in its group (for example "the lab
 report shows cancer around a nerve", "you have new numbness, tingling, pain or weakness near it").
 
-The level's advice to keep treatment appointments is printed only when a treatment is proposed. A note
-answers what the first doctor said (`immediate`, `within_weeks`): `doctor_said` when a treatment is
-proposed, `doctor_said_no_plan` when none is.
+classic Kaposi sarcoma (kaposi_type classic, not HIV positive) is routine, after the two routine rows above
+and before the prompt row.
+
+When a treatment is proposed the level adds `keep` ("keep all treatment appointments") only when the plan
+is time-critical, curative and complete (the keep_treatment test: surgery, radiation or cancer medicine;
+not observation, completion node dissection, light treatment, photopheresis or chemotherapy for skin
+lymphoma; and a surgical oncologist when a sentinel node biopsy is needed and not yet done); otherwise it
+adds `ask_first` (get the opinion before the date; asking is safe; do not cancel on your own). A note
+answers what the first doctor said (`immediate`, `within_weeks`): `doctor_said` for a plan to keep,
+`doctor_said_weigh` for a plan to weigh, `doctor_said_no_plan` when none is proposed.
 """
 
 
 def rules_markdown(content: dict[str, Any]) -> str:
     """Every section's ids in packet order, with when each fires and its sources, as Markdown."""
     parts = [HEADER]
-    for name in (NEXT_STEPS, *SECTION_ORDER):
+    for name in (ALERTS, NEXT_STEPS, *SECTION_ORDER):
         if name == "urgency":
             parts.append(URGENCY)
             continue
@@ -66,7 +73,9 @@ def rules_markdown(content: dict[str, Any]) -> str:
         for item_id, rule in RULES[name].items():
             shown = _sources_shown(content, content[name][item_id].get("sources"))
             rows.append(f"| {item_id} | {rule.when} | {shown} |")
-        order = " (order = importance; at most three)" if name == NEXT_STEPS else " (order = importance)"
+        order = {NEXT_STEPS: " (order = importance; at most three)",
+                 ALERTS: " (boxed on page one: call your care team at once)"}.get(
+            name, " (order = importance)")
         parts.append(f"## {name}{order}\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
 
@@ -103,8 +112,8 @@ def source_citations(content: dict[str, Any]) -> dict[str, list[str]]:
     for level, entry in content["urgency"]["levels"].items():
         for key in every_source(entry.get("sources")):
             cited.setdefault(key, []).append(f"urgency.{level}")
-    for name in (NEXT_STEPS, *SECTION_ORDER):
-        for item_id in RULES.get(name, {}):
+    for name in RULES:
+        for item_id in RULES[name]:
             for key in every_source(content[name][item_id].get("sources")):
                 cited.setdefault(key, []).append(f"{name}.{item_id}")
     return cited

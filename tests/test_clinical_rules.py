@@ -335,7 +335,7 @@ def test_original_medicare_gets_no_network_step():
 
 # Items no public source states in these words: they cite nothing rather than a source that does not say it.
 NO_SOURCE = {"plastic_surgeon", "keep_treatment", "find_help_paying", "reconstruction_planned", "scarring_concern",
-             "dermatologist"}
+             "dermatologist", "check_coverage_options"}
 
 
 def test_every_item_names_only_sources_that_exist_and_clinical_items_name_one():
