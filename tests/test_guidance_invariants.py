@@ -249,6 +249,7 @@ def test_the_premises_are_real():
     assert "Why this is in your guide: Susan Park decides with or for Test Person" in rep or \
         "Test Person has melanoma" in rep
     assert "I am the health care agent of the patient named above" in rep
+    assert "A list of Test Person's medicines" in rep and "A list of your medicines" not in rep
     box = page_text(profile_with(FIRING[10][1]))[1]
     assert 'class="alert-box"' in box and 'class="alert-box"' not in page_text(profile_with({}))[1]
     old = profile_with({"current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "stopped",
@@ -277,6 +278,7 @@ def test_spanish_representative_teen_and_keep_date():
     text, _ = page_text(rep, "es")
     assert "Esta guía es para Susana Ruiz" in text and "Margarita Ruiz tiene melanoma" in text
     assert "usted tiene melanoma" not in text
+    assert "Una lista de las medicinas de Margarita Ruiz" in text
     # the letter is in the clinic's language (English for the example clinic), signed by the agent
     assert "Signature of Susana Ruiz, health care agent" in text
     assert "I am the health care agent of the patient named above" in text
@@ -284,7 +286,7 @@ def test_spanish_representative_teen_and_keep_date():
     assert reader.signature == "Firma de Susana Ruiz, el representante para la atención médica"
     assert reader.letter_body.startswith("Soy el representante para la atención médica del paciente nombrado arriba")
     teen, _ = page_text(profile_with({"patient.age": 15, "patient.name": "Ana"}), "es")
-    assert "Esta guía es para que Ana y su padre, madre o tutor legal la lean juntos" in teen
+    assert "Esta guía es para que el paciente nombrado arriba y su padre, madre o tutor legal la lean juntos" in teen
     clnd, _ = page_text(profile_with(FIRING[0][1]), "es")
     assert not KEEP_WORDS.search(clnd) and "MSLT-II" in clnd
     uninsured, _ = page_text(profile_with(FIRING[4][1]), "es")
@@ -293,7 +295,7 @@ def test_spanish_representative_teen_and_keep_date():
 
 def test_english_teen_is_addressed_with_the_parent():
     text, _ = page_text(profile_with({"patient.age": 16, "patient.name": "Sam Cole"}))
-    assert "This guide is for Sam Cole and a parent or guardian to read together" in text
+    assert "This guide is for the patient named above and a parent or guardian to read together" in text
     assert "How can the teen take part in choices about care?" in text
     assert "Signature of parent or guardian" in text
 
