@@ -302,3 +302,47 @@ def test_english_teen_is_addressed_with_the_parent():
 
 def test_base_profile_is_the_shared_one():
     assert BASE["patient"]["name"] == "Test Person"
+
+
+def test_pregnancy_puts_the_mohs_surgeon_before_radiation_and_says_radiation_waits():
+    facts = {"patient.pregnant": True, "diagnosis.cancer_type": "squamous_cell_carcinoma",
+             "diagnosis.body_site": "nose", "diagnosis.high_risk": True}
+    specialists = _ids(profile_with(facts), "specialists")
+    assert specialists.index("mohs_surgeon") < specialists.index("radiation_oncologist")
+    assert "pregnancy_radiation" in _ids(profile_with(facts), "population_notes")
+    not_pregnant = _ids(profile_with({**facts, "patient.pregnant": False}), "specialists")
+    assert not_pregnant.index("radiation_oncologist") < not_pregnant.index("mohs_surgeon")
+
+
+def test_classic_kaposi_is_not_over_urgent_and_gets_a_radiation_oncologist():
+    classic = build_guidance(profile_with({"diagnosis.cancer_type": "kaposi_sarcoma", "diagnosis.kaposi_type": "classic",
+                                           "patient.hiv": "negative", "patient.age": 78}), EN, TODAY)
+    assert classic.urgency.level == "routine"
+    assert "radiation_oncologist" in [i.id for i in classic.items("specialists")]
+    hiv = build_guidance(profile_with({"diagnosis.cancer_type": "kaposi_sarcoma", "patient.hiv": "positive"}), EN, TODAY)
+    assert hiv.urgency.level == "prompt"
+
+
+def test_medicare_covers_more_than_surgery_opinions():
+    text = page_text(profile_with({"insurance.coverage_type": "medicare"}))[0]
+    assert "surgery or another major treatment or test" in text and "third" in text
+
+
+def test_abroad_asks_if_the_home_plan_pays_and_for_an_estimate():
+    text = page_text(profile_with({"patient.seeking_care_abroad": True, "patient.country": "NO"}))[0]
+    assert "Ask if your home plan pays for care in another country" in text
+    assert "Ask for a cost estimate first" in text and "Travel insurance usually does not pay" in text
+
+
+def test_completion_dissection_gets_the_trial_facts_with_a_real_source():
+    text = page_text(profile_with(FIRING[0][1]))[0]
+    assert "MSLT-II and DeCOG-SLT" in text and "lymphedema" in text and "ultrasound checks" in text
+    assert "Completion Dissection or Observation for Sentinel-Node Metastasis in Melanoma" in text
+
+
+def test_dfsp_gets_mohs_and_a_dermatopathologist_and_desmoplastic_melanoma_radiation():
+    dfsp = _ids(profile_with({"diagnosis.cancer_type": "other",
+                              "diagnosis.cancer_type_detail": "DFSP of the back"}), "specialists")
+    assert {"mohs_surgeon", "dermatopathologist"} <= set(dfsp)
+    assert "radiation_oncologist" in _ids(profile_with({**MELANOMA, "diagnosis.melanoma.subtype": "desmoplastic"}),
+                                          "specialists")
