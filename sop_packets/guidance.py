@@ -925,7 +925,9 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             fired = [("dermatologist", ("everyone",))]
         if not fired:
             continue
-        texts = content[name]
+        # someone else reads for the patient: items that say "your" have words about the patient (about.yaml)
+        about = content.get("about", {}).get(name, {}) if voice != "self" else {}
+        texts = {item_id: {**entry, **about.get(item_id, {})} for item_id, entry in content[name].items()}
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
                  fill(texts[item_id]["text"], facts.values), _because(because, content, facts, voice),

@@ -249,6 +249,7 @@ def test_the_premises_are_real():
     assert "Why this is in your guide: Susan Park decides with or for Test Person" in rep or \
         "Test Person has melanoma" in rep
     assert "I am the health care agent of the patient named above" in rep
+    assert "A list of Test Person's medicines" in rep and "A list of your medicines" not in rep
     box = page_text(profile_with(FIRING[10][1]))[1]
     assert 'class="alert-box"' in box and 'class="alert-box"' not in page_text(profile_with({}))[1]
     old = profile_with({"current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "stopped",
@@ -277,6 +278,7 @@ def test_spanish_representative_teen_and_keep_date():
     text, _ = page_text(rep, "es")
     assert "Esta guía es para Susana Ruiz" in text and "Margarita Ruiz tiene melanoma" in text
     assert "usted tiene melanoma" not in text
+    assert "Una lista de las medicinas de Margarita Ruiz" in text
     # the letter is in the clinic's language (English for the example clinic), signed by the agent
     assert "Signature of Susana Ruiz, health care agent" in text
     assert "I am the health care agent of the patient named above" in text
@@ -284,7 +286,7 @@ def test_spanish_representative_teen_and_keep_date():
     assert reader.signature == "Firma de Susana Ruiz, el representante para la atención médica"
     assert reader.letter_body.startswith("Soy el representante para la atención médica del paciente nombrado arriba")
     teen, _ = page_text(profile_with({"patient.age": 15, "patient.name": "Ana"}), "es")
-    assert "Esta guía es para que Ana y su padre, madre o tutor legal la lean juntos" in teen
+    assert "Esta guía es para que el paciente nombrado arriba y su padre, madre o tutor legal la lean juntos" in teen
     clnd, _ = page_text(profile_with(FIRING[0][1]), "es")
     assert not KEEP_WORDS.search(clnd) and "MSLT-II" in clnd
     uninsured, _ = page_text(profile_with(FIRING[4][1]), "es")
@@ -293,10 +295,54 @@ def test_spanish_representative_teen_and_keep_date():
 
 def test_english_teen_is_addressed_with_the_parent():
     text, _ = page_text(profile_with({"patient.age": 16, "patient.name": "Sam Cole"}))
-    assert "This guide is for Sam Cole and a parent or guardian to read together" in text
+    assert "This guide is for the patient named above and a parent or guardian to read together" in text
     assert "How can the teen take part in choices about care?" in text
     assert "Signature of parent or guardian" in text
 
 
 def test_base_profile_is_the_shared_one():
     assert BASE["patient"]["name"] == "Test Person"
+
+
+def test_pregnancy_puts_the_mohs_surgeon_before_radiation_and_says_radiation_waits():
+    facts = {"patient.pregnant": True, "diagnosis.cancer_type": "squamous_cell_carcinoma",
+             "diagnosis.body_site": "nose", "diagnosis.high_risk": True}
+    specialists = _ids(profile_with(facts), "specialists")
+    assert specialists.index("mohs_surgeon") < specialists.index("radiation_oncologist")
+    assert "pregnancy_radiation" in _ids(profile_with(facts), "population_notes")
+    not_pregnant = _ids(profile_with({**facts, "patient.pregnant": False}), "specialists")
+    assert not_pregnant.index("radiation_oncologist") < not_pregnant.index("mohs_surgeon")
+
+
+def test_classic_kaposi_is_not_over_urgent_and_gets_a_radiation_oncologist():
+    classic = build_guidance(profile_with({"diagnosis.cancer_type": "kaposi_sarcoma", "diagnosis.kaposi_type": "classic",
+                                           "patient.hiv": "negative", "patient.age": 78}), EN, TODAY)
+    assert classic.urgency.level == "routine"
+    assert "radiation_oncologist" in [i.id for i in classic.items("specialists")]
+    hiv = build_guidance(profile_with({"diagnosis.cancer_type": "kaposi_sarcoma", "patient.hiv": "positive"}), EN, TODAY)
+    assert hiv.urgency.level == "prompt"
+
+
+def test_medicare_covers_more_than_surgery_opinions():
+    text = page_text(profile_with({"insurance.coverage_type": "medicare"}))[0]
+    assert "surgery or another major treatment or test" in text and "third" in text
+
+
+def test_abroad_asks_if_the_home_plan_pays_and_for_an_estimate():
+    text = page_text(profile_with({"patient.seeking_care_abroad": True, "patient.country": "NO"}))[0]
+    assert "Ask if your home plan pays for care in another country" in text
+    assert "Ask for a cost estimate first" in text and "Travel insurance usually does not pay" in text
+
+
+def test_completion_dissection_gets_the_trial_facts_with_a_real_source():
+    text = page_text(profile_with(FIRING[0][1]))[0]
+    assert "MSLT-II and DeCOG-SLT" in text and "lymphedema" in text and "ultrasound checks" in text
+    assert "Completion Dissection or Observation for Sentinel-Node Metastasis in Melanoma" in text
+
+
+def test_dfsp_gets_mohs_and_a_dermatopathologist_and_desmoplastic_melanoma_radiation():
+    dfsp = _ids(profile_with({"diagnosis.cancer_type": "other",
+                              "diagnosis.cancer_type_detail": "DFSP of the back"}), "specialists")
+    assert {"mohs_surgeon", "dermatopathologist"} <= set(dfsp)
+    assert "radiation_oncologist" in _ids(profile_with({**MELANOMA, "diagnosis.melanoma.subtype": "desmoplastic"}),
+                                          "specialists")
