@@ -3,6 +3,7 @@ written (round-trip, so every other line and comment stays as it was)."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
@@ -33,6 +34,8 @@ def _same(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if a in (None, "") and b in (None, ""):
         return True
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
     return a == b if type(a) is type(b) else str(a) == str(b) and not isinstance(a, int | float | date)
 
 
@@ -93,3 +96,16 @@ def apply(text: str, changes: dict[Path_, Any], done: set[Path_]) -> str:
     for path, value in changes.items():
         yaml_edit.set_path(document, path, value)
     return yaml_edit.dump(document)
+
+
+def apply_to_data(data: dict | None, changes: dict[Path_, Any]) -> dict:
+    """A copy of the file's data with the changed fields set (for the preview: no YAML written)."""
+    out = copy.deepcopy(data) if isinstance(data, dict) else {}
+    for path, value in changes.items():
+        node = out
+        for key in path[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[path[-1]] = copy.deepcopy(value)
+    return out

@@ -17,7 +17,7 @@ from ..output import output_path
 from ..schema import Profile
 from . import changes, form, preview
 from .pages import page, posted, settings_of
-from .workspace import Busy, Checked, Conflict, check_text
+from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
 SAVED_NOTICES = {
     "saved": "Saved.",
@@ -108,15 +108,20 @@ class Attempt:
     changes: dict
 
 
-def attempt(space, name: str, data) -> Attempt:
+def attempt(space, name: str, data, *, preview_only: bool = False) -> Attempt:
+    """The posted form against the version it was opened with. For the preview only the data is
+    checked (no YAML is written); a save also writes the new text and checks that."""
     specs = profile_specs()
     opened = str(data.get("opened") or "")
     base_text = space.opened.get(opened)
-    base = check_text(base_text, name) if base_text is not None else space.read(name)
+    base = checked_once(base_text, name) if base_text is not None else space.read(name)
     submitted = form.form_data(specs, data)
     values = form.flat_values(specs, submitted)
     done = {tuple(p.split(".")) for p in data.getlist("fill_in_done") if isinstance(p, str)}
     found = changes.edits(specs, submitted, base.data)
+    if preview_only:
+        new = check_data(changes.apply_to_data(base.data, found), name) if found else base
+        return Attempt(base, new, values, base.digest, found)
     new_text = changes.apply(base.text, found, done)
     new = check_text(new_text, name) if new_text != base.text else base
     return Attempt(base, new, values, base.digest, found)
@@ -190,7 +195,7 @@ async def live_preview(request: Request) -> Response:
     data = await posted(request)
 
     def work() -> Response:
-        tried = attempt(settings_of(request).workspace, name, data)
+        tried = attempt(settings_of(request).workspace, name, data, preview_only=True)
         errors = shown(tried.new.problems, profile_specs())
         result = None if errors else _preview(request, tried)
         html = _fragment("_preview.html.j2", name=name, errors=errors, result=result,

@@ -20,7 +20,7 @@ from ..consistency import consistency_problems
 from ..errors import BuildError, InvalidInput, Problem
 from ..importers import scalar
 from ..output import LOCK_NAME, folder_lock, write_atomic
-from ..profile import MAX_FILE_BYTES, decode, parse_located, read_bytes, validate
+from ..profile import MAX_FILE_BYTES, _Located, decode, parse_located, read_bytes, validate
 from ..schema import Profile
 from . import yaml_edit
 
@@ -73,6 +73,36 @@ def check_text(text: str, source: str) -> Checked:
                     for path, message in consistency_problems(profile)]
     return Checked(text, digest(text), located.data if isinstance(located.data, dict) else None,
                    profile, problems, warnings, yaml_edit.fill_ins(text))
+
+
+def check_data(data: dict, source: str) -> Checked:
+    """Check data already in hand (the preview's unsaved values): the same checks and messages as a
+    file, without writing or re-reading any YAML."""
+    located = _Located(data, {}, {})
+    profile = None
+    problems: list[Problem] = []
+    try:
+        profile = validate(Profile, located, source, preparation_date(None))
+    except InvalidInput as exc:
+        problems = exc.problems
+    warnings = []
+    if profile is not None:
+        warnings = [Problem(source, 1, 1, _dotted(path), "warning: " + message)
+                    for path, message in consistency_problems(profile)]
+    return Checked("", "", data, profile, problems, warnings, [])
+
+
+_checked: dict[str, Checked] = {}
+
+
+def checked_once(text: str, source: str) -> Checked:
+    """check_text, remembered by the text's digest (a form posts its opened version many times)."""
+    key = digest(source + "\0" + text)
+    if key not in _checked:
+        if len(_checked) > 200:
+            _checked.clear()
+        _checked[key] = check_text(text, source)
+    return _checked[key]
 
 
 def _dotted(path: tuple) -> str:
