@@ -4,6 +4,7 @@ to the packet or took out of it (compared with the packet of the file as saved).
 from __future__ import annotations
 
 import secrets
+import textwrap
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class SectionView:
 @dataclass
 class Preview:
     key: str
+    language: str  # the packet's language: its titles and reasons are in it
     urgency: str
     urgency_before: str | None
     sections: list[SectionView]
@@ -68,7 +70,8 @@ def _items(guidance: Guidance) -> dict[str, ItemView]:
         if section is None:
             continue
         for item in section.items:
-            found[f"{name}/{item.id}"] = ItemView(item.id, item.title or item.text[:80], item.because)
+            title = item.title or textwrap.shorten(item.text, width=90, placeholder="…")
+            found[f"{name}/{item.id}"] = ItemView(item.id, title, item.because)
     return found
 
 
@@ -95,6 +98,7 @@ def preview(profile: Profile, options: BuildOptions, store: Store, baseline: Gui
         sections.append(view)
     return Preview(
         key=key,
+        language=packet.language,
         urgency=f"{guidance.urgency.level}: {guidance.urgency.title}",
         urgency_before=(f"{baseline.urgency.level}: {baseline.urgency.title}"
                         if baseline is not None and baseline.urgency.level != guidance.urgency.level
