@@ -137,7 +137,7 @@ def test_browser_flow_is_accessible_and_works_by_keyboard(server):
     for page, size in report["overflow"].items():
         assert size["scroll"] <= size["client"] + 1, f"{page} scrolls sideways at 200% zoom: {size}"
     assert report["pdf_name"] == "pt-1001.pdf"
-    for shot in ("serve-worklist.png", "serve-form-error.png", "serve-preview.png"):
+    for shot in ("serve-worklist.png", "serve-form-error.png", "serve-field-error.png", "serve-preview.png"):
         assert (DOCS / shot).read_bytes().startswith(b"\x89PNG")
 
 

@@ -135,6 +135,8 @@ try {
     check(await page.locator("#f-diagnosis-melanoma-breslow_mm-error").innerText().then((t) => t.includes("must be a number")), "message beside the field");
     await axe(page, "form with an error");
     await page.screenshot({ path: join(shots, "serve-form-error.png") });
+    await page.locator(".field-error", { has: page.locator("#f-diagnosis-melanoma-breslow_mm") })
+      .screenshot({ path: join(shots, "serve-field-error.png") });
   });
 
   await step("fix the mistake from the summary and see the preview change", async () => {
