@@ -513,3 +513,27 @@ def test_clinic_page_checks_contrast_and_saves_round_trip(client, settings):
     assert "name: Riverbend Skin Health, North" in text
     assert "# Example clinic (invented)." in text  # comments kept
     assert "language: en   # the letter and case summary are in it" in text
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_serve_command_binds_loopback_and_warns_for_another_host(monkeypatch, place):
+    from click.testing import CliRunner
+
+    import sop_packets.serve as serve_package
+    from sop_packets.cli import cli
+
+    started = []
+    monkeypatch.setattr(serve_package, "serve", lambda settings, open_browser, say: started.append(settings))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["serve", str(place / "profiles"), "-o", str(place / "out")])
+    assert result.exit_code == 0, result.output
+    assert started[-1].host == "127.0.0.1" and "warning" not in result.output
+    result = runner.invoke(cli, ["serve", str(place / "profiles"), "--host", "0.0.0.0", "--port", "9000"])
+    assert result.exit_code == 0
+    assert "warning: listening on 0.0.0.0: other computers on this network can reach the app" in result.output
+    assert started[-1].host == "0.0.0.0" and started[-1].port == 9000
+    assert started[-1].start_url.startswith("http://0.0.0.0:9000/?token=")
+    result = runner.invoke(cli, ["serve", str(place / "no-such-folder")])
+    assert result.exit_code == 1 and "no such folder" in result.output

@@ -127,7 +127,8 @@ def test_browser_flow_is_accessible_and_works_by_keyboard(server):
     assert names == ["worklist", "open the imported profile with the keyboard",
                      "fill in a FILL IN field and make a mistake",
                      "fix the mistake from the summary and see the preview change", "save",
-                     "build and download the PDF", "a conflicting save is refused", "clinic page", "200% zoom"]
+                     "build and download the PDF", "a conflicting save is refused", "clinic page",
+                     "without JavaScript", "200% zoom"]
     violations = {page: v for page, v in report["axe"].items() if v}
     assert not violations, json.dumps(violations, indent=1)[:4000]
     assert set(report["axe"]) >= {"worklist", "form", "form with an error", "form with preview", "conflict",

@@ -8,6 +8,7 @@ is never cached. Posts carry a CSRF token (checked by `check_csrf`, which every 
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -49,6 +50,14 @@ def allowed_hosts(host: str, port: int) -> frozenset[str]:
     names = {"127.0.0.1", "localhost", "[::1]"}
     if host not in ("127.0.0.1", "localhost", "::1"):
         names.add(f"[{host}]" if ":" in host else host)
+    if host in ("0.0.0.0", "::"):  # every address of this computer: its own names and addresses
+        import socket
+
+        own = {socket.gethostname(), socket.getfqdn()}
+        for name in list(own):
+            with contextlib.suppress(OSError):
+                own |= {info[4][0] for info in socket.getaddrinfo(name, None)}
+        names |= {f"[{n}]" if ":" in n else n for n in own if n}
     return frozenset({*names, *(f"{name}:{port}" for name in names)})
 
 

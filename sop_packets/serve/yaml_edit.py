@@ -72,13 +72,17 @@ def set_path(document: Any, path: tuple[str, ...], value: Any) -> None:
     if isinstance(value, list) and isinstance(node.get(key), list) and not any(
             isinstance(v, dict) for v in value):
         current = node[key]
-        del current[len(value):]
+        if len(value) < len(current):
+            _drop_items(node, key, len(value))
+        old_length = len(current)
         for index, item in enumerate(value):
             if index < len(current):
                 if current[index] != item:
                     current[index] = item
             else:
                 current.append(item)
+        if old_length and len(current) > old_length:
+            _move_tail(current, old_length - 1, len(current) - 1)
         if not value:
             current.fa.set_flow_style()
         return
@@ -109,6 +113,45 @@ def _append(mapping: CommentedMap, key: str, value: Any) -> None:
             slots[after[2]] = moved
             return
     token.value = head + "\n" + tail  # nothing to carry it: leave it where it was
+
+
+def _move_tail(items: CommentedSeq, source: int, target: int) -> None:
+    """The comment lines after item source (not its own comment) go after item target instead."""
+    token = items.ca.items.get(source, [None])[0]
+    if token is None or "\n" not in token.value:
+        return
+    head, _, tail = token.value.partition("\n")
+    if not tail:
+        return
+    token.value = head + "\n"
+    moved = copy.copy(token)
+    moved.value = "\n" + tail
+    items.ca.items.setdefault(target, [None] * 4)[0] = moved
+
+
+def _drop_items(mapping: CommentedMap, key: str, keep: int) -> None:
+    """Shorten a list to its first keep items. A removed item's own comment goes with it; the comment
+    lines that followed the list (placeholders, the next section's notes) stay after it."""
+    items = mapping[key]
+    token = items.ca.items.get(len(items) - 1, [None])[0]
+    tail = token.value.partition("\n")[2] if token is not None else ""
+    for index in range(keep, len(items)):
+        items.ca.items.pop(index, None)
+    del items[keep:]
+    if not tail:
+        return
+    if keep:
+        slots = items.ca.items.setdefault(keep - 1, [None] * 4)
+        if slots[0] is None:
+            moved = copy.copy(token)
+            moved.value = "\n" + tail
+            slots[0] = moved
+        else:
+            slots[0].value = slots[0].value.rstrip("\n") + "\n" + tail
+        return
+    moved = copy.copy(token)
+    moved.value = "\n" + tail
+    mapping.ca.items.setdefault(key, [None] * 4)[2] = moved
 
 
 def _last_leaf(node: Any) -> tuple[Any, Any, int] | None:

@@ -201,6 +201,20 @@ try {
     await axe(page, "clinic with preview");
   });
 
+  await step("without JavaScript", async () => {
+    const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 800 } });
+    await plain.addCookies(cookies);
+    const page2 = await plain.newPage();
+    await page2.goto(origin + "/profiles/ex-01-melanoma-primary-care.yaml");
+    await page2.locator("#f-concerns-cost").check();
+    await Promise.all([page2.waitForLoadState("load"), page2.locator("button[value=check]").first().click()]);
+    await page2.locator("#preview-panel iframe").waitFor();
+    check((await page2.locator("#preview-panel .changes").innerText()).includes("Added"), "the preview without JavaScript");
+    await Promise.all([page2.waitForLoadState("load"), page2.locator("button[value='add:patient.comorbidities']").click()]);
+    check(await page2.locator("#f-patient-comorbidities-1").count() === 1, "add another without JavaScript");
+    await plain.close();
+  });
+
   await step("200% zoom", async () => {
     for (const [path, label] of [["/", "worklist"], ["/profiles/pt-1001.yaml", "form"], ["/clinic", "clinic"]]) {
       await zoomed(browser, cookies, path, label);
