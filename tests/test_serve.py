@@ -537,3 +537,18 @@ def test_serve_command_binds_loopback_and_warns_for_another_host(monkeypatch, pl
     assert started[-1].start_url.startswith("http://0.0.0.0:9000/?token=")
     result = runner.invoke(cli, ["serve", str(place / "no-such-folder")])
     assert result.exit_code == 1 and "no such folder" in result.output
+
+
+def test_a_file_with_a_yaml_mistake_is_shown_but_never_saved_from_the_form(client, settings):
+    path = settings.workspace.profiles / "pt-7.yaml"
+    broken = IMPORTED.replace("  plan_name: Lakeshore HMO", "  plan_name: [Lakeshore HMO\npatient:\n  name: again")
+    path.write_text(broken)
+    page = client.get("/profiles/pt-7.yaml")
+    assert page.status_code == 200 and "<title>Error: " in page.text
+    assert "is never closed" in page.text and "must be fixed in a text editor" in page.text
+    assert 'name="opened"' not in page.text  # no form to save from
+    fields = [("opened", "x"), ("patient.name", "New"), ("action", "save")]
+    response = post(client, "/profiles/pt-7.yaml", fields, settings.secrets.csrf)
+    assert response.status_code == 409 and path.read_text() == broken
+    response = post(client, "/profiles/pt-7.yaml/preview", fields, settings.secrets.csrf)
+    assert response.status_code == 200 and path.read_text() == broken

@@ -47,6 +47,7 @@ class ClinicChecked:
     data: Any
     brand: Branding | None
     problems: list[Problem] = field(default_factory=list)
+    readable: bool = True
 
 
 def check_clinic(text: str, path: Path) -> ClinicChecked:
@@ -61,7 +62,7 @@ def check_clinic(text: str, path: Path) -> ClinicChecked:
     except InvalidInput as exc:
         problems = exc.problems
     data = located.data if isinstance(located.data, dict) else None
-    return ClinicChecked(text, digest(text), data, brand, problems)
+    return ClinicChecked(text, digest(text), data, brand, problems, not located.problems and data is not None)
 
 
 def _path(request: Request) -> tuple[Path, bool]:
@@ -100,7 +101,7 @@ def _read(path: Path) -> ClinicChecked:
     try:
         return check_clinic(decode(read_bytes(path, "clinic file"), path, "clinic file"), path)
     except InvalidInput as exc:
-        return ClinicChecked("", "", None, None, exc.problems)
+        return ClinicChecked("", "", None, None, exc.problems, readable=False)
 
 
 _opened: dict[str, str] = {}
@@ -126,6 +127,8 @@ def _attempt(path: Path, data) -> tuple[ClinicChecked, ClinicChecked, dict]:
     submitted = form.form_data(specs, data)
     values = form.flat_values(specs, submitted)
     found = changes.edits(specs, submitted, base.data)
+    if not base.readable:
+        return base, base, values
     new_text = changes.apply(base.text, found, set())
     return base, (check_clinic(new_text, path) if new_text != base.text else base), values
 
@@ -137,6 +140,10 @@ def _post(request: Request, path: Path, editable: bool, data) -> Response:
         form.grow(clinic_specs(), values, action[4:])
         return _render(request, base, values)
     errors = shown(new.problems, clinic_specs())
+    if not base.readable:
+        return _render(request, base, values, status=409, errors=errors, notice=(
+            "The form cannot change this file: its YAML has a mistake (listed above) that must be fixed in "
+            "a text editor first."))
     if action != "save" or errors:
         return _render(request, base, values, errors=errors)
     if not editable:

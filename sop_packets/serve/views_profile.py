@@ -6,6 +6,7 @@ import functools
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,6 +20,8 @@ from . import changes, form, preview
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
+UNREADABLE = ("The form cannot change this file: its YAML has a mistake (listed above) that must be fixed "
+              "in a text editor first. Open the file, fix the lines named, save it, then reload this page.")
 SAVED_NOTICES = {
     "saved": "Saved.",
     "built": "The packet is built.",
@@ -91,7 +94,8 @@ async def edit(request: Request) -> Response:
         errors = shown(checked.problems, profile_specs())
         return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
                     errors=errors, field_errors=_by_field(errors), warnings=shown(checked.warnings,
-                    profile_specs()), notice=SAVED_NOTICES.get(request.query_params.get("done", "")),
+                    profile_specs()), notice=SAVED_NOTICES.get(request.query_params.get("done", ""))
+                    if checked.readable else UNREADABLE,
                     conflict=None, result=None, **_context(checked, values))
     data = await posted(request)
     return await run_in_threadpool(_post, request, name, data)
@@ -119,6 +123,8 @@ def attempt(space, name: str, data, *, preview_only: bool = False) -> Attempt:
     values = form.flat_values(specs, submitted)
     done = {tuple(p.split(".")) for p in data.getlist("fill_in_done") if isinstance(p, str)}
     found = changes.edits(specs, submitted, base.data)
+    if not base.readable:
+        return Attempt(base, base, values, base.digest, {})
     if preview_only:
         new = check_data(changes.apply_to_data(base.data, found), name) if found else base
         return Attempt(base, new, values, base.digest, found)
@@ -143,6 +149,11 @@ def _post(request: Request, name: str, data) -> Response:
     values = tried.values
     if action.startswith("add:"):
         form.grow(specs, values, action[4:])
+    if not tried.base.readable:
+        errors = shown(tried.base.problems, specs)
+        return page(request, "profile.html.j2", status=409, name=name, checked=tried.base,
+                    opened=tried.opened, errors=errors, field_errors=_by_field(errors), warnings=[],
+                    notice=UNREADABLE, conflict=None, result=None, **_context(tried.base, values))
     errors = shown(tried.new.problems, specs)
     warnings = shown(tried.new.warnings, specs)
     context = dict(name=name, checked=tried.base, opened=tried.opened, errors=[], field_errors={},
@@ -160,7 +171,7 @@ def _post(request: Request, name: str, data) -> Response:
         except SopError as exc:
             context["notice"] = f"Not saved: {exc.format_message()}"
             return page(request, "profile.html.j2", status=500, **context)
-        return RedirectResponse(f"/profiles/{name}?done=saved", status_code=303)
+        return RedirectResponse(f"/profiles/{quote(name)}?done=saved", status_code=303)
     if action in ("save", "check"):
         context.update(errors=errors, field_errors=_by_field(errors))
     if action == "check" and not errors:
@@ -238,7 +249,7 @@ async def build(request: Request) -> Response:
                         field_errors=_by_field(errors), warnings=[], conflict=None, result=None,
                         notice=f"The packet could not be built: {_first_line(exc.format_message(), name)}",
                         **_context(checked, form.flat_values(profile_specs(), checked.data)))
-        return RedirectResponse(f"/profiles/{name}?done=built", status_code=303)
+        return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
 
     return await run_in_threadpool(work)
 

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -72,7 +73,7 @@ async def new_profile(request: Request) -> Response:
         report = ImportReport(problems=["A batch is building packets from this folder; try again when "
                                         "it is done."])
         return await run_in_threadpool(_page, request, report, 423)
-    return RedirectResponse(f"/profiles/{created}", status_code=303)
+    return RedirectResponse(f"/profiles/{quote(created)}", status_code=303)
 
 
 async def import_profiles(request: Request) -> Response:

@@ -52,6 +52,7 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     fill_ins: list[yaml_edit.FillIn] = field(default_factory=list)
+    readable: bool = True  # the YAML itself reads (no syntax error, duplicate key or tag): the form may save
 
 
 def digest(text: str) -> str:
@@ -71,8 +72,9 @@ def check_text(text: str, source: str) -> Checked:
     if profile is not None:
         warnings = [Problem(source, *located.where(path), _dotted(path), "warning: " + message)
                     for path, message in consistency_problems(profile)]
+    readable = not located.problems and isinstance(located.data, dict)
     return Checked(text, digest(text), located.data if isinstance(located.data, dict) else None,
-                   profile, problems, warnings, yaml_edit.fill_ins(text))
+                   profile, problems, warnings, yaml_edit.fill_ins(text), readable)
 
 
 def check_data(data: dict, source: str) -> Checked:
@@ -118,6 +120,7 @@ class Workspace:
     clinic: Path | None = None
     imports: Path | None = None
     opened: dict[str, str] = field(default_factory=dict)  # digest -> text, to show what changed on disk
+    checked: dict[tuple, Checked] = field(default_factory=dict)  # (name, inode, size, mtime) -> checked
 
     def listing(self) -> dict[str, Path]:
         """Profile name (its path inside the folder) -> file; the only names the app will open."""
@@ -136,13 +139,26 @@ class Workspace:
         return self.listing().get(name)
 
     def read(self, name: str) -> Checked:
+        """The profile checked, remembered while the file is unchanged (the worklist reads them all)."""
         path = self.listing()[name]
+        try:
+            info = path.stat()
+            key = (name, info.st_ino, info.st_size, info.st_mtime_ns)
+        except OSError:
+            key = None
+        if key is not None and key in self.checked:
+            self.remember(self.checked[key].text)
+            return self.checked[key]
         try:
             text = decode(read_bytes(path), path)
         except InvalidInput as exc:
-            return Checked("", "", None, None, exc.problems)
+            return Checked("", "", None, None, exc.problems, readable=False)
         checked = check_text(text, name)
         self.remember(text)
+        if key is not None:
+            if len(self.checked) > 5000:
+                self.checked.clear()
+            self.checked[key] = checked
         return checked
 
     def remember(self, text: str) -> None:
