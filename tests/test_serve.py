@@ -552,3 +552,22 @@ def test_a_file_with_a_yaml_mistake_is_shown_but_never_saved_from_the_form(clien
     assert response.status_code == 409 and path.read_text() == broken
     response = post(client, "/profiles/pt-7.yaml/preview", fields, settings.secrets.csrf)
     assert response.status_code == 200 and path.read_text() == broken
+
+
+def test_an_unexpected_error_is_logged_without_patient_data(settings, monkeypatch, caplog):
+    from sop_packets.serve import views_profile
+
+    def explode(*args, **kwargs):
+        raise ValueError("Rosa Imported, born 1961-03-02, pt-7")
+
+    monkeypatch.setattr(views_profile, "attempt", explode)
+    client = TestClient(create_app(settings), base_url="http://127.0.0.1:8765", follow_redirects=False,
+                        raise_server_exceptions=False)
+    client.get(f"/?token={settings.secrets.token}")
+    with caplog.at_level("DEBUG"):
+        response = post(client, "/profiles/pt-7.yaml/preview", {"opened": "x"}, settings.secrets.csrf)
+    assert response.status_code == 500 and "Rosa" not in response.text
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records
+                       if not r.name.startswith("httpx"))  # the test client's own log
+    assert "unexpected ValueError" in logged
+    assert "Rosa" not in logged and "1961" not in logged and "pt-7" not in logged

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -19,6 +20,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+LOG = logging.getLogger("sop_packets.serve")
 COOKIE = "sop_packets_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -110,7 +112,23 @@ class Guard:
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _plain(send, 413, f"This is too large to send (the limit is {limit // (1024 * 1024)} MiB).")
             return
-        await self.app(scope, _capped(receive, limit), _with_headers(send, scope["path"]))
+        started = False
+        inner = _with_headers(send, scope["path"])
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await inner(message)
+
+        try:
+            await self.app(scope, _capped(receive, limit), sending)
+        except Exception as exc:
+            # The log must hold no patient data: an exception's words (or a traceback's values) may
+            # quote a profile, so only its kind is written.
+            LOG.error("sop-packets serve: an unexpected %s while answering a %s request (details are not "
+                      "logged because they may hold patient data)", type(exc).__name__, scope.get("method"))
+            if not started:
+                await _plain(send, 500, "Something went wrong on the server. Go back and try again.")
 
 
 class TooLarge(Exception):
