@@ -571,3 +571,25 @@ def test_an_unexpected_error_is_logged_without_patient_data(settings, monkeypatc
                        if not r.name.startswith("httpx"))  # the test client's own log
     assert "unexpected ValueError" in logged
     assert "Rosa" not in logged and "1961" not in logged and "pt-7" not in logged
+
+
+def test_vendored_htmx_is_the_pinned_file_with_its_licence(client):
+    import hashlib
+
+    from sop_packets.serve.pages import HTMX, STATIC
+
+    table = (STATIC / "VENDORED.md").read_text()
+    digest = hashlib.sha256((STATIC / HTMX).read_bytes()).hexdigest()
+    assert f"`{HTMX}`" in table and digest in table
+    assert "Zero-Clause BSD" in (STATIC / "htmx-LICENSE.txt").read_text()
+    assert client.get(f"/static/{HTMX}").status_code == 200
+
+
+def test_consistency_warnings_show_as_warnings_not_errors(client, settings):
+    path = settings.workspace.profiles / "pt-7.yaml"
+    path.write_text(IMPORTED.replace("- High blood pressure", "- Kidney transplant, on tacrolimus"))
+    page = client.get("/profiles/pt-7.yaml").text
+    assert "<title>Error: " not in page
+    warning = page[page.index('class="warnings"'):]
+    assert "suggests a weakened immune system, but patient.weakened_immune_system is not set" in warning
+    assert 'href="#f-patient-comorbidities-0"' in warning
