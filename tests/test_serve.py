@@ -593,3 +593,22 @@ def test_consistency_warnings_show_as_warnings_not_errors(client, settings):
     warning = page[page.index('class="warnings"'):]
     assert "suggests a weakened immune system, but patient.weakened_immune_system is not set" in warning
     assert 'href="#f-patient-comorbidities-0"' in warning
+
+
+def test_logo_upload_is_checked_saved_beside_the_clinic_and_named_in_it(client, settings):
+    clinic = settings.workspace.clinic
+    opened = re.search(r'name="opened" value="([^"]+)"', client.get("/clinic").text).group(1)
+    fields = {"csrf_token": settings.secrets.csrf, "opened": opened}
+    bad_svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    response = client.post("/clinic/logo", data=fields, files={"logo_file": ("x.svg", bad_svg, "image/svg+xml")})
+    assert response.status_code == 400 and "cannot be a logo" in response.text
+    response = client.post("/clinic/logo", data=fields, files={"logo_file": ("x.png", b"GIF89a", "image/png")})
+    assert response.status_code == 400 and "not a PNG image" in response.text
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    response = client.post("/clinic/logo", data=fields, files={"logo_file": ("../../evil.png", png, "image/png")})
+    assert response.status_code == 303
+    assert (clinic.parent / "logo.png").read_bytes() == png and not (clinic.parent.parent / "evil.png").exists()
+    text = clinic.read_text()
+    assert "logo: logo.png" in text and "# Example clinic (invented)." in text
+    response = client.post("/clinic/logo", data=fields, files={"logo_file": ("y.png", png, "image/png")})
+    assert response.status_code == 409  # the page was opened before the first upload

@@ -28,6 +28,7 @@ def routes() -> list:
         Route("/preview/{key}", views_profile.preview_page, methods=["GET"]),
         Route("/clinic", views_clinic.clinic, methods=["GET", "POST"]),
         Route("/clinic/preview", views_clinic.clinic_preview, methods=["POST"]),
+        Route("/clinic/logo", views_clinic.upload_logo, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
 

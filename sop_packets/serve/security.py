@@ -26,7 +26,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a profile form is a few kilobytes
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # a FHIR export or a spreadsheet
-UPLOAD_PATHS = ("/import",)
+UPLOAD_PATHS = ("/import", "/clinic/logo")
 MAX_FORM_FIELDS = 2000
 
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -113,7 +113,8 @@ async def clinic(request: Request) -> Response:
         checked = await run_in_threadpool(_read, path)
         _opened[checked.digest] = checked.text
         values = form.flat_values(clinic_specs(), checked.data)
-        notice = "Saved." if request.query_params.get("done") == "saved" else None
+        notice = {"saved": "Saved.", "logo": "The new logo is saved and named in the clinic file."}.get(
+            request.query_params.get("done", ""))
         return _render(request, checked, values, errors=shown(checked.problems, clinic_specs()),
                        notice=notice)
     data = await posted(request)
@@ -206,3 +207,64 @@ def _sample(request: Request, brand: Branding) -> str:
             return "<p>There is no valid profile to show a sample packet with.</p>"
     packet = make_packet(profile, settings.options)
     return render_html(dataclasses.replace(packet, branding=brand))
+
+
+MAX_LOGO_UPLOAD = 1024 * 1024
+
+
+async def upload_logo(request: Request) -> Response:
+    """A new logo file: checked like a clinic logo, written beside clinic.yaml, named in it."""
+    path, editable = _path(request)
+    data = await posted(request)
+    upload = data.get("logo_file")
+    content = await upload.read(MAX_LOGO_UPLOAD + 1) if hasattr(upload, "read") else b""
+    filename = getattr(upload, "filename", "") or ""
+    return await run_in_threadpool(_save_logo, request, path, editable, str(data.get("opened") or ""),
+                                   filename, content)
+
+
+def _save_logo(request: Request, path: Path, editable: bool, opened: str, filename: str,
+               content: bytes) -> Response:
+    checked = _read(path)
+    values = form.flat_values(clinic_specs(), checked.data)
+
+    def refuse(message: str, status: int = 400) -> Response:
+        return _render(request, checked, values, status=status, errors=[], notice=message)
+
+    if not editable:
+        return refuse("This is the example clinic; start the app with --clinic YOUR-FILE to change the logo.",
+                      403)
+    suffix = Path(filename).suffix.lower()
+    if suffix not in LOGO_TYPES:
+        return refuse("Choose a PNG, JPEG or SVG image for the logo.")
+    if len(content) > MAX_LOGO_UPLOAD:
+        return refuse("The logo is too large (more than 1 MiB); use a smaller image.")
+    from ..clinic import MAGIC, svg_problem
+
+    if suffix == ".svg":
+        if problem := svg_problem(content):
+            return refuse(f"This SVG cannot be a logo: it {problem}; use a plain SVG or a PNG.")
+    elif not content.startswith(MAGIC[suffix]):
+        return refuse(f"This file is not a {suffix[1:].upper()} image (its contents do not match its name).")
+    if not checked.readable or opened != checked.digest:
+        return refuse("The clinic file changed since you opened this page; reload it and upload again.", 409)
+    folder = path.parent
+    name = f"logo{suffix}"
+    number = 1
+    while (folder / name).exists() and (folder / name).read_bytes() != content:
+        number += 1
+        name = f"logo-{number}{suffix}"
+    space = settings_of(request).workspace
+    try:
+        with space.writing():
+            current = decode(read_bytes(path, "clinic file"), path, "clinic file")
+            if digest(current) != checked.digest:
+                return refuse("The clinic file changed since you opened this page; reload it and upload "
+                              "again.", 409)
+            write_atomic(folder / name, content, 0o644)
+            new_text = changes.apply(checked.text, {("logo",): name}, set())
+            write_atomic(path, new_text.encode("utf-8"), path.stat().st_mode & 0o777)
+    except Busy:
+        return refuse("Not saved: a batch is building packets right now; try again when it is done.", 423)
+    branding.cache_clear()
+    return RedirectResponse("/clinic?done=logo", status_code=303)
