@@ -89,7 +89,10 @@ def contrast(value: Any) -> dict[str, Any] | None:
 def _render(request: Request, checked: ClinicChecked, values: dict, status: int = 200, **extra) -> Response:
     path, editable = _path(request)
     errors = extra.pop("errors", [])
-    return page(request, "clinic.html.j2", status=status, specs=clinic_specs(), values=values,
+    key = extra.pop("key", None)
+    if key is None and not errors and checked.brand is not None and extra.pop("sample", True):
+        key = settings_of(request).previews.put(_sample(request, checked.brand))
+    return page(request, "clinic.html.j2", status=status, specs=clinic_specs(), values=values, key=key,
                 opened=checked.digest, errors=errors, field_errors=_by_field(errors),
                 editable=editable, file_name=path.name, logos=_logos(path),
                 contrast=contrast(values.get("accent_color")),
@@ -141,6 +144,9 @@ def _post(request: Request, path: Path, editable: bool, data) -> Response:
         form.grow(clinic_specs(), values, action[4:])
         return _render(request, base, values)
     errors = shown(new.problems, clinic_specs())
+    if action == "check" and not errors and new.brand is not None:
+        sample = settings_of(request).previews.put(_sample(request, new.brand))
+        return _render(request, base, values, key=sample)
     if not base.readable:
         return _render(request, base, values, status=409, errors=errors, notice=(
             "The form cannot change this file: its YAML has a mistake (listed above) that must be fixed in "

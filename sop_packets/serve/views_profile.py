@@ -87,18 +87,27 @@ async def edit(request: Request) -> Response:
     name = _name_or_404(request)
     if name is None:
         return _not_found()
-    space = settings_of(request).workspace
     if request.method == "GET":
-        checked = await run_in_threadpool(space.read, name)
-        values = form.flat_values(profile_specs(), checked.data)
-        errors = shown(checked.problems, profile_specs())
-        return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
-                    errors=errors, field_errors=_by_field(errors), warnings=shown(checked.warnings,
-                    profile_specs()), notice=SAVED_NOTICES.get(request.query_params.get("done", ""))
-                    if checked.readable else UNREADABLE,
-                    conflict=None, result=None, **_context(checked, values))
+        return await run_in_threadpool(_show, request, name)
+
     data = await posted(request)
     return await run_in_threadpool(_post, request, name, data)
+
+
+def _show(request: Request, name: str) -> Response:
+    """The form as the file is now, with the packet preview of the saved profile beside it."""
+    space = settings_of(request).workspace
+    checked = space.read(name)
+    values = form.flat_values(profile_specs(), checked.data)
+    errors = shown(checked.problems, profile_specs())
+    result = None
+    if checked.profile is not None:
+        result = _preview(request, Attempt(checked, checked, values, checked.digest, {}))
+    notice = SAVED_NOTICES.get(request.query_params.get("done", "")) if checked.readable else UNREADABLE
+    return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
+                errors=errors, field_errors=_by_field(errors),
+                warnings=shown(checked.warnings, profile_specs()), notice=notice, conflict=None,
+                result=result, **_context(checked, values))
 
 
 @dataclass
