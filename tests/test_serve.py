@@ -409,6 +409,7 @@ def test_new_profile_gets_a_safe_id_and_archive_moves_never_deletes(client, sett
     assert re.fullmatch(r"vil-name-[0-9a-f]{6}", patient_id) and patient_id == path.stem
     page = client.get(f"/profiles/{created}").text  # a start: the form asks for what is missing
     assert "give the patient&#39;s date_of_birth or age" in page and "invisible character" in page
+    assert "To fill in (3)" in page
     response = post(client, f"/profiles/{created}/archive", {}, settings.secrets.csrf)
     assert response.status_code == 303
     assert not path.exists() and (settings.workspace.profiles / "archive" / created).is_file()

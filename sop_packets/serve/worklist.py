@@ -34,6 +34,15 @@ class Row:
     built: datetime | None
 
     @property
+    def language_text(self) -> str:
+        """The language in words with its tag: "Spanish (es-MX)"."""
+        if not self.language:
+            return ""
+        from ..content import language_name
+
+        return f"{language_name(self.language)} ({self.language})"
+
+    @property
     def state_text(self) -> str:
         if self.state == "invalid":
             return f"Invalid: {self.problems} problem{'s' if self.problems != 1 else ''}"

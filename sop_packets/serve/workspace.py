@@ -210,8 +210,11 @@ class Workspace:
             patient_id = f"{base}-{secrets.token_hex(3)}"
             if patient_id not in existing:
                 break
-        text = (f"schema_version: 1\npatient:\n  id: {patient_id}\n  name: {scalar(patient_name)}\n"
-                "diagnosis:\n  cancer_type: uncertain\n  diagnosed_by: other\n")
+        text = (f"# New profile, started in sop-packets serve. Fill in the FILL IN fields.\n"
+                f"schema_version: 1\npatient:\n  id: {patient_id}\n  name: {scalar(patient_name)}\n"
+                "  # age:   # FILL IN: age in years (or date_of_birth, YYYY-MM-DD)\n"
+                "diagnosis:\n  cancer_type: uncertain  # FILL IN: the cancer type from the report\n"
+                "  diagnosed_by: other  # FILL IN: the kind of doctor who made the diagnosis\n")
         target = self.profiles / f"{patient_id}.yaml"
         with self.writing():
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PROFILE_MODE)
