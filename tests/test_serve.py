@@ -456,8 +456,10 @@ def test_import_from_the_import_folder_and_from_an_upload(client, settings):
                     settings.secrets.csrf)
     assert response.status_code == 200
     assert "Import" in response.text and ("New profiles" in response.text or "Problems" in response.text)
-    response = post(client, "/import", {"server_file": "../profiles/pt-7.yaml"}, settings.secrets.csrf)
-    assert response.status_code == 400 and "Choose a file from the list" in response.text
+    (settings.workspace.imports / "linked.csv").symlink_to(settings.workspace.profiles / "pt-7.yaml")
+    for name in ("../profiles/pt-7.yaml", "linked.csv", "/etc/passwd"):
+        response = post(client, "/import", {"server_file": name}, settings.secrets.csrf)
+        assert response.status_code == 400 and "Choose a file from the list" in response.text
     csv = (ROOT / "tests" / "data" / "csv" / "patients-excel.csv").read_bytes()
     response = client.post("/import", data={"csrf_token": settings.secrets.csrf, "kind": "csv"},
                            files={"upload": ("patients.csv", csv, "text/csv")})

@@ -39,7 +39,8 @@ def import_choices(request: Request) -> list[str]:
     if folder is None or not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir()
-                  if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in IMPORT_SUFFIXES))
+                  if not p.name.startswith(".") and not p.is_symlink()
+                  and (p.is_dir() or p.suffix.lower() in IMPORT_SUFFIXES))
 
 
 def _page(request: Request, report: ImportReport | None = None, status: int = 200) -> Response:
