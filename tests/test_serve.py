@@ -363,10 +363,11 @@ def test_save_keeps_comments_and_clears_filled_in_notes(client, settings):
 def test_unchanged_save_leaves_the_file_byte_for_byte(client, settings):
     path = settings.workspace.profiles / "ex-01-melanoma-primary-care.yaml"
     before = path.read_bytes()
+    stamp = path.stat().st_mtime_ns
     fields = form_fields(client.get("/profiles/ex-01-melanoma-primary-care.yaml").text)
     response = post(client, "/profiles/ex-01-melanoma-primary-care.yaml", [*fields, ("action", "save")], None)
     assert response.status_code == 303
-    assert path.read_bytes() == before
+    assert path.read_bytes() == before and path.stat().st_mtime_ns == stamp
 
 
 def test_a_save_over_a_file_changed_on_disk_is_refused_with_the_difference(client, settings):

@@ -200,7 +200,8 @@ class Workspace:
                 shown = (yaml_edit.difference(before, current, f"{name} (when you opened it)",
                                               f"{name} (on disk now)") if before is not None else "")
                 raise Conflict(current, shown)
-            write_atomic(path, text.encode("utf-8"), _mode(path))
+            if text != current:  # nothing changed: the file (and its time) stays as it is
+                write_atomic(path, text.encode("utf-8"), _mode(path))
 
     def create(self, patient_name: str) -> str:
         """A new profile with a safe, unused id made from the name; returns its listing name."""
