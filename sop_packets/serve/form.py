@@ -44,6 +44,7 @@ class Spec:
     optional_group: bool = False  # a group that may be left out (all empty = not given)
     max_items: int | None = None
     max_length: int | None = None
+    required_note: str = "required"  # "required if you fill in this section" inside an optional group
 
     @property
     def name(self) -> str:
@@ -148,6 +149,9 @@ def _spec(name: str, info: FieldInfo, path: tuple[str, ...], help_texts: dict[st
         spec.optional_group = optional
         spec.children = [_spec(n, i, (*path, n), help_texts, doc)
                          for n, i in annotation.model_fields.items()]
+        if optional:
+            for child in spec.children:
+                child.required_note = "required if you fill in this section"
     elif isinstance(annotation, type) and issubclass(annotation, Enum):
         spec.kind = "enum"
         spec.choices = [(member.value, choice_label(member.value)) for member in annotation]
