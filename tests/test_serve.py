@@ -616,3 +616,17 @@ def test_logo_upload_is_checked_saved_beside_the_clinic_and_named_in_it(client, 
     assert "logo: logo.png" in text and "# Example clinic (invented)." in text
     response = client.post("/clinic/logo", data=fields, files={"logo_file": ("y.png", png, "image/png")})
     assert response.status_code == 409  # the page was opened before the first upload
+
+
+def test_every_error_link_points_at_an_element_of_the_page(client, settings):
+    path = settings.workspace.profiles / "pt-7.yaml"
+    path.write_text(IMPORTED.replace("  plan_name: Lakeshore HMO", "  plan_name: Lakeshore HMO\n  nickname: x")
+                    .replace("cancer_type: melanoma", "cancer_type: melanomma")
+                    .replace("- High blood pressure", "- " + "x" * 300))
+    page = client.get("/profiles/pt-7.yaml").text
+    summary = page[page.index('class="error-summary"'): page.index("</div>", page.index('class="error-summary"'))]
+    links = re.findall(r'href="#([^"]+)"', summary)
+    assert len(links) == 3
+    for anchor in links:
+        assert f'id="{anchor}"' in page, anchor
+    assert "unknown field &#39;nickname&#39;" in summary and "Did you mean &#39;melanoma&#39;?" in summary

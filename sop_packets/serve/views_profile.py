@@ -58,6 +58,9 @@ def shown(problems: list[Problem], specs: list[form.Spec]) -> list[Shown]:
         if spec is not None and spec.kind in ("enum", "enums", "tribool", "bool", "texts", "groups") and \
                 not re.search(r"\[\d+\]$", problem.field):
             anchor = spec.anchor
+        parts = [p for p in re.split(r"[.\[\]]+", problem.field) if p and not p.isdigit()]
+        if spec is not None and parts and spec.path[-1] != parts[-1]:
+            anchor = spec.anchor  # a field the form does not have (unknown): its section
         out.append(Shown(label, problem.message, problem.field, anchor, spec.name if spec else ""))
     return out
 
