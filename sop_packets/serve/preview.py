@@ -41,6 +41,7 @@ class Preview:
     sections: list[SectionView]
     added: list[ItemView]
     removed: list[ItemView]
+    edited: bool = True  # False: the saved profile as it is, nothing to compare
 
 
 class Store:
@@ -75,7 +76,8 @@ def _items(guidance: Guidance) -> dict[str, ItemView]:
     return found
 
 
-def preview(profile: Profile, options: BuildOptions, store: Store, baseline: Guidance | None) -> Preview:
+def preview(profile: Profile, options: BuildOptions, store: Store, baseline: Guidance | None,
+            edited: bool = True) -> Preview:
     """Render the packet for these values and compare its items with the saved file's."""
     packet = make_packet(profile, options)
     key = store.put(render_html(packet))
@@ -106,6 +108,7 @@ def preview(profile: Profile, options: BuildOptions, store: Store, baseline: Gui
         sections=sections,
         added=[now[k] for k in now if k in added_keys],
         removed=[before[k] for k in before if k not in now],
+        edited=edited,
     )
 
 

@@ -196,7 +196,8 @@ def _preview(request: Request, tried: Attempt) -> preview.Preview | None:
         return None
     settings = settings_of(request)
     baseline = _baseline(settings, tried.base)
-    return preview.preview(tried.new.profile, settings.options, settings.previews, baseline)
+    return preview.preview(tried.new.profile, settings.options, settings.previews, baseline,
+                           edited=bool(tried.changes))
 
 
 def _baseline(settings, base: Checked):
