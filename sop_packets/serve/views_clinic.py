@@ -114,6 +114,8 @@ async def clinic(request: Request) -> Response:
     path, editable = _path(request)
     if request.method == "GET":
         checked = await run_in_threadpool(_read, path)
+        if len(_opened) > 100:
+            _opened.clear()
         _opened[checked.digest] = checked.text
         values = form.flat_values(clinic_specs(), checked.data)
         notice = {"saved": "Saved.", "logo": "The new logo is saved and named in the clinic file."}.get(
