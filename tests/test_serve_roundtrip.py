@@ -117,3 +117,19 @@ def test_the_property_fires_on_a_comment_and_a_value():
     assert "# Patient/pt-7 name" in new_text
     assert yaml_edit.get_path(data_of(new_text), ("patient", "name")) == (True, "Rosa: Two # Names")
     assert changes.apply(text, {}, set()) == text
+
+
+def test_fill_in_notes_are_found_with_their_fields_and_whole_words():
+    text = ("patient:\n  id: a  # Patient/a\n  # on_hiv_treatment: true  # FILL IN: on HIV medicines?\n\n"
+            "# concerns:\n#   low_confidence: false  # FILL IN: the patient's own concerns (cosmetic,\n"
+            "#   cost: false            #   scarring, cost)\n"
+            "diagnosis:\n  diagnosed_by: other  # FILL IN: the EHR does not say\n")
+    notes = [(n.path, n.note, n.commented) for n in yaml_edit.fill_ins(text)]
+    assert notes == [
+        (("patient", "on_hiv_treatment"), "on HIV medicines?", True),
+        (("concerns", "low_confidence"), "the patient's own concerns (cosmetic, scarring, cost)", True),
+        (("diagnosis", "diagnosed_by"), "the EHR does not say", False),
+    ]
+    cleared = yaml_edit.clear_fill_ins(text, {("concerns", "low_confidence"), ("diagnosis", "diagnosed_by")})
+    assert "concerns" not in cleared and "scarring" not in cleared
+    assert "diagnosed_by: other\n" in cleared and "# Patient/a" in cleared and "on_hiv_treatment" in cleared

@@ -199,7 +199,8 @@ def fill_ins(text: str) -> list[FillIn]:
     stack: list[tuple[int, str]] = []
     section = ""  # the last top-level name, written or commented out (`# treatment_plan:`)
     comment_stack: list[tuple[int, str]] = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
         if not stripped:
             continue
@@ -219,7 +220,7 @@ def fill_ins(text: str) -> list[FillIn]:
             depth = indent + len(match.group(1))
             comment_stack = _push(comment_stack, depth, match.group(2))
             base = tuple(k for d, k in stack if d < indent) if indent else ((section,) if section else ())
-            note = line.split(FILL_IN, 1)[1].lstrip(" :").strip()
+            note = _continued(line.split(FILL_IN, 1)[1].lstrip(" :").strip(), lines[number:])
             for key in match.group(2).split(","):
                 found.append(FillIn((*base, *key.strip().split(".")), number, note, True))
             continue
@@ -234,6 +235,18 @@ def fill_ins(text: str) -> list[FillIn]:
             note = line.split(FILL_IN, 1)[1].lstrip(" :").strip()
             found.append(FillIn(tuple(k for _, k in stack), number, note, False))
     return found
+
+
+def _continued(note: str, following: list[str]) -> str:
+    """A note that runs on in the next lines' comments (`#   poor_communication, cost,`) in full."""
+    for line in following:
+        if not note.endswith((",", "(")):
+            break
+        more = re.match(r"^\s*#.*?\s#(\s{2,}\S.*)$", line)
+        if not more or FILL_IN in line:
+            break
+        note = f"{note} {more.group(1).strip()}"
+    return note
 
 
 def _push(stack: list[tuple[int, str]], indent: int, key: str) -> list[tuple[int, str]]:
