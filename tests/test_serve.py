@@ -630,3 +630,19 @@ def test_every_error_link_points_at_an_element_of_the_page(client, settings):
     for anchor in links:
         assert f'id="{anchor}"' in page, anchor
     assert "unknown field &#39;nickname&#39;" in summary and "Did you mean &#39;melanoma&#39;?" in summary
+
+
+def test_live_check_updates_the_message_beside_each_field(client):
+    page = client.get("/profiles/ex-09-other-minimal.yaml").text
+    fields = form_fields(page)
+    bad = replace(fields, "patient.age", "abc")
+    response = post(client, "/profiles/ex-09-other-minimal.yaml/preview", bad, None).text
+    places = re.findall(r'id="(live-[^"]+)" hx-swap-oob="true"', response)
+    assert len(places) > 60
+    for place in places:
+        assert f'id="{place}"' in page, place  # every out-of-band message place is on the page
+    age = response[response.index('id="live-f-patient-age"'):][:300]
+    assert "must be a whole number, not &#39;abc&#39;" in age
+    fixed = post(client, "/profiles/ex-09-other-minimal.yaml/preview", fields, None).text
+    assert "must be a whole number" not in fixed
+    assert '<div class="live-error" id="live-f-patient-age" hx-swap-oob="true"></div>' in fixed

@@ -353,6 +353,11 @@ def grow(specs: list[Spec], values: dict[str, Any], name: str) -> None:
             values[name] = int(values.get(name, 0)) + 1
 
 
+def every_spec(specs: list[Spec]) -> list[Spec]:
+    """Every spec, groups and their fields, depth first (not the rows of a list of groups)."""
+    return _all(specs)
+
+
 def _all(specs: list[Spec]) -> list[Spec]:
     out = []
     for spec in specs:

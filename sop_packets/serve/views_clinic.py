@@ -31,7 +31,7 @@ from ..profile import decode, parse_located, read_bytes, validate
 from ..render import render_html
 from . import changes, form
 from .pages import page, posted, settings_of, templates
-from .views_profile import _by_field, shown
+from .views_profile import _by_field, live_names, shown
 from .workspace import Busy, digest
 
 
@@ -188,7 +188,8 @@ async def clinic_preview(request: Request) -> Response:
         if not errors and new.brand is not None:
             key = settings_of(request).previews.put(_sample(request, new.brand))
         html = templates().get_template("_clinic_preview.html.j2").render(
-            errors=errors, key=key, contrast=contrast(values.get("accent_color")))
+            errors=errors, key=key, contrast=contrast(values.get("accent_color")),
+            live_names=live_names(clinic_specs()), live_errors=_by_field(errors))
         return HTMLResponse(html)
 
     return await run_in_threadpool(work)

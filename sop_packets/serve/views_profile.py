@@ -65,6 +65,11 @@ def shown(problems: list[Problem], specs: list[form.Spec]) -> list[Shown]:
     return out
 
 
+def live_names(specs: list[form.Spec]) -> list[str]:
+    """Every field and section that has a message place on the page (for the live check)."""
+    return [spec.name for spec in form.every_spec(specs) if spec.kind != "fixed"]
+
+
 def _name_or_404(request: Request) -> str | None:
     name = request.path_params["name"]
     return name if settings_of(request).workspace.path_of(name) is not None else None
@@ -223,7 +228,8 @@ async def live_preview(request: Request) -> Response:
         errors = shown(tried.new.problems, profile_specs())
         result = None if errors else _preview(request, tried)
         html = _fragment("_preview.html.j2", name=name, errors=errors, result=result,
-                         warnings=shown(tried.new.warnings, profile_specs()))
+                         warnings=shown(tried.new.warnings, profile_specs()),
+                         live_names=live_names(profile_specs()), live_errors=_by_field(errors))
         return HTMLResponse(html)
 
     return await run_in_threadpool(work)

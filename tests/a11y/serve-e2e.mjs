@@ -151,6 +151,7 @@ try {
     const changes = await page.locator("#preview-panel .changes").innerText();
     check(/Added|Removed|Urgency changes/.test(changes), `the preview names what changed: ${changes}`);
     await page.locator("#preview-panel iframe").waitFor();
+    check(await page.locator("#f-diagnosis-melanoma-breslow_mm-error").count() === 0, "the live check clears the field's message");
     await axe(page, "form with preview");
     await page.locator("aside.preview").screenshot({ path: join(shots, "serve-preview.png") });
   });
