@@ -429,6 +429,46 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("profiles_dir", required=False, default=Path("profiles"),
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output"), show_default=True, help="Folder for the HTML and PDF files.")
+@clinic_option
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
+              help="The port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Anything but this computer (127.0.0.1) lets others on the "
+                   "network reach the app; it then still needs the link's access key.")
+@click.option("--import-dir", "import_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A folder of FHIR exports and CSV files the worklist can import from.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the app in the web browser.")
+def serve(profiles_dir: Path, out_dir: Path, clinic, port: int, host: str, import_dir,
+          open_browser: bool) -> None:
+    """Start the coordinators' web app on PROFILES_DIR (default: profiles): worklist, form, preview.
+
+    \b
+    Example:
+      sop-packets serve profiles/ -o output --clinic my-clinic/clinic.yaml --open
+    """
+    from .build import BuildOptions, branding
+    from .errors import SopError
+    from .serve import Settings
+    from .serve import serve as run
+    from .serve.workspace import Workspace
+
+    if not profiles_dir.is_dir():
+        raise SopError(f"{profiles_dir}: no such folder; give the folder that holds the profiles")
+    branding(clinic)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: other computers on this network can reach the app. It "
+                   "still needs the link's access key, but the connection is not encrypted (no HTTPS); "
+                   "use this only on a network you trust.", err=True)
+    settings = Settings(Workspace(profiles_dir, out_dir, clinic, import_dir),
+                        BuildOptions(out_dir=out_dir, clinic=clinic), host=host, port=port)
+    run(settings, open_browser, say=click.echo)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="sop-packets")
