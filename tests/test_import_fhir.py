@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from sop_packets.build import BuildOptions, build_file
 from sop_packets.cli import cli
-from sop_packets.importers import fhir as fhir_import
 from sop_packets.importers import render
+from sop_packets.importers.fhir import common as fhir_common
 from sop_packets.importers.fhir import import_fhir
+from sop_packets.importers.fhir import reading as fhir_reading
 from sop_packets.profile import load_profile
 from sop_packets.schema import Stage
 
@@ -158,7 +159,7 @@ def test_snomed_codes_map(tmp_path, code, cancer_type, stage):
 
 def test_mycosis_fungoides_sets_lymphoma_type_when_the_schema_has_it(tmp_path):
     values, _ = one(tmp_path, patient(), condition("C84.01"))
-    if fhir_import._schema_has("diagnosis", "lymphoma_type"):
+    if fhir_common.schema_has("diagnosis", "lymphoma_type"):
         assert values["diagnosis.lymphoma_type"] == "mycosis_fungoides"
     else:
         assert "diagnosis.lymphoma_type" not in values
@@ -227,7 +228,7 @@ def test_transplant_hiv_and_leukemia_conditions(tmp_path):
     values, _ = one(tmp_path, patient(), condition("C44.91"),
                     condition("Z94.0", cid="tx"), condition("B20", cid="hiv"), condition("C91.10", cid="cll"),
                     condition("I10", cid="htn", display="Essential (primary) hypertension"))
-    if fhir_import._schema_has("patient", "immune_reasons"):
+    if fhir_common.schema_has("patient", "immune_reasons"):
         assert values["patient.weakened_immune_system"] is True
         assert values["patient.immune_reasons"] == ["organ_transplant", "hiv", "blood_cancer"]
         assert values["patient.hiv"] == "positive"
@@ -408,13 +409,13 @@ def test_dangling_subject_reference(tmp_path):
 
 
 def test_huge_file_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(fhir_import, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(fhir_reading, "MAX_FILE_BYTES", 1000)
     path = write_json(tmp_path, bundle(*[patient(f"p{i}") for i in range(50)]))
     _refused(tmp_path, path, f"{path}:1:1: too large")
 
 
 def test_too_many_resources(tmp_path, monkeypatch):
-    monkeypatch.setattr(fhir_import, "MAX_RESOURCES", 10)
+    monkeypatch.setattr(fhir_reading, "MAX_RESOURCES", 10)
     path = write_json(tmp_path, bundle(*[patient(f"p{i}") for i in range(20)]))
     _refused(tmp_path, path, "more than 10 resources")
 
@@ -446,7 +447,7 @@ def test_synthea_patient_with_a_melanoma_condition(tmp_path):
 
 
 def test_ndjson_line_too_long(tmp_path, monkeypatch):
-    monkeypatch.setattr(fhir_import, "MAX_LINE_BYTES", 2 * 2**20)
+    monkeypatch.setattr(fhir_reading, "MAX_LINE_BYTES", 2 * 2**20)
     path = tmp_path / "Patient.ndjson"
     path.write_text(json.dumps(patient()) + "\n" + json.dumps(patient("p2", text={"div": "x" * 3 * 2**20})) + "\n")
     _refused(tmp_path, path, f"{path}:2:1: a line longer than 2 MiB")
@@ -501,7 +502,7 @@ def test_tumor_size_in_cm_becomes_size_mm(tmp_path):
                            "valueQuantity": {"value": 1.2, "unit": "cm", "system": "http://unitsofmeasure.org",
                                              "code": "cm"}}]}
     values, _ = one(tmp_path, patient(), condition("C44.31"), size)
-    if fhir_import._schema_has("diagnosis", "size_mm"):
+    if fhir_common.schema_has("diagnosis", "size_mm"):
         assert values["diagnosis.size_mm"] == 12.0
     else:
         assert "diagnosis.size_mm" not in values
@@ -528,7 +529,7 @@ def test_melanoma_subtype_from_icd_o_3_morphology(tmp_path):
                  "valueCodeableConcept": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/icd-o-3",
                                                       "code": "8721/3", "display": "Nodular melanoma"}]}}
     values, _ = one(tmp_path, patient(), condition("C43.9", extension=[histology]))
-    if fhir_import._schema_has("diagnosis", "melanoma.subtype"):
+    if fhir_common.schema_has("diagnosis", "melanoma.subtype"):
         assert values["diagnosis.melanoma.subtype"] == "nodular"
     else:
         assert "diagnosis.melanoma.subtype" not in values
