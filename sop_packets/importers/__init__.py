@@ -43,7 +43,8 @@ class Notice:
 
     def __str__(self) -> str:
         parts = [self.source, self.where, self.field, self.message]
-        return ": ".join(" ".join(p.split()) for p in parts if p)
+        text = ": ".join(" ".join(p.split()) for p in parts if p)
+        return _COMMENT_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # no escape or RLO
 
 
 @dataclass

@@ -2,107 +2,214 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from .. import Draft, Notice
 from .cancer import map_condition
-from .codetable import (
-    other_cancer,
-    skin_cancer_of,
-)
+from .codetable import CancerCode, cancer_named, other_cancer, readings
 from .common import (
     MCODE_PRIMARY,
     ImportResult,
+    Item,
+    Options,
     PatientData,
     code_label,
+    codings,
     dated,
+    display,
+    is_current,
     notifier,
-    schema_has,
+    plain,
+    status,
     usable,
 )
 from .coverage import map_coverage
+from .grouping import Index
 from .immune import map_other_conditions
+from .medications import map_medications
 from .patient import map_demographics, map_pregnancy, profile_id
-from .reading import Index
 
 
-def map_patient(data: PatientData, index: Index, id_from: str | None, result: ImportResult) -> Draft | None:
+def map_patient(data: PatientData, index: Index, options: Options, result: ImportResult) -> Draft | None:
+    """The draft profile of one patient, or None (with the reason in result) if they get none."""
     patient = data.patient.model
     source, key = data.patient.source, data.patient.key
-    cancers = []
+    cancers: list[tuple[Item, list[CancerCode]]] = []
     for item in data.conditions:
-        if usable(item.model) and (found := skin_cancer_of(item.model)):
+        if usable(item.model) and (found := readings(item.model)):
             cancers.append((item, found))
     if not cancers:
-        others = [(item, coding) for item in data.conditions
-                  if usable(item.model) and (coding := other_cancer(item.model.code))]
+        others = [
+            (item, coding)
+            for item in data.conditions
+            if usable(item.model) and (coding := other_cancer(item.model.code))
+        ]
         if others:
             item, coding = others[0]
-            result.not_covered.append(Notice(source, key, "diagnosis.cancer_type",
-                                             f"{item.key} ({code_label(coding)}) is not a skin cancer this "
-                                             "packet covers (no skin cancer code of codes.yaml); no profile "
-                                             "written"))
+            result.not_covered.append(
+                Notice(
+                    source,
+                    key,
+                    "diagnosis.cancer_type",
+                    f"{item.key} ({code_label(coding)}) is not a skin cancer this "
+                    "packet covers (no skin cancer code of codes.yaml); no profile "
+                    "written",
+                )
+            )
+        _local_codes(data, result)
+        return None
+    current = [pair for pair in cancers if is_current(pair[0].model)]
+    if not current and not options.include_inactive:
+        item = max((pair[0] for pair in cancers), key=lambda i: dated(i.model))
+        state = status(item.model.clinicalStatus) or "ended (abatement date)"
+        result.inactive.append(
+            Notice(
+                source,
+                key,
+                "diagnosis",
+                f"the skin cancer {item.key} is {state} "
+                f"(recorded {_shown(dated(item.model))}); "
+                "no profile written (use --include-inactive to write one)",
+            )
+        )
         return None
     result.cancer_patients += 1
-    primary = [pair for pair in cancers
-               if MCODE_PRIMARY in (getattr(pair[0].model.meta, "profile", None) or [])]
+    cancers = current or cancers
+    primary = [
+        pair for pair in cancers if MCODE_PRIMARY in (getattr(pair[0].model.meta, "profile", None) or [])
+    ]
     cancers = primary or cancers
-    kinds = {found.cancer_type for _, found in cancers}
-    if len(kinds) > 1:
-        listed = ", ".join(f"{item.key} ({code_label(found.coding)}: {found.cancer_type})"
-                           for item, found in cancers)
-        result.skipped.append(Notice(source, key, "diagnosis.cancer_type",
-                                     f"cancer Conditions disagree: {listed}; no profile written (mark the "
-                                     "wrong one entered-in-error or resolved in the EHR, or write this "
-                                     "profile by hand)"))
-        return None
-
-    patient_id = profile_id(patient, data.patient, id_from, result)
+    patient_id = profile_id(patient, data.patient, options.id_from, result)
     if patient_id is None:
         return None
     draft = Draft(patient_id)
-    draft.header = [f"Imported from FHIR ({Path(source).name}, {key}) by sop-packets import fhir.",
-                    "Check each value against the chart, then fill in the commented lines (FILL IN).",
-                    "Each comment names the resource and code the value came from."]
+    draft.header = [
+        f"Imported from FHIR ({Path(source).name}, {key}) by sop-packets import fhir.",
+        "Check each value against the chart, then fill in the commented lines (FILL IN).",
+        "Each comment names the resource and code the value came from.",
+    ]
     notice = notifier(draft, index.sources)
     cancers.sort(key=lambda pair: dated(pair[0].model), reverse=True)
-    condition_item, found = cancers[0]
-    if len(cancers) > 1:
-        others = ", ".join(i.key for i, _ in cancers[1:])
-        notice(condition_item.key, "diagnosis", f"{len(cancers)} {found.cancer_type} Conditions; used the "
-               f"latest, {condition_item.key} (others: {others})")
-    map_demographics(draft, patient, key, id_from, notice)
-    map_condition(draft, condition_item, found, data, index, notice)
+    condition_item, readings_of = cancers[0]
+    kinds = {(found.cancer_type) for _, found_list in cancers for found in found_list}
+    if len(kinds) > 1:
+        listed = "; ".join(
+            f"{item.key} {code_label(found.coding)}: {found.cancer_type}"
+            for item, found_list in cancers
+            for found in found_list
+        )
+        notice(
+            condition_item.key,
+            "diagnosis.cancer_type",
+            f"the cancer codes disagree ({listed}); wrote 'uncertain': check the pathology report",
+        )
+        found = CancerCode("uncertain", readings_of[0].coding)
+        found.conflict = listed
+    else:
+        found = _merged(readings_of)
+        if len(cancers) > 1:
+            others = ", ".join(i.key for i, _ in cancers[1:])
+            notice(
+                condition_item.key,
+                "diagnosis",
+                f"{len(cancers)} {found.cancer_type} Conditions; used the "
+                f"latest, {condition_item.key} (others: {others})",
+            )
+    if not is_current(condition_item.model):
+        notice(
+            condition_item.key,
+            "diagnosis",
+            f"clinicalStatus is "
+            f"{status(condition_item.model.clinicalStatus) or 'not active'}; imported because of "
+            "--include-inactive",
+        )
+    map_demographics(draft, patient, key, options.id_from, notice)
+    map_condition(draft, condition_item, found, readings_of, data, index, notice)
     map_other_conditions(draft, data, {id(i) for i, _ in cancers}, notice)
-    map_pregnancy(draft, data)
+    map_pregnancy(draft, data, options.today, notice)
     map_coverage(draft, data, index, notice)
+    map_medications(draft, data, index, options.today, notice)
     placeholders(draft)
-    if found.cancer_type == "melanoma" and schema_has("diagnosis", "melanoma.breslow_mm"):
-        draft.placeholder("diagnosis", "melanoma.breslow_mm, melanoma.ulcerated: FILL IN from the pathology "
-                          "report (depth in mm; ulceration true or false)")
+    if found.cancer_type == "melanoma" and not draft.has("diagnosis.melanoma.breslow_mm"):
+        draft.placeholder("diagnosis", "melanoma:                  # FILL IN from the pathology report:")
+        draft.placeholder("diagnosis", "  breslow_mm:              # depth in mm")
+        draft.placeholder("diagnosis", "  ulcerated:               # true or false")
     return draft
+
+
+def _merged(found: list[CancerCode]) -> CancerCode:
+    """One reading from several that agree on the kind: the first, with the precise parts of the others."""
+    first = found[0]
+    for other in found[1:]:
+        first.stage = first.stage or other.stage
+        first.subtype = first.subtype or other.subtype
+        first.lymphoma_type = first.lymphoma_type or other.lymphoma_type
+        if first.body_site is None and first.site_digit is None and other.site_digit is not None:
+            first.body_site, first.site_digit, first.site_note = (
+                other.body_site,
+                other.site_digit,
+                other.site_note,
+            )
+            first.site_coding = other.coding
+    return first
+
+
+def _local_codes(data: PatientData, result: ImportResult) -> None:
+    """A Condition that names a skin cancer only in words (a local code) is said, not skipped silently."""
+    for item in data.conditions:
+        if not usable(item.model):
+            continue
+        words = " ".join(
+            filter(None, [display(item.model.code), *(c.display for c in codings(item.model.code))])
+        )
+        if cancer_named(words):
+            result.skipped.append(
+                Notice(
+                    data.patient.source,
+                    data.patient.key,
+                    "diagnosis.cancer_type",
+                    f"{item.key} '{plain(words)[:80]}' reads like a skin cancer but has no "
+                    "ICD-10-CM or SNOMED CT code of codes.yaml (a local code?); no profile "
+                    "written: add the code to codes.yaml or write the profile by hand",
+                )
+            )
+            return
 
 
 def placeholders(draft: Draft) -> None:
     diagnosis = [
-        *([] if draft.has("diagnosis.confirmed_by_biopsy") else
-          ["confirmed_by_biopsy: true   # FILL IN: was a biopsy looked at under a microscope?"]),
+        *(
+            []
+            if draft.has("diagnosis.confirmed_by_biopsy")
+            else ["confirmed_by_biopsy: true   # FILL IN: was a biopsy looked at under a microscope?"]
+        ),
         "pathology:                  # FILL IN from the pathology report, e.g.:",
         "  reviewed_by_dermatopathologist: false",
     ]
     for line in diagnosis:
         draft.placeholder("diagnosis", line)
-    for line in ["proposed: []                 # FILL IN: the treatments the first doctor proposed",
-                 "urgency_stated: not_discussed # FILL IN: what the doctor said about timing "
-                 "(immediate, within_weeks, not_discussed)",
-                 "alternatives_discussed: false",
-                 "planned_date:                 # YYYY-MM-DD if treatment is booked"]:
+    for line in [
+        "proposed: []                 # FILL IN: the treatments the first doctor proposed",
+        "urgency_stated: not_discussed # FILL IN: what the doctor said about timing "
+        "(immediate, within_weeks, not_discussed)",
+        "alternatives_discussed: false",
+        "planned_date:                 # YYYY-MM-DD if treatment is booked",
+    ]:
         draft.placeholder("treatment_plan", line)
-    for line in ["low_confidence: false  # FILL IN: the patient's own concerns (cosmetic, scarring,",
-                 "cost: false            #   poor_communication, low_confidence, cost, travel,",
-                 "travel: false          #   clinical_trials)"]:
+    for line in [
+        "low_confidence: false  # FILL IN: the patient's own concerns (cosmetic, scarring,",
+        "cost: false            #   poor_communication, low_confidence, cost, travel,",
+        "travel: false          #   clinical_trials)",
+    ]:
         draft.placeholder("concerns", line)
-    for line in ["preauthorization: unknown  # FILL IN: required, not_required, unknown",
-                 "network: unknown           # FILL IN: in_network, out_of_network, unknown"]:
+    for line in [
+        "preauthorization: unknown  # FILL IN: required, not_required, unknown",
+        "network: unknown           # FILL IN: in_network, out_of_network, unknown",
+    ]:
         draft.placeholder("insurance", line)
     draft.placeholder("preferences", "telemedicine: false        # FILL IN: the patient's preferences")
+
+
+def _shown(when: date) -> str:
+    return when.isoformat() if when != date.min else "undated"

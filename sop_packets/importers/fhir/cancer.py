@@ -1,22 +1,12 @@
-"""The skin cancer Condition: kind, subtype, body site, biopsy, dates, tumour size."""
+"""The skin cancer Condition: kind, subtype, body site, biopsy, dates; conflicts become warnings."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from .. import Draft, codes
-from .codetable import (
-    CancerCode,
-    other_cancer,
-    skin_cancer_of,
-)
+from .codetable import CancerCode, body_sites
 from .common import (
     ICDO3,
-    IGNORED_STATUS,
     MCODE_HISTOLOGY,
-    SNOMED,
-    TUMOR_LONGEST,
-    TUMOR_SIZE,
     Item,
     PatientData,
     code_label,
@@ -27,22 +17,41 @@ from .common import (
     schema_has,
     status,
     system,
-    usable,
 )
+from .grouping import Index
+from .pathology import map_pathology
 from .practitioner import map_physician
-from .reading import Index
 from .stage import map_stage
 
+BODY_SITE_HELP = (
+    "body_site:             # FILL IN: face, scalp, ear, nose, lip, eyelid, neck, hand, foot, "
+    "genitals, chest, abdomen, back, arm, leg, other"
+)
 
-def map_condition(draft: Draft, item: Item, found: CancerCode, data: PatientData, index: Index,
-                   notice) -> None:
+
+def map_condition(
+    draft: Draft,
+    item: Item,
+    found: CancerCode,
+    readings: list[CancerCode],
+    data: PatientData,
+    index: Index,
+    notice,
+) -> None:
     condition = item.model
     how = "histology (on a skin bodySite)" if system(found.coding) in ICDO3 else "code"
-    source = f"{item.key} {how} {code_label(found.coding)}"
+    source = (
+        f"{item.key} codes disagree: {found.conflict}"
+        if found.conflict
+        else f"{item.key} {how} {code_label(found.coding)}"
+    )
     draft.set("diagnosis.cancer_type", found.cancer_type, source)
     if found.note:
-        notice(item.key, "diagnosis.cancer_type", f"{code_label(found.coding)}: {found.note}; "
-               "wrote 'uncertain', check the pathology report")
+        notice(
+            item.key,
+            "diagnosis.cancer_type",
+            f"{code_label(found.coding)}: {found.note}; wrote 'uncertain', check the pathology report",
+        )
     detail = found.detail or (display(condition.code) if found.cancer_type == "other" else None)
     if detail:
         draft.set("diagnosis.cancer_type_detail", plain(detail)[:200], source)
@@ -51,88 +60,105 @@ def map_condition(draft: Draft, item: Item, found: CancerCode, data: PatientData
     histology = [e for e in condition.extension or [] if e.url == MCODE_HISTOLOGY and e.valueCodeableConcept]
     if histology:
         morphology = display(histology[0].valueCodeableConcept) or "given"
-        draft.set("diagnosis.confirmed_by_biopsy", True,
-                  f"{item.key} histology-morphology-behavior {morphology} (read under a microscope)")
+        draft.set(
+            "diagnosis.confirmed_by_biopsy",
+            True,
+            f"{item.key} histology-morphology-behavior {morphology} (read under a microscope)",
+        )
     if found.cancer_type == "melanoma":
-        map_melanoma_subtype(draft, item)
-    map_body_site(draft, item, found, notice)
+        map_melanoma_subtype(draft, item, readings, notice)
+    map_body_site(draft, item, found, readings, notice)
     map_stage(draft, item, found, data, index, notice)
-    map_size(draft, item, data, index, notice)
+    map_pathology(draft, item, found, data, index, notice)
     when = date_of(condition.onsetDateTime)
     if when:
         draft.set("diagnosis.diagnosis_date", when, f"{item.key} onsetDateTime")
     elif when := date_of(condition.recordedDate):
         draft.set("diagnosis.diagnosis_date", when, f"{item.key} recordedDate")
     if status(condition.clinicalStatus) in {"recurrence", "relapse"}:
-        draft.set("diagnosis.recurrent", True,
-                  f"{item.key} clinicalStatus {status(condition.clinicalStatus)}")
+        draft.set(
+            "diagnosis.recurrent", True, f"{item.key} clinicalStatus {status(condition.clinicalStatus)}"
+        )
     map_physician(draft, item, index, notice)
 
 
-def map_melanoma_subtype(draft: Draft, item: Item) -> None:
-    """diagnosis.melanoma.subtype from an ICD-O-3 morphology (mCODE histology extension or the code)."""
-    if not schema_has("diagnosis", "melanoma.subtype"):
-        return
+def map_melanoma_subtype(draft: Draft, item: Item, readings: list[CancerCode], notice) -> None:
+    """diagnosis.melanoma.subtype from an ICD-O-3 or SNOMED CT morphology (histology extension or code)."""
     table = codes()["icdo3_melanoma_subtypes"]
-    concepts = [ext.valueCodeableConcept for ext in item.model.extension or [] if ext.url == MCODE_HISTOLOGY]
-    for coding in [c for concept in [*concepts, item.model.code] for c in codings(concept)]:
-        if system(coding) in ICDO3 and (subtype := table.get((coding.code or "").split("/")[0])):
-            draft.set("diagnosis.melanoma.subtype", subtype, f"{item.key} morphology ICD-O-3 {coding.code}")
-            return
+    found: dict[str, str] = {}
+    for reading in readings:
+        if reading.subtype:
+            found.setdefault(reading.subtype, f"{item.key} morphology {code_label(reading.coding)}")
+    for coding in codings(item.model.code):
+        if system(coding) in ICDO3 and (subtype := table.get((coding.code or "")[:16].split("/")[0])):
+            found.setdefault(subtype, f"{item.key} morphology ICD-O-3 {coding.code}")
+    if len(found) == 1:
+        subtype, source = next(iter(found.items()))
+        draft.set("diagnosis.melanoma.subtype", subtype, source)
+    elif len(found) > 1:
+        listed = "; ".join(f"{source}: {subtype}" for subtype, source in found.items())
+        draft.set("diagnosis.melanoma.subtype", "unknown", f"morphologies disagree: {listed}")
+        notice(
+            item.key,
+            "diagnosis.melanoma.subtype",
+            f"the morphologies disagree ({listed}); wrote 'unknown': check the pathology report",
+        )
 
 
-def map_body_site(draft: Draft, item: Item, found: CancerCode, notice) -> None:
-    sites = codes()["snomed_sites"]
-    for concept in item.model.bodySite or []:
-        for coding in codings(concept):
-            if system(coding) == SNOMED and (coding.code or "") in sites:
-                draft.set("diagnosis.body_site", sites[coding.code],
-                          f"{item.key} bodySite {code_label(coding)}")
+def map_body_site(draft: Draft, item: Item, found: CancerCode, readings: list[CancerCode], notice) -> None:
+    """diagnosis.body_site from bodySite (codes, or "Skin structure of …" words) and the ICD-10-CM site
+    digit of any coding; a bodySite inside the ICD-10-CM site is more precise, anything else disagrees."""
+    sites = body_sites(item.model)
+    digit_reading = next((r for r in readings if r.site_digit is not None), None)
+    named = {site for site, _ in sites}
+    if len(named) > 1:
+        listed = "; ".join(f"{source}: {site}" for site, source in sites)
+        notice(
+            item.key,
+            "diagnosis.body_site",
+            f"the body sites disagree ({listed}); left out: choose it by hand",
+        )
+        draft.placeholder("diagnosis", BODY_SITE_HELP)
+        return
+    if sites:
+        site, source = sites[0]
+        if digit_reading is not None:
+            covers = codes()["icd10_site_covers"].get(digit_reading.site_digit, [])
+            if site not in covers:
+                coding = digit_reading.site_coding or digit_reading.coding
+                listed = (
+                    f"{item.key} {source}: {site}; code {code_label(coding)}: "
+                    f"{digit_reading.body_site or (digit_reading.site_note or 'another site')}"
+                )
+                notice(
+                    item.key,
+                    "diagnosis.body_site",
+                    f"the body sites disagree ({listed}); left out: choose it by hand",
+                )
+                draft.placeholder("diagnosis", BODY_SITE_HELP)
                 return
-    if found.body_site:
-        draft.set("diagnosis.body_site", found.body_site,
-                  f"{item.key} code {code_label(found.coding)} (ICD-10-CM site)")
+        draft.set("diagnosis.body_site", site, f"{item.key} {source}")
+        return
+    if digit_reading is not None and digit_reading.body_site:
+        coding = digit_reading.site_coding or digit_reading.coding
+        draft.set(
+            "diagnosis.body_site",
+            digit_reading.body_site,
+            f"{item.key} code {code_label(coding)} (ICD-10-CM site)",
+        )
         return
     if item.model.bodySite:
         shown = display(item.model.bodySite[0]) or "?"
-        notice(item.key, "diagnosis.body_site", f"bodySite '{shown}' is not in the code table; "
-               "choose the body site by hand")
-    elif found.site_note:
-        notice(item.key, "diagnosis.body_site", f"{code_label(found.coding)} {found.site_note}; "
-               "choose the body site by hand")
-    draft.placeholder("diagnosis", "body_site:             # FILL IN: face, scalp, ear, nose, lip, eyelid, "
-                      "neck, hand, foot, genitals, chest, abdomen, back, arm, leg, other")
-
-
-def map_size(draft: Draft, item: Item, data: PatientData, index: Index, notice) -> None:
-    """diagnosis.size_mm from the latest mCODE TumorSize Observation about this cancer."""
-    if not schema_has("diagnosis", "size_mm"):
-        return
-    cancers = [c for c in data.conditions if usable(c.model) and
-               (skin_cancer_of(c.model) or other_cancer(c.model.code))]
-    sizes = []
-    for obs_item in data.observations:
-        obs = obs_item.model
-        if not any(c.code == TUMOR_SIZE for c in codings(obs.code)) or obs.status in IGNORED_STATUS:
-            continue
-        focus = {id(t) for ref in obs.focus or [] if (t := index.resolve(ref))}
-        if id(item) in focus or (len(cancers) == 1 and not any(id(c) in focus for c in data.conditions)):
-            sizes.append(obs_item)
-    sizes.sort(key=lambda o: date_of(o.model.effectiveDateTime) or date.min, reverse=True)
-    for obs_item in sizes[:1]:
-        for component in obs_item.model.component or []:
-            quantity = component.valueQuantity
-            if not any(c.code == TUMOR_LONGEST for c in codings(component.code)) or quantity is None:
-                continue
-            factor = {"mm": 1, "cm": 10}.get((quantity.code or quantity.unit or "").strip())
-            if factor is None or quantity.value is None:
-                unit = quantity.code or quantity.unit
-                notice(obs_item.key, "diagnosis.size_mm", f"tumor size unit '{unit}' is not mm or cm; "
-                       "write the size by hand")
-                return
-            draft.set("diagnosis.size_mm", round(float(quantity.value) * factor, 1),
-                      f"{obs_item.key} LOINC {TUMOR_SIZE} component {TUMOR_LONGEST} {quantity.value} "
-                      f"{quantity.code or quantity.unit}")
-            return
-
-
+        notice(
+            item.key,
+            "diagnosis.body_site",
+            f"bodySite '{shown[:80]}' is not in the code table; choose the body site by hand",
+        )
+    elif digit_reading is not None and digit_reading.site_note:
+        coding = digit_reading.site_coding or digit_reading.coding
+        notice(
+            item.key,
+            "diagnosis.body_site",
+            f"{code_label(coding)} {digit_reading.site_note}; choose the body site by hand",
+        )
+    draft.placeholder("diagnosis", BODY_SITE_HELP)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ...clock import preparation_date
+from ...errors import Problem
 from ...schema import Profile, Stage
 from .. import Draft, Notice
 
@@ -22,35 +24,60 @@ ICDO3 = ("http://terminology.hl7.org/CodeSystem/icd-o-3", "urn:oid:2.16.840.1.11
 PREGNANCY_STATUS = "82810-3"
 TUMOR_SIZE = "21889-1"  # mCODE TumorSize; component 33728-7 is the longest dimension
 TUMOR_LONGEST = "33728-7"
-USED_TYPES = {"Patient", "Condition", "Observation", "Coverage", "Practitioner", "PractitionerRole",
-              "Organization"}
+USED_TYPES = {
+    "Patient",
+    "Condition",
+    "Observation",
+    "Coverage",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+}
 IGNORED_STATUS = {"entered-in-error", "refuted"}
 ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 AJCC_DISPLAY = re.compile(r"stage\s+(0|I{1,3}|IV)([A-D])?\b", re.IGNORECASE)
 AJCC_CODE = re.compile(r"^(?:c|p|yc|yp|r)?([0-4])([A-D])?\d?$", re.IGNORECASE)
-SNOMED_TAG = re.compile(r"\s*\((disorder|finding|situation|morphologic abnormality|procedure|"
-                         r"qualifier value|observable entity|regime/therapy|body structure)\)\s*$")
-SITE_NOTES = {"4": "covers the scalp and the neck", "5": "covers the chest, abdomen and back (the trunk)",
-              "8": "names overlapping sites"}
-NON_CONDITION_TAGS = {"finding", "situation", "procedure", "observable entity", "regime/therapy",
-                       "qualifier value", "body structure"}
+SNOMED_TAG = re.compile(
+    r"\s*\((disorder|finding|situation|morphologic abnormality|procedure|"
+    r"qualifier value|observable entity|regime/therapy|body structure)\)\s*$"
+)
+SITE_NOTES = {
+    "4": "covers the scalp and the neck",
+    "5": "covers the chest, abdomen and back (the trunk)",
+    "8": "names overlapping sites",
+}
+NON_CONDITION_TAGS = {
+    "finding",
+    "situation",
+    "procedure",
+    "observable entity",
+    "regime/therapy",
+    "qualifier value",
+    "body structure",
+}
 
 
 @dataclass
 class Item:
-    """One resource from the input, with where it was found."""
+    """One resource from the input: where it was read, its export (scope), its JSON and FHIR model."""
 
+    rowid: int
+    scope: str
+    base: str | None
     source: str
     line: int
-    where: str  # e.g. entry[3]
+    where: str
     data: dict
-    model: Any = None
     full_url: str | None = None
+    digest: str = ""
+    model: Any = None
 
     @property
     def key(self) -> str:
-        return f"{self.data.get('resourceType')}/{self.data.get('id', '?')}"
+        return f"{self.data.get('resourceType')}/{str(self.data.get('id', '?'))[:64]}"
+
+
 # ---------------------------------------------------------------- small readers
 
 
@@ -89,8 +116,14 @@ def is_icd10(coding: Any) -> bool:
 
 
 def code_label(coding: Any) -> str:
-    name = {SNOMED: "SNOMED CT", LOINC: "LOINC", SOPT: "SOPT", NUCC: "NUCC", ICDO3[0]: "ICD-O-3",
-            ICDO3[1]: "ICD-O-3"}.get(system(coding))
+    name = {
+        SNOMED: "SNOMED CT",
+        LOINC: "LOINC",
+        SOPT: "SOPT",
+        NUCC: "NUCC",
+        ICDO3[0]: "ICD-O-3",
+        ICDO3[1]: "ICD-O-3",
+    }.get(system(coding))
     if is_icd10(coding):
         name = "ICD-10-CM"
     label = f"{name or coding.system or 'code'} {coding.code}"
@@ -136,6 +169,8 @@ class PatientData:
     conditions: list[Item] = field(default_factory=list)
     observations: list[Item] = field(default_factory=list)
     coverages: list[Item] = field(default_factory=list)
+    medications: list[Item] = field(default_factory=list)
+    roles: list[Item] = field(default_factory=list)  # PractitionerRoles of the export (for specialties)
 
 
 def usable(condition: Any) -> bool:
@@ -150,14 +185,24 @@ def current(condition: Any) -> bool:
     return condition.abatementDateTime is None and "encounter-diagnosis" not in categories
 
 
+def is_current(condition: Any) -> bool:
+    """A cancer that is current: clinicalStatus active, recurrence or relapse (or none, and not abated)."""
+    clinical = status(condition.clinicalStatus)
+    if clinical is not None:
+        return clinical in ACTIVE_CLINICAL
+    return condition.abatementDateTime is None and getattr(condition, "abatementString", None) is None
+
+
 def dated(condition: Any) -> date:
-    return (date_of(condition.onsetDateTime) or date_of(condition.recordedDate) or date.min)
+    return date_of(condition.onsetDateTime) or date_of(condition.recordedDate) or date.min
 
 
 def notifier(draft: Draft, by_key: dict[str, str]):
     """notice(where, field, message): a located warning, filed under the file that holds `where`."""
+
     def notice(where: str, field_path: str, message: str) -> None:
         draft.notices.append(Notice(by_key.get(where, ""), where, field_path, message))
+
     return notice
 
 
@@ -178,10 +223,44 @@ def person_name(names: list[Any] | None, prefix: bool = False) -> str | None:
 
 
 @dataclass
+class Options:
+    """How to import: the identifier that names profiles, whether inactive cancers count, and today."""
+
+    id_from: str | None = None
+    include_inactive: bool = False
+    today: date = field(default_factory=lambda: preparation_date())
+
+
+@dataclass
 class ImportResult:
     drafts: list[Draft] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     skipped: list[Notice] = field(default_factory=list)  # patients who should have a profile but got none
     not_covered: list[Notice] = field(default_factory=list)  # cancers this packet is not for: no profile
+    inactive: list[Notice] = field(default_factory=list)  # skin cancers in remission or resolved: no profile
+    errors: list[Problem] = field(default_factory=list)  # located: something was skipped for an error
+    notes: list[Notice] = field(default_factory=list)  # files recognised and skipped on purpose
+    error_count: int = 0
     patients: int = 0
     cancer_patients: int = 0
+    resources: int = 0
+
+    def error(self, problem: Problem) -> None:
+        self.error_count += 1
+        if len(self.errors) < 200:
+            self.errors.append(problem)
+
+
+def effective(obs_item: Item) -> date:
+    obs = obs_item.model
+    return (
+        date_of(obs.effectiveDateTime)
+        or date_of(getattr(obs.effectivePeriod, "start", None))
+        or date_of(obs.issued)
+        or date.min
+    )
+
+
+def dated_key(obs_item: Item) -> str:
+    when = effective(obs_item)
+    return f"{obs_item.key} ({when.isoformat()})" if when != date.min else f"{obs_item.key} (undated)"

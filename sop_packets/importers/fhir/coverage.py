@@ -15,7 +15,7 @@ from .common import (
     status,
     system,
 )
-from .reading import Index
+from .grouping import Index
 
 
 def map_coverage(draft: Draft, data: PatientData, index: Index, notice) -> None:
@@ -25,8 +25,12 @@ def map_coverage(draft: Draft, data: PatientData, index: Index, notice) -> None:
     if len(active) > 1:
         ordered = sorted(active, key=lambda c: c.model.order if c.model.order is not None else 10**6)
         if ordered[0].model.order is None or ordered[0].model.order == ordered[1].model.order:
-            notice(active[0].key, "insurance", f"{len(active)} active Coverages and none is first by order "
-                   f"({', '.join(c.key for c in active)}); fill in the insurance by hand")
+            notice(
+                active[0].key,
+                "insurance",
+                f"{len(active)} active Coverages and none is first by order "
+                f"({', '.join(c.key for c in active)}); fill in the insurance by hand",
+            )
             return
         active = ordered
     item = active[0]
@@ -40,10 +44,17 @@ def map_coverage(draft: Draft, data: PatientData, index: Index, notice) -> None:
     if kind:
         draft.set("insurance.coverage_type", kind[0], f"{item.key} type {kind[1]}")
     elif coverage.type is not None:
-        notice(item.key, "insurance.coverage_type", f"type '{display(coverage.type) or '?'}' has no Source "
-               "of Payment Typology code this import knows; set coverage_type by hand")
-    plan = next((c.name or c.value for c in coverage.class_fhir or [] if status(c.type) == "plan"), None) \
-        if hasattr(coverage, "class_fhir") else None
+        notice(
+            item.key,
+            "insurance.coverage_type",
+            f"type '{display(coverage.type) or '?'}' has no Source "
+            "of Payment Typology code this import knows; set coverage_type by hand",
+        )
+    plan = (
+        next((c.name or c.value for c in coverage.class_fhir or [] if status(c.type) == "plan"), None)
+        if hasattr(coverage, "class_fhir")
+        else None
+    )
     if plan:
         draft.set("insurance.plan_name", plan[:200], f"{item.key} class plan")
     elif coverage.payor:
@@ -51,5 +62,3 @@ def map_coverage(draft: Draft, data: PatientData, index: Index, notice) -> None:
         name = (getattr(payor.model, "name", None) if payor else None) or coverage.payor[0].display
         if name and isinstance(name, str):
             draft.set("insurance.plan_name", name[:200], f"{item.key} payor")
-
-

@@ -57,7 +57,10 @@ def map_other_conditions(draft: Draft, data: PatientData, cancer_ids: set[int], 
             draft.placeholder("patient", "on_hiv_treatment: true  # FILL IN: on HIV medicines?")
     else:
         for reason, where in reasons.items():
-            draft.add("patient.comorbidities", {"organ_transplant": "organ transplant", "hiv": "HIV",
-                                                "blood_cancer": "blood cancer"}.get(reason, reason), where)
-
-
+            draft.add(
+                "patient.comorbidities",
+                {"organ_transplant": "organ transplant", "hiv": "HIV", "blood_cancer": "blood cancer"}.get(
+                    reason, reason
+                ),
+                where,
+            )

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...schema import ISO_COUNTRIES, LANGUAGE_PATTERN
 from .. import Draft, Notice, codes
+from .codetable import code_of
 from .common import (
     _SAFE_ID,
     IGNORED_STATUS,
@@ -17,8 +18,8 @@ from .common import (
     PatientData,
     code_label,
     codings,
-    date_of,
     display,
+    effective,
     person_name,
     schema_has,
 )
@@ -28,27 +29,46 @@ def profile_id(patient: Any, item: Item, id_from: str | None, result: ImportResu
     if id_from:
         values = [i.value for i in patient.identifier or [] if (i.system or "") == id_from and i.value]
         if not values:
-            result.skipped.append(Notice(item.source, item.key, "patient.id",
-                                         f"no identifier with system '{id_from}'; no profile written"))
+            result.skipped.append(
+                Notice(
+                    item.source,
+                    item.key,
+                    "patient.id",
+                    f"no identifier with system '{id_from}'; no profile written",
+                )
+            )
             return None
         raw = values[0]
     else:
         raw = patient.id
         if not raw:
-            result.skipped.append(Notice(item.source, item.key, "patient.id", "the Patient has no id; "
-                                         "name the identifier to use with --id-from; no profile written"))
+            result.skipped.append(
+                Notice(
+                    item.source,
+                    item.key,
+                    "patient.id",
+                    "the Patient has no id; name the identifier to use with --id-from; no profile written",
+                )
+            )
             return None
     safe = _SAFE_ID.sub("-", raw).strip(".-")[:64] or None
     if safe is None or safe in {".", ".."}:
-        result.skipped.append(Notice(item.source, item.key, "patient.id",
-                                     f"'{raw[:60]}' cannot be made into a file name; no profile written"))
+        result.skipped.append(
+            Notice(
+                item.source,
+                item.key,
+                "patient.id",
+                f"'{raw[:60]}' cannot be made into a file name; no profile written",
+            )
+        )
         return None
     return safe
 
 
 def map_demographics(draft: Draft, patient: Any, key: str, id_from: str | None, notice) -> None:
-    draft.set("patient.id", draft.patient_id,
-              f"{key} identifier {id_from}" if id_from else f"{key} (the FHIR id)")
+    draft.set(
+        "patient.id", draft.patient_id, f"{key} identifier {id_from}" if id_from else f"{key} (the FHIR id)"
+    )
     name = person_name(patient.name)
     if name:
         draft.set("patient.name", name, f"{key} name")
@@ -69,8 +89,11 @@ def map_demographics(draft: Draft, patient: Any, key: str, id_from: str | None, 
         draft.set("patient.language", language[0], f"{key} communication.language {language[1]}")
     elif patient.communication:
         shown = display(patient.communication[0].language) or "?"
-        notice(key, "patient.language", f"communication.language '{shown}' has no language code such as "
-               "en or es; write it by hand")
+        notice(
+            key,
+            "patient.language",
+            f"communication.language '{shown}' has no language code such as en or es; write it by hand",
+        )
     country = _country(patient, key, notice)
     if country:
         draft.set("patient.country", country, f"{key} address.country")
@@ -86,9 +109,19 @@ def _language(patient: Any) -> tuple[str, str] | None:
     return None
 
 
-_COUNTRY_NAMES = {"USA": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US", "CAN": "CA",
-                  "CANADA": "CA", "MEX": "MX", "MEXICO": "MX", "GBR": "GB", "UNITED KINGDOM": "GB",
-                  "DEU": "DE", "GERMANY": "DE"}
+_COUNTRY_NAMES = {
+    "USA": "US",
+    "UNITED STATES": "US",
+    "UNITED STATES OF AMERICA": "US",
+    "CAN": "CA",
+    "CANADA": "CA",
+    "MEX": "MX",
+    "MEXICO": "MX",
+    "GBR": "GB",
+    "UNITED KINGDOM": "GB",
+    "DEU": "DE",
+    "GERMANY": "DE",
+}
 
 
 def _country(patient: Any, key: str, notice) -> str | None:
@@ -99,24 +132,53 @@ def _country(patient: Any, key: str, notice) -> str | None:
             code = raw if raw in ISO_COUNTRIES else _COUNTRY_NAMES.get(raw)
             if code:
                 return code
-            notice(key, "patient.country", f"address.country '{address.country[:60]}' is not a country "
-                   "code this import knows; write the two-letter code by hand")
+            notice(
+                key,
+                "patient.country",
+                f"address.country '{address.country[:60]}' is not a country "
+                "code this import knows; write the two-letter code by hand",
+            )
             return None
     return None
 
 
-def map_pregnancy(draft: Draft, data: PatientData) -> None:
+PREGNANCY_MONTHS = 10
+
+
+def _months_before(today: date, months: int) -> date:
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, 28))
+
+
+def map_pregnancy(draft: Draft, data: PatientData, today: date, notice) -> None:
+    """patient.pregnant from the newest pregnancy status (LOINC 82810-3), only if recorded in the last 10
+    months; an older one is a warning (a pregnancy from years ago must not add a high-risk doctor)."""
     answers = codes()["pregnancy"]
     found = []
     for item in data.observations:
         obs = item.model
-        if any(c.code == PREGNANCY_STATUS for c in codings(obs.code)) and obs.status not in IGNORED_STATUS:
+        if (
+            any(code_of(c) == PREGNANCY_STATUS for c in codings(obs.code))
+            and obs.status not in IGNORED_STATUS
+        ):
             for coding in codings(obs.valueCodeableConcept):
-                if (coding.code or "") in answers:
-                    found.append((date_of(obs.effectiveDateTime) or date.min, item, coding))
-    if found:
-        _, item, coding = max(found, key=lambda f: f[0])
-        draft.set("patient.pregnant", answers[coding.code],
-                  f"{item.key} LOINC {PREGNANCY_STATUS} {code_label(coding)}")
-
-
+                if code_of(coding) in answers:
+                    found.append((effective(item), item, coding))
+    if not found:
+        return
+    when, item, coding = max(found, key=lambda f: (f[0], f[1].rowid))
+    value = answers[code_of(coding)]
+    if when == date.min or when < _months_before(today, PREGNANCY_MONTHS):
+        shown = when.isoformat() if when != date.min else "with no date"
+        notice(
+            item.key,
+            "patient.pregnant",
+            f"the latest pregnancy status ({code_label(coding)}) was recorded "
+            f"{shown}, more than {PREGNANCY_MONTHS} months ago; not used: ask the patient",
+        )
+        return
+    draft.set(
+        "patient.pregnant",
+        value,
+        f"{item.key} ({when.isoformat()}) LOINC {PREGNANCY_STATUS} {code_label(coding)}",
+    )
