@@ -376,7 +376,7 @@ def import_fhir_command(paths, out_dir: Path, id_from, include_inactive: bool, f
       sop-packets import fhir export/ -o profiles/ --id-from http://hospital.example.org/mrn
       sop-packets import fhir bundle.json -o profiles/ --diff
     """
-    from .importers import write_profiles
+    from .importers import merge, render, write_profiles
     from .importers.fhir import Options, import_fhir
 
     found = import_fhir(paths, options=Options(id_from=id_from, include_inactive=include_inactive))
@@ -386,9 +386,17 @@ def import_fhir_command(paths, out_dir: Path, id_from, include_inactive: bool, f
         click.echo(f"error: {problem}", err=True)
     if found.error_count > len(found.errors):
         click.echo(f"error: … and {found.error_count - len(found.errors):,} more", err=True)
+    plans = merge.prepare(found.drafts, out_dir, render, force=force)
+    if show_diff:
+        for line in plans.describe():
+            click.echo(line)
     written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
+    if not show_diff:
+        merge.finish(found.drafts, out_dir, written, render)
     _report_written(written, [*found.notices, *found.not_covered, *found.inactive], found.skipped)
-    conflicts = len(getattr(written, "conflicts", []))
+    for line in plans.conflicts:
+        click.echo(f"conflict: {line}", err=True)
+    conflicts = len(plans.conflicts)
     warnings = len(found.notices) + len(found.not_covered) + len(found.inactive) + len(found.skipped)
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
                f"{len(found.skipped) + len(written.refused)} not written"

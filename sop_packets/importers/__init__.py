@@ -57,6 +57,7 @@ class Draft:
     lists: dict[tuple[str, str], list[tuple[Any, str]]] = field(default_factory=dict)
     placeholders: dict[str, list[str]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    merged: str | None = None  # set by merge.prepare: the re-import merged into the existing profile
 
     def set(self, dotted: str, value: Any, comment: str) -> None:
         """Set a field such as 'diagnosis.stage' (or 'diagnosis.pathology.borderline') with its source."""
@@ -152,7 +153,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
     result = WriteResult()
     for draft in drafts:
         target = out_dir / f"{draft.patient_id}.yaml"
-        text = render(draft)
+        text = draft.merged if draft.merged is not None else render(draft)  # merge.py: re-import
         old = _read_existing(target)
         if old == text:  # checked when it was written; a nightly re-import is mostly these
             result.unchanged.append(target)
@@ -168,7 +169,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
                 (old or "").splitlines(keepends=True), text.splitlines(keepends=True),
                 fromfile=str(target) if old is not None else "/dev/null", tofile=str(target))))
             continue
-        if old is not None and not force:
+        if old is not None and not force and draft.merged is None:
             result.refused.append(f"{target}: exists and differs; not overwritten (use --force to replace "
                                   "it, --diff to see what would change)")
             continue

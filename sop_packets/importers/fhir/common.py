@@ -96,15 +96,15 @@ def display(concept: Any) -> str | None:
     if concept is None:
         return None
     if getattr(concept, "text", None):
-        return concept.text
+        return _cut(" ".join(concept.text[:2000].split()), 300)
     for coding in codings(concept):
         if coding.display:
-            return coding.display
+            return _cut(" ".join(coding.display[:2000].split()), 300)
     return None
 
 
 def plain(display: str) -> str:
-    return SNOMED_TAG.sub("", display).strip()
+    return SNOMED_TAG.sub("", display[:1000]).strip()
 
 
 def system(coding: Any) -> str:
@@ -126,8 +126,13 @@ def code_label(coding: Any) -> str:
     }.get(system(coding))
     if is_icd10(coding):
         name = "ICD-10-CM"
-    label = f"{name or coding.system or 'code'} {coding.code}"
-    return f"{label} {coding.display}" if coding.display else label
+    label = f"{name or (coding.system or 'code')[:80]} {_cut(coding.code or '', 64)}"
+    return f"{label} {_cut(coding.display, 120)}" if coding.display else label
+
+
+def _cut(text: str, limit: int) -> str:
+    """Text bounded for a message or comment: a long value is cut and marked."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def date_of(value: Any) -> date | None:

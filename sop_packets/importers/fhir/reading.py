@@ -546,10 +546,14 @@ def _too_long(data: Any) -> str | None:
 
 @cache
 def resource_type_exists(kind: str) -> bool:
+    """A FHIR R4 resource type (Patient, Encounter, …); data types such as HumanName are not resources."""
+    if len(kind) > 64 or not kind[:1].isupper() or not kind.isalnum():
+        return False
     from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.resource import Resource
 
     try:
-        get_fhir_model_class(kind)
+        model = get_fhir_model_class(kind)
     except (ValueError, KeyError, AttributeError, ImportError):
         return False
-    return len(kind) < 64 and kind[:1].isupper()
+    return isinstance(model, type) and issubclass(model, Resource)
