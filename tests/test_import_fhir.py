@@ -109,7 +109,7 @@ def test_bulk_export_folder_of_ndjson(tmp_path):
     out = tmp_path / "profiles"
     result = run("import", "fhir", DATA / "bulk", "-o", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["bcc-7.yaml", "scc-8.yaml"]  # healthy-9 has no cancer
+    assert sorted(p.name for p in out.glob("*.yaml")) == ["bcc-7.yaml", "scc-8.yaml"]  # healthy-9 has no cancer
     bcc = load_profile(out / "bcc-7.yaml")
     assert (bcc.diagnosis.cancer_type, bcc.diagnosis.body_site) == ("basal_cell_carcinoma", "nose")
     assert bcc.original_physician.name == "Dr. Mira Castellanos"  # the reference's display
@@ -310,11 +310,13 @@ def test_id_from_uses_the_clinics_identifier_made_safe_for_file_names(tmp_path):
 # ---------------------------------------------------------------- re-import: --force and --diff
 
 
-def test_never_overwrites_without_force_and_diff_shows_what_would_change(tmp_path):
+def test_a_profile_without_an_import_record_is_never_overwritten_without_force(tmp_path):
+    """A profile written by hand (or before re-import records existed): who changed what is unknown."""
     out = tmp_path / "out"
     source = tmp_path / "b.json"
     shutil.copy(DATA / "melanoma-bundle.json", source)
     assert run("import", "fhir", source, "-o", out).exit_code == 0
+    shutil.rmtree(out / ".import")
     profile = out / "pt-1001.yaml"
     edited = profile.read_text().replace("# treatment_plan:", "# treatment_plan: (coordinator was here)")
     profile.write_text(edited)
@@ -445,7 +447,7 @@ def test_synthea_patient_with_a_melanoma_condition(tmp_path):
     result = run("import", "fhir", synthea, write_json(tmp_path, mel), "-o", out,
                  "--id-from", "http://hospital.smarthealthit.org")
     assert result.exit_code == 0, result.output
-    (written,) = out.iterdir()
+    (written,) = out.glob("*.yaml")
     profile = load_profile(written)
     assert written.name == "ea2dd5fa-0e9e-4d5b-6384-13f67dc0c142.yaml"
     assert (profile.patient.name, profile.patient.date_of_birth.isoformat()) == ("Pablo44 Sporer811", "2015-10-20")

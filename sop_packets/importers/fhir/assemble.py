@@ -9,6 +9,7 @@ from .. import Draft, Notice
 from .cancer import map_condition
 from .codetable import CancerCode, cancer_named, other_cancer, readings
 from .common import (
+    MCODE_HISTOLOGY,
     MCODE_PRIMARY,
     ImportResult,
     Item,
@@ -43,7 +44,7 @@ def map_patient(data: PatientData, index: Index, options: Options, result: Impor
         others = [
             (item, coding)
             for item in data.conditions
-            if usable(item.model) and (coding := other_cancer(item.model.code))
+            if usable(item.model) and (coding := other_cancer(item.model.code) or _mcode_cancer(item))
         ]
         if others:
             item, coding = others[0]
@@ -213,3 +214,13 @@ def placeholders(draft: Draft) -> None:
 
 def _shown(when: date) -> str:
     return when.isoformat() if when != date.min else "undated"
+
+
+def _mcode_cancer(item: Item):
+    """The code of an mCODE primary cancer Condition (or one with a histology) that is not a skin cancer."""
+    model = item.model
+    profiles = getattr(model.meta, "profile", None) or []
+    histology = any(ext.url == MCODE_HISTOLOGY for ext in model.extension or [])
+    if MCODE_PRIMARY in profiles or histology:
+        return next(iter(codings(model.code)), None)
+    return None

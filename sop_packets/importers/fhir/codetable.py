@@ -231,7 +231,7 @@ def medication_class_raw(concept: Any) -> str | None:
 
 
 def medicine_named(text: str) -> str | None:
-    words = " " + " ".join(re.findall(r"[a-z0-9-]+", text[:MAX_TEXT].lower())) + " "
+    words = " " + " ".join(re.findall(r"[a-z0-9]+", text[:MAX_TEXT].lower())) + " "
     for therapy, entry in codes()["cancer_medications"].items():
         if any(f" {name} " in words for name in entry["names"]):
             return therapy

@@ -121,6 +121,7 @@ def code_label(coding: Any) -> str:
         LOINC: "LOINC",
         SOPT: "SOPT",
         NUCC: "NUCC",
+        "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm",
         ICDO3[0]: "ICD-O-3",
         ICDO3[1]: "ICD-O-3",
     }.get(system(coding))

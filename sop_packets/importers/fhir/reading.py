@@ -419,6 +419,8 @@ def _read_ndjson(handle, file: _File, sink, report: ReadReport) -> None:
                 )
             )
             return
+        if raw.strip():
+            lines += 1
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -427,7 +429,6 @@ def _read_ndjson(handle, file: _File, sink, report: ReadReport) -> None:
             )
             continue
         if line.strip():
-            lines += 1
             _read_document(line, file, number, sink, report)
         if report.kept > MAX_RESOURCES:
             return
