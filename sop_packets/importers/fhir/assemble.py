@@ -161,9 +161,7 @@ def _local_codes(data: PatientData, result: ImportResult) -> None:
     for item in data.conditions:
         if not usable(item.model):
             continue
-        words = " ".join(
-            filter(None, [display(item.model.code), *(c.display for c in codings(item.model.code))])
-        )
+        words = display(item.model.code) or ""
         if cancer_named(words):
             result.skipped.append(
                 Notice(

@@ -481,8 +481,8 @@ def _collect(
     if not isinstance(kind, str) or not kind:
         report.error(Problem(name, line, 1, at, "has no resourceType; not a FHIR resource; not read"))
         return
-    report.resources += 1
     if kind == "Bundle":
+        report.resources += 1
         if depth >= MAX_BUNDLE_DEPTH:
             report.error(Problem(name, line, 1, at, "Bundles nested too deeply; not read"))
             return
@@ -503,6 +503,7 @@ def _collect(
     if not resource_type_exists(kind):
         report.error(Problem(name, line, 1, at, f"'{kind[:60]}' is not a FHIR R4 resource type; not read"))
         return
+    report.resources += 1
     if not kept_resource(kind, data):
         return  # most of an export: encounters, claims, vital signs, labs
     if (too_long := _too_long(data)) is not None:
