@@ -60,6 +60,8 @@ def test_a_duplicate_key_is_refused_with_its_line(tmp_path):
 
 @pytest.mark.parametrize("where", ["Encounter", "Patient"])
 def test_a_5001_digit_number_even_in_a_skipped_resource(tmp_path, where):
+    """In a resource the import reads it is a located error; a resource it does not read (an Encounter)
+    is not even parsed, so it can do no harm either way."""
     huge = "9" * 5001
     line = f'{{"resourceType": "{where}", "id": "e1", "length": {huge}}}'
     folder = ndjson(tmp_path / "x", patient(), melanoma())
@@ -67,9 +69,17 @@ def test_a_5001_digit_number_even_in_a_skipped_resource(tmp_path, where):
         handle.write(line + "\n" + line.replace(huge, huge + ".5") + "\n")
     result = run("import", "fhir", folder, "-o", tmp_path / "out")
     no_traceback(result)
+    assert (tmp_path / "out" / "p1.yaml").is_file()
+    if where == "Encounter":
+        assert result.exit_code == 0, result.output
+        return
     assert result.exit_code == 1
     assert f"{folder / 'data.ndjson'}:3:1: a number with 5,001 digits; FHIR numbers have at most 40" in result.output
     assert f"{folder / 'data.ndjson'}:4:1: a number with 5,003 characters" in result.output
+    nested = folder / "nested.json"  # in a Bundle file every resource is parsed: refused, located
+    nested.write_text('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Encounter", "x": '
+                      + huge + "}}]}")
+    assert f"{nested}:1:1: a number with 5,001 digits" in run("import", "fhir", nested, "-o", tmp_path / "o2").output
 
 
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
@@ -113,12 +123,16 @@ def test_patient_1_of_two_exports_is_never_merged(tmp_path):
                     {**melanoma("cb", "Patient/1"), "code": {"coding": [{"system": ICD, "code": "C44.91"}]}})
     result = import_fhir([first, second], options=Options())
     assert result.patients == 2
-    assert [d.patient_id for d in result.drafts] == ["1"]
+    assert result.drafts == []
     assert [str(n) for n in result.skipped] == [
-        f"{second / 'data.ndjson'}: Patient/1: patient.id: '1' is also the id of Patient/1 in {first}; no profile "
-        "written for either unless --id-from names an identifier that tells them apart"]
-    (draft,) = result.drafts
-    assert draft.values["diagnosis"]["cancer_type"][0] == "melanoma"  # never the other clinic's BCC
+        f"{second / 'data.ndjson'}: Patient/1: patient.id: '1' is also the id of Patient/1 in {first}, another "
+        "person or another copy; no profile written for either (use --id-from with an identifier that tells them "
+        "apart)",
+        f"{first / 'data.ndjson'}: Patient/1: patient.id: '1' is also the id of Patient/1 in {second}, another "
+        "person or another copy; no profile written for either (use --id-from with an identifier that tells them "
+        "apart)"]
+    with_mrn = import_fhir([first, second], options=Options(id_from="urn:mrn"))
+    assert with_mrn.drafts == []  # no identifier with that system: still never merged
 
 
 def test_two_different_patients_with_one_id_in_one_export_are_refused(tmp_path):

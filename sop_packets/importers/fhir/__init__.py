@@ -15,6 +15,7 @@ from pathlib import Path
 from ...errors import Problem
 from .. import Notice
 from .assemble import map_patient
+from .codetable import maybe_cancer
 from .common import ImportResult, Options
 from .grouping import Index, patient_data
 from .reading import read_export
@@ -38,11 +39,7 @@ def import_fhir(
         result.error_count += report.error_count
         result.notes.extend(report.notes)
         result.resources = report.resources
-        for row, reason in store.orphans():
-            result.error(
-                Problem(row.source, row.line, 1, f"{row.where} ({row.key})".strip(), _orphan_message(reason))
-            )
-        seen_ids: dict[str, str] = {}
+        seen_ids: dict[str, tuple] = {}
         for person in store.persons():
             result.patients += 1
             item = person.patient
@@ -57,6 +54,10 @@ def import_fhir(
                     )
                 )
                 continue
+            if not any(
+                r.data["resourceType"] == "Condition" and maybe_cancer(r.data) for r in person.resources
+            ):
+                continue  # no Condition that could be a cancer: nothing to model (and nothing to check)
             index = Index(store, person, result)
             data = patient_data(person, index, result)
             if data is None:
@@ -65,20 +66,29 @@ def import_fhir(
             if draft is None:
                 continue
             if draft.patient_id in seen_ids:
-                result.skipped.append(
-                    Notice(
-                        item.source,
-                        item.key,
-                        "patient.id",
-                        f"'{draft.patient_id}' is also the id of "
-                        f"{seen_ids[draft.patient_id]}; no profile written for either "
-                        "unless --id-from names an identifier that tells them apart",
+                first, first_item = seen_ids[draft.patient_id]
+                for one, other in ((item, first_item), (first_item, item)):
+                    result.skipped.append(
+                        Notice(
+                            one.source,
+                            one.key,
+                            "patient.id",
+                            f"'{draft.patient_id}' is also the id of {other.key} in {other.scope}, another "
+                            "person or another copy; no profile written for either (use --id-from with an "
+                            "identifier that tells them apart)",
+                        )
                     )
-                )
+                if first in result.drafts:
+                    result.drafts.remove(first)
+                    result.notices = [n for n in result.notices if n not in first.notices]
                 continue
-            seen_ids[draft.patient_id] = f"{item.key} in {item.scope}"
+            seen_ids[draft.patient_id] = (draft, item)
             result.drafts.append(draft)
             result.notices.extend(draft.notices)
+        for row, reason in store.orphans():
+            result.error(
+                Problem(row.source, row.line, 1, f"{row.where} ({row.key})".strip(), _orphan_message(reason))
+            )
         if result.resources and not store.patient_count():
             result.error(
                 Problem(

@@ -22,6 +22,7 @@ from .common import (
     codings,
     display,
     is_icd10,
+    resource_type_exists,
     stage_value,
     system,
 )
@@ -322,14 +323,74 @@ def observation_codes() -> frozenset[str]:
 
 def observation_words(texts: Iterable[Any]) -> str | None:
     """'breslow' or 'ulceration' when an Observation's code names one in words (display or text)."""
-    table = codes()
     for text in texts:
         if isinstance(text, str):
-            words = set(re.findall(r"[a-z]+", text[:MAX_TEXT].lower()))
-            for kind in ("breslow", "ulceration"):
-                if words & set(table[f"{kind}_words"]):
+            lowered = text[:MAX_TEXT].lower()
+            for kind, words in _observation_word_sets():
+                if any(word in lowered for word in words) and set(_WORD.findall(lowered)) & words:
                     return kind
     return None
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+@cache
+def _observation_word_sets() -> tuple[tuple[str, frozenset[str]], ...]:
+    table = codes()
+    return tuple((kind, frozenset(table[f"{kind}_words"])) for kind in ("breslow", "ulceration"))
+
+
+_CANCER_WORDS = (
+    "malignan",
+    "neoplas",
+    "cancer",
+    "carcinom",
+    "melanom",
+    "lymphom",
+    "sarcom",
+    "leukem",
+    "leukaem",
+    "myelom",
+    "tumo",
+    "mycosis",
+    "sezary",
+    "merkel",
+    "bowen",
+    "metasta",
+)
+
+
+def maybe_cancer(data: dict) -> bool:
+    """Whether a raw Condition could be a cancer (any ICD-10-CM C or D0-D4 code, a SNOMED CT code of the
+    tables, an mCODE histology or profile, or cancer words): patients with none are not modelled."""
+    snomed = _snomed_cancer_codes()
+    concept = data.get("code") if isinstance(data.get("code"), dict) else {}
+    entries = concept.get("coding") if isinstance(concept.get("coding"), list) else []
+    texts = [concept.get("text")]
+    for coding in entries:
+        if not isinstance(coding, dict):
+            continue
+        code = str(coding.get("code") or "")[:MAX_CODE].strip().upper()
+        system_url = str(coding.get("system") or "").rstrip("/")
+        if system_url == SNOMED and code in snomed:
+            return True
+        if system_url != SNOMED and code.startswith(("C", "D0")):
+            return True
+        texts.append(coding.get("display"))
+    if any(
+        isinstance(e, dict) and e.get("url") == MCODE_HISTOLOGY
+        for e in data.get("extension") or []
+        if isinstance(data.get("extension"), list)
+    ):
+        return True
+    return any(isinstance(t, str) and any(w in t[:MAX_TEXT].lower() for w in _CANCER_WORDS) for t in texts)
+
+
+@cache
+def _snomed_cancer_codes() -> frozenset[str]:
+    table = codes()
+    return frozenset({*table["snomed"], *table["other_cancer_snomed"], *table["immune"]["snomed"]})
 
 
 def observation_used(observation: Any) -> bool:
@@ -367,3 +428,41 @@ def kept_resource(kind: str, data: dict) -> bool:
     if kind == "Medication":
         return bool(medication_class_raw(data.get("code")))
     return False
+
+
+_HEAD = re.compile(r'\A\s*\{\s*"resourceType"\s*:\s*"([A-Za-z]{1,64})"')
+
+
+def line_may_be_kept(line: str) -> bool:
+    """False only when an NDJSON line certainly holds a resource the import does not read (an Encounter,
+    a heart rate): such lines are not parsed at all. Anything unusual is parsed and checked."""
+    head = _HEAD.match(line)
+    if head is None or line.count('"resourceType"') != 1:
+        return True
+    kind = head.group(1)
+    if kind in ALWAYS_KEPT or kind == "Bundle":
+        return True
+    if kind == "Observation":
+        return _observation_hint().search(line) is not None
+    if kind in MEDICATION_TYPES or kind == "Medication":
+        return "medicationReference" in line or _medication_hint().search(line) is not None
+    return not _known_unused(kind)
+
+
+def _known_unused(kind: str) -> bool:
+    return resource_type_exists(kind)
+
+
+@cache
+def _observation_hint() -> re.Pattern:
+    words = [w for kind in ("breslow", "ulceration") for w in codes()[f"{kind}_words"]]
+    return re.compile("|".join(re.escape(c) for c in sorted(observation_codes(), key=len, reverse=True))
+                      + "|(?i:" + "|".join(map(re.escape, words)) + ")")
+
+
+@cache
+def _medication_hint() -> re.Pattern:
+    table = codes()["cancer_medications"]
+    names = [n.split()[0] for entry in table.values() for n in entry["names"]]
+    return re.compile("|".join(re.escape(c) for entry in table.values() for c in entry["rxnorm"])
+                      + "|(?i:" + "|".join(map(re.escape, names)) + ")")

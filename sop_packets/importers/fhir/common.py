@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from ...clock import preparation_date
@@ -270,3 +271,18 @@ def effective(obs_item: Item) -> date:
 def dated_key(obs_item: Item) -> str:
     when = effective(obs_item)
     return f"{obs_item.key} ({when.isoformat()})" if when != date.min else f"{obs_item.key} (undated)"
+
+
+@cache
+def resource_type_exists(kind: str) -> bool:
+    """A FHIR R4 resource type (Patient, Encounter, …); data types such as HumanName are not resources."""
+    if len(kind) > 64 or not kind[:1].isupper() or not kind.isalnum():
+        return False
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.resource import Resource
+
+    try:
+        model = get_fhir_model_class(kind)
+    except (ValueError, KeyError, AttributeError, ImportError):
+        return False
+    return isinstance(model, type) and issubclass(model, Resource)

@@ -13,13 +13,13 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ...errors import Problem
 from .. import Notice
-from .codetable import kept_resource
+from .codetable import kept_resource, line_may_be_kept
+from .common import resource_type_exists
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # one JSON file, after gzip
 MAX_NDJSON_BYTES = 64 * 1024**3
@@ -428,7 +428,9 @@ def _read_ndjson(handle, file: _File, sink, report: ReadReport) -> None:
                 Problem(name, number, 1, "", "not UTF-8 text; FHIR JSON is always UTF-8; line not read")
             )
             continue
-        if line.strip():
+        if line.strip() and not line_may_be_kept(line):
+            report.resources += 1  # e.g. an Encounter or a heart rate: not read, not parsed
+        elif line.strip():
             _read_document(line, file, number, sink, report)
         if report.kept > MAX_RESOURCES:
             return
@@ -544,18 +546,3 @@ def _too_long(data: Any) -> str | None:
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
     return None
-
-
-@cache
-def resource_type_exists(kind: str) -> bool:
-    """A FHIR R4 resource type (Patient, Encounter, …); data types such as HumanName are not resources."""
-    if len(kind) > 64 or not kind[:1].isupper() or not kind.isalnum():
-        return False
-    from fhir.resources.R4B import get_fhir_model_class
-    from fhir.resources.R4B.resource import Resource
-
-    try:
-        model = get_fhir_model_class(kind)
-    except (ValueError, KeyError, AttributeError, ImportError):
-        return False
-    return isinstance(model, type) and issubclass(model, Resource)

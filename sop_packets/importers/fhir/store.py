@@ -75,7 +75,8 @@ class Store:
             PRAGMA temp_store=FILE;
             CREATE TABLE res (id INTEGER PRIMARY KEY, scope TEXT, base TEXT, kind TEXT, key TEXT,
                               full_url TEXT, subject_kind TEXT, subject TEXT, subject_error TEXT,
-                              digest TEXT, source TEXT, line INTEGER, location TEXT, body TEXT);
+                              digest TEXT, source TEXT, line INTEGER, location TEXT, body TEXT,
+                              matched INTEGER);
         """)
         self._pending: list[tuple] = []
 
@@ -192,7 +193,9 @@ class Store:
                 continue
             seen: set[tuple[str, str]] = set()
             for row in rows:
-                for found in self._about(row):
+                about = self._about(row)
+                self.db.executemany("UPDATE res SET matched=1 WHERE id=?", [(f.rowid,) for f in about])
+                for found in about:
                     if (found.key, found.digest) in seen:
                         continue
                     seen.add((found.key, found.digest))
@@ -223,16 +226,13 @@ class Store:
         ]
 
     def orphans(self) -> Iterator[tuple[Item, str]]:
-        """Resources whose patient reference points to no Patient of their export, or is malformed."""
-        for values in self.db.execute(f"""
-                SELECT {self._COLUMNS}, subject, subject_error FROM res r
-                WHERE kind NOT IN ('Patient', 'PractitionerRole') AND
-                  (subject_error IS NOT NULL OR (subject IS NOT NULL AND NOT EXISTS (
-                     SELECT 1 FROM res p WHERE p.kind='Patient' AND (
-                       (r.subject_kind='rel' AND p.key=r.subject AND p.scope=r.scope) OR
-                       (r.subject_kind='url' AND p.full_url=r.subject) OR
-                       (r.subject_kind='url' AND p.base IS NOT NULL AND p.base || '/' || p.key=r.subject)))))
-                ORDER BY id"""):
+        """Resources whose patient reference points to no Patient of their export, or is malformed.
+        Call after persons(), which marks every resource it hands out."""
+        for values in self.db.execute(
+            f"SELECT {self._COLUMNS}, subject, subject_error FROM res WHERE kind NOT IN ('Patient', "
+            "'PractitionerRole') AND (subject_error IS NOT NULL OR (subject IS NOT NULL AND matched IS NULL))"
+            " ORDER BY id"
+        ):
             row = self._row(values[:9])
             subject, error = values[9], values[10]
             yield row, error or subject
