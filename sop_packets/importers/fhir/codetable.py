@@ -443,9 +443,14 @@ def line_may_be_kept(line: str) -> bool:
     if kind in ALWAYS_KEPT or kind == "Bundle":
         return True
     if kind == "Observation":
-        return _observation_hint().search(line) is not None
+        codes_hint, words_hint = _observation_hint()
+        return any(c in line for c in codes_hint) or any(w in line.lower() for w in words_hint)
     if kind in MEDICATION_TYPES or kind == "Medication":
-        return "medicationReference" in line or _medication_hint().search(line) is not None
+        codes_hint, words_hint = _medication_hint()
+        if "medicationReference" in line or any(c in line for c in codes_hint):
+            return True
+        lowered = line.lower()
+        return any(w in lowered for w in words_hint)
     return not _known_unused(kind)
 
 
@@ -454,15 +459,14 @@ def _known_unused(kind: str) -> bool:
 
 
 @cache
-def _observation_hint() -> re.Pattern:
-    words = [w for kind in ("breslow", "ulceration") for w in codes()[f"{kind}_words"]]
-    return re.compile("|".join(re.escape(c) for c in sorted(observation_codes(), key=len, reverse=True))
-                      + "|(?i:" + "|".join(map(re.escape, words)) + ")")
+def _observation_hint() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Substrings one of which every Observation the import reads holds: its code, or its words."""
+    words = tuple(w for kind in ("breslow", "ulceration") for w in codes()[f"{kind}_words"])
+    return tuple(f'"{c}"' for c in observation_codes()), words
 
 
 @cache
-def _medication_hint() -> re.Pattern:
+def _medication_hint() -> tuple[tuple[str, ...], tuple[str, ...]]:
     table = codes()["cancer_medications"]
-    names = [n.split()[0] for entry in table.values() for n in entry["names"]]
-    return re.compile("|".join(re.escape(c) for entry in table.values() for c in entry["rxnorm"])
-                      + "|(?i:" + "|".join(map(re.escape, names)) + ")")
+    names = tuple(n.split()[0] for entry in table.values() for n in entry["names"])
+    return tuple(f'"{c}"' for entry in table.values() for c in entry["rxnorm"]), names
