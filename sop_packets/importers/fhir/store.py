@@ -167,40 +167,50 @@ class Store:
 
         Identical copies of a Patient (the same export read twice) are one person; their resources are
         taken once each."""
-        groups: dict[tuple[str | None, str], list[int]] = {}
-        versions: dict[tuple[str, str], set[str]] = {}
-        for rowid, key, digest, scope in self.db.execute(
-            "SELECT id, key, digest, scope FROM res WHERE kind='Patient' ORDER BY id"
-        ):
-            groups.setdefault((key, digest) if key else (None, str(rowid)), []).append(rowid)
-            if key:
-                versions.setdefault((scope, key), set()).add(digest)
-        for members in groups.values():
-            rows = [
-                self._row(r)
-                for r in self.db.execute(
-                    f"SELECT {self._COLUMNS} FROM res WHERE id IN ({','.join('?' * len(members))})",
-                    members,
-                )
-            ]
-            person = Person(rows[0])
-            if any(len(versions.get((r.scope, r.key), ())) > 1 for r in rows if r.data.get("id")):
+        # Grouped in SQL, a batch at a time, so memory does not grow with the number of patients.
+        self.db.executescript("""
+            CREATE TEMP TABLE groups AS
+              SELECT min(id) AS first, group_concat(id) AS ids FROM res WHERE kind='Patient'
+              GROUP BY coalesce(key, 'row:' || id), digest ORDER BY min(id);
+            CREATE TEMP TABLE ambiguous AS
+              SELECT scope, key FROM res WHERE kind='Patient' AND key IS NOT NULL
+              GROUP BY scope, key HAVING count(DISTINCT digest) > 1;
+        """)
+        last = 0
+        while batch := self.db.execute(
+            "SELECT rowid, ids FROM groups WHERE rowid > ? ORDER BY rowid LIMIT 200", (last,)
+        ).fetchall():
+            last = batch[-1][0]
+            for _, ids in batch:
+                yield self._person([int(i) for i in ids.split(",")])
+
+    def _person(self, members: list[int]) -> Person:
+        rows = [
+            self._row(r)
+            for r in self.db.execute(
+                f"SELECT {self._COLUMNS} FROM res WHERE id IN ({','.join('?' * len(members))}) ORDER BY id",
+                members,
+            )
+        ]
+        person = Person(rows[0])
+        for row in rows:
+            if row.data.get("id") and self.db.execute(
+                "SELECT 1 FROM ambiguous WHERE scope=? AND key=?", (row.scope, row.key)
+            ).fetchone():
                 person.ambiguous = (
-                    f"two different {rows[0].key} in one export ({rows[0].scope}); "
+                    f"two different {row.key} in one export ({row.scope}); "
                     "which one the records are about cannot be known"
                 )
-                yield person
-                continue
-            seen: set[tuple[str, str]] = set()
-            for row in rows:
-                about = self._about(row)
-                self.db.executemany("UPDATE res SET matched=1 WHERE id=?", [(f.rowid,) for f in about])
-                for found in about:
-                    if (found.key, found.digest) in seen:
-                        continue
+                return person
+        seen: set[tuple[str, str]] = set()
+        for row in rows:
+            about = self._about(row)
+            self.db.executemany("UPDATE res SET matched=1 WHERE id=?", [(f.rowid,) for f in about])
+            for found in about:
+                if (found.key, found.digest) not in seen:
                     seen.add((found.key, found.digest))
                     person.resources.append(found)
-            yield person
+        return person
 
     def _about(self, patient: Item) -> list[Item]:
         key = patient.key if patient.data.get("id") else None
