@@ -227,6 +227,11 @@ def record(target: Path, new: str, mode: int = 0o600) -> None:
     """Save what the import wrote for this profile, the base of the next re-import."""
     base = base_path(target)
     try:
+        if base.read_text(encoding="utf-8") == new:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
         base.parent.mkdir(mode=0o700, exist_ok=True)
         write_atomic(base, new.encode("utf-8"), mode)
     except (OSError, SopError):
@@ -262,11 +267,26 @@ def prepare(drafts: list, out_dir: Path, render, *, force: bool = False) -> Merg
             current = target.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        found = plan(target, current, render(draft))
+        new = render(draft)
+        if current == new:
+            continue  # the nightly common case: nothing changed on either side
+        found = _unchanged_ehr(target, current, new) or plan(target, current, new)
         merge.plans[target] = found
         if not found.no_base:
             draft.merged = found.text if found.text is not None else current
     return merge
+
+
+def _unchanged_ehr(target: Path, current: str, new: str) -> Plan | None:
+    """When the EHR says what it said last time, the profile stays as the coordinator has it: no parsing."""
+    try:
+        if base_path(target).read_text(encoding="utf-8") != new:
+            return None
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = Plan(target)
+    found.open_flags = sum(1 for line in current.splitlines() if FLAG in line)
+    return found
 
 
 def finish(drafts: list, out_dir: Path, written, render) -> None:
