@@ -405,6 +405,23 @@ class Pathology(Section):
     differential_diagnoses: list[ShortText] = Field(
         default_factory=list, max_length=20, description="Those other diagnoses, if known."
     )
+    perineural_invasion: bool | None = Field(
+        None, description="The report shows cancer around a nerve (perineural invasion)."
+    )
+    tumor_depth_mm: float | None = Field(
+        None, ge=0, le=100,
+        description="Thickness of a basal or squamous cell cancer in millimeters (melanoma: breslow_mm).",
+    )
+    invasion_beyond_fat: bool | None = Field(
+        None, description="The cancer grows past the fat under the skin (muscle, cartilage or bone)."
+    )
+    differentiation: Differentiation = Field(
+        Differentiation.unknown, description="well, moderate or poor (poor is higher risk)."
+    )
+    aggressive_growth_pattern: bool | None = Field(
+        None, description="The report names an aggressive growth pattern (infiltrative, morpheaform, "
+        "micronodular; acantholytic, adenosquamous, desmoplastic, metaplastic)."
+    )
 
 
 class MelanomaDetails(Section):
