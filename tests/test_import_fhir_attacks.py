@@ -241,10 +241,11 @@ def test_long_values_under_the_limit_stay_cheap_and_bounded_in_messages(tmp_path
 
 
 def test_terminal_escapes_from_fhir_text_are_shown_as_codes(tmp_path):
-    sneaky = {**patient(), "address": [{"country": "\x1b[2J\u202eXYZ"}]}
+    sneaky = {**patient(), "address": [{"country": "\x1b[2J\u202eXYZ\x9b31m\u200f"}]}
     result = run("import", "fhir", ndjson(tmp_path / "x", sneaky, melanoma()), "-o", tmp_path / "out")
-    assert "\x1b" not in result.output and "\u202e" not in result.output
-    assert "\\u001b[2J\\u202eXYZ" in result.output
+    for raw in ("\x1b", "\u202e", "\x9b", "\u200f"):
+        assert raw not in result.output
+    assert "\\u001b[2J\\u202eXYZ\\u009b31m\\u200f" in result.output
 
 
 def test_memory_per_kept_resource_is_on_disk_not_in_python(tmp_path):
@@ -259,3 +260,19 @@ def test_memory_per_kept_resource_is_on_disk_not_in_python(tmp_path):
         assert report.kept == 501
         assert store.db.execute("SELECT count(*) FROM res").fetchone()[0] == 501
         assert store._pending == []
+
+
+@given(st.lists(st.one_of(
+    st.text(max_size=60),
+    st.builds(lambda key, value: json.dumps({"resourceType": key, "id": "x", "subject": value}),
+              st.sampled_from(["Patient", "Condition", "Observation", "Encounter", "HumanName", "", "Bundle"]),
+              st.one_of(st.none(), st.integers(), st.text(max_size=10),
+                        st.fixed_dictionaries({"reference": st.one_of(st.text(max_size=20), st.integers())})))),
+    max_size=8))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_ndjson_is_read_without_a_traceback(tmp_path, lines):
+    """Invariant: whatever the lines, reading and mapping give located errors, never an exception."""
+    path = tmp_path / "fuzz.ndjson"
+    path.write_text("\n".join(line.replace("\n", " ") for line in lines) + "\n", encoding="utf-8")
+    result = import_fhir([path], options=Options())
+    assert all(str(problem).startswith(str(path)) for problem in result.errors)

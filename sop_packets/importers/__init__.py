@@ -23,7 +23,7 @@ SECTION_ORDER = ("patient", "diagnosis", "treatment_plan", "current_treatment", 
                  "preferences", "original_physician")
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._,()/'+-]*$")
 _RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
-_COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @functools.cache
