@@ -440,3 +440,35 @@ def test_rendered_profile_of_a_full_import_validates(tmp_path, jenny):
     text = render(result.drafts[0])
     assert ("  therapies:\n    - chemotherapy  # MedicationRequest/cancer-related-medication-request-paclitaxel-jenny-m "
             "RxNorm 56946 PACLitaxel status active\n") in text
+
+
+def _worded(oid, words, **value) -> dict:
+    return {**observation(oid, "http://example.org/path", oid.upper()),
+            "code": {"text": words, "coding": [{"system": "http://example.org/path", "code": oid.upper()}]}, **value}
+
+
+def test_squamous_cell_pathology_from_a_synoptic_report(tmp_path):
+    cancer = condition((ICD, "C44.22", None), extension=[{"url": HISTOLOGY, "valueCodeableConcept": {
+        "coding": [{"system": ICDO3, "code": "8075/3"}]}}])
+    facts = [_worded("pni", "Perineural invasion", valueCodeableConcept={"text": "Not identified"}),
+             _worded("doi", "Depth of invasion", valueQuantity={"value": 0.62, "code": "cm"}),
+             _worded("grade", "Histologic grade", valueCodeableConcept={"text": "Poorly differentiated (G3)"})]
+    result = imported(tmp_path, patient(), cancer, *facts)
+    values = values_of(result)
+    assert values["diagnosis.pathology.perineural_invasion"] is False
+    assert values["diagnosis.pathology.tumor_depth_mm"] == 6.2
+    assert values["diagnosis.pathology.differentiation"] == "poor"
+    assert values["diagnosis.pathology.aggressive_growth_pattern"] is True
+    out = tmp_path / "out"
+    path = tmp_path / "scc.json"
+    path.write_text(json.dumps(bundle(patient(), cancer, *facts)))
+    assert run("import", "fhir", path, "-o", out).exit_code == 0
+    profile = load_profile(out / "p1.yaml")
+    assert (profile.diagnosis.pathology.differentiation, profile.diagnosis.pathology.tumor_depth_mm) == ("poor", 6.2)
+
+
+def test_an_unclear_grade_is_a_warning(tmp_path):
+    grade = _worded("grade", "Histologic grade", valueCodeableConcept={"text": "Well to moderately differentiated"})
+    result = imported(tmp_path, patient(), condition((ICD, "C44.91", None)), grade)
+    assert "diagnosis.pathology.differentiation" not in values_of(result)
+    assert any("the grade 'well to moderately differentiated' is not one of well" in n for n in notices(result))

@@ -321,14 +321,21 @@ def observation_codes() -> frozenset[str]:
     )
 
 
+WORD_KINDS = ("breslow", "ulceration", "perineural", "tumor_depth", "differentiation")
+
+
 def observation_words(texts: Iterable[Any]) -> str | None:
-    """'breslow' or 'ulceration' when an Observation's code names one in words (display or text)."""
+    """The kind ('breslow', 'ulceration', 'perineural', 'tumor_depth', 'differentiation') an Observation's
+    code names in words (display or text), by the `<kind>_words` tables; None if none."""
     for text in texts:
         if isinstance(text, str):
             lowered = text[:MAX_TEXT].lower()
-            for kind, words in _observation_word_sets():
-                if any(word in lowered for word in words) and set(_WORD.findall(lowered)) & words:
-                    return kind
+            words = None
+            for kind, phrases in _observation_word_sets():
+                if any(phrase.split()[0] in lowered for phrase in phrases):
+                    words = words or " " + " ".join(_WORD.findall(lowered)) + " "
+                    if any(f" {phrase} " in words for phrase in phrases):
+                        return kind
     return None
 
 
@@ -336,9 +343,9 @@ _WORD = re.compile(r"[a-z]+")
 
 
 @cache
-def _observation_word_sets() -> tuple[tuple[str, frozenset[str]], ...]:
+def _observation_word_sets() -> tuple[tuple[str, tuple[str, ...]], ...]:
     table = codes()
-    return tuple((kind, frozenset(table[f"{kind}_words"])) for kind in ("breslow", "ulceration"))
+    return tuple((kind, tuple(table[f"{kind}_words"])) for kind in WORD_KINDS)
 
 
 _CANCER_WORDS = (
@@ -461,7 +468,7 @@ def _known_unused(kind: str) -> bool:
 @cache
 def _observation_hint() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Substrings one of which every Observation the import reads holds: its code, or its words."""
-    words = tuple(w for kind in ("breslow", "ulceration") for w in codes()[f"{kind}_words"])
+    words = tuple(w.split()[0] for kind in WORD_KINDS for w in codes()[f"{kind}_words"])
     return tuple(f'"{c}"' for c in observation_codes()), words
 
 

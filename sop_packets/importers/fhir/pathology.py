@@ -68,10 +68,84 @@ def map_pathology(draft: Draft, item: Item, found, data: PatientData, index: Ind
     if found.cancer_type == "melanoma":
         _breslow(draft, about(item, data, index, "breslow"), notice)
         _ulceration(draft, about(item, data, index, "ulceration"), notice)
+    if found.cancer_type in KERATINOCYTE:
+        _perineural(draft, about(item, data, index, "perineural"), notice)
+        _tumor_depth(draft, about(item, data, index, "tumor_depth"), notice)
+        _differentiation(draft, about(item, data, index, "differentiation"), notice)
+        _aggressive(draft, item, notice)
     _sentinel(draft, about(item, data, index, "sentinel"), notice)
     _nodes(
         draft, found, about(item, data, index, "clinical_n"), about(item, data, index, "pathologic_n"), notice
     )
+
+
+KERATINOCYTE = ("basal_cell_carcinoma", "squamous_cell_carcinoma")
+
+
+def _perineural(draft: Draft, found: list[Item], notice) -> None:
+    for obs_item in found[:1]:
+        value = answer(obs_item.model)
+        if value is None:
+            notice(
+                obs_item.key,
+                "diagnosis.pathology.perineural_invasion",
+                "the perineural invasion answer is not present or absent; write it from the pathology report",
+            )
+            return
+        draft.set(
+            "diagnosis.pathology.perineural_invasion",
+            value[0],
+            f"{dated_key(obs_item)} perineural invasion {value[1]}",
+        )
+
+
+def _tumor_depth(draft: Draft, found: list[Item], notice) -> None:
+    for obs_item in found[:1]:
+        quantity = obs_item.model.valueQuantity
+        value = _mm(quantity) if quantity is not None else None
+        if value is None or not 0 <= value <= 100:
+            notice(
+                obs_item.key,
+                "diagnosis.pathology.tumor_depth_mm",
+                "the tumour depth is not a depth of 0 to 100 mm; write it from the pathology report",
+            )
+            return
+        draft.set(
+            "diagnosis.pathology.tumor_depth_mm",
+            value,
+            f"{dated_key(obs_item)} depth {quantity.value} {quantity.code or quantity.unit}",
+        )
+
+
+def _differentiation(draft: Draft, found: list[Item], notice) -> None:
+    table = codes()["differentiation_answers"]
+    for obs_item in found[:1]:
+        obs = obs_item.model
+        text = " ".join(filter(None, [display(obs.valueCodeableConcept), obs.valueString]))[:200].lower()
+        named = {table[w] for w in re.findall(r"[a-z]+", text) if w in table}
+        if len(named) != 1:
+            notice(
+                obs_item.key,
+                "diagnosis.pathology.differentiation",
+                f"the grade '{text[:60] or '?'}' is not "
+                "one of well, moderately or poorly differentiated; write it from the pathology report",
+            )
+            return
+        draft.set("diagnosis.pathology.differentiation", named.pop(), f"{dated_key(obs_item)} '{text[:60]}'")
+
+
+def _aggressive(draft: Draft, item: Item, notice) -> None:
+    """An aggressive growth pattern named by the ICD-O-3 histology (table `aggressive_morphologies`)."""
+    table = codes()["aggressive_morphologies"]
+    for reading in readings(item.model):
+        morphology = (reading.coding.code or "")[:16].split("/")[0]
+        if morphology in table:
+            draft.set(
+                "diagnosis.pathology.aggressive_growth_pattern",
+                True,
+                f"{item.key} histology ICD-O-3 {reading.coding.code}: {table[morphology]}",
+            )
+            return
 
 
 def _mm(quantity: Any) -> float | None:
@@ -152,6 +226,8 @@ def answer(obs: Any) -> tuple[bool, str] | None:
     text = " ".join(filter(None, [display(obs.valueCodeableConcept), obs.valueString]))[:200].lower()
     words = " " + " ".join(re.findall(r"[a-z]+", text)) + " "
     absent = any(f" {w} " in words for w in table["absent_words"])
+    for phrase in table["absent_words"]:  # "not identified" holds "identified": take the phrase out first
+        words = words.replace(f" {phrase} ", " ")
     present = any(f" {w} " in words for w in table["present_words"])
     if absent != present:
         return present, f"'{text[:60]}'"
