@@ -7,11 +7,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...errors import Problem
-from .codetable import observation_used
+from .codetable import MEDICATION_TYPES, observation_used
 from .common import ImportResult, Item, PatientData
 from .store import Person, Store
-
-MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
 
 
 def model_class(kind: str):
