@@ -360,31 +360,57 @@ def _report_written(result, notices, skipped) -> None:
 @click.option("--id-from", "id_from", metavar="SYSTEM", default=None,
               help="Name each profile by the Patient identifier with this system (e.g. your MRN system). "
                    "Default: the FHIR Patient id.")
-@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.option("--include-inactive", is_flag=True,
+              help="Also write profiles for skin cancers in remission or resolved (a warning says so).")
+@click.option("--force", is_flag=True, help="Replace profiles that already exist, losing hand edits.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show what would change in each profile; write none.")
-def import_fhir_command(paths, out_dir: Path, id_from, force: bool, show_diff: bool) -> None:
-    """Write one profile per patient with a skin cancer Condition, from FHIR R4 JSON.
+def import_fhir_command(paths, out_dir: Path, id_from, include_inactive: bool, force: bool,
+                        show_diff: bool) -> None:
+    """Write one profile per patient with a current skin cancer Condition, from FHIR R4 JSON.
 
     PATHS are Bundles (collection, searchset, transaction, document), single resources, or Bulk Data
-    export folders of NDJSON files. Exits 2 if the input cannot be read (nothing is written), 1 if
-    a patient with skin cancer got no profile or a profile was not replaced.
+    export folders (NDJSON, .ndjson.gz, with or without manifest.json). A re-import keeps what the
+    coordinator filled in or changed and updates what the EHR changed; a field both changed is
+    shown and left for the coordinator. Exits 0 when nothing needs a person; 1 if something was
+    skipped for an error, a patient with skin cancer got no profile, or a conflict needs a look;
+    2 if nothing could be read.
 
     \b
     Examples:
       sop-packets import fhir export/ -o profiles/ --id-from http://hospital.example.org/mrn
       sop-packets import fhir bundle.json -o profiles/ --diff
     """
-    from .importers import write_profiles
-    from .importers.fhir import import_fhir
+    from .importers import merge, render, write_profiles
+    from .importers.fhir import Options, import_fhir
 
-    found = import_fhir(paths, id_from)
+    found = import_fhir(paths, options=Options(id_from=id_from, include_inactive=include_inactive))
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in found.errors:
+        click.echo(f"error: {problem}", err=True)
+    if found.error_count > len(found.errors):
+        click.echo(f"error: … and {found.error_count - len(found.errors):,} more", err=True)
+    plans = merge.prepare(found.drafts, out_dir, render, force=force)
+    if show_diff:
+        for line in plans.describe():
+            click.echo(line)
     written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
-    _report_written(written, [*found.notices, *found.not_covered], found.skipped)
+    if not show_diff:
+        merge.finish(found.drafts, out_dir, written, render)
+    _report_written(written, [*found.notices, *found.not_covered, *found.inactive], found.skipped)
+    for line in plans.conflicts:
+        click.echo(f"conflict: {line}", err=True)
+    conflicts = len(plans.conflicts)
+    warnings = len(found.notices) + len(found.not_covered) + len(found.inactive) + len(found.skipped)
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
-               f"{len(found.skipped) + len(written.refused)} not written; {found.patients} patients, "
-               f"{found.cancer_patients} with skin cancer, {len(found.not_covered)} with another cancer, "
-               f"{len(found.notices)} warnings")
-    if found.skipped or written.refused:
+               f"{len(found.skipped) + len(written.refused)} not written"
+               + (f", {conflicts} with conflicts to check" if conflicts else "")
+               + f"; {found.patients} patients, {found.cancer_patients} with current skin cancer, "
+               f"{len(found.inactive)} with an inactive one, {len(found.not_covered)} with another cancer; "
+               f"{warnings} warnings, {found.error_count} errors")
+    if found.resources == 0 and found.error_count:
+        sys.exit(2)
+    if found.error_count or found.skipped or written.refused or conflicts:
         sys.exit(1)
 
 

@@ -23,13 +23,14 @@ SECTION_ORDER = ("patient", "diagnosis", "treatment_plan", "current_treatment", 
                  "preferences", "original_physician")
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._,()/'+-]*$")
 _RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
-_COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @functools.cache
 def codes() -> dict[str, Any]:
     """The code table (codes.yaml), read once."""
-    return yaml.safe_load(CODES_FILE.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same data, faster
+    return yaml.load(CODES_FILE.read_text(encoding="utf-8"), Loader=loader)
 
 
 @dataclass(frozen=True, order=True)
@@ -43,7 +44,8 @@ class Notice:
 
     def __str__(self) -> str:
         parts = [self.source, self.where, self.field, self.message]
-        return ": ".join(" ".join(p.split()) for p in parts if p)
+        text = ": ".join(" ".join(p.split()) for p in parts if p)
+        return _COMMENT_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # no escape or RLO
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Draft:
     lists: dict[tuple[str, str], list[tuple[Any, str]]] = field(default_factory=dict)
     placeholders: dict[str, list[str]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    merged: str | None = None  # set by merge.prepare: the re-import merged into the existing profile
 
     def set(self, dotted: str, value: Any, comment: str) -> None:
         """Set a field such as 'diagnosis.stage' (or 'diagnosis.pathology.borderline') with its source."""
@@ -151,7 +154,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
     result = WriteResult()
     for draft in drafts:
         target = out_dir / f"{draft.patient_id}.yaml"
-        text = render(draft)
+        text = draft.merged if draft.merged is not None else render(draft)  # merge.py: re-import
         old = _read_existing(target)
         if old == text:  # checked when it was written; a nightly re-import is mostly these
             result.unchanged.append(target)
@@ -167,7 +170,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
                 (old or "").splitlines(keepends=True), text.splitlines(keepends=True),
                 fromfile=str(target) if old is not None else "/dev/null", tofile=str(target))))
             continue
-        if old is not None and not force:
+        if old is not None and not force and draft.merged is None:
             result.refused.append(f"{target}: exists and differs; not overwritten (use --force to replace "
                                   "it, --diff to see what would change)")
             continue
