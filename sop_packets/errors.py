@@ -42,6 +42,8 @@ def _one_line(text: str, limit: int) -> str:
     control and format characters (terminal escape codes, direction overrides) are shown as codes."""
     flat = " ".join(text.splitlines())
     flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    if flat.isascii() and flat.isprintable():
+        return flat
     return "".join(_visible(char) for char in flat)
 
 
@@ -68,7 +70,7 @@ class InvalidInput(SopError):
     exit_code = 2
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=lambda p: (p.message.startswith("... and "), p))  # count last
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
