@@ -21,7 +21,8 @@ from pathlib import Path
 from . import __version__
 from .build import BuildOptions
 from .content import PACKAGE_DIR, template_dir
-from .output import write_atomic
+from .errors import BuildError
+from .output import odd_file, write_atomic
 
 MANIFEST_NAME = ".sop-packets-manifest.json"
 FORMAT = 2
@@ -112,6 +113,9 @@ class Manifest:
 
     def _load(self) -> None:
         problem = None
+        if self.path.is_dir() and not self.path.is_symlink():  # cannot be replaced by a new record
+            raise odd_file(self.path, "the build record (a file sop-packets writes)") or BuildError(
+                f"{self.path} is a folder")
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -119,14 +123,13 @@ class Manifest:
         except OSError as exc:
             problem = f"cannot be read ({exc.strerror or exc})"
         else:
-            with os.fdopen(fd, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    problem = "is not a regular file"
-                else:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                problem = "is not a regular file"
+            else:
+                with os.fdopen(fd, "rb") as handle:
                     data = handle.read(MAX_MANIFEST_BYTES + 1)
-                    problem = ("is too large" if len(data) > MAX_MANIFEST_BYTES
-                               else self._parse(data))
+                problem = "is too large" if len(data) > MAX_MANIFEST_BYTES else self._parse(data)
         if problem:
             self.entries = {}
             self._warn(f"warning: the build record {self.path} {problem}; every packet will be rebuilt")
