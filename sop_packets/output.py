@@ -202,6 +202,32 @@ def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
         raise
 
 
+def create_exclusive(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
+    """Write a new file, complete, only if nothing has that name yet (BuildError if something does).
+
+    The data goes to a temporary file first and is then hard-linked to the name, which fails when the
+    name exists: two writers can never both create one file, and no reader sees a part.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.pid{os.getpid()}.", suffix=PART_SUFFIX,
+                                   dir=path.parent)
+    except OSError as exc:
+        raise BuildError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise BuildError(f"{path}: not written: another process created this file meanwhile") from None
+    except OSError as exc:
+        raise BuildError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def is_regular_file(path: Path) -> bool:
     """True for a regular file that is not a link (outputs are only ever trusted when they are)."""
     try:
