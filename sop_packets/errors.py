@@ -18,6 +18,7 @@ class Problem:
     field: str
     message: str
     secret: str = field(default="", compare=False)  # the quoted value, left out of reports
+    kind: str = field(default="", compare=False)  # "range" for a number outside its field's limits
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field", _one_line(self.field, 120))
