@@ -219,18 +219,27 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(paths) -> None:
-    """Check profiles without building anything; lists every problem.
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
+@click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also check this clinic.yaml, its logo included.")
+def validate(paths, clinic_file) -> None:
+    """Check profiles (and a clinic file) without building anything; lists every problem.
 
-    Exits with status 2 if any profile is invalid.
+    Exits with status 2 if any profile or the clinic file is invalid.
 
     \b
-    Example:
+    Examples:
       sop-packets validate profiles/
+      sop-packets validate --clinic clinic.yaml
     """
     from .batch import NoProfiles, collect_profiles, load_all
     from .clock import preparation_date
+
+    if not paths and clinic_file is None:
+        raise click.UsageError("name the profiles to check, or --clinic FILE")
+    clinic_ok = _clinic_is_valid(clinic_file) if clinic_file is not None else True
+    if not paths:
+        sys.exit(0 if clinic_ok else 2)
 
     files, missing = collect_profiles(paths, warn=lambda message: click.echo(message, err=True))
     if not files and not missing:
@@ -242,8 +251,23 @@ def validate(paths) -> None:
     _show_warnings(path for path, _profile in loaded)
     bad = len(missing) + len(failures)
     click.echo(f"{len(loaded)} valid, {bad} invalid")
-    if bad:
+    if bad or not clinic_ok:
         sys.exit(2)
+
+
+def _clinic_is_valid(path: Path) -> bool:
+    """Check a clinic file and print every problem in it (the logo's too) or that it is valid."""
+    from .clinic import load_clinic
+    from .errors import InvalidInput
+
+    try:
+        load_clinic(path)
+    except InvalidInput as exc:
+        click.echo(exc.format_message(), err=True)
+        click.echo(f"clinic file {path}: {len(exc.problems)} problems")
+        return False
+    click.echo(f"clinic file {path}: valid")
+    return True
 
 
 @cli.command()
