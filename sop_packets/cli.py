@@ -362,13 +362,21 @@ def import_group() -> None:
     """
 
 
+def _say(text: str, err: bool = True) -> None:
+    """Print a message that may quote a file's text: escape codes and direction overrides are shown as
+    codes, and no quoted line break can start a line that looks like another message."""
+    from .errors import printable
+
+    click.echo("\n".join(printable(line, 4000) for line in str(text).split("\n")), err=err)
+
+
 def _report_written(result, notices, skipped) -> None:
     for line in [*map(str, notices), *map(str, skipped)]:
-        click.echo(f"warning: {line}", err=True)
+        _say(f"warning: {line}")
     for text in result.diffs:
         click.echo(text, nl=False)
     for message in result.refused:
-        click.echo(message, err=True)
+        _say(message)
     for path in result.written:
         click.echo(f"wrote {path}")
 
@@ -440,11 +448,12 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
         raise click.UsageError("give the CSV FILE, or --template")
     found = import_csv(file, load_mapping(map_file) if map_file else None)
     for line in found.errors:
-        click.echo(line, err=True)
+        _say(line)
     written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
-    _report_written(written, [], [])
+    _report_written(written, found.warnings, [])
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
-               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows")
+               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows, "
+               f"{len(found.warnings)} warnings")
     if found.failed_rows or written.refused:
         sys.exit(1)
 

@@ -21,6 +21,7 @@ class Problem:
     kind: str = field(default="", compare=False)  # "range" for a number outside its field's limits
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "file", _one_line(self.file, 1000))
         object.__setattr__(self, "field", _one_line(self.field, 120))
         object.__setattr__(self, "message", _one_line(self.message, 400))
         object.__setattr__(self, "secret", _one_line(self.secret, 400))
@@ -36,6 +37,12 @@ class Problem:
         hidden = Problem(self.file, self.line, self.column, self.field,
                          self.message.replace(self.secret, "(value not shown)"))
         return str(hidden)
+
+
+def printable(text: object, limit: int = 400) -> str:
+    """User text made safe to print on a terminal, in one line: the one sanitiser for every message that
+    echoes what a file holds (a cell, a header, a file name, a FHIR display)."""
+    return _one_line(str(text), limit)
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -62,7 +69,8 @@ class SopError(click.ClickException):
     exit_code = 1
 
     def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True, file=file)
+        lines = self.format_message().split("\n")  # each line made safe for the terminal
+        click.echo("\n".join(printable(line, 4000) for line in lines), err=True, file=file)
 
 
 class InvalidInput(SopError):

@@ -119,7 +119,7 @@ class _Located:
         return (1, 1)
 
 
-def read_bytes(path: Path, kind: str = "profile") -> bytes:
+def read_bytes(path: Path, kind: str = "profile", limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a small regular file, or InvalidInput saying what is wrong with it.
 
     Pipes, devices and sockets are refused before reading (their size says nothing), and no more
@@ -147,11 +147,12 @@ def read_bytes(path: Path, kind: str = "profile") -> bytes:
         raise fail(f"this is not a regular file (it is a pipe, device or socket); name a {kind} file")
     with os.fdopen(fd, "rb") as handle:
         try:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+            raw = handle.read(limit + 1)
         except OSError as exc:
             raise fail(f"this file cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise fail(f"the file is too large (more than 1 MiB); a {kind} must be under 1 MiB")
+    if len(raw) > limit:
+        size = f"{limit / 2**20:g} MiB"
+        raise fail(f"the file is too large (more than {size}); a {kind} must be under {size}")
     return raw
 
 
