@@ -59,10 +59,12 @@ class ItemResult:
     worker_rss_kb: int | None = None
     report_error: str | None = None  # the error without the values it quotes, for the report file
     warnings: list[str] = field(default_factory=list)  # free text that contradicts a field (not reported)
+    fhir_id: str = ""  # patient.fhir_id of a built profile: two profiles of one FHIR patient get a warning
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
         data.pop("warnings")
+        data.pop("fhir_id")
         data["source"] = str(self.source)
         data["outputs"] = [str(p) for p in self.outputs]
         data["error"] = data.pop("report_error") if self.report_error is not None else self.error
@@ -303,9 +305,13 @@ def _build_item(task: Task, options: BuildOptions) -> ItemResult:
         if profile.patient.id != task.patient_id or profile_digest(options.stamp, raw) != task.digest:
             raise BuildError("this file changed while the batch was running; run the batch again")
         with time_limit(options.time_limit):
-            item.outputs = build_profile(profile, path, options).outputs
+            built = build_profile(profile, path, options)
+        item.outputs = built.outputs
+        item.fhir_id = profile.patient.fhir_id or ""
         item.status = "built"
         item.warnings = [str(problem) for problem in profile_warnings(path, profile)]
+        item.warnings += [f"warning: removed {stale}: it described the packet before this one (build with "
+                          "--fhir to write a new one)" for stale in built.removed]
     except SopError as exc:
         failed = _failure(path, exc, task.patient_id)
         item.error, item.report_error = failed.error, failed.report_error
@@ -492,7 +498,8 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
             manifest.record(path, None)
             emit(ItemResult(path, entry.patient_id, error=duplicates[path]))
         else:
-            emit(ItemResult(path, entry.patient_id, "unchanged", [Path(p) for p in entry.outputs]))
+            emit(ItemResult(path, entry.patient_id, "unchanged", [Path(p) for p in entry.outputs],
+                            fhir_id=entry.fhir_id))
     work = []
     for path, patient_id, digest, failure in read:
         if failure is not None:
@@ -514,7 +521,7 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
         stats = [output_stat(p) for p in item.outputs]
         if item.status == "built" and task_digest and all(stats):
             entry = Entry(task_digest, item.patient_id or "", tuple(str(p) for p in item.outputs),
-                          tuple(stats))  # type: ignore[arg-type]
+                          tuple(stats), item.fhir_id)  # type: ignore[arg-type]
         manifest.record(item.source, entry)
 
     digests = {task.path: task.digest for task in work}
@@ -524,10 +531,26 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
             _build_in_pool(work, options, jobs, record)
     finally:
         report.removed, report.orphans = _orphans(manifest, options.out_dir, prune, warn)
+        if options.fhir:
+            _warn_shared_fhir_ids(results, warn)
         manifest.compact()
         manifest.close()
     results.sort(key=lambda item: order.get(item.source, -1))
     return report
+
+
+def _warn_shared_fhir_ids(items: list[ItemResult], warn) -> None:
+    """Two profiles naming one FHIR Patient would both file a packet in that one chart: say which."""
+    by_fhir: dict[str, list[ItemResult]] = {}
+    for item in items:
+        if item.fhir_id and item.status in ("built", "unchanged"):
+            by_fhir.setdefault(item.fhir_id, []).append(item)
+    for fhir_patient, group in sorted(by_fhir.items()):
+        if len(group) > 1:
+            names = ", ".join(str(item.source) for item in group)
+            warn(f"warning: {names} all have patient.fhir_id '{fhir_patient}': their DocumentReferences "
+                 "would be filed in one patient's chart; correct the fhir_id of the wrong profile before "
+                 "posting them")
 
 
 def _orphans(manifest: Manifest, out_dir: Path, prune: bool, warn) -> tuple[list[Path], int]:

@@ -146,6 +146,8 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
     _show_warnings([profile])
     for path in result.outputs:
         click.echo(f"wrote {path}")
+    for path in result.removed:
+        click.echo(f"removed {path}: it described the packet before this one (add --fhir to write a new one)")
 
 
 def _show_warnings(paths) -> None:

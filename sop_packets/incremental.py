@@ -41,10 +41,14 @@ class Entry:
     patient_id: str
     outputs: tuple[str, ...]
     stats: tuple[Stat, ...] = ()
+    fhir_id: str = ""
 
     def to_json(self) -> dict:
-        return {"digest": self.digest, "patient_id": self.patient_id, "outputs": list(self.outputs),
+        data = {"digest": self.digest, "patient_id": self.patient_id, "outputs": list(self.outputs),
                 "stats": [list(s) for s in self.stats]}
+        if self.fhir_id:
+            data["fhir_id"] = self.fhir_id
+        return data
 
     @classmethod
     def from_json(cls, value: dict) -> Entry:
@@ -53,7 +57,10 @@ class Entry:
         if not (isinstance(value["digest"], str) and isinstance(value["patient_id"], str)
                 and all(isinstance(p, str) for p in outputs) and all(len(s) == 3 for s in stats)):
             raise TypeError("bad entry")
-        return cls(value["digest"], value["patient_id"], outputs, stats)  # type: ignore[arg-type]
+        fhir = value.get("fhir_id", "")
+        if not isinstance(fhir, str):
+            raise TypeError("bad entry")
+        return cls(value["digest"], value["patient_id"], outputs, stats, fhir)  # type: ignore[arg-type]
 
 
 def output_stat(path: Path) -> Stat | None:
