@@ -16,11 +16,6 @@ ATTACH_MODES = ("inline", "url")
 CONTENT_TYPES = {".pdf": "application/pdf", ".html": "text/html"}
 
 
-def fhir_id(text: str) -> str:
-    """A valid FHIR id (letters, digits, '-' and '.', at most 64) made from a patient id."""
-    return (re.sub(r"[^A-Za-z0-9.-]", "-", text) or "packet")[:64]
-
-
 def document_id(patient_id: str) -> str:
     """The DocumentReference id for a patient's packet: a hash of patient.id, so ids never collide
     (a_1 and a-1, or long ids sharing their first 64 characters, all differ) and the MRN is neither in
