@@ -710,6 +710,8 @@ def _show(value: Any) -> str:
         return "empty"
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
         return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)  # a spreadsheet's 5000 is shown as 5000, not 5000.0
     try:
         text = str(value)
     except (ValueError, RecursionError):

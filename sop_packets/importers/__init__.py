@@ -152,7 +152,7 @@ class WriteResult:
 
 
 SOURCE_KEY_LINE = "sop-packets source id: "
-_SOURCE_KEY = re.compile(rf"^# {SOURCE_KEY_LINE}(\S+)\s*$", re.MULTILINE)
+_SOURCE_KEY = re.compile(rf"^# {SOURCE_KEY_LINE}([0-9a-f]+)", re.MULTILINE)
 _ID_LINE = re.compile(rb"^[ \t]+id:[ \t]*['\"]?([A-Za-z0-9][A-Za-z0-9._-]{0,63})", re.MULTILINE)
 PROFILE_SUFFIXES = (".yaml", ".yml")
 
