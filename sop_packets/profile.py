@@ -54,6 +54,7 @@ for _tag, _pattern, _first in (
     _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
 _PLAIN_SCALAR_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "bool", "int", "float", "null", "timestamp")}
 MAX_SYNTAX_ERRORS = 10
+MAX_REREAD_CHARS = 2 * 1024 * 1024  # text parsed again after syntax errors, in all
 
 
 class ProblemList(list):
@@ -208,7 +209,13 @@ def parse_located(text: str, source: str) -> _Located:
                                         "retype the line"))
     text = _CONTROL.sub(" ", text)
     root = loader = None
+    read = 0
     for _attempt in range(MAX_SYNTAX_ERRORS):
+        if read and read + len(text) > MAX_REREAD_CHARS:  # bounded: a 1 MiB file is read at most twice
+            located.problems.append(Problem(source, located.problems[-1].line, 1, "", "the rest of the file "
+                                            "was not checked; fix the problems above and check it again"))
+            break
+        read += len(text)
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
