@@ -458,6 +458,19 @@ def _run_pool(work: list[Task], options, jobs, emit, in_flight: Path) -> tuple[l
 # ---------------------------------------------------------------- the batch
 
 
+@contextlib.contextmanager
+def _fewer_collections():
+    """The batch keeps one small record per profile (100,000 of them): with the default threshold the
+    collector rescans them all thousands of times (about 10% of an unchanged run)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 100_000), max(before[1], 50), max(before[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@_fewer_collections()
 def run_batch(
     paths: Iterable[Path | str],
     options: BuildOptions,
@@ -494,23 +507,11 @@ def run_batch(
     if shard:
         files = [file for file in files if shard.holds(file.name)]
     ensure_output_folder(options.out_dir, options.group_readable)
-    with private_temp_folder(), folder_lock(options.out_dir, warn), _fewer_collections():
+    with private_temp_folder(), folder_lock(options.out_dir, warn):
         report = _run_locked(files, missing, options, jobs, on_result, force, on_start, prune, warn)
     report.seconds = time.perf_counter() - started
     report.warnings = warnings
     return report
-
-
-@contextlib.contextmanager
-def _fewer_collections():
-    """The batch keeps one small record per profile (100,000 of them): with the default threshold the
-    collector rescans them all thousands of times (about 10% of an unchanged run)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 100_000), max(before[1], 50), max(before[2], 100))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOptions, jobs, on_result,
