@@ -131,6 +131,7 @@ def read_bytes(path: Path, kind: str = "profile", limit: int = MAX_FILE_BYTES) -
     def fail(message: str) -> InvalidInput:
         return InvalidInput([Problem(str(path), 1, 1, "", message)])
 
+    named = kind if kind.endswith("file") else f"{kind} file"  # "a CSV file", "a profile file"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -145,8 +146,8 @@ def read_bytes(path: Path, kind: str = "profile", limit: int = MAX_FILE_BYTES) -
     if not stat.S_ISREG(mode):
         os.close(fd)
         if stat.S_ISDIR(mode):
-            raise fail(f"this is a folder, not a {kind} file")
-        raise fail(f"this is not a regular file (it is a pipe, device or socket); name a {kind} file")
+            raise fail(f"this is a folder, not a {named}")
+        raise fail(f"this is not a regular file (it is a pipe, device or socket); name a {named}")
     with os.fdopen(fd, "rb") as handle:
         try:
             raw = handle.read(limit + 1)
