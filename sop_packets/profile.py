@@ -131,7 +131,7 @@ def read_bytes(path: Path, kind: str = "profile", limit: int = MAX_FILE_BYTES) -
     def fail(message: str) -> InvalidInput:
         return InvalidInput([Problem(str(path), 1, 1, "", message)])
 
-    named = kind if kind.endswith("file") else f"{kind} file"  # "a CSV file", "a profile file"
+    named = kind if kind.endswith(" file") else f"{kind} file"  # "a CSV file", "a profile file"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
