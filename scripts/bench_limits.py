@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import shutil
 import sys
 import tempfile
 import time
@@ -142,9 +143,12 @@ def main() -> int:
     load_profile(ROOT / "profiles" / "ex-09-other-minimal.yaml")  # warm up
     print("| input | case | CPU s | outcome |")
     print("|---|---|---:|---|")
-    for kind, label, run in cases:
-        seconds, outcome = measure(run)
-        print(f"| {kind} | {label} | {seconds:.2f} | {outcome} |", flush=True)
+    try:
+        for kind, label, run in cases:
+            seconds, outcome = measure(run)
+            print(f"| {kind} | {label} | {seconds:.2f} | {outcome} |", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
