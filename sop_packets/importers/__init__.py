@@ -197,7 +197,7 @@ def decide(draft: Draft, target: Path, text: str, old: str | None, *, force: boo
         return Decision("refuse", message=f"{target}: holds a different patient ({other}); not replaced, "
                         "even with --force. If it is the same person, move the old file away and import "
                         "again; if not, name the profiles with --id-from", show_diff=True)
-    if not force:
+    if not force and getattr(draft, "merged", None) is None:  # a re-import merge (issue 18) may replace
         return Decision("refuse", message=f"{target}: exists and differs; not overwritten (use --force to "
                         "replace it, --diff to see what would change)", show_diff=True)
     return Decision("replace", text, show_diff=True)
@@ -286,7 +286,8 @@ def _render_all(drafts: list[Draft], out_dir: Path, result: WriteResult) -> list
     """Each draft's text; drafts that would share a file name with a different draft are refused."""
     by_id: dict[str, list[tuple[Draft, str]]] = {}
     for draft in drafts:
-        by_id.setdefault(draft.patient_id, []).append((draft, render(draft)))
+        merged = getattr(draft, "merged", None)  # the re-import merge's text (importers/merge.py), if any
+        by_id.setdefault(draft.patient_id, []).append((draft, merged if merged is not None else render(draft)))
     rendered = []
     for patient_id, group in by_id.items():
         if len({text for _, text in group}) > 1:
