@@ -287,7 +287,8 @@ def _render_all(drafts: list[Draft], out_dir: Path, result: WriteResult) -> list
     by_id: dict[str, list[tuple[Draft, str]]] = {}
     for draft in drafts:
         merged = getattr(draft, "merged", None)  # the re-import merge's text (importers/merge.py), if any
-        by_id.setdefault(draft.patient_id, []).append((draft, merged if merged is not None else render(draft)))
+        text = merged if merged is not None else render(draft)
+        by_id.setdefault(draft.patient_id, []).append((draft, text))
     rendered = []
     for patient_id, group in by_id.items():
         if len({text for _, text in group}) > 1:
