@@ -146,6 +146,8 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
     _show_warnings([profile])
     for path in result.outputs:
         click.echo(f"wrote {path}")
+    for path in result.removed:
+        click.echo(f"removed {path}: it described the packet before this one (add --fhir to write a new one)")
 
 
 def _show_warnings(paths) -> None:
@@ -219,18 +221,27 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(paths) -> None:
-    """Check profiles without building anything; lists every problem.
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
+@click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also check this clinic.yaml, its logo included.")
+def validate(paths, clinic_file) -> None:
+    """Check profiles (and a clinic file) without building anything; lists every problem.
 
-    Exits with status 2 if any profile is invalid.
+    Exits with status 2 if any profile or the clinic file is invalid.
 
     \b
-    Example:
+    Examples:
       sop-packets validate profiles/
+      sop-packets validate --clinic clinic.yaml
     """
     from .batch import NoProfiles, collect_profiles, load_all
     from .clock import preparation_date
+
+    if not paths and clinic_file is None:
+        raise click.UsageError("name the profiles to check, or --clinic FILE")
+    clinic_ok = _clinic_is_valid(clinic_file) if clinic_file is not None else True
+    if not paths:
+        sys.exit(0 if clinic_ok else 2)
 
     files, missing = collect_profiles(paths, warn=lambda message: click.echo(message, err=True))
     if not files and not missing:
@@ -242,8 +253,23 @@ def validate(paths) -> None:
     _show_warnings(path for path, _profile in loaded)
     bad = len(missing) + len(failures)
     click.echo(f"{len(loaded)} valid, {bad} invalid")
-    if bad:
+    if bad or not clinic_ok:
         sys.exit(2)
+
+
+def _clinic_is_valid(path: Path) -> bool:
+    """Check a clinic file and print every problem in it (the logo's too) or that it is valid."""
+    from .clinic import load_clinic
+    from .errors import InvalidInput
+
+    try:
+        load_clinic(path)
+    except InvalidInput as exc:
+        click.echo(exc.format_message(), err=True)
+        click.echo(f"clinic file {path}: {len(exc.problems)} problems")
+        return False
+    click.echo(f"clinic file {path}: valid")
+    return True
 
 
 @cli.command()
@@ -342,13 +368,21 @@ def import_group() -> None:
     """
 
 
+def _say(text: str, err: bool = True) -> None:
+    """Print a message that may quote a file's text: escape codes and direction overrides are shown as
+    codes, and no quoted line break can start a line that looks like another message."""
+    from .errors import printable
+
+    click.echo("\n".join(printable(line, 4000) for line in str(text).split("\n")), err=err)
+
+
 def _report_written(result, notices, skipped) -> None:
     for line in [*map(str, notices), *map(str, skipped)]:
-        click.echo(f"warning: {line}", err=True)
+        _say(f"warning: {line}")
     for text in result.diffs:
         click.echo(text, nl=False)
     for message in result.refused:
-        click.echo(message, err=True)
+        _say(message)
     for path in result.written:
         click.echo(f"wrote {path}")
 
@@ -446,11 +480,12 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
         raise click.UsageError("give the CSV FILE, or --template")
     found = import_csv(file, load_mapping(map_file) if map_file else None)
     for line in found.errors:
-        click.echo(line, err=True)
+        _say(line)
     written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
-    _report_written(written, [], [])
+    _report_written(written, found.warnings, [])
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
-               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows")
+               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows, "
+               f"{len(found.warnings)} warnings")
     if found.failed_rows or written.refused:
         sys.exit(1)
 
