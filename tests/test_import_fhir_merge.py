@@ -162,3 +162,21 @@ def test_an_invalid_base_is_treated_as_no_record(tmp_path):
     base_path(target).parent.mkdir()
     base_path(target).write_text(json.dumps([1, 2]))
     assert plan(target, _profile("US"), _profile("MX")).no_base
+
+
+def test_another_record_whose_id_makes_the_same_file_name_is_refused_even_with_force(tmp_path):
+    """Identity is the source record (its MRN as the EHR wrote it), not the name a coordinator may edit:
+    MRNs 'RB 0042/7' and 'RB 0042-7' both become the file RB-0042-7.yaml."""
+    mrn = "http://riverbend.example/mrn"
+    first, second, out = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "out"
+    first.write_text((DATA / "melanoma-bundle.json").read_text())
+    second.write_text(first.read_text().replace('"RB 0042/7"', '"RB 0042-7"'))
+    assert run("import", "fhir", first, "-o", out, "--id-from", mrn).exit_code == 0
+    (profile,) = out.glob("*.yaml")
+    before = profile.read_text()
+    assert "# sop-packets source id: " in before
+    again = run("import", "fhir", first, "-o", out, "--id-from", mrn, "--force")
+    assert again.exit_code == 0 and "1 unchanged" in again.output, again.output
+    result = run("import", "fhir", second, "-o", out, "--id-from", mrn, "--force")
+    assert result.exit_code == 1 and "imported from another record" in result.output, result.output
+    assert profile.read_text() == before

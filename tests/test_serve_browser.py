@@ -1,7 +1,8 @@
 """`sop-packets serve` as a real server (uvicorn on 127.0.0.1) driven by a real browser.
 
 The browser flow is tests/a11y/serve-e2e.mjs (Debian's Chromium through playwright-core, axe-core on
-every page, the keyboard alone, 200% zoom); it also saves the README's screenshots into docs/.
+every page, the keyboard alone, 200% zoom). Its screenshots go to a temporary folder; with
+SOP_DOCS_PICTURES=1 they replace the README's pictures in docs/ (a normal run leaves docs/ alone).
 scripts/setup_a11y.sh installs the browser and node packages (`make test` runs it), so a missing
 piece fails these tests rather than skipping them.
 """
@@ -140,14 +141,15 @@ def test_real_server_listens_on_loopback_only_with_the_guards(server):
             socket.create_connection((address, port), timeout=2).close()
 
 
-def test_browser_flow_is_accessible_and_works_by_keyboard(server):
+def test_browser_flow_is_accessible_and_works_by_keyboard(server, tmp_path):
     node = require_setup()
-    proc = subprocess.run([node, str(E2E), server["url"], str(server["profiles"]), str(DOCS)],
+    shots = DOCS if os.environ.get("SOP_DOCS_PICTURES") == "1" else tmp_path
+    proc = subprocess.run([node, str(E2E), server["url"], str(server["profiles"]), str(shots)],
                           capture_output=True, text=True, timeout=600, cwd=A11Y)
     if proc.returncode == 2 or not proc.stdout.strip():
         pytest.fail(f"serve-e2e.mjs could not run:\n{proc.stderr}", pytrace=False)
     report = json.loads(proc.stdout)
-    (DOCS / ".e2e-download.pdf").unlink(missing_ok=True)
+    (shots / ".e2e-download.pdf").unlink(missing_ok=True)
     failed = [s for s in report["steps"] if not s["ok"]]
     assert not failed, failed[0]["error"]
     names = [s["name"] for s in report["steps"]]
@@ -166,7 +168,7 @@ def test_browser_flow_is_accessible_and_works_by_keyboard(server):
         assert size["scroll"] <= size["client"] + 1, f"{page} scrolls sideways at 200% zoom: {size}"
     assert report["pdf_name"] == "pt-1001.pdf"
     for shot in ("serve-worklist.png", "serve-form-error.png", "serve-field-error.png", "serve-preview.png"):
-        assert (DOCS / shot).read_bytes().startswith(b"\x89PNG")
+        assert (shots / shot).read_bytes().startswith(b"\x89PNG")
 
 
 def test_no_patient_data_in_the_server_log(server):

@@ -133,3 +133,24 @@ def test_fill_in_notes_are_found_with_their_fields_and_whole_words():
     cleared = yaml_edit.clear_fill_ins(text, {("concerns", "low_confidence"), ("diagnosis", "diagnosed_by")})
     assert "concerns" not in cleared and "scarring" not in cleared
     assert "diagnosed_by: other\n" in cleared and "# Patient/a" in cleared and "on_hiv_treatment" in cleared
+
+
+def test_a_commented_fill_in_group_lists_each_field_and_stays_until_all_are_done():
+    """`# melanoma:  # FILL IN` over `#   breslow_mm:` lines (as the FHIR import writes it) links to
+    each field, and the placeholder goes only when every field in it is filled in."""
+    text = ("diagnosis:\n  cancer_type: melanoma\n"
+            "  # melanoma:                  # FILL IN from the pathology report:\n"
+            "  #   breslow_mm:              # depth in mm\n"
+            "  #   ulcerated:               # true or false\n"
+            "  # confirmed_by_biopsy: true  # FILL IN: was a biopsy looked at?\n")
+    notes = [(n.path, n.note) for n in yaml_edit.fill_ins(text)]
+    assert notes == [
+        (("diagnosis", "melanoma", "breslow_mm"), "from the pathology report: depth in mm"),
+        (("diagnosis", "melanoma", "ulcerated"), "from the pathology report: true or false"),
+        (("diagnosis", "confirmed_by_biopsy"), "was a biopsy looked at?"),
+    ]
+    half = yaml_edit.clear_fill_ins(text, {("diagnosis", "melanoma", "breslow_mm")})
+    assert "#   ulcerated:" in half and "# melanoma:" in half
+    done = yaml_edit.clear_fill_ins(text, {("diagnosis", "melanoma", "breslow_mm"),
+                                           ("diagnosis", "melanoma", "ulcerated")})
+    assert "melanoma:" not in done.replace("cancer_type: melanoma", "") and "confirmed_by_biopsy" in done

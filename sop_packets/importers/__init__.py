@@ -195,7 +195,7 @@ def decide(draft: Draft, target: Path, text: str, old: str | None, *, force: boo
                         f"{exc.format_message()}")
     if old is None:
         return Decision("new", text, show_diff=True)
-    other = _different_patient(draft, text, old)
+    other = _different_patient(draft, text, _import_record(target) or old)
     if other:
         return Decision("refuse", message=f"{target}: holds a different patient ({other}); not replaced, "
                         "even with --force. If it is the same person, move the old file away and import "
@@ -204,6 +204,16 @@ def decide(draft: Draft, target: Path, text: str, old: str | None, *, force: boo
         return Decision("refuse", message=f"{target}: exists and differs; not overwritten (use --force to "
                         "replace it, --diff to see what would change)", show_diff=True)
     return Decision("replace", text, show_diff=True)
+
+
+def _import_record(target: Path) -> str | None:
+    """What the last import wrote for this file (before any hand edits), if that record is kept."""
+    from .merge import base_path
+
+    try:
+        return base_path(target).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _different_patient(draft: Draft, text: str, old: str) -> str | None:

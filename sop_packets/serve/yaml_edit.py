@@ -221,8 +221,12 @@ def fill_ins(text: str) -> list[FillIn]:
             comment_stack = _push(comment_stack, depth, match.group(2))
             base = tuple(k for d, k in stack if d < indent) if indent else ((section,) if section else ())
             note = _continued(line.split(FILL_IN, 1)[1].lstrip(" :").strip(), lines[number:])
+            children = _commented_children(line, lines[number:])
             for key in match.group(2).split(","):
-                found.append(FillIn((*base, *key.strip().split(".")), number, note, True))
+                path = (*base, *key.strip().split("."))
+                for child, child_note in children or [((), "")]:
+                    found.append(FillIn((*path, *child), number,
+                                        f"{note.rstrip(': ')}: {child_note}" if child_note else note, True))
             continue
         match = _KEY_LINE.match(line)
         if not match:
@@ -235,6 +239,30 @@ def fill_ins(text: str) -> list[FillIn]:
             note = line.split(FILL_IN, 1)[1].lstrip(" :").strip()
             found.append(FillIn(tuple(k for _, k in stack), number, note, False))
     return found
+
+
+def _commented_children(line: str, following: list[str]) -> list[tuple[tuple[str, ...], str]]:
+    """The fields under a commented FILL IN mapping (`# melanoma:  # FILL IN` then `#   breslow_mm:`),
+    each with its own comment, so the list links to the fields themselves; [] when it has a value."""
+    body = line.split("#", 2)[1] if line.lstrip().startswith("#") else ""
+    if not re.match(r"^\s*[A-Za-z_][\w.]*\s*:\s*$", body):
+        return []
+    depth = _comment_depth(line)
+    children: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[int, str]] = []
+    for nxt in following:
+        stripped = nxt.lstrip()
+        if not stripped.startswith("#") or FILL_IN in nxt or _comment_depth(nxt) <= depth:
+            break
+        match = _COMMENTED_KEYS.match(stripped)
+        if not match or "," in match.group(2):
+            break
+        stack = _push(stack, _comment_depth(nxt), match.group(2))
+        comment = stripped[match.end():].partition("#")[2]
+        if children and children[-1][0] == tuple(k for _, k in stack[:-1]):
+            children.pop()  # the previous line was this one's parent, not a field
+        children.append((tuple(k for _, k in stack), comment.strip()))
+    return children
 
 
 def _continued(note: str, following: list[str]) -> str:
@@ -263,7 +291,8 @@ def clear_fill_ins(text: str, done: set[tuple[str, ...]]) -> str:
     notes = fill_ins(text)
     is_done: dict[int, bool] = {}
     for n in notes:
-        is_done[n.line] = is_done.get(n.line, False) or any(n.path[: len(d)] == d for d in done)
+        # every field a placeholder line names must be done before it goes
+        is_done[n.line] = is_done.get(n.line, True) and any(n.path[: len(d)] == d for d in done)
     lines = text.split("\n")
     drop: set[int] = set()
     for block in _comment_blocks(lines):

@@ -84,7 +84,9 @@ def map_patient(data: PatientData, index: Index, options: Options, result: Impor
     patient_id = profile_id(patient, data.patient, options.id_from, result)
     if patient_id is None:
         return None
-    draft = Draft(patient_id)
+    wanted = [i.value for i in patient.identifier or [] if (i.system or "") == options.id_from and i.value]
+    raw_id = (wanted[0] if wanted else "") if options.id_from else patient.id
+    draft = Draft(patient_id, source_key=f"{options.id_from or 'Patient.id'}|{raw_id}")
     draft.header = [
         f"Imported from FHIR ({Path(source).name}, {key}) by sop-packets import fhir.",
         "Check each value against the chart, then fill in the commented lines (FILL IN).",

@@ -26,6 +26,8 @@ from .common import (
 
 
 def profile_id(patient: Any, item: Item, id_from: str | None, result: ImportResult) -> str | None:
+    """The profile's file-safe id, from Patient.id or the identifier of system `id_from`; None (with a
+    skipped notice) when there is none."""
     if id_from:
         values = [i.value for i in patient.identifier or [] if (i.system or "") == id_from and i.value]
         if not values:
