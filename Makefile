@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILES ?= profiles
 OUTPUT   ?= output
 
-.PHONY: setup packets test lint clean bench a11y-setup
+.PHONY: setup packets test lint clean bench bench-serve a11y-setup
 
 setup: $(STAMP)
 
@@ -40,3 +40,7 @@ clean:
 BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+# Benchmark of `sop-packets serve`: live-preview latency (p50/p95 per example profile, warm) and start-up.
+bench-serve: setup
+	$(BIN)/python scripts/bench_serve.py

@@ -57,6 +57,7 @@ class BuildResult:
     source: Path
     patient_id: str
     outputs: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # a DocumentReference that described an older packet
 
 
 class _TooSlow(BaseException):
@@ -130,6 +131,12 @@ def build_profile(profile: Profile, source: Path, options: BuildOptions) -> Buil
         result.outputs.insert(0, targets["html"])
     if options.fhir:
         result.outputs.append(_write_document_reference(profile, packet, result.outputs[-1], options, html))
+    else:  # one left by an earlier --fhir run holds the old packet's hash: never leave it beside the new one
+        stale = output_path(options.out_dir, profile.patient.id, ".documentreference.json")
+        if stale.is_file() or stale.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+                result.removed.append(stale)
     return result
 
 

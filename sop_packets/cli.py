@@ -146,6 +146,8 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
     _show_warnings([profile], language)
     for path in result.outputs:
         click.echo(f"wrote {path}")
+    for path in result.removed:
+        click.echo(f"removed {path}: it described the packet before this one (add --fhir to write a new one)")
 
 
 def _show_warnings(paths, language: str | None = None) -> None:
@@ -224,18 +226,27 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(paths) -> None:
-    """Check profiles without building anything; lists every problem.
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
+@click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also check this clinic.yaml, its logo included.")
+def validate(paths, clinic_file) -> None:
+    """Check profiles (and a clinic file) without building anything; lists every problem.
 
-    Exits with status 2 if any profile is invalid.
+    Exits with status 2 if any profile or the clinic file is invalid.
 
     \b
-    Example:
+    Examples:
       sop-packets validate profiles/
+      sop-packets validate --clinic clinic.yaml
     """
     from .batch import NoProfiles, collect_profiles, load_all
     from .clock import preparation_date
+
+    if not paths and clinic_file is None:
+        raise click.UsageError("name the profiles to check, or --clinic FILE")
+    clinic_ok = _clinic_is_valid(clinic_file) if clinic_file is not None else True
+    if not paths:
+        sys.exit(0 if clinic_ok else 2)
 
     files, missing = collect_profiles(paths, warn=lambda message: click.echo(message, err=True))
     if not files and not missing:
@@ -247,8 +258,23 @@ def validate(paths) -> None:
     _show_warnings(path for path, _profile in loaded)
     bad = len(missing) + len(failures)
     click.echo(f"{len(loaded)} valid, {bad} invalid")
-    if bad:
+    if bad or not clinic_ok:
         sys.exit(2)
+
+
+def _clinic_is_valid(path: Path) -> bool:
+    """Check a clinic file and print every problem in it (the logo's too) or that it is valid."""
+    from .clinic import load_clinic
+    from .errors import InvalidInput
+
+    try:
+        load_clinic(path)
+    except InvalidInput as exc:
+        click.echo(exc.format_message(), err=True)
+        click.echo(f"clinic file {path}: {len(exc.problems)} problems")
+        return False
+    click.echo(f"clinic file {path}: valid")
+    return True
 
 
 @cli.command()
@@ -304,19 +330,23 @@ def lint(paths, verbose: bool, prepared_on, language) -> None:
 
 
 @cli.command()
-def rules() -> None:
+@click.option("--sources", "show_sources", is_flag=True,
+              help="Print the sources instead: organization, title, address, and what each supports.")
+def rules(show_sources: bool) -> None:
     """Print every guidance rule: its id, section, when it fires and its sources (Markdown).
 
-    docs/guidance-ids.md is this output.
+    docs/guidance-ids.md is this output; with --sources, docs/sources.md.
 
     \b
     Example:
       sop-packets rules > docs/guidance-ids.md
+      sop-packets rules --sources > docs/sources.md
     """
     from .content import load_content
-    from .rules_table import rules_markdown
+    from .rules_table import rules_markdown, sources_markdown
 
-    click.echo(rules_markdown(load_content()), nl=False)
+    content = load_content()
+    click.echo(sources_markdown(content) if show_sources else rules_markdown(content), nl=False)
 
 
 @cli.command()
@@ -343,13 +373,21 @@ def import_group() -> None:
     """
 
 
+def _say(text: str, err: bool = True) -> None:
+    """Print a message that may quote a file's text: escape codes and direction overrides are shown as
+    codes, and no quoted line break can start a line that looks like another message."""
+    from .errors import printable
+
+    click.echo("\n".join(printable(line, 4000) for line in str(text).split("\n")), err=err)
+
+
 def _report_written(result, notices, skipped) -> None:
     for line in [*map(str, notices), *map(str, skipped)]:
-        click.echo(f"warning: {line}", err=True)
+        _say(f"warning: {line}")
     for text in result.diffs:
         click.echo(text, nl=False)
     for message in result.refused:
-        click.echo(message, err=True)
+        _say(message)
     for path in result.written:
         click.echo(f"wrote {path}")
 
@@ -361,31 +399,57 @@ def _report_written(result, notices, skipped) -> None:
 @click.option("--id-from", "id_from", metavar="SYSTEM", default=None,
               help="Name each profile by the Patient identifier with this system (e.g. your MRN system). "
                    "Default: the FHIR Patient id.")
-@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.option("--include-inactive", is_flag=True,
+              help="Also write profiles for skin cancers in remission or resolved (a warning says so).")
+@click.option("--force", is_flag=True, help="Replace profiles that already exist, losing hand edits.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show what would change in each profile; write none.")
-def import_fhir_command(paths, out_dir: Path, id_from, force: bool, show_diff: bool) -> None:
-    """Write one profile per patient with a skin cancer Condition, from FHIR R4 JSON.
+def import_fhir_command(paths, out_dir: Path, id_from, include_inactive: bool, force: bool,
+                        show_diff: bool) -> None:
+    """Write one profile per patient with a current skin cancer Condition, from FHIR R4 JSON.
 
     PATHS are Bundles (collection, searchset, transaction, document), single resources, or Bulk Data
-    export folders of NDJSON files. Exits 2 if the input cannot be read (nothing is written), 1 if
-    a patient with skin cancer got no profile or a profile was not replaced.
+    export folders (NDJSON, .ndjson.gz, with or without manifest.json). A re-import keeps what the
+    coordinator filled in or changed and updates what the EHR changed; a field both changed is
+    shown and left for the coordinator. Exits 0 when nothing needs a person; 1 if something was
+    skipped for an error, a patient with skin cancer got no profile, or a conflict needs a look;
+    2 if nothing could be read.
 
     \b
     Examples:
       sop-packets import fhir export/ -o profiles/ --id-from http://hospital.example.org/mrn
       sop-packets import fhir bundle.json -o profiles/ --diff
     """
-    from .importers import write_profiles
-    from .importers.fhir import import_fhir
+    from .importers import merge, render, write_profiles
+    from .importers.fhir import Options, import_fhir
 
-    found = import_fhir(paths, id_from)
+    found = import_fhir(paths, options=Options(id_from=id_from, include_inactive=include_inactive))
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in found.errors:
+        click.echo(f"error: {problem}", err=True)
+    if found.error_count > len(found.errors):
+        click.echo(f"error: … and {found.error_count - len(found.errors):,} more", err=True)
+    plans = merge.prepare(found.drafts, out_dir, render, force=force)
+    if show_diff:
+        for line in plans.describe():
+            click.echo(line)
     written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
-    _report_written(written, [*found.notices, *found.not_covered], found.skipped)
+    if not show_diff:
+        merge.finish(found.drafts, out_dir, written, render)
+    _report_written(written, [*found.notices, *found.not_covered, *found.inactive], found.skipped)
+    for line in plans.conflicts:
+        click.echo(f"conflict: {line}", err=True)
+    conflicts = len(plans.conflicts)
+    warnings = len(found.notices) + len(found.not_covered) + len(found.inactive) + len(found.skipped)
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
-               f"{len(found.skipped) + len(written.refused)} not written; {found.patients} patients, "
-               f"{found.cancer_patients} with skin cancer, {len(found.not_covered)} with another cancer, "
-               f"{len(found.notices)} warnings")
-    if found.skipped or written.refused:
+               f"{len(found.skipped) + len(written.refused)} not written"
+               + (f", {conflicts} with conflicts to check" if conflicts else "")
+               + f"; {found.patients} patients, {found.cancer_patients} with current skin cancer, "
+               f"{len(found.inactive)} with an inactive one, {len(found.not_covered)} with another cancer; "
+               f"{warnings} warnings, {found.error_count} errors")
+    if found.resources == 0 and found.error_count:
+        sys.exit(2)
+    if found.error_count or found.skipped or written.refused or conflicts:
         sys.exit(1)
 
 
@@ -421,13 +485,54 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
         raise click.UsageError("give the CSV FILE, or --template")
     found = import_csv(file, load_mapping(map_file) if map_file else None)
     for line in found.errors:
-        click.echo(line, err=True)
+        _say(line)
     written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
-    _report_written(written, [], [])
+    _report_written(written, found.warnings, [])
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
-               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows")
+               f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows, "
+               f"{len(found.warnings)} warnings")
     if found.failed_rows or written.refused:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("profiles_dir", required=False, default=Path("profiles"),
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output"), show_default=True, help="Folder for the HTML and PDF files.")
+@clinic_option
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
+              help="The port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Anything but this computer (127.0.0.1) lets others on the "
+                   "network reach the app; it then still needs the link's access key.")
+@click.option("--import-dir", "import_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A folder of FHIR exports and CSV files the worklist can import from.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the app in the web browser.")
+def serve(profiles_dir: Path, out_dir: Path, clinic, port: int, host: str, import_dir,
+          open_browser: bool) -> None:
+    """Start the coordinators' web app on PROFILES_DIR (default: profiles): worklist, form, preview.
+
+    \b
+    Example:
+      sop-packets serve profiles/ -o output --clinic my-clinic/clinic.yaml --open
+    """
+    from .build import BuildOptions, branding
+    from .errors import SopError
+    from .serve import Settings
+    from .serve import serve as run
+    from .serve.workspace import Workspace
+
+    if not profiles_dir.is_dir():
+        raise SopError(f"{profiles_dir}: no such folder; give the folder that holds the profiles")
+    branding(clinic)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: other computers on this network can reach the app. It "
+                   "still needs the link's access key, but the connection is not encrypted (no HTTPS); "
+                   "use this only on a network you trust.", err=True)
+    settings = Settings(Workspace(profiles_dir, out_dir, clinic, import_dir),
+                        BuildOptions(out_dir=out_dir, clinic=clinic), host=host, port=port)
+    run(settings, open_browser, say=click.echo)
 
 
 def main() -> None:

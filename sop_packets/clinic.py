@@ -110,10 +110,20 @@ def load_clinic(path: Path | str | None = None) -> Branding:
     """Load and check a clinic file and its logo; the logo must sit in the clinic file's folder."""
     path = Path(path) if path else default_clinic_path()
     located = parse_located(read_text(path, "clinic file"), str(path))
-    clinic = validate(Clinic, located, str(path))
+    problems: list[Problem] = []
+    try:
+        clinic = validate(Clinic, located, str(path))
+    except InvalidInput as exc:  # the logo is still checked, so one run lists every problem
+        problems += exc.problems
+    logo = located.data.get("logo") if isinstance(located.data, dict) else None
     logo_uri = None
-    if clinic.logo:
-        logo_uri = _logo_uri(path, clinic.logo, located.where(("logo",)))
+    if isinstance(logo, str) and logo.strip() and ("logo",) not in located.bad_paths:
+        try:
+            logo_uri = _logo_uri(path, logo, located.where(("logo",)))
+        except InvalidInput as exc:
+            problems += exc.problems
+    if problems:
+        raise InvalidInput(problems)
     return Branding(clinic, logo_uri, str(path))
 
 

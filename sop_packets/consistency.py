@@ -1,8 +1,9 @@
 """Warnings when a profile's free text says something its structured fields do not.
 
 A comorbidity "kidney transplant, on tacrolimus" with no `weakened_immune_system` would give a packet
-that treats a high-risk cancer as routine. These checks never fail a build; they name the file, line
-and the field to set. Setting the field explicitly (even to false) silences the warning.
+that treats a high-risk cancer as routine; so would "perineural invasion" written in the cancer's name
+with `pathology.perineural_invasion` left out. These checks never fail a build; they name the file,
+line and the field to set. Setting the field explicitly (even to false) silences the warning.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ IMMUNE_HINTS = re.compile(
 )
 HIV_HINTS = re.compile(r"\bHIV\b|antiretroviral|(?-i:\bAIDS\b|\bART\b)", re.IGNORECASE)
 PREGNANCY_HINTS = re.compile(r"pregnan", re.IGNORECASE)
+PERINEURAL_HINTS = re.compile(r"perineural|\bPNI\b|neurotropi|nerve (?:sheath|invasion|involvement)"
+                              r"|(?:around|along|into) (?:a |the )?nerve", re.IGNORECASE)
+NERVE_SYMPTOM_HINTS = re.compile(r"tingl|numb|paresthes|pins and needles|\bnerves?\b", re.IGNORECASE)
+SPREAD_HINTS = re.compile(r"in[- ]?transit|satellit", re.IGNORECASE)
 
 
 def consistency_problems(profile: Profile) -> list[tuple[tuple, str]]:
@@ -44,6 +49,47 @@ def consistency_problems(profile: Profile) -> list[tuple[tuple, str]]:
         if not patient.pregnant and PREGNANCY_HINTS.search(text):
             found.append((where, f"'{shown}' mentions pregnancy, but patient.pregnant is false. "
                                  "Set patient.pregnant: true if she is pregnant now"))
+    return found + risk_text_problems(profile)
+
+
+def _free_text(profile: Profile) -> list[tuple[tuple, str]]:
+    """(field path, text) for every free-text field that may name a risk fact."""
+    dx = profile.diagnosis
+    texts: list[tuple[tuple, str]] = [(("patient", "comorbidities", i), text)
+                                      for i, text in enumerate(profile.patient.comorbidities)]
+    if dx.cancer_type_detail:
+        texts.append((("diagnosis", "cancer_type_detail"), dx.cancer_type_detail))
+    texts += [(("diagnosis", "pathology", "differential_diagnoses", i), text)
+              for i, text in enumerate(dx.pathology.differential_diagnoses)]
+    if profile.coordinator_note:
+        texts.append((("coordinator_note",), profile.coordinator_note))
+    return texts
+
+
+def risk_text_problems(profile: Profile) -> list[tuple[tuple, str]]:
+    """Free text naming a risk fact (nerve invasion, nerve symptoms, in-transit or satellite spread) that
+    the structured fields do not hold: the risk group, urgency and stage would miss it. Pure."""
+    dx = profile.diagnosis
+    pni_unset = dx.pathology.perineural_invasion is None
+    symptoms_unset = "nerve_symptoms" not in dx.model_fields_set
+    spread_unstated = dx.stage.group not in ("III", "IV")
+    found: list[tuple[tuple, str]] = []
+    for where, text in _free_text(profile):
+        shown = text if len(text) <= 60 else text[:60] + "…"
+        perineural = PERINEURAL_HINTS.search(text)
+        if pni_unset and perineural:
+            found.append((where, f"'{shown}' mentions cancer around a nerve (perineural invasion), but "
+                                 "diagnosis.pathology.perineural_invasion is not set. If the report says so, "
+                                 "set it to true; if not, set it to false"))
+        if symptoms_unset and not perineural and NERVE_SYMPTOM_HINTS.search(text):
+            found.append((where, f"'{shown}' mentions numbness, tingling or a nerve, but "
+                                 "diagnosis.nerve_symptoms is not set. If the patient has new numbness, "
+                                 "tingling, pain or weakness near the cancer, set it to true; if not, set it "
+                                 "to false"))
+        if spread_unstated and SPREAD_HINTS.search(text):
+            found.append((where, f"'{shown}' mentions in-transit or satellite spread, which makes a "
+                                 f"melanoma stage III or higher, but diagnosis.stage is {dx.stage.value}. "
+                                 "Set diagnosis.stage to the stage the doctor gave"))
     return found
 
 

@@ -18,8 +18,10 @@ class Problem:
     field: str
     message: str
     secret: str = field(default="", compare=False)  # the quoted value, left out of reports
+    kind: str = field(default="", compare=False)  # "range" for a number outside its field's limits
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "file", _one_line(self.file, 1000))
         object.__setattr__(self, "field", _one_line(self.field, 120))
         object.__setattr__(self, "message", _one_line(self.message, 400))
         object.__setattr__(self, "secret", _one_line(self.secret, 400))
@@ -37,11 +39,19 @@ class Problem:
         return str(hidden)
 
 
+def printable(text: object, limit: int = 400) -> str:
+    """User text made safe to print on a terminal, in one line: the one sanitiser for every message that
+    echoes what a file holds (a cell, a header, a file name, a FHIR display)."""
+    return _one_line(str(text), limit)
+
+
 def _one_line(text: str, limit: int) -> str:
     """Line breaks in quoted input must not start what looks like a new error line; long text is cut;
     control and format characters (terminal escape codes, direction overrides) are shown as codes."""
     flat = " ".join(text.splitlines())
     flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    if flat.isascii() and flat.isprintable():
+        return flat
     return "".join(_visible(char) for char in flat)
 
 
@@ -59,7 +69,8 @@ class SopError(click.ClickException):
     exit_code = 1
 
     def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True, file=file)
+        lines = self.format_message().split("\n")  # each line made safe for the terminal
+        click.echo("\n".join(printable(line, 4000) for line in lines), err=True, file=file)
 
 
 class InvalidInput(SopError):
@@ -68,7 +79,7 @@ class InvalidInput(SopError):
     exit_code = 2
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=lambda p: (p.message.startswith("... and "), p))  # count last
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

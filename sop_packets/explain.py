@@ -26,6 +26,15 @@ def explain_text(packet: Packet) -> str:
         *(f"  {line}" for line in guidance.summary.diagnosis),
         "",
     ]
+    if guidance.reader is not None and guidance.reader.note:
+        lines += [f"Reader ({guidance.voice}): {guidance.reader.note}", ""]
+    alerts = guidance.items("alerts")
+    if alerts:  # the boxed "call your care team at once" items on page one
+        lines.append("Page one box [alerts]")
+        for item in alerts:
+            lines.append(f"  - {item.id}: {item.title}")
+            lines += _because(item.because, indent="      ")
+        lines.append("")
     for name in SECTION_ORDER:
         if name == "urgency":
             urgency = guidance.urgency

@@ -16,9 +16,13 @@ ATTACH_MODES = ("inline", "url")
 CONTENT_TYPES = {".pdf": "application/pdf", ".html": "text/html"}
 
 
-def fhir_id(text: str) -> str:
-    """A valid FHIR id (letters, digits, '-' and '.', at most 64) made from a patient id."""
-    return (re.sub(r"[^A-Za-z0-9.-]", "-", text) or "packet")[:64]
+def document_id(patient_id: str) -> str:
+    """The DocumentReference id for a patient's packet: a hash of patient.id, so ids never collide
+    (a_1 and a-1, or long ids sharing their first 64 characters, all differ) and the MRN is neither in
+    the id nor in the URL the record is posted to. The same patient always gets the same id, so a
+    re-post replaces the earlier record."""
+    digest = hashlib.sha256(f"sop-packets DocumentReference\0{patient_id}".encode()).hexdigest()
+    return f"sop-packet-{digest[:40]}"
 
 
 def document_reference(profile: Profile, document: bytes, file_name: str, prepared_on: date, clinic_name: str,
@@ -48,7 +52,7 @@ def document_reference(profile: Profile, document: bytes, file_name: str, prepar
                else {"identifier": {"value": patient.id}})
     return {
         "resourceType": "DocumentReference",
-        "id": fhir_id(f"sop-packet-{patient.id}"),
+        "id": document_id(patient.id),
         "meta": {"profile": [US_CORE_DOCUMENT_REFERENCE]},
         "status": "current",
         "docStatus": "final",

@@ -21,7 +21,8 @@ from pathlib import Path
 from . import __version__
 from .build import BuildOptions
 from .content import PACKAGE_DIR, template_dir
-from .output import write_atomic
+from .errors import BuildError
+from .output import odd_file, write_atomic
 
 MANIFEST_NAME = ".sop-packets-manifest.json"
 FORMAT = 2
@@ -40,10 +41,17 @@ class Entry:
     patient_id: str
     outputs: tuple[str, ...]
     stats: tuple[Stat, ...] = ()
+    fhir_id: str = ""
+    source: tuple = ()  # the profile's (inode, size, mtime, ctime, stamp tag) when digest was taken
 
     def to_json(self) -> dict:
-        return {"digest": self.digest, "patient_id": self.patient_id, "outputs": list(self.outputs),
+        data = {"digest": self.digest, "patient_id": self.patient_id, "outputs": list(self.outputs),
                 "stats": [list(s) for s in self.stats]}
+        if self.fhir_id:
+            data["fhir_id"] = self.fhir_id
+        if self.source:
+            data["source"] = list(self.source)
+        return data
 
     @classmethod
     def from_json(cls, value: dict) -> Entry:
@@ -52,13 +60,18 @@ class Entry:
         if not (isinstance(value["digest"], str) and isinstance(value["patient_id"], str)
                 and all(isinstance(p, str) for p in outputs) and all(len(s) == 3 for s in stats)):
             raise TypeError("bad entry")
-        return cls(value["digest"], value["patient_id"], outputs, stats)  # type: ignore[arg-type]
+        fhir = value.get("fhir_id", "")
+        source = tuple(value.get("source", ()))
+        if not isinstance(fhir, str) or (source and (len(source) != 5 or not isinstance(source[4], str)
+                                                     or not all(isinstance(n, int) for n in source[:4]))):
+            raise TypeError("bad entry")
+        return cls(value["digest"], value["patient_id"], outputs, stats, fhir, source)  # type: ignore[arg-type]
 
 
-def output_stat(path: Path) -> Stat | None:
+def output_stat(path: Path | str) -> Stat | None:
     """The signature of a regular output file (None for a link, folder or missing file)."""
     try:
-        info = path.lstat()
+        info = os.lstat(path)
     except OSError:
         return None
     return (info.st_ino, info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
@@ -89,6 +102,29 @@ def build_stamp(options: BuildOptions) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+RACY_SECONDS = 2  # a file changed this recently may change again within one timestamp tick
+
+
+def source_stat(path: Path) -> tuple[int, int, int, int] | None:
+    """A profile's inode, size, modification and change times (ns), taken before its bytes are read."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def source_tag(info: tuple[int, int, int, int] | None, stamp: str) -> tuple:
+    """What an entry keeps to skip re-reading an unchanged profile: its stat and the run's stamp.
+
+    Nothing is kept for a file changed in the last seconds (a second change in the same timestamp
+    tick would go unseen, as git's "racy" files), so such a file is read and hashed again next time.
+    """
+    if info is None or time.time_ns() - max(info[2], info[3]) < RACY_SECONDS * 1_000_000_000:
+        return ()
+    return (*info, stamp[:16])
+
+
 def profile_digest(stamp: str, profile_bytes: bytes) -> str:
     return hashlib.sha256(stamp.encode() + b"\0" + profile_bytes).hexdigest()
 
@@ -108,10 +144,14 @@ class Manifest:
         self._fd: int | None = None
         self._journal_lines = 0
         self._last_sync = time.monotonic()
+        self.seen: set[str] = set()  # keys of profiles this run found on disk
         self._load()
 
     def _load(self) -> None:
         problem = None
+        if self.path.is_dir() and not self.path.is_symlink():  # cannot be replaced by a new record
+            raise odd_file(self.path, "the build record (a file sop-packets writes)") or BuildError(
+                f"{self.path} is a folder")
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -119,14 +159,13 @@ class Manifest:
         except OSError as exc:
             problem = f"cannot be read ({exc.strerror or exc})"
         else:
-            with os.fdopen(fd, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    problem = "is not a regular file"
-                else:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                problem = "is not a regular file"
+            else:
+                with os.fdopen(fd, "rb") as handle:
                     data = handle.read(MAX_MANIFEST_BYTES + 1)
-                    problem = ("is too large" if len(data) > MAX_MANIFEST_BYTES
-                               else self._parse(data))
+                problem = "is too large" if len(data) > MAX_MANIFEST_BYTES else self._parse(data)
         if problem:
             self.entries = {}
             self._warn(f"warning: the build record {self.path} {problem}; every packet will be rebuilt")
@@ -166,7 +205,7 @@ class Manifest:
     def key(source: Path) -> str:
         return str(source.resolve())
 
-    def unchanged(self, source: Path, digest: str, key: str | None = None) -> Entry | None:
+    def unchanged(self, source: Path | None, digest: str, key: str | None = None) -> Entry | None:
         """The earlier entry when the profile and its dependencies are unchanged and its files are
         exactly the ones that build wrote (not replaced, edited, linked or removed since).
 
@@ -176,9 +215,17 @@ class Manifest:
             return None
         folder = str(self.folder)
         for output, expected in zip(entry.outputs, entry.stats, strict=True):
-            if os.path.dirname(output) != folder or output_stat(Path(output)) != tuple(expected):
+            if os.path.dirname(output) != folder or output_stat(output) != tuple(expected):
                 return None
         return entry
+
+    def unchanged_by_stat(self, key: str, info: tuple[int, int, int, int] | None, stamp: str) -> Entry | None:
+        """The earlier entry when the profile file has the very same stat as when it was hashed (and the
+        run's stamp is the same), and its outputs are untouched: no need to read or hash it."""
+        entry = self.entries.get(key)
+        if not entry or not entry.source or info is None or entry.source != (*info, stamp[:16]):
+            return None
+        return self.unchanged(None, entry.digest, key)
 
     def record(self, source: Path, entry: Entry | None) -> None:
         """Remember one result, appended to the journal at once (synced to disk every few seconds)."""
@@ -212,8 +259,9 @@ class Manifest:
         self.sync()
 
     def missing_sources(self) -> dict[str, Entry]:
-        """Entries whose profile file no longer exists."""
-        return {key: entry for key, entry in self.entries.items() if not os.path.exists(key)}
+        """Entries whose profile file no longer exists (the ones this run found are not asked again)."""
+        return {key: entry for key, entry in self.entries.items()
+                if key not in self.seen and not os.path.exists(key)}
 
     def compact(self) -> None:
         """Rewrite the journal as one line per entry, dropping profiles that no longer exist and

@@ -86,29 +86,76 @@ def _alive(pid: int) -> bool:
 _HELD: set[Path] = set()  # folders this process holds: POSIX locks do not stop the holder itself
 
 
-@contextlib.contextmanager
-def folder_lock(out_dir: Path, say: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the output folder for one run; a second run on the same folder is told so at once.
+def odd_file(path: Path, what: str) -> BuildError | None:
+    """An error when path exists but cannot be the regular file sop-packets keeps there (a folder, say).
 
-    The lock is a POSIX record lock: it belongs to this process only, so forked workers never hold
-    it, and the kernel drops it when this process dies. The file names the holder's process id, so a
-    lock left by a dead run is recognised (and said so) while a live one is never taken over.
+    Pipes, sockets, devices and links are named too: a file the tool writes is never one of them.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a link" if stat.S_ISLNK(mode)
+            else "a pipe, socket or device")
+    return BuildError(f"{path} should be {what}, but it is {kind}; move it out of the way and run again")
+
+
+def _open_lock(path: Path) -> int:
+    """Open (creating) the lock file: a regular file in the folder, never through a link or a pipe."""
+    if (problem := odd_file(path, "the lock file of a run")) is not None and not path.is_symlink():
+        raise problem
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, LOCK_MODE)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise BuildError(f"the output folder {path.parent} cannot be written: {reason}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise odd_file(path, "the lock file of a run") or BuildError(f"{path} is not a regular file")
+    return fd
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        now, held = path.lstat(), os.fstat(fd)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
+
+
+@contextlib.contextmanager
+def folder_lock(out_dir: Path, say: Callable[[str], None] | None = None,
+                busy_message: str | None = None) -> Iterator[None]:
+    """Hold a folder for one writer; a second writer on the same folder is told so at once.
+
+    The lock is a POSIX record lock on `.sop-packets.lock`: it belongs to this process only, so
+    forked workers never hold it, and the kernel drops it when this process dies. The file exists
+    only while a writer runs (it is removed at the end, so a finished build leaves nothing behind);
+    it names the holder's process id, so a lock left by a killed run is recognised (and said so)
+    while a live one is never taken over. A writer that opened a lock file just as its holder removed
+    it notices (the name no longer points at the file it locked) and starts again.
     """
     key = out_dir.resolve()
-    busy = BuildError(f"another batch is already writing to {out_dir}; wait for it to finish, "
-                      "or give this run its own output folder")
+    busy = BuildError(busy_message or f"another batch is already writing to {out_dir}; wait for it to "
+                      "finish, or give this run its own output folder")
     if key in _HELD:
         raise busy
-    try:
-        fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, LOCK_MODE)
-    except OSError as exc:
-        raise BuildError(f"the output folder {out_dir} cannot be written: {exc.strerror or exc}") from None
-    try:
+    path = out_dir / LOCK_NAME
+    for _attempt in range(20):
+        fd = _open_lock(path)
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            os.close(fd)
             raise busy from None
-        os.fchmod(fd, LOCK_MODE)
+        if _same_file(fd, path):
+            break
+        os.close(fd)  # the holder removed this file as we opened it: open the new one
+    else:
+        raise busy
+    try:
         previous = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
         if previous.isdigit() and int(previous) != os.getpid() and say:
             say(f"note: a run (process {previous}) that stopped without finishing had locked "
@@ -121,7 +168,8 @@ def folder_lock(out_dir: Path, say: Callable[[str], None] | None = None) -> Iter
         finally:
             _HELD.discard(key)
             with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
+                if _same_file(fd, path):
+                    path.unlink()  # removed while still locked, so no other writer holds it
     finally:
         os.close(fd)
 
@@ -152,6 +200,32 @@ def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def create_exclusive(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
+    """Write a new file, complete, only if nothing has that name yet (BuildError if something does).
+
+    The data goes to a temporary file first and is then hard-linked to the name, which fails when the
+    name exists: two writers can never both create one file, and no reader sees a part.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.pid{os.getpid()}.", suffix=PART_SUFFIX,
+                                   dir=path.parent)
+    except OSError as exc:
+        raise BuildError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise BuildError(f"{path}: not written: another process created this file meanwhile") from None
+    except OSError as exc:
+        raise BuildError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def is_regular_file(path: Path) -> bool:

@@ -5,9 +5,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from .guidance import NEXT_STEPS, RULES, SECTION_ORDER
+import yaml
+
+from .guidance import ALERTS, NEXT_STEPS, RULES, SECTION_ORDER, every_source
+
+SUPPORT_FILE = Path(__file__).with_name("source_support.yaml")
 
 HEADER = """# Guidance ids: sections, items, when each fires, and sources
 
@@ -17,12 +22,16 @@ The rules decide *which* ids apply; the words a patient reads live in
 `templates/content/en/<section>.yaml`, one entry per id, with the keys of its sources
 (`templates/content/en/sources.yaml`).
 
-Words used below: *sensitive site* = face, scalp, ear, nose, lip, eyelid, neck, hand, genitals.
+Words used below: *sensitive site* = face, scalp, ear, nose, lip, eyelid, neck, hand, foot, genitals.
 *Trunk or limb* = chest, abdomen, back, arm, leg. *Rare type* = merkel_cell_carcinoma, skin_lymphoma,
 kaposi_sarcoma, other, uncertain. *Invasive melanoma* = melanoma whose stage is not 0 (unknown counts).
 *Melanoma IIB or higher* = stage IIB, IIC, III or IV, or (stage not given, I or II) Breslow > 4 mm, or
-> 2 mm with ulceration. *High-risk SCC* = squamous cell carcinoma with diagnosis.high_risk, recurrent,
-on the ear or lip, or a weakened immune system. *Weakened immune system* =
+> 2 mm with ulceration. *High-risk SCC* / *high-risk BCC* = the NCCN high or very high risk group
+(`sop_packets/risk.py`): on the head, neck, hands, feet or genitals at any size; on the trunk or a limb
+over 2 cm (BCC: 2 cm or more); edges hard to see; recurrent; a weakened immune system; radiation to
+the area before; nerve symptoms; perineural invasion; an aggressive growth pattern; a doctor called it
+high risk; for SCC also fast growth. *Very-high-risk SCC* = over 4 cm, poorly differentiated, deeper than
+6 mm or past the fat, or perineural invasion. *Weakened immune system* =
 patient.weakened_immune_system, or any patient.immune_reasons. *HIV positive* = patient.hiv positive, or
 hiv in immune_reasons. *Pathology review indicated* = pathology borderline, insufficient tissue, a
 differential, a melanoma not read by a dermatopathologist, or the type uncertain. *Older adult* = 75+, or
@@ -32,34 +41,116 @@ differential, a melanoma not read by a dermatopathologist, or the type uncertain
 URGENCY = """## urgency (one level, first that applies)
 | level | when |
 | --- | --- |
-| urgent | spot changing fast; Merkel cell; melanoma IIB or higher; SCC stage III or IV |
+| urgent | spot changing fast; Merkel cell; melanoma IIB or higher; SCC stage III or IV; very-high-risk SCC |
 | routine | melanoma in situ (stage 0); early mycosis fungoides (stage I) |
-| prompt | invasive melanoma, skin lymphoma, Kaposi sarcoma, other or uncertain type, high-risk SCC |
-| routine | everything else (BCC, low-risk SCC; second_opinion_optional names itself as the reason) |
+| prompt | invasive melanoma, skin lymphoma, Kaposi sarcoma, other or uncertain type, high-risk SCC or BCC |
+| routine | everything else (low-risk BCC or SCC; second_opinion_optional names itself as the reason) |
 
-The level's advice to keep treatment appointments is printed only when a treatment is proposed. A note
-answers what the first doctor said (`immediate`, `within_weeks`): `doctor_said` when a treatment is
-proposed, `doctor_said_no_plan` when none is.
+The reasons of a high-risk SCC or BCC are the risk facts that put it in its group (for example "the lab
+report shows cancer around a nerve", "you have new numbness, tingling, pain or weakness near it").
+
+classic Kaposi sarcoma (kaposi_type classic, not HIV positive) is routine, after the two routine rows above
+and before the prompt row.
+
+When a treatment is proposed the level adds `keep` ("keep all treatment appointments") only when the plan
+is time-critical, curative and complete (the keep_treatment test: surgery, radiation or cancer medicine;
+not observation, completion node dissection, light treatment, photopheresis or chemotherapy for skin
+lymphoma; and a surgical oncologist when a sentinel node biopsy is needed and not yet done); otherwise it
+adds `ask_first` (get the opinion before the date; asking is safe; do not cancel on your own). A note
+answers what the first doctor said (`immediate`, `within_weeks`): `doctor_said` for a plan to keep,
+`doctor_said_weigh` for a plan to weigh, `doctor_said_no_plan` when none is proposed.
 """
 
 
 def rules_markdown(content: dict[str, Any]) -> str:
     """Every section's ids in packet order, with when each fires and its sources, as Markdown."""
     parts = [HEADER]
-    for name in (NEXT_STEPS, *SECTION_ORDER):
+    for name in (ALERTS, NEXT_STEPS, *SECTION_ORDER):
         if name == "urgency":
             parts.append(URGENCY)
             continue
         rows = ["| id | fires when | sources |", "| --- | --- | --- |"]
         for item_id, rule in RULES[name].items():
-            sources = content[name][item_id].get("sources", ())
-            shown = "; ".join(_source_name(content, key) for key in sources) or "—"
+            shown = _sources_shown(content, content[name][item_id].get("sources"))
             rows.append(f"| {item_id} | {rule.when} | {shown} |")
-        order = " (order = importance; at most three)" if name == NEXT_STEPS else " (order = importance)"
+        order = {NEXT_STEPS: " (order = importance; at most three)",
+                 ALERTS: " (boxed on page one: call your care team at once)"}.get(
+            name, " (order = importance)")
         parts.append(f"## {name}{order}\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
+
+
+def _sources_shown(content: dict[str, Any], listed: Any) -> str:
+    """The sources of one item; by fact (`type_scc: ...`) when the cited source depends on the case."""
+    if isinstance(listed, dict):
+        return "; ".join(f"{fact}: " + (", ".join(_source_name(content, key) for key in keys) or "—")
+                         for fact, keys in listed.items()) or "—"
+    return "; ".join(_source_name(content, key) for key in listed or ()) or "—"
 
 
 def _source_name(content: dict[str, Any], key: str) -> str:
     source = content["sources"][key]
     return f"{source['organization']}: {source['title']}"
+
+
+SOURCES_HEADER = """# Sources: what each one is, and what in it supports each item that cites it
+
+Made by `sop-packets rules --sources` from `templates/content/en/sources.yaml` (organization, title,
+address) and `sop_packets/source_support.yaml` (one line per item that cites the source); do not edit by
+hand (`make test` fails when this page, the content and the support lines differ). An item lists its
+sources in `templates/content/<lang>/<section>.yaml`; where the source depends on the case (for example
+the NCCN guide for the patient's cancer type), the item names the fact that chooses it, and a packet only
+prints the sources its own items used. *Checked* says what was confirmed against the live page.
+"""
+
+
+def source_citations(content: dict[str, Any]) -> dict[str, list[str]]:
+    """Every source key, with the items ("section.id") that may cite it, in packet order."""
+    cited: dict[str, list[str]] = {key: [] for key in content["sources"]}
+    for key in content["tools"]["sources"]["always"]:
+        cited.setdefault(key, []).append("tools.sources.always")
+    for level, entry in content["urgency"]["levels"].items():
+        for key in every_source(entry.get("sources")):
+            cited.setdefault(key, []).append(f"urgency.{level}")
+    for name in RULES:
+        for item_id in RULES[name]:
+            for key in every_source(content[name][item_id].get("sources")):
+                cited.setdefault(key, []).append(f"{name}.{item_id}")
+    return cited
+
+
+def source_support() -> dict[str, Any]:
+    """The support lines (sop_packets/source_support.yaml)."""
+    return yaml.safe_load(SUPPORT_FILE.read_text(encoding="utf-8"))
+
+
+def source_problems(content: dict[str, Any]) -> list[str]:
+    """Citations without a support line, support lines for items that do not cite the source, unknown
+    or unused sources. Empty when every source is used and says what it is cited for."""
+    support, cited = source_support(), source_citations(content)
+    problems = [f"{key}: not in sources.yaml" for key in cited if key not in content["sources"]]
+    for key, items in cited.items():
+        lines = (support.get(key) or {}).get("supports") or {}
+        problems += [f"{key}: never used" for _ in [key] if not items]
+        problems += [f"{key}: {item} cites it but has no support line" for item in items if item not in lines]
+        problems += [f"{key}: support line for {item}, which does not cite it" for item in lines
+                     if item not in items]
+        if not (support.get(key) or {}).get("checked") or not content["sources"].get(key, {}).get("url"):
+            problems.append(f"{key}: needs an address (url) and a 'checked' note")
+    problems += [f"{key}: support lines for a source that is not in sources.yaml" for key in support
+                 if key not in content["sources"]]
+    return problems
+
+
+def sources_markdown(content: dict[str, Any]) -> str:
+    """Every source: organization, exact title, address, what was checked, and per citing item its line."""
+    support, cited = source_support(), source_citations(content)
+    parts = [SOURCES_HEADER]
+    for key, source in content["sources"].items():
+        lines = (support.get(key) or {}).get("supports") or {}
+        rows = ["| item | what in the source supports it |", "| --- | --- |"]
+        rows += [f"| {item} | {lines.get(item, '**missing**')} |" for item in cited.get(key, [])]
+        parts.append(f"## {key}\n\n- Organization: {source['organization']}\n- Title: {source['title']}\n"
+                     f"- Address: <{source.get('url', '')}>\n"
+                     f"- Checked: {(support.get(key) or {}).get('checked', '')}\n\n" + "\n".join(rows) + "\n")
+    return "\n".join(parts)

@@ -93,13 +93,15 @@ class Stage(StrEnum):
     IIID = "IIID"
     IV = "IV"
     IVA = "IVA"
+    IVA1 = "IVA1"  # mycosis fungoides / Sézary: blood (A1) versus nodes (A2); kept as the profile spells it
+    IVA2 = "IVA2"
     IVB = "IVB"
     unknown = "unknown"
 
     @property
     def group(self) -> str:
         """The stage group without its letter: "0", "I", "II", "III", "IV" or "unknown"."""
-        return self.value if self in (Stage.zero, Stage.unknown) else self.value.rstrip("ABCD")
+        return self.value if self in (Stage.zero, Stage.unknown) else self.value.rstrip("12").rstrip("ABCD")
 
 
 class MelanomaSubtype(StrEnum):
@@ -476,10 +478,10 @@ class Diagnosis(Section):
             return ROMAN_STAGES.get(value, value)
         if isinstance(value, str):
             cleaned = re.sub(r"^stage\s+", "", value.strip(), flags=re.IGNORECASE).upper()
-            cleaned = re.sub(r"^([0-4]|[IV]+)[\s-]([A-D])$", r"\1\2", cleaned)  # "III-B", "3 b"
+            cleaned = re.sub(r"^([0-4]|[IV]+)[\s-]([A-D][12]?)$", r"\1\2", cleaned)  # "III-B", "3 b", "IV-A1"
             if cleaned in {s.value.upper() for s in Stage}:
                 return "unknown" if cleaned == "UNKNOWN" else cleaned
-            if re.fullmatch(r"[1-4][A-D]?", cleaned):
+            if re.fullmatch(r"[1-4]([A-D][12]?)?", cleaned):
                 return ROMAN_STAGES[int(cleaned[0])] + cleaned[1:]
         return value
 

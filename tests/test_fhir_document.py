@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from sop_packets.cli import cli
-from sop_packets.fhir_document import US_CORE_DOCUMENT_REFERENCE, fhir_id, html_language
+from sop_packets.fhir_document import US_CORE_DOCUMENT_REFERENCE, document_id, html_language
 
 
 def run(*args):
@@ -43,7 +43,7 @@ def test_inline_html_document_reference_validates_and_matches_the_file(minimal, 
     assert html_language('<!doctype html>\n<html lang="es-MX" dir="ltr">') == "es-MX"
     assert "Zora" not in json.dumps(doc)  # no patient name in a record that may be listed
     assert doc["subject"] == {"reference": "Patient/pt-77"}
-    assert doc["id"] == "sop-packet-p-1" == fhir_id("sop-packet-p_1")
+    assert doc["id"] == document_id("p_1") and "p_1" not in doc["id"] and "p-1" not in doc["id"]
     assert doc["meta"]["profile"] == [US_CORE_DOCUMENT_REFERENCE]
     assert (doc["status"], doc["docStatus"], doc["date"]) == ("current", "final", "2026-11-20T00:00:00Z")
     assert doc["type"]["coding"][0] == {"system": "http://loinc.org", "code": "34895-3", "display": "Education note"}

@@ -12,15 +12,24 @@ from hypothesis import strategies as st
 from sop_packets.content import load_content
 from sop_packets.guidance import PLACEHOLDER, RULES, SECTION_ORDER, build_guidance, facts_of
 from sop_packets.schema import (
+    Authority,
     BodySite,
     CancerType,
     CoverageType,
     Diagnoser,
+    KaposiType,
+    LymphomaType,
+    MelanomaSubtype,
     Network,
+    Performer,
     Preauthorization,
     Profile,
+    SentinelNode,
+    SideEffects,
     Stage,
     StatedUrgency,
+    Therapy,
+    TherapyStatus,
     Treatment,
 )
 
@@ -62,7 +71,7 @@ def phrase(key: str, overrides: dict) -> str:
     return PLACEHOLDER.sub(lambda m: facts.values[m.group(1)], CONTENT["because"][key])
 
 
-SENSITIVE = ["face", "scalp", "ear", "nose", "lip", "eyelid", "neck", "hand", "genitals"]
+SENSITIVE = ["face", "scalp", "ear", "nose", "lip", "eyelid", "neck", "hand", "foot", "genitals"]
 MELANOMA = {"diagnosis.cancer_type": "melanoma"}
 NO_PLAN = {"treatment_plan.proposed": []}
 IN_SITU = {**MELANOMA, "diagnosis.stage": "0"}
@@ -80,7 +89,78 @@ CASES = [
     ("next_steps", "keep_treatment", {**MELANOMA, "diagnosis.stage": "III"}, "stage_III", MELANOMA),
     ("next_steps", "keep_treatment", {"diagnosis.rapidly_changing": True}, "rapidly_changing", None),
     ("next_steps", "call_insurance", {}, "has_insurance", {"insurance.coverage_type": "none"}),
-    ("next_steps", "find_help_paying", {"insurance.coverage_type": "none"}, "coverage_none", None),
+    ("next_steps", "find_help_paying", {"insurance.needs_financial_help": True}, "needs_financial_help",
+     {"insurance.needs_financial_help": True, "insurance.coverage_type": "none"}),
+    ("next_steps", "check_coverage_options", {"insurance.coverage_type": "none"}, "coverage_none", None),
+    ("next_steps", "book_visit", {}, "everyone", {"treatment_plan.proposed": ["observation"]}),
+    ("next_steps", "opinion_before_date", {"treatment_plan.proposed": ["observation"]}, "proposed_observation",
+     None),
+    ("next_steps", "opinion_before_date", {**MELANOMA, "diagnosis.stage": "IIIA", "diagnosis.sentinel_node": "positive",
+                                           "treatment_plan.proposed": ["completion_lymph_node_dissection"]},
+     "completion_dissection", {**MELANOMA, "diagnosis.stage": "IIIA", "treatment_plan.proposed": ["immunotherapy"]}),
+    ("next_steps", "opinion_before_date", {**MELANOMA, "diagnosis.stage": "IB", "diagnosis.melanoma.breslow_mm": 1.3,
+                                           "treatment_plan.proposed": ["wide_local_excision", "sentinel_node_biopsy"],
+                                           "treatment_plan.performed_by": "general_surgeon"},
+     "team_cannot_complete", {**MELANOMA, "diagnosis.stage": "IB", "diagnosis.melanoma.breslow_mm": 1.3,
+                              "treatment_plan.proposed": ["wide_local_excision", "sentinel_node_biopsy"],
+                              "treatment_plan.performed_by": "surgical_oncologist"}),
+    ("alerts", "immunotherapy_warning_signs", {"current_treatment.therapies": ["immunotherapy"]}, "on_immunotherapy",
+     {"current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "stopped",
+      "current_treatment.stopped_on": "2025-01-10", "current_treatment.serious_side_effects": "none"}),
+    ("alerts", "immunotherapy_warning_signs",
+     {"current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "stopped",
+      "current_treatment.stopped_on": "2024-01-10", "current_treatment.serious_side_effects": "past"},
+     "on_immunotherapy", {"current_treatment.therapies": ["chemotherapy"]}),
+    ("alerts", "targeted_therapy_warning_signs", {"current_treatment.therapies": ["targeted_therapy"]},
+     "on_targeted_therapy", {"current_treatment.therapies": ["radiation"]}),
+    ("indications", "completion_dissection_choice",
+     {**MELANOMA, "diagnosis.sentinel_node": "positive", "treatment_plan.proposed": ["lymph_node_dissection"]},
+     "completion_dissection", {**MELANOMA, "diagnosis.sentinel_node": "positive", "diagnosis.clinical_nodes": True,
+                               "treatment_plan.proposed": ["lymph_node_dissection"]}),
+    ("indications", "team_for_node_test",
+     {**WLE, "diagnosis.melanoma.breslow_mm": 1.2, "treatment_plan.performed_by": "dermatologist",
+      "treatment_plan.proposed": ["wide_local_excision", "sentinel_node_biopsy"]}, "team_cannot_complete",
+     {**WLE, "diagnosis.melanoma.breslow_mm": 1.2, "treatment_plan.performed_by": "surgical_oncologist",
+      "treatment_plan.proposed": ["wide_local_excision", "sentinel_node_biopsy"]}),
+    ("indications", "sezary_first_treatment", {"diagnosis.cancer_type": "skin_lymphoma",
+                                               "diagnosis.lymphoma_type": "sezary_syndrome",
+                                               "treatment_plan.proposed": ["chemotherapy"]}, "lymphoma_chemotherapy",
+     {"diagnosis.cancer_type": "skin_lymphoma", "treatment_plan.proposed": ["photopheresis"]}),
+    ("specialists", "radiation_oncologist", {**MELANOMA, "diagnosis.melanoma.subtype": "desmoplastic"},
+     "desmoplastic_melanoma", MELANOMA),
+    ("specialists", "radiation_oncologist", {"diagnosis.cancer_type": "kaposi_sarcoma", "diagnosis.kaposi_type": "classic",
+                                             "patient.hiv": "negative"}, "kaposi_classic",
+     {"diagnosis.cancer_type": "kaposi_sarcoma", "diagnosis.kaposi_type": "classic", "patient.hiv": "negative",
+      "diagnosis.stage": "IV"}),
+    ("specialists", "mohs_surgeon", {"diagnosis.cancer_type": "other",
+                                     "diagnosis.cancer_type_detail": "dermatofibrosarcoma protuberans (DFSP)"}, "dfsp",
+     {"diagnosis.cancer_type": "other"}),
+    ("specialists", "dermatopathologist", {"diagnosis.cancer_type": "other",
+                                           "diagnosis.cancer_type_detail": "Dermatofibrosarcoma protuberans"}, "dfsp",
+     {"diagnosis.cancer_type": "other"}),
+    ("specialists", "surgical_oncologist", {**WLE, "diagnosis.stage": "IB"}, "team_cannot_complete",
+     {**WLE, "diagnosis.stage": "IB", "diagnosis.sentinel_node": "negative"}),
+    ("records", "representative_papers", {"patient.age": 86, "patient.decides_for_self": False,
+                                          "patient.representative": {"name": "Ann Lee", "authority": "health_care_agent"}},
+     "represented", {"patient.age": 86, "patient.representative": {"name": "Ann Lee", "authority": "caregiver"}}),
+    ("records", "treatment_now_records", {"current_treatment.therapies": ["targeted_therapy"]}, "on_targeted_therapy",
+     None),
+    ("questions", "node_ultrasound_instead",
+     {**MELANOMA, "treatment_plan.proposed": ["completion_lymph_node_dissection"]}, "completion_dissection", None),
+    ("questions", "melanoma_drug_choices", {**MELANOMA, "diagnosis.stage": "IV"}, "stage_IV",
+     {**MELANOMA, "diagnosis.stage": "IIIB"}),
+    ("questions", "teen_voice", {"patient.age": 16}, "teen", {"patient.age": 12}),
+    *[("insurance_steps", q, {"insurance.coverage_type": "none"}, "coverage_none", None)
+      for q in ("uninsured_medicaid", "uninsured_marketplace", "uninsured_hospital_help")],
+    ("insurance_steps", "abroad_home_plan", {"patient.seeking_care_abroad": True}, "abroad_with_insurance",
+     {"patient.seeking_care_abroad": True, "insurance.coverage_type": "none"}),
+    ("insurance_steps", "abroad_estimate", {"patient.seeking_care_abroad": True}, "care_abroad", None),
+    ("population_notes", "pregnancy_radiation", {"patient.pregnant": True, "treatment_plan.proposed": ["radiation"]},
+     "pregnant", {"treatment_plan.proposed": ["radiation"]}),
+    ("population_notes", "representative", {"patient.decides_for_self": False,
+                                            "patient.representative": {"name": "Ann Lee", "authority": "guardian"}},
+     "represented", None),
+    ("population_notes", "teen", {"patient.age": 13}, "teen", {"patient.age": 18}),
     ("indications", "no_treatment_options", {"treatment_plan.told_no_options": True}, "told_no_options", None),
     ("indications", "pathology_uncertain", {"diagnosis.pathology.borderline": True}, "pathology_borderline", None),
     ("indications", "pathology_uncertain", {"diagnosis.pathology.insufficient_tissue": True},
@@ -107,7 +187,7 @@ CASES = [
     ("indications", "aggressive_treatment", {"treatment_plan.extensive_surgery": True}, "extensive_surgery", None),
     ("indications", "insurance_requires", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
     *[("indications", "cosmetically_sensitive_site", {"diagnosis.body_site": site}, "sensitive_site",
-       {"diagnosis.body_site": "foot"}) for site in SENSITIVE],
+       {"diagnosis.body_site": "leg"}) for site in SENSITIVE],
     ("indications", "reconstruction_planned", {"treatment_plan.reconstruction": True}, "reconstruction", None),
     ("indications", "scarring_concern", {"concerns.cosmetic": True}, "concern_cosmetic", None),
     ("indications", "scarring_concern", {"concerns.scarring": True}, "concern_scarring", None),
@@ -133,9 +213,16 @@ CASES = [
      {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}, "high_risk",
      {"diagnosis.cancer_type": "squamous_cell_carcinoma"}),
     ("specialists", "radiation_oncologist", {"patient.age": 80}, "older_adult", {"patient.age": 74}),
-    ("specialists", "mohs_surgeon", {"diagnosis.body_site": "nose"}, "sensitive_site",
+    ("specialists", "mohs_surgeon", {"diagnosis.body_site": "nose"}, "risk_site_head_neck",
      {**MELANOMA, "diagnosis.body_site": "nose"}),
-    ("specialists", "mohs_surgeon", {"concerns.scarring": True}, "concern_scarring", None),
+    ("specialists", "mohs_surgeon", {"diagnosis.size_mm": 25}, "risk_size_over_20mm", None),
+    ("specialists", "surgical_oncologist", {"diagnosis.cancer_type": "squamous_cell_carcinoma",
+                                            "diagnosis.pathology.invasion_beyond_fat": True},
+     "risk_deep_invasion", {"diagnosis.pathology.invasion_beyond_fat": True}),
+    ("specialists", "radiation_oncologist", {"diagnosis.nerve_symptoms": True}, "nerve_symptoms",
+     {**MELANOMA, "diagnosis.nerve_symptoms": True}),
+    ("specialists", "mohs_surgeon", {"concerns.scarring": True}, "concern_scarring",
+     {"concerns.scarring": True, "diagnosis.primary_removed": True}),
     ("specialists", "mohs_surgeon", {"diagnosis.recurrent": True}, "recurrent", None),
     ("specialists", "plastic_surgeon", {"treatment_plan.reconstruction": True}, "reconstruction", None),
     ("specialists", "dermatologist", {**MELANOMA, "diagnosis.diagnosed_by": "primary_care"},
@@ -169,8 +256,21 @@ CASES = [
      {**MELANOMA, "diagnosis.stage": "IV"}),
     *[("questions", q, {}, "type_bcc", MELANOMA) for q in ("bcc_options", "bcc_recurrence", "bcc_cosmetic_result")],
     ("questions", "scc_risk_level", {"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "type_scc", None),
-    *[("questions", q, {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "site_ear",
-       {"diagnosis.cancer_type": "squamous_cell_carcinoma"}) for q in ("scc_lymph_nodes", "scc_adjuvant")],
+    *[("questions", q, {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"},
+       "risk_site_head_neck", {"diagnosis.cancer_type": "squamous_cell_carcinoma"})
+      for q in ("scc_lymph_nodes", "scc_adjuvant", "margin_checked_surgery")],
+    ("questions", "margin_checked_surgery", {"diagnosis.body_site": "foot"}, "risk_site_hands_feet_genitals",
+     {"diagnosis.body_site": "foot", "treatment_plan.proposed": ["mohs_surgery"]}),
+    *[("questions", "nerve_imaging", {"diagnosis.cancer_type": kind, **nerve}, because,
+       {"diagnosis.cancer_type": "melanoma", **nerve})
+      for kind in ("squamous_cell_carcinoma", "basal_cell_carcinoma")
+      for nerve, because in (({"diagnosis.nerve_symptoms": True}, "nerve_symptoms"),
+                             ({"diagnosis.pathology.perineural_invasion": True}, "risk_perineural"))],
+    ("questions", "derived_stage", {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "scalp",
+                                    "diagnosis.size_mm": 24}, "stage_derived",
+     {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "back", "diagnosis.size_mm": 24}),
+    ("questions", "derived_stage", {**MELANOMA, "diagnosis.melanoma.breslow_mm": 1.2}, "stage_derived",
+     {**MELANOMA, "diagnosis.melanoma.breslow_mm": 1.2, "diagnosis.stage": "IB"}),
     ("questions", "merkel_team", {"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "type_merkel", None),
     ("questions", "rare_experience", {"diagnosis.cancer_type": "kaposi_sarcoma"}, "type_kaposi",
      {"diagnosis.cancer_type": "merkel_cell_carcinoma"}),
@@ -187,9 +287,10 @@ CASES = [
     ("questions", "trials_for_me", {"treatment_plan.told_no_options": True}, "told_no_options", None),
     ("questions", "pregnancy_safety", {"patient.pregnant": True}, "pregnant", None),
     ("questions", "child_long_term", {"patient.age": 4}, "child", None),
-    ("questions", "older_adult_gentler_options", {"patient.age": 75}, "age_75_plus", {"patient.age": 74}),
+    ("questions", "older_adult_gentler_options", {"patient.age": 75, "preferences.risk_tolerance": "conservative"},
+     "risk_conservative", {"patient.age": 90}),
     ("questions", "older_adult_gentler_options", {"patient.age": 66, "patient.comorbidities": ["heart failure"]},
-     "age_65_plus_with_conditions", {"patient.age": 64, "patient.comorbidities": ["heart failure"]}),
+     "comorbidities", {"patient.age": 64, "patient.comorbidities": ["heart failure"]}),
     ("insurance_steps", "insurer_requires", {"insurance.requires_second_opinion": True}, "insurance_requires", None),
     ("insurance_steps", "preauthorization_required", {"insurance.preauthorization": "required"},
      "preauth_required", None),
@@ -264,7 +365,7 @@ CASES = [
     ("specialists", "medical_oncologist", {**MELANOMA, "diagnosis.stage": "IIC"}, "melanoma_stage_IIB_IIC",
      {**MELANOMA, "diagnosis.stage": "IIA"}),
     ("specialists", "surgical_oncologist", {**MELANOMA, "diagnosis.stage": "IIB"}, "melanoma_stage_IIB_IIC",
-     {**MELANOMA, "diagnosis.stage": "IB"}),
+     {**MELANOMA, "diagnosis.stage": "IB", "treatment_plan.performed_by": "surgical_oncologist"}),
     ("specialists", "medical_oncologist", {**MF_EARLY, "diagnosis.stage": "IIB"}, "lymphoma_stage_IIB_plus", MF_EARLY),
     ("specialists", "medical_oncologist", {"diagnosis.cancer_type": "skin_lymphoma",
                                            "diagnosis.lymphoma_type": "sezary_syndrome"}, "sezary_syndrome", None),
@@ -281,7 +382,7 @@ CASES = [
     ("clinical_trials", "trials_why", {**MELANOMA, "diagnosis.stage": "IIB"}, "melanoma_stage_IIB_IIC", MELANOMA),
 ]
 ALWAYS = {
-    "next_steps": ["request_records", "book_visit"],
+    "next_steps": ["request_records"],
     "indications": ["confirmation"],
     "records": ["pathology_reports", "visit_notes", "medication_list"],
     "questions": ["diagnosis_certainty", "all_options", "how_soon", "experience", "follow_up_plan"],
@@ -342,7 +443,15 @@ def test_sections_that_do_not_apply_are_left_out():
     ({}, "routine", "type_bcc"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma"}, "routine", "type_scc"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.high_risk": True}, "prompt", "high_risk"),
-    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "prompt", "site_ear"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "ear"}, "prompt",
+     "risk_site_head_neck"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.size_mm": 24}, "prompt", "risk_size_over_20mm"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.pathology.perineural_invasion": True}, "urgent",
+     "risk_perineural"),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.pathology.differentiation": "poor"}, "urgent",
+     "risk_poor_differentiation"),
+    ({"diagnosis.body_site": "nose"}, "prompt", "risk_site_head_neck"),
+    ({"diagnosis.borders": "poorly_defined"}, "prompt", "risk_borders_poorly_defined"),
     ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.recurrent": True}, "prompt", "recurrent"),
     ({**MELANOMA, "diagnosis.stage": "II"}, "prompt", "invasive_melanoma"),
     ({**MELANOMA, "diagnosis.stage": "III"}, "urgent", "stage_III"),
@@ -373,7 +482,7 @@ def test_urgent_text_never_says_to_wait():
         text = entry["text"].lower()
         if level == "urgent":
             assert "wait" not in text or "do not wait" in text or "don't wait" in text
-    for said in CONTENT["urgency"]["doctor_said"].values():
+    for said in [*CONTENT["urgency"]["doctor_said"].values(), *CONTENT["urgency"]["doctor_said_weigh"].values()]:
         assert "delay" not in said["urgent"].lower() or "not delay" in said["urgent"].lower() \
             or "never delay" in said["urgent"].lower() or "don't delay" in said["urgent"].lower()
 
@@ -387,11 +496,10 @@ def test_because_names_profile_values():
 
 def test_json_has_stable_keys_and_item_shape():
     data = guidance({**MELANOMA, "diagnosis.diagnosed_by": "primary_care"}).to_json()
-    assert list(data) == ["patient_id", "next_steps", *SECTION_ORDER]
+    assert list(data) == ["patient_id", "next_steps", *SECTION_ORDER, "alerts"]
     assert data["patient_id"] == "t-1"
     assert set(data["urgency"]) >= {"level", "because"}
-    first = data["indications"][0]
-    assert first["id"] == "non_specialist_diagnosis"
+    first = next(item for item in data["indications"] if item["id"] == "non_specialist_diagnosis")
     assert {"id", "text", "because"} <= set(first)
     assert first["because"] == ["your diagnosis came from your family doctor"]
 
@@ -406,6 +514,8 @@ def test_every_rule_has_content_and_every_content_entry_has_a_rule():
             assert CONTENT[section][item_id]["text"].strip(), f"{section}.{item_id} has no text"
     assert set(CONTENT["urgency"]["levels"]) == {"urgent", "prompt", "routine"}
     assert set(CONTENT["urgency"]["doctor_said"]) == {"immediate", "within_weeks"}
+    assert set(CONTENT["urgency"]["doctor_said_weigh"]) == {"immediate", "within_weeks"}
+    assert all(set(level) >= {"keep", "ask_first"} for level in CONTENT["urgency"]["levels"].values())
     assert set(CONTENT["sections"]) == set(SECTION_ORDER)
 
 
@@ -431,15 +541,32 @@ def test_content_uses_only_known_placeholders():
 
 # ---- any valid profile gets complete guidance
 
-profiles = st.fixed_dictionaries({
-    "schema_version": st.just(1),
-    "patient": st.fixed_dictionaries({
-        "id": st.just("h"), "name": st.just("H"), "age": st.integers(0, 120),
+REPRESENTATIVES = st.fixed_dictionaries({
+    "name": st.sampled_from(["Ann Lee", "José Núñez"]),
+    "authority": st.sampled_from(list(Authority)),
+}, optional={"relationship": st.sampled_from(["daughter", "son", "mother"])})
+
+
+@st.composite
+def patients(draw):
+    """A valid patient section, with the person fields (a representative, decides_for_self)."""
+    data = draw(st.fixed_dictionaries({
+        "id": st.just("h"), "name": st.sampled_from(["H", "Margaret Ellison"]), "age": st.integers(0, 120),
         "pregnant": st.booleans(), "seeking_care_abroad": st.booleans(),
         "language": st.sampled_from(["en", "es", "pt-BR"]),
         "country": st.sampled_from(["US", "CA", "NO"]),
         "comorbidities": st.lists(st.sampled_from(["diabetes", "heart disease"]), max_size=2),
-    }),
+    }))
+    representative = draw(st.none() | REPRESENTATIVES)
+    if representative is not None:
+        data["representative"] = representative
+        data["decides_for_self"] = draw(st.booleans())
+    return data
+
+
+profiles = st.fixed_dictionaries({
+    "schema_version": st.just(1),
+    "patient": patients(),
     "diagnosis": st.fixed_dictionaries({
         "cancer_type": st.sampled_from(list(CancerType)),
         "diagnosed_by": st.sampled_from(list(Diagnoser)),
@@ -449,13 +576,28 @@ profiles = st.fixed_dictionaries({
         "pathology": st.fixed_dictionaries({
             k: st.booleans() for k in ("reviewed_by_dermatopathologist", "borderline",
                                        "insufficient_tissue", "differential")}),
+        "melanoma": st.fixed_dictionaries({}, optional={
+            "breslow_mm": st.sampled_from([0.3, 0.8, 1.0, 1.2, 2.5, 4.5]), "ulcerated": st.booleans(),
+            "subtype": st.sampled_from(list(MelanomaSubtype))}),
+        "lymphoma_type": st.sampled_from(list(LymphomaType)),
+        "kaposi_type": st.sampled_from(list(KaposiType)),
+        "sentinel_node": st.sampled_from(list(SentinelNode)),
+    }, optional={
+        "primary_removed": st.booleans(), "clinical_nodes": st.booleans(), "unknown_primary": st.booleans(),
+        "cancer_type_detail": st.sampled_from(["dermatofibrosarcoma protuberans", "angiosarcoma"]),
     }),
     "treatment_plan": st.fixed_dictionaries({
         "proposed": st.lists(st.sampled_from(list(Treatment)), max_size=4, unique=True),
         "urgency_stated": st.sampled_from(list(StatedUrgency)),
+        "performed_by": st.sampled_from(list(Performer)),
         **{k: st.booleans() for k in ("alternatives_discussed", "extensive_surgery", "reconstruction",
                                       "told_no_options")},
     }),
+    "current_treatment": st.fixed_dictionaries({
+        "therapies": st.lists(st.sampled_from(list(Therapy)), max_size=2, unique=True),
+        "status": st.sampled_from(list(TherapyStatus)),
+        "serious_side_effects": st.sampled_from(list(SideEffects)),
+    }, optional={"stopped_on": st.dates(date(2024, 1, 1), date(2026, 11, 25))}),
     "concerns": st.fixed_dictionaries({k: st.booleans() for k in (
         "cosmetic", "scarring", "poor_communication", "low_confidence", "cost", "travel", "clinical_trials")}),
     "insurance": st.fixed_dictionaries({

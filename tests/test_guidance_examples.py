@@ -23,9 +23,11 @@ EXPECTED = {
         "prompt",
         ["staging_before_surgery", "pathology_uncertain", "non_specialist_diagnosis", "melanoma_specialist_review",
          "single_treatment_option", "poor_communication", "low_confidence", "confirmation"],
-        ["melanoma_specialist", "dermatopathologist", "dermatologist"], [], ["slides_and_blocks"]),
+        # a general or unknown surgeon for a case that needs a sentinel node biopsy: add a surgical oncologist
+        ["melanoma_specialist", "dermatopathologist", "surgical_oncologist", "dermatologist"], [],
+        ["slides_and_blocks"]),
     "ex-02-bcc-nose-reconstruction": (
-        "routine",
+        "prompt",  # NCCN: a BCC on the nose is high risk at any size
         ["single_treatment_option", "aggressive_treatment", "insurance_requires",
          "cosmetically_sensitive_site", "reconstruction_planned", "scarring_concern", "confirmation"],
         ["surgical_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"], [], ["referral"]),
@@ -36,7 +38,7 @@ EXPECTED = {
     "ex-04-melanoma-stage-iv-urgent": (
         "urgent", ["no_treatment_options", "melanoma_specialist_review", "recurrent_cancer",
                    "low_confidence", "confirmation"],
-        ["melanoma_specialist", "medical_oncologist", "surgical_oncologist", "palliative_care", "dermatologist"], [],
+        ["melanoma_specialist", "medical_oncologist", "surgical_oncologist", "palliative_care"], [],
         ["imaging"]),
     "ex-05-melanoma-stage-iii-pregnant": (
         "urgent", ["melanoma_specialist_review", "aggressive_treatment", "scarring_concern",
@@ -44,7 +46,8 @@ EXPECTED = {
         ["melanoma_specialist", "maternal_fetal_medicine", "medical_oncologist", "surgical_oncologist"],
         ["pregnancy"], ["prenatal_summary", "imaging", "photos"]),
     "ex-06-merkel-abroad": (
-        "urgent", ["weakened_immune_system", "rare_cancer_type", "cosmetically_sensitive_site", "confirmation"],
+        "urgent", ["team_for_node_test", "weakened_immune_system", "rare_cancer_type", "cosmetically_sensitive_site",
+                   "confirmation"],
         ["medical_oncologist", "surgical_oncologist", "radiation_oncologist"],
         ["weakened_immune_system", "older_adult", "care_abroad", "language_support"],
         ["translated_summary", "customs_letter", "photos"]),
@@ -53,7 +56,7 @@ EXPECTED = {
         ["lymphoma_dermatologist", "dermatopathologist", "medical_oncologist"], [], ["photos", "referral"]),
     "ex-08-kaposi-financial-help": (
         "prompt", ["non_specialist_diagnosis", "rare_cancer_type", "single_treatment_option",
-                   "poor_communication", "confirmation"],
+                   "cosmetically_sensitive_site", "poor_communication", "confirmation"],  # on the foot
         ["hiv_specialist", "medical_oncologist", "dermatologist"], ["hiv", "language_support"],
         ["insurance_card", "hiv_labs"]),
     "ex-09-other-minimal": (
@@ -70,7 +73,7 @@ EXPECTED = {
         "urgent",
         ["staging_before_surgery", "pathology_uncertain", "non_specialist_diagnosis", "melanoma_specialist_review",
          "single_treatment_option", "low_confidence", "confirmation"],
-        ["melanoma_specialist", "dermatopathologist", "medical_oncologist", "surgical_oncologist", "dermatologist"],
+        ["melanoma_specialist", "dermatopathologist", "medical_oncologist", "surgical_oncologist"],
         [], ["slides_and_blocks", "imaging"]),
     "ex-13-transplant-scc-scalp": (
         "prompt", ["weakened_immune_system", "cosmetically_sensitive_site", "confirmation"],
@@ -84,14 +87,26 @@ EXPECTED = {
     "ex-16-bcc-small-trunk": (
         "routine", ["second_opinion_optional", "confirmation"], ["dermatologist"], [], ["pathology_reports"]),
     "ex-17-melanoma-child-es": (
-        "prompt", ["pathology_uncertain", "melanoma_specialist_review", "scarring_concern", "confirmation"],
-        ["melanoma_specialist", "pediatric_oncologist", "dermatopathologist"], ["child", "language_support"],
+        "prompt", ["team_for_node_test", "pathology_uncertain", "melanoma_specialist_review", "scarring_concern",
+                   "confirmation"],
+        ["melanoma_specialist", "pediatric_oncologist", "dermatopathologist", "surgical_oncologist"],
+        ["child", "teen", "language_support"],
         ["guardian_signature", "slides_and_blocks", "referral"]),
     "ex-18-bcc-large-print-es": (
-        "routine", ["non_specialist_diagnosis", "single_treatment_option", "cosmetically_sensitive_site",
+        "prompt",  # NCCN: a BCC on the nose is high risk at any size
+        ["non_specialist_diagnosis", "single_treatment_option", "cosmetically_sensitive_site",
                     "reconstruction_planned", "scarring_concern", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"],
         ["older_adult", "language_support"], ["health_conditions_list", "photos"]),
+    "ex-20-melanoma-older-agent": (
+        # a general surgeon booked for a wide excision and sentinel node biopsy: ask before the date
+        "prompt", ["team_for_node_test", "melanoma_specialist_review", "confirmation"],
+        ["melanoma_specialist", "surgical_oncologist"], ["representative", "older_adult"],
+        ["representative_papers", "health_conditions_list"]),
+    "ex-21-scc-immunotherapy": (
+        "urgent", ["cosmetically_sensitive_site", "confirmation"],
+        ["medical_oncologist", "surgical_oncologist", "radiation_oncologist"], ["older_adult"],
+        ["treatment_now_records", "imaging"]),
     "ex-19-scc-arabic-notice": (
         "prompt", ["single_treatment_option", "cosmetically_sensitive_site", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["language_support"], ["insurance_card"]),
@@ -109,6 +124,16 @@ EXPECTED = {
         ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["older_adult", "language_support"],
         ["pathology_reports"]),
 }
+
+
+def test_new_examples_show_the_plan_and_person_classes():
+    agent = build_guidance(load_profile(PROFILES / "ex-20-melanoma-older-agent.yaml"), load_content(), TODAY)
+    assert agent.items("next_steps")[0].id == "opinion_before_date"
+    assert agent.voice == "representative" and "Susan Ellison-Park" in agent.reader.signature
+    on_drug = build_guidance(load_profile(PROFILES / "ex-21-scc-immunotherapy.yaml"), load_content(), TODAY)
+    assert [i.id for i in on_drug.items("alerts")] == ["immunotherapy_warning_signs"]
+    assert "no_insurance" in [i.id for i in on_drug.items("insurance_steps")]
+    assert "call_insurance" not in [i.id for i in on_drug.items("next_steps")]
 
 
 def test_every_example_has_an_expectation():
@@ -134,7 +159,7 @@ def test_explain_lists_sections_items_and_reasons():
     assert "Why a second opinion may help you [indications]" in result.output
     assert "  - reconstruction_planned:" in result.output
     assert "      because surgery to rebuild the skin was suggested" in result.output
-    assert "  level: routine" in result.output
+    assert "  level: prompt" in result.output
     assert "Notes for your situation [population_notes]: does not apply, left out" in result.output
 
 
@@ -145,7 +170,7 @@ def test_explain_json_is_the_documented_shape():
     data = json.loads(result.output)
     assert list(data) == ["patient_id", "next_steps", "indications", "urgency", "specialists", "records", "questions",
                           "insurance_steps", "population_notes", "telemedicine", "clinical_trials",
-                          "differing_opinions", "after_visit"]
+                          "differing_opinions", "after_visit", "alerts"]
     assert data["patient_id"] == "ex-06-merkel-abroad"
     assert data["urgency"]["level"] == "urgent"
     assert data["urgency"]["because"] == ["you have Merkel cell carcinoma, a rare skin cancer that can grow fast",
@@ -172,3 +197,12 @@ def test_packet_shows_each_item_with_its_reason(tmp_path):
     assert "surgery to rebuild the skin was suggested" in html
     assert 'id="specialists-mohs_surgeon"' in html
     assert 'id="population-notes"' not in html  # does not apply: left out, not shown empty
+
+
+def test_explain_shows_the_page_one_box_and_the_reader():
+    runner = CliRunner()
+    on_drug = runner.invoke(cli, ["explain", str(PROFILES / "ex-21-scc-immunotherapy.yaml"), "--date", "2026-11-25"])
+    assert "Page one box [alerts]\n  - immunotherapy_warning_signs: Call your care team at once" in on_drug.output
+    agent = runner.invoke(cli, ["explain", str(PROFILES / "ex-20-melanoma-older-agent.yaml"), "--date", "2026-11-25"])
+    assert "Reader (representative): This guide is for Susan Ellison-Park" in agent.output
+    assert "Page one box" not in agent.output

@@ -63,7 +63,7 @@ def test_errors_use_the_profile_words_with_row_and_column(tmp_path):
                     "c,C,40,melanoma,,US\n", encoding="utf-8")
     result = run("import", "csv", path, "-o", tmp_path / "out")
     assert result.exit_code == 1
-    assert f"{path}:2:3 (patient.age): must be between 0 and 120, not '200'" in result.output
+    assert f"{path}:2:3 (patient.age): must be between 0 and 120 (years), not '200'" in result.output
     assert f"{path}:2:6 (patient.country): 'Germany' is not a two-letter country code such as US, CA or DE" in result.output
     assert f"{path}:3:2 (patient.name): this field is required but missing" in result.output
     assert f"{path}:4:5 (diagnosis.diagnosed_by): this field is required but missing" in result.output

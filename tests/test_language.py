@@ -295,7 +295,8 @@ def test_explain_in_spanish_has_the_same_ids_and_translated_reasons():
     assert english["urgency"]["because"] == [
         "the melanoma has grown below the top layer of skin, or its stage is not known yet"]
     text = runner.invoke(cli, ["explain", path]).output
-    assert "because usted tiene melanoma" in text and "Packet language: Spanish (es)" in text
+    # a 13-year-old reads with a parent: the reasons speak about the patient by name (issue 17)
+    assert "because Valentina Rojas Medina tiene melanoma" in text and "Packet language: Spanish (es)" in text
 
 
 # ---- every other language: English packet, language in words, notice in that language

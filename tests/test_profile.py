@@ -76,7 +76,7 @@ def test_all_errors_of_a_file_are_reported_at_once(write):
     joined = "\n".join(found)
     assert f"{path}:1:17: schema_version:" in joined
     assert f"{path}:3:7: patient.id: '../etc/passwd' cannot be used as a file name" in joined
-    assert f"{path}:5:8: patient.age: must be between 0 and 120, not '130'" in joined
+    assert f"{path}:5:8: patient.age: must be between 0 and 120 (years), not '130'" in joined
     assert f"{path}:6:3: patient.pregnent: unknown field" in joined
     assert f"{path}:9:17: diagnosis.diagnosed_by: 'nurse' is not allowed" in joined
 

@@ -11,6 +11,7 @@ import csv
 import difflib
 import functools
 import io
+import re
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
@@ -19,15 +20,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..errors import InvalidInput, Problem, SopError
-from ..profile import _Located, parse_yaml, read_text, validate
+from ..errors import InvalidInput, Problem, SopError, printable
+from ..profile import _Located, parse_yaml, read_bytes, read_text, validate
 from ..schema import Profile
 from . import Draft
 
 MAX_CSV_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 100_000
-MAX_FIELD_CHARS = 100_000
+MAX_FIELD_CHARS = 20_000  # the longest field holds 4,000 characters; a list of 50 short ones 10,000
+MAX_COLUMNS = 500  # a profile has under 100 fields
+MAX_HEADER_CHARS = 32 * 1024
+MAX_MAP_ENTRIES = 10_000
+MAX_LISTED = 50  # header problems listed before "... and N more"
 LIST_SEPARATOR = ";"
+DELIMITERS = ",;\t"
 
 EXAMPLE = {
     "patient.id": "clinic-00123", "patient.name": "Dana Whitfield", "patient.date_of_birth": "1979-06-14",
@@ -89,7 +95,10 @@ class Mapping:
 
 
 def load_mapping(path: Path) -> Mapping:
-    """Read a mapping file (YAML: `columns:` and optional `values:`), with located errors."""
+    """Read a mapping file (YAML: `columns:` and optional `values:`), with located errors.
+
+    Whatever shape the file has, the result is a list of located problems, never a traceback.
+    """
     name = str(path)
     located = parse_yaml(read_text(path, "mapping"), name)
     data = located.data
@@ -100,23 +109,41 @@ def load_mapping(path: Path) -> Mapping:
                                     "'clinic column name: field.path' per line")])
     for key in data:
         if key not in ("columns", "values"):
-            problems.append(Problem(name, *located.where((key,), key=True), key,
-                                    f"unknown field '{key}'; allowed here: columns, values"))
+            problems.append(Problem(name, *located.where((key,), key=True), printable(key, 80),
+                                    f"unknown field '{printable(key, 80)}'; allowed here: columns, values"))
+    entries = len(data["columns"]) + sum(len(t) for t in (data.get("values") or {}).values()
+                                         if isinstance(t, dict)) if isinstance(data.get("values") or {},
+                                                                               dict) else 0
+    if entries > MAX_MAP_ENTRIES:
+        raise InvalidInput([Problem(name, 1, 1, "", f"the mapping file has more than {MAX_MAP_ENTRIES:,} "
+                                    "entries; a clinic needs one line per spreadsheet column")])
     mapping = Mapping()
     for column, target in data["columns"].items():
+        where, label = located.where(("columns", column)), f"columns.{printable(column, 80)}"
+        if target is not None and not isinstance(target, str):
+            problems.append(Problem(name, *where, label, "must be a field path such as patient.name (or "
+                                    "empty, to leave the column out)"))
+            continue
         if target is not None and target not in known:
-            guess = difflib.get_close_matches(str(target), known, n=1)
+            guess = difflib.get_close_matches(target[:100], known, n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            problems.append(Problem(name, *located.where(("columns", column)), f"columns.{column}",
-                                    f"'{target}' is not a profile field{hint}"))
+            problems.append(Problem(name, *where, label, f"'{printable(target, 80)}' is not a profile "
+                                    f"field{hint}"))
             continue
         mapping.columns[str(column).strip()] = target
-    for column, table in (data.get("values") or {}).items():
-        if not isinstance(table, dict):
-            problems.append(Problem(name, *located.where(("values", column)), f"values.{column}",
+    values = data.get("values") or {}
+    if not isinstance(values, dict):
+        problems.append(Problem(name, *located.where(("values",)), "values", "must be a group of "
+                                "'column name:' lines, each with 'spreadsheet value: profile value' lines"))
+        values = {}
+    for column, table in values.items():
+        where, label = located.where(("values", column)), f"values.{printable(column, 80)}"
+        if not isinstance(table, dict) or any(isinstance(v, dict | list) for v in table.values()):
+            problems.append(Problem(name, *where, label,
                                     "must be a group of 'spreadsheet value: profile value' lines"))
             continue
-        mapping.values[str(column).strip()] = {str(k).strip(): str(v) for k, v in table.items()}
+        mapping.values[str(column).strip()] = {str(k).strip(): "" if v is None else str(v)
+                                               for k, v in table.items()}
     if problems:
         raise InvalidInput(problems)
     return mapping
@@ -126,28 +153,19 @@ def load_mapping(path: Path) -> Mapping:
 class CsvResult:
     drafts: list[Draft] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # a value left out, the patient still written
     rows: int = 0
     failed_rows: int = 0
 
 
 def _read_rows(path: Path) -> list[list[str]]:
+    """Every row of the file; bounded work whatever it holds (size, cell, column and row limits)."""
     name = str(path)
 
     def fail(message: str, line: int = 1) -> InvalidInput:
         return InvalidInput([Problem(name, line, 1, "", message)])
 
-    try:
-        if path.is_dir():
-            raise fail("this is a folder, not a CSV file")
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            raise fail(f"the file is too large ({size:,} bytes); a CSV must be under "
-                       f"{MAX_CSV_BYTES // 2**20} MiB")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except OSError as exc:
-        raise fail(f"this file cannot be read ({exc.strerror or exc})") from None
+    raw = read_bytes(path, "CSV file", MAX_CSV_BYTES)  # a pipe, device or folder is refused unread
     if b"\x00" in raw:
         raise fail("this is a binary file (an .xlsx?), not CSV; save it as 'CSV UTF-8'")
     try:
@@ -157,36 +175,65 @@ def _read_rows(path: Path) -> list[list[str]]:
         raise fail("the file is not UTF-8 text; save it as 'CSV UTF-8'", line) from None
     if not text.strip():
         raise fail("the file is empty; it needs a header row and one row per patient")
-    sample = text[:65536]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, quotechar='"',
+    end = text.find("\n", 0, MAX_HEADER_CHARS + 1)
+    if end < 0 and len(text) > MAX_HEADER_CHARS:
+        raise fail(f"the header row is longer than {MAX_HEADER_CHARS // 1024} KiB; a profile has under "
+                   "100 columns with short names")
+    delimiter = _delimiter(text[: end if end >= 0 else len(text)])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
                         doublequote=True, skipinitialspace=False, strict=False)
     rows: list[list[str]] = []
     old_limit = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise fail(f"row {len(rows) + 1} has {len(row):,} cells; a CSV may have at most "
+                           f"{MAX_COLUMNS} columns (a profile has under 100 fields)", len(rows) + 1)
             rows.append(row)
             if len(rows) > MAX_ROWS + 1:
                 raise fail(f"more than {MAX_ROWS:,} rows; split the file")
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise fail(f"a cell in row {len(rows) + 1} holds more than {MAX_FIELD_CHARS:,} characters; no "
+                       "profile field is that long (check for a quote that is never closed)",
+                       len(rows) + 1) from None
         raise fail(f"the CSV cannot be read: {exc}", len(rows) + 1) from None
     finally:
         csv.field_size_limit(old_limit)
+    if sum(len(cell) for cell in rows[0]) > MAX_HEADER_CHARS:
+        raise fail(f"the header row is longer than {MAX_HEADER_CHARS // 1024} KiB; a profile has under "
+                   "100 columns with short names")
     return rows
+
+
+def _delimiter(first_line: str) -> str:
+    """Comma, semicolon or tab: whichever splits the header row into the most cells (linear; the
+    standard library's Sniffer is quadratic on a long line). Ties go to the comma."""
+    best, most = ",", 0
+    for delimiter in DELIMITERS:
+        try:
+            cells = len(next(csv.reader([first_line], delimiter=delimiter, quotechar='"'), []))
+        except csv.Error:
+            continue
+        if cells > most:
+            best, most = delimiter, cells
+    return best
+
+
+def _shown(text: str) -> str:
+    return printable(text, 80)
 
 
 def import_csv(path: Path | str, mapping: Mapping | None = None) -> CsvResult:
     """Read a CSV export into drafts; a bad header stops everything, a bad row only itself."""
     path = Path(path)
-    name = str(path)
+    name = printable(path, 1000)
     rows = _read_rows(path)
     header = [cell.strip() for cell in rows[0]]
     known = columns()
     targets: list[str | None] = []
     problems = []
+    more = 0
     seen: dict[str, int] = {}
     for number, column in enumerate(header, 1):
         target: str | None
@@ -196,18 +243,24 @@ def import_csv(path: Path | str, mapping: Mapping | None = None) -> CsvResult:
             target = column
         elif not column:
             target = None
+        elif len(problems) >= MAX_LISTED:
+            more += 1
+            target = None
         else:
-            guess = difflib.get_close_matches(column, [*known, *(mapping.columns if mapping else [])], n=1)
+            guess = difflib.get_close_matches(column[:100], [*known, *(mapping.columns if mapping else [])],
+                                              n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else (
                 "; name it by field path (see `sop-packets import csv --template`) or map it with --map")
-            problems.append(f"{name}:1:{number} ({column}): unknown column '{column}'{hint}")
+            problems.append(f"{name}:1:{number} ({_shown(column)}): unknown column '{_shown(column)}'{hint}")
             target = None
         if target is not None and target in seen:
-            problems.append(f"{name}:1:{number} ({column}): this column and column {seen[target]} both fill "
-                            f"{target}; keep one")
+            problems.append(f"{name}:1:{number} ({_shown(column)}): this column and column {seen[target]} "
+                            f"both fill {target}; keep one")
         if target is not None:
             seen[target] = number
         targets.append(target)
+    if more:
+        problems.append(f"{name}:1:{len(header)}: ... and {more} more unknown columns")
     if problems:
         raise CsvHeaderError("\n".join(problems))
     result = CsvResult()
@@ -217,7 +270,7 @@ def import_csv(path: Path | str, mapping: Mapping | None = None) -> CsvResult:
         if not any(cell.strip() for cell in row):
             continue
         result.rows += 1
-        outcome = _row(name, row_number, row, header, targets, mapping, seen)
+        outcome = _row(name, row_number, row, header, targets, mapping, seen, result.warnings)
         if isinstance(outcome, list):
             result.errors.extend(outcome)
             result.failed_rows += 1
@@ -230,7 +283,7 @@ def import_csv(path: Path | str, mapping: Mapping | None = None) -> CsvResult:
         if len(rows_with_id) > 1:
             column = used.get("patient.id", 1)
             others = ", ".join(str(r) for r in rows_with_id if r != row_number)
-            result.errors.append(f"{name}:{row_number}:{column} ({header[column - 1]}): patient.id "
+            result.errors.append(f"{name}:{row_number}:{column} ({_shown(header[column - 1])}): patient.id "
                                  f"'{profile.patient.id}' is also used in row {others}; each patient needs "
                                  "their own id, or one packet would overwrite the other")
             result.failed_rows += 1
@@ -240,11 +293,18 @@ def import_csv(path: Path | str, mapping: Mapping | None = None) -> CsvResult:
 
 
 def _row(name: str, row_number: int, row: list[str], header: list[str], targets: list[str | None],
-         mapping: Mapping | None, located: dict[str, int]) -> tuple[Profile, dict[str, int]] | list[str]:
+         mapping: Mapping | None, located: dict[str, int],
+         warnings: list[str]) -> tuple[Profile, dict[str, int]] | list[str]:
+    """One row as a profile, or its errors. A number outside its field's limits is left out with a
+    warning (the rest of the patient is still written), never a reason to drop the patient."""
     known = columns()
     data: dict[str, Any] = {"schema_version": 1}
     used: dict[str, int] = {}
     errors: list[str] = []
+
+    def at(column: int) -> str:
+        return f"{name}:{row_number}:{column} ({_shown(header[column - 1])})"
+
     if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
         errors.append(f"{name}:{row_number}:{len(header) + 1} (no column): this row has more cells than "
                       f"the header has columns ({len(row)} > {len(header)}); check for a separator inside "
@@ -255,8 +315,8 @@ def _row(name: str, row_number: int, row: list[str], header: list[str], targets:
             continue
         table = mapping.values.get(header[number - 1], {}) if mapping is not None else {}
         used[target] = number
-        if target == "schema_version":
-            data["schema_version"] = int(value) if value.isdigit() else value
+        if target == "schema_version":  # only plain digits become a number ('²' and 5,000 digits do not)
+            data["schema_version"] = int(value) if re.fullmatch(r"[0-9]{1,4}", value) else value
             continue
         parts = target.split(".")
         node = data
@@ -270,16 +330,42 @@ def _row(name: str, row_number: int, row: list[str], header: list[str], targets:
     try:
         profile = validate(Profile, _Located(data, {}, {}, text_cells=True), name)
     except InvalidInput as exc:
-        for problem in exc.problems:
-            field_path = problem.field.split("[")[0]
-            column = located.get(field_path)
-            if column is not None:
-                errors.append(f"{name}:{row_number}:{column} ({header[column - 1]}): {problem.message}")
-            else:
-                missing = f"; add a {field_path} column" if "required" in problem.message else ""
-                errors.append(f"{name}:{row_number}:1 ({problem.field or 'row'}): {problem.message}{missing}")
-        return errors
+        out_of_range = [p for p in exc.problems if p.kind == "range"]
+        left_out = []
+        if out_of_range and len(out_of_range) == len(exc.problems):
+            for problem in out_of_range:
+                column = located.get(problem.field)
+                where = at(column) if column else f"{name}:{row_number}:1 ({problem.field})"
+                left_out.append(f"{where}: {problem.message}; left out of the profile (fill it in by hand)")
+                _drop(data, problem.field)
+                used.pop(problem.field, None)
+            try:
+                profile = validate(Profile, _Located(data, {}, {}, text_cells=True), name)
+                warnings.extend(left_out)
+            except InvalidInput:  # the value was needed (an age, say): the first errors say why
+                left_out = []
+        if not left_out:
+            for problem in exc.problems:
+                field_path = problem.field.split("[")[0]
+                column = located.get(field_path)
+                if column is not None:
+                    errors.append(f"{at(column)}: {problem.message}")
+                else:
+                    missing = f"; add a {field_path} column" if "required" in problem.message else ""
+                    errors.append(f"{name}:{row_number}:1 ({problem.field or 'row'}): "
+                                  f"{problem.message}{missing}")
+            return errors
     return errors if errors else (profile, used)
+
+
+def _drop(data: dict, dotted: str) -> None:
+    """Remove one field (such as diagnosis.size_mm) from a row's data."""
+    parts = dotted.split(".")
+    node: Any = data
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(parts[-1], None)
 
 
 def _value(profile: Profile, path: str) -> Any:
@@ -294,7 +380,7 @@ def _value(profile: Profile, path: str) -> Any:
 
 
 def _draft(path: Path, row_number: int, profile: Profile, used: dict[str, int], header: list[str]) -> Draft:
-    draft = Draft(profile.patient.id)
+    draft = Draft(profile.patient.id, source_key=profile.patient.id)
     draft.header = [f"Imported from {path.name} row {row_number} by sop-packets import csv.",
                     "Each comment names the spreadsheet column the value came from."]
     for target, column in sorted(used.items(), key=lambda pair: list(columns()).index(pair[0])
@@ -302,7 +388,7 @@ def _draft(path: Path, row_number: int, profile: Profile, used: dict[str, int], 
         if target == "schema_version":
             continue
         value = _value(profile, target)
-        comment = f"{path.name} row {row_number}, column {column} ({header[column - 1]})"
+        comment = f"{path.name} row {row_number}, column {column} ({header[column - 1]})"  # render cleans it
         if isinstance(value, list):
             for item in value:
                 draft.add(target, item, comment)

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""CPU seconds of one cold `sop-packets build` (a new process per run, PDF and HTML), median of N.
+
+    python scripts/bench_cold.py [--runs 5] [--profile profiles/ex-09-other-minimal.yaml]
+
+Two columns: with an empty user cache (the first build on a machine: fontconfig and the HTML's font
+subsets are made) and with the cache filled by an earlier build (every later build). CPU is user +
+system of the build process, from wait4, so other load on a shared machine counts less than wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def one_build(profile: Path, out: Path, cache: Path) -> tuple[float, float]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "SOURCE_DATE_EPOCH": "1795737600"}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "sop_packets", "build", str(profile), "-o", str(out)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed: {process.stderr.read().decode()}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", type=Path, default=ROOT / "profiles" / "ex-09-other-minimal.yaml")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    empty, filled = [], []
+    try:
+        warm_cache = work / "warm-cache"
+        one_build(args.profile, work / "out-warm", warm_cache)  # fills the cache once
+        for run in range(args.runs):  # interleaved: empty cache, then filled cache
+            cache = work / f"cache-{run}"
+            empty.append(one_build(args.profile, work / f"out-e{run}", cache))
+            filled.append(one_build(args.profile, work / f"out-f{run}", warm_cache))
+            shutil.rmtree(cache, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("| cache | CPU s (median) | wall s (median) | runs |")
+    print("|---|---:|---:|---:|")
+    for label, runs in (("empty (first build on a machine)", empty), ("filled (every later build)", filled)):
+        print(f"| {label} | {statistics.median(r[0] for r in runs):.2f} | "
+              f"{statistics.median(r[1] for r in runs):.2f} | {len(runs)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Benchmark of `sop-packets serve` (a script, not a test): live-preview latency and start-up time.
+
+Preview: for every example profile, the form is posted to /profiles/NAME/preview with one field
+changed (the patient's name, so the packet changes), warm (after --warm posts), --n times. Server time
+is measured inside the app around the preview endpoint (wall and CPU); the round trip through
+Starlette's TestClient is shown beside it. Start-up: `sop-packets serve` in a new process until the
+worklist answers (median of --starts runs).
+
+    .venv/bin/python scripts/bench_serve.py [--n 40] [--warm 5] [--starts 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from sop_packets.build import BuildOptions  # noqa: E402
+from sop_packets.serve import Settings, create_app, form, views_profile  # noqa: E402
+from sop_packets.serve.workspace import Workspace  # noqa: E402
+
+
+def posted_fields(values: dict) -> list[tuple[str, str]]:
+    """What the browser posts for a form showing these values."""
+    fields = []
+    for name, value in values.items():
+        if isinstance(value, list):
+            fields += [(name, str(item)) for item in value]
+        elif isinstance(value, bool):
+            if value:
+                fields.append((name, "true"))
+        elif isinstance(value, int) and name.endswith(".count"):
+            fields.append((name, str(value)))
+        else:
+            fields.append((name, "" if value is None else str(value)))
+    return fields
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def bench_preview(n: int, warm: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    try:
+        shutil.copytree(ROOT / "profiles", folder / "profiles")
+        settings = Settings(Workspace(folder / "profiles", folder / "output"),
+                            BuildOptions(out_dir=folder / "output"), port=8765)
+        timings: dict[str, list[tuple[float, float]]] = {}
+        original = views_profile.live_preview
+
+        async def timed(request):
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = await original(request)
+            timings.setdefault(request.path_params["name"], []).append(
+                (time.perf_counter() - wall, time.process_time() - cpu))
+            return response
+
+        views_profile.live_preview = timed
+        client = TestClient(create_app(settings), base_url="http://127.0.0.1:8765")
+        client.get(f"/?token={settings.secrets.token}")
+        print(f"Preview latency, warm ({warm} posts first), {n} posts per profile; server time in ms")
+        print(f"{'profile':48} {'p50':>7} {'p95':>7} {'cpu p50':>8} {'round trip p50':>15}")
+        all_wall = []
+        for name in sorted(settings.workspace.listing()):
+            checked = settings.workspace.read(name)
+            values = form.flat_values(views_profile.profile_specs(), checked.data)
+            fields = [*posted_fields(values), ("opened", checked.digest),
+                      ("csrf_token", settings.secrets.csrf)]
+            trips = []
+            for i in range(warm + n):
+                changed = [(k, f"{v} {i}" if k == "patient.name" else v) for k, v in fields]
+                start = time.perf_counter()
+                response = client.post(f"/profiles/{name}/preview", content=urlencode(changed),
+                                       headers={"content-type": "application/x-www-form-urlencoded"})
+                trips.append(time.perf_counter() - start)
+                assert response.status_code == 200 and "packet-frame" in response.text, response.text[:300]
+            measured = timings[name][warm:]
+            wall = [w * 1000 for w, _ in measured]
+            cpu = [c * 1000 for _, c in measured]
+            all_wall += wall
+            print(f"{name:48} {statistics.median(wall):7.1f} {percentile(wall, 0.95):7.1f} "
+                  f"{statistics.median(cpu):8.1f} {statistics.median(trips[warm:]) * 1000:15.1f}")
+        print(f"{'all profiles':48} {statistics.median(all_wall):7.1f} {percentile(all_wall, 0.95):7.1f}")
+        views_profile.live_preview = original
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench_start(starts: int) -> None:
+    times = []
+    for _ in range(starts):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        start = time.perf_counter()
+        process = subprocess.Popen([str(Path(sys.executable).parent / "sop-packets"), "serve",
+                                    str(ROOT / "profiles"), "-o", tempfile.mkdtemp(prefix="bench-out-"),
+                                    "--port", str(port)], stdout=subprocess.PIPE, text=True)
+        try:
+            url = None
+            for line in process.stdout:  # type: ignore[union-attr]
+                match = re.search(r"http://\S+token=\S+", line)
+                if match:
+                    url = match.group(0)
+                    break
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+            while True:
+                try:
+                    with opener.open(url, timeout=60) as response:
+                        assert b"Worklist" in response.read()
+                    break
+                except urllib.error.HTTPError:
+                    raise
+                except OSError:
+                    time.sleep(0.01)
+            times.append(time.perf_counter() - start)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    print(f"Start-up of `sop-packets serve` until the worklist (19 profiles) answers: median "
+          f"{statistics.median(times):.2f} s over {starts} runs ({', '.join(f'{t:.2f}' for t in times)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--starts", type=int, default=3)
+    args = parser.parse_args()
+    bench_preview(args.n, args.warm)
+    bench_start(args.starts)
+
+
+if __name__ == "__main__":
+    main()

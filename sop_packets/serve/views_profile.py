@@ -1,0 +1,306 @@
+"""The profile page: the form made from the schema, checking, saving, the live preview, the PDF."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from ..build import build_file
+from ..errors import Problem, SopError
+from ..output import output_path
+from ..schema import Profile
+from . import changes, form, preview
+from .pages import page, posted, settings_of
+from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
+
+UNREADABLE = ("The form cannot change this file: its YAML has a mistake (listed above) that must be fixed "
+              "in a text editor first. Open the file, fix the lines named, save it, then reload this page.")
+SAVED_NOTICES = {
+    "saved": "Saved.",
+    "built": "The packet is built.",
+}
+
+
+@functools.cache
+def profile_specs() -> list[form.Spec]:
+    return form.specs_for(Profile)
+
+
+@dataclass
+class Shown:
+    """A problem as the page shows it: the field's label, the CLI's words, and where to jump."""
+
+    label: str
+    message: str
+    field: str
+    anchor: str
+    spec_name: str
+
+
+def anchor_of(dotted: str) -> str:
+    plain = re.sub(r"\[(\d+)\]", r".\1", dotted)
+    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", plain) if plain else "form-top"
+
+
+def shown(problems: list[Problem], specs: list[form.Spec]) -> list[Shown]:
+    out = []
+    for problem in problems:
+        spec = form.field_for(specs, problem.field) if problem.field else None
+        label = spec.label if spec else (problem.field or "The file")
+        anchor = anchor_of(problem.field) if spec else "form-top"
+        if spec is not None and spec.kind in ("enum", "enums", "tribool", "bool", "texts", "groups") and \
+                not re.search(r"\[\d+\]$", problem.field):
+            anchor = spec.anchor
+        parts = [p for p in re.split(r"[.\[\]]+", problem.field) if p and not p.isdigit()]
+        if spec is not None and parts and spec.path[-1] != parts[-1]:
+            anchor = spec.anchor  # a field the form does not have (unknown): its section
+        out.append(Shown(label, problem.message, problem.field, anchor, spec.name if spec else ""))
+    return out
+
+
+def live_names(specs: list[form.Spec]) -> list[str]:
+    """Every field and section that has a message place on the page (for the live check)."""
+    return [spec.name for spec in form.every_spec(specs) if spec.kind != "fixed"]
+
+
+def _name_or_404(request: Request) -> str | None:
+    name = request.path_params["name"]
+    return name if settings_of(request).workspace.path_of(name) is not None else None
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("There is no such profile in this folder.", status_code=404)
+
+
+def _context(checked: Checked, values: dict[str, Any], **extra) -> dict[str, Any]:
+    specs = profile_specs()
+    fill_ins = []
+    for note in checked.fill_ins:
+        spec = form.field_for(specs, ".".join(note.path))
+        fill_ins.append({"label": spec.label if spec else ".".join(note.path),
+                         "path": ".".join(note.path), "anchor": spec.anchor if spec else "form-top",
+                         "note": note.note, "name": spec.name if spec else ""})
+    return {"specs": specs, "values": values, "fill_ins": fill_ins,
+            "fill_in_names": {f["name"] for f in fill_ins}, **extra}
+
+
+async def edit(request: Request) -> Response:
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    if request.method == "GET":
+        return await run_in_threadpool(_show, request, name)
+
+    data = await posted(request)
+    return await run_in_threadpool(_post, request, name, data)
+
+
+def _show(request: Request, name: str) -> Response:
+    """The form as the file is now, with the packet preview of the saved profile beside it."""
+    space = settings_of(request).workspace
+    checked = space.read(name)
+    values = form.flat_values(profile_specs(), checked.data)
+    errors = shown(checked.problems, profile_specs())
+    result = None
+    if checked.profile is not None:
+        result = _preview(request, Attempt(checked, checked, values, checked.digest, {}))
+    notice = SAVED_NOTICES.get(request.query_params.get("done", "")) if checked.readable else UNREADABLE
+    return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
+                errors=errors, field_errors=_by_field(errors),
+                warnings=shown(checked.warnings, profile_specs()), notice=notice, conflict=None,
+                result=result, **_context(checked, values))
+
+
+@dataclass
+class Attempt:
+    """One posted form turned into the file's new text, and that text checked."""
+
+    base: Checked
+    new: Checked
+    values: dict[str, Any]
+    opened: str
+    changes: dict
+
+
+def attempt(space, name: str, data, *, preview_only: bool = False) -> Attempt:
+    """The posted form against the version it was opened with. For the preview only the data is
+    checked (no YAML is written); a save also writes the new text and checks that."""
+    specs = profile_specs()
+    opened = str(data.get("opened") or "")
+    base_text = space.opened.get(opened)
+    base = checked_once(base_text, name) if base_text is not None else space.read(name)
+    submitted = form.form_data(specs, data)
+    values = form.flat_values(specs, submitted)
+    done = {tuple(p.split(".")) for p in data.getlist("fill_in_done") if isinstance(p, str)}
+    found = changes.edits(specs, submitted, base.data)
+    if not base.readable:
+        return Attempt(base, base, values, base.digest, {})
+    if preview_only:
+        new = check_data(changes.apply_to_data(base.data, found), name) if found else base
+        return Attempt(base, new, values, base.digest, found)
+    new_text = changes.apply(base.text, found, done)
+    new = check_text(new_text, name) if new_text != base.text else base
+    return Attempt(base, new, values, base.digest, found)
+
+
+def _by_field(errors: list[Shown]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in errors:
+        out.setdefault(item.spec_name or "", []).append(item.message)
+    return out
+
+
+def _post(request: Request, name: str, data) -> Response:
+    settings = settings_of(request)
+    space = settings.workspace
+    specs = profile_specs()
+    action = str(data.get("action") or "save")
+    tried = attempt(space, name, data)
+    values = tried.values
+    if action.startswith("add:"):
+        form.grow(specs, values, action[4:])
+    if not tried.base.readable:
+        errors = shown(tried.base.problems, specs)
+        return page(request, "profile.html.j2", status=409, name=name, checked=tried.base,
+                    opened=tried.opened, errors=errors, field_errors=_by_field(errors), warnings=[],
+                    notice=UNREADABLE, conflict=None, result=None, **_context(tried.base, values))
+    errors = shown(tried.new.problems, specs)
+    warnings = shown(tried.new.warnings, specs)
+    context = dict(name=name, checked=tried.base, opened=tried.opened, errors=[], field_errors={},
+                   warnings=warnings, notice=None, conflict=None, result=None, **_context(tried.base, values))
+    if action == "save" and not errors:
+        try:
+            space.save(name, tried.new.text, tried.opened)
+        except Conflict as exc:
+            context["conflict"] = exc.difference or "(the earlier version is no longer known to this app)"
+            return page(request, "profile.html.j2", status=409, **context)
+        except Busy:
+            context["notice"] = ("Not saved: a batch is building packets from this folder right now. "
+                                 "Wait for it to finish, then press Save again.")
+            return page(request, "profile.html.j2", status=423, **context)
+        except SopError as exc:
+            context["notice"] = f"Not saved: {exc.format_message()}"
+            return page(request, "profile.html.j2", status=500, **context)
+        return RedirectResponse(f"/profiles/{quote(name)}?done=saved", status_code=303)
+    if action in ("save", "check"):
+        context.update(errors=errors, field_errors=_by_field(errors))
+    if action == "check" and not errors:
+        context["result"] = _preview(request, tried)
+    return page(request, "profile.html.j2", **context)
+
+
+def _preview(request: Request, tried: Attempt) -> preview.Preview | None:
+    if tried.new.profile is None:
+        return None
+    settings = settings_of(request)
+    baseline = _baseline(settings, tried.base)
+    return preview.preview(tried.new.profile, settings.options, settings.previews, baseline,
+                           edited=bool(tried.changes))
+
+
+def _baseline(settings, base: Checked):
+    if base.profile is None:
+        return None
+    cache = settings.__dict__.setdefault("_baselines", {})
+    if base.digest not in cache:
+        if len(cache) > 200:
+            cache.clear()
+        cache[base.digest] = preview.guidance_of(base.profile, settings.options)
+    return cache[base.digest]
+
+
+async def live_preview(request: Request) -> Response:
+    """The preview panel for the form's current values (htmx swaps it in as the form changes)."""
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    data = await posted(request)
+
+    def work() -> Response:
+        tried = attempt(settings_of(request).workspace, name, data, preview_only=True)
+        errors = shown(tried.new.problems, profile_specs())
+        result = None if errors else _preview(request, tried)
+        html = _fragment("_preview.html.j2", name=name, errors=errors, result=result,
+                         warnings=shown(tried.new.warnings, profile_specs()),
+                         live_names=live_names(profile_specs()), live_errors=_by_field(errors))
+        return HTMLResponse(html)
+
+    return await run_in_threadpool(work)
+
+
+def _fragment(template: str, **context) -> str:
+    from .pages import templates
+
+    return templates().get_template(template).render(**context)
+
+
+async def preview_page(request: Request) -> Response:
+    html = settings_of(request).previews.get(request.path_params["key"])
+    if html is None:
+        return PlainTextResponse("This preview has expired; change a field to make a new one.",
+                                 status_code=404)
+    return HTMLResponse(html)
+
+
+async def build(request: Request) -> Response:
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    await posted(request)
+    settings = settings_of(request)
+    path = settings.workspace.path_of(name)
+
+    def work() -> Response:
+        try:
+            build_file(path, settings.options)
+        except SopError as exc:
+            checked = settings.workspace.read(name)
+            errors = shown(checked.problems, profile_specs())
+            return page(request, "profile.html.j2", status=409 if "already" in str(exc) else 422,
+                        name=name, checked=checked, opened=checked.digest, errors=errors,
+                        field_errors=_by_field(errors), warnings=[], conflict=None, result=None,
+                        notice=f"The packet could not be built: {_first_line(exc.format_message(), name)}",
+                        **_context(checked, form.flat_values(profile_specs(), checked.data)))
+        return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
+
+    return await run_in_threadpool(work)
+
+
+def _first_line(message: str, name: str) -> str:
+    return message.splitlines()[0] if message else "unknown error"
+
+
+async def download(request: Request) -> Response:
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    settings = settings_of(request)
+    checked = await run_in_threadpool(settings.workspace.read, name)
+    if checked.profile is None:
+        return PlainTextResponse("This profile has problems; fix them and build the packet first.",
+                                 status_code=404)
+    target = output_path(settings.options.out_dir, checked.profile.patient.id, ".pdf")
+    if not target.is_file():
+        return PlainTextResponse("The packet has not been built yet; press “Build the PDF” first.",
+                                 status_code=404)
+    return FileResponse(target, media_type="application/pdf", filename=target.name)
+
+
+async def archive(request: Request) -> Response:
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    await posted(request)
+    try:
+        await run_in_threadpool(settings_of(request).workspace.archive, name)
+    except Busy:
+        return PlainTextResponse("A batch is building packets from this folder; archive it when it is done.",
+                                 status_code=423)
+    return RedirectResponse("/?done=archived", status_code=303)

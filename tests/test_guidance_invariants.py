@@ -1,0 +1,348 @@
+"""Issue 17's safety invariants, over generated valid profiles and from the rendered packet's words.
+
+Each invariant is checked two ways: over >= 1000 hypothesis profiles (tests/test_guidance.py's strategy,
+which draws the plan, person and treatment-now fields), and on an explicit profile where its premise
+holds, so that none is vacuous. The oracles below read the profile directly, not the rules' facts.
+"""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from test_guidance import BASE, MELANOMA, WLE, profile_with, profiles
+
+from sop_packets.build import BuildOptions, make_packet
+from sop_packets.content import load_content
+from sop_packets.guidance import build_guidance
+from sop_packets.render import render_html
+from sop_packets.schema import CancerType, CoverageType, Profile, SentinelNode, Stage, Treatment
+
+TODAY = date(2026, 11, 25)
+EN = load_content("en")
+ES = load_content("es")
+MANY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+KEEP_WORDS = re.compile(r"keep (?:your|the) (?:treatment |surgery )?date|keep all treatment appointments"
+                        r"|keep treatment on track|mantenga la fecha|vaya a todas sus citas", re.IGNORECASE)
+PLAN_STEP_WORDS = ("Call your insurance plan", "in its network", "Get approval before the visit",
+                   "Ask if you need approval first", "Your insurance card", "Your plan requires a second opinion",
+                   "Paperwork your plan may need", "If the doctor is out of network", "A referral from your doctor",
+                   "Llame a su plan de seguro", "Su tarjeta del seguro")
+CALLS_IT_CANCER = re.compile(r"\b(?:your|my|the|this|his|her|their|child's)\s+(?:skin\s+)?cancer\b"
+                             r"(?! (?:center|doctor))", re.IGNORECASE)
+NODE_SURGEONS = {"surgical_oncologist"}
+WEIGH = {Treatment.observation, Treatment.completion_lymph_node_dissection, Treatment.phototherapy,
+         Treatment.photopheresis}
+CAN_CURE = {Treatment.excision, Treatment.wide_local_excision, Treatment.mohs_surgery, Treatment.sentinel_node_biopsy,
+            Treatment.lymph_node_dissection, Treatment.radiation, Treatment.immunotherapy,
+            Treatment.targeted_therapy, Treatment.chemotherapy}
+
+
+def page_text(profile: Profile, language: str | None = None) -> tuple[str, str]:
+    """(visible text, raw HTML) of the packet."""
+    options = BuildOptions(prepared_on=TODAY, language=language) if language else BuildOptions(prepared_on=TODAY)
+    raw = render_html(make_packet(profile, options))
+    body = raw.split("<body", 1)[1]
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", body)).split()), raw
+
+
+# ---- oracles: what the issue says, read from the profile
+
+
+def needs_node_test(p: Profile) -> bool:
+    """Invasive melanoma or Merkel cell with a sentinel node biopsy called for and not yet done."""
+    dx, mel = p.diagnosis, p.diagnosis.melanoma
+    if dx.stage.group in ("III", "IV") or dx.unknown_primary:
+        return False
+    if dx.sentinel_node in (SentinelNode.negative, SentinelNode.positive):
+        return False
+    if dx.cancer_type is CancerType.merkel_cell_carcinoma:
+        return True
+    if dx.cancer_type is not CancerType.melanoma or dx.stage is Stage.zero:
+        return False
+    depth, ulcer = mel.breslow_mm, mel.ulcerated
+    return (dx.stage in (Stage.IB, Stage.II, Stage.IIA, Stage.IIB, Stage.IIC) or (depth is not None and depth >= 0.8)
+            or bool(ulcer) or (dx.stage.group in ("unknown", "I") and depth is None and ulcer is None))
+
+
+def plan_may_keep_its_date(p: Profile) -> bool:
+    """Time-critical, curative, not a plan to weigh, and a team able to do all the case needs."""
+    proposed, dx = set(p.treatment_plan.proposed), p.diagnosis
+    if not proposed & CAN_CURE or proposed & WEIGH:
+        return False
+    if dx.cancer_type is CancerType.skin_lymphoma and Treatment.chemotherapy in proposed:
+        return False
+    if Treatment.lymph_node_dissection in proposed and dx.sentinel_node is SentinelNode.positive \
+            and not dx.clinical_nodes:
+        return False  # a completion dissection by another name
+    surgery = proposed & {Treatment.excision, Treatment.wide_local_excision, Treatment.sentinel_node_biopsy}
+    return not (needs_node_test(p) and surgery and p.treatment_plan.performed_by.value not in NODE_SURGEONS)
+
+
+def on_treatment_now(p: Profile) -> bool:
+    now = p.current_treatment
+    drugs = {t.value for t in now.therapies} & {"immunotherapy", "targeted_therapy"}
+    recent = now.status.value == "ongoing" or (now.stopped_on is not None and (TODAY - now.stopped_on).days <= 365)
+    return bool(drugs) and (recent or now.serious_side_effects.value in ("current", "past"))
+
+
+def represented(p: Profile) -> bool:
+    return p.patient.representative is not None and not p.patient.decides_for_self and p.patient.age_on(TODAY) >= 18
+
+
+# ---- the invariants, each a function of (profile, visible text, raw HTML)
+
+
+def keep_date_only_for_a_plan_to_keep(p: Profile, text: str, raw: str) -> None:
+    if not plan_may_keep_its_date(p):
+        assert not KEEP_WORDS.search(text), KEEP_WORDS.search(text)
+
+
+def no_plan_steps_without_insurance(p: Profile, text: str, raw: str) -> None:
+    if p.insurance.coverage_type is CoverageType.none:
+        for words in PLAN_STEP_WORDS:
+            assert words not in text, words
+        assert "Medicaid" in text and "Marketplace" in text and "charity care" in text
+
+
+def no_surgical_oncologist_for_skin_lymphoma(p: Profile, text: str, raw: str) -> None:
+    if p.diagnosis.cancer_type in (CancerType.skin_lymphoma, CancerType.kaposi_sarcoma):
+        assert 'id="specialists-surgical_oncologist"' not in raw
+
+
+def drawing_only_for_melanoma(p: Profile, text: str, raw: str) -> None:
+    melanoma = p.diagnosis.cancer_type is CancerType.melanoma and not p.diagnosis.unknown_primary
+    assert ('class="drawing"' in raw) == melanoma
+
+
+def thin_only_up_to_one_mm(p: Profile, text: str, raw: str) -> None:
+    depth = p.diagnosis.melanoma.breslow_mm
+    if depth is None or depth > 1.0:
+        assert not re.search(r"\bthin melanoma|melanoma delgado", text, re.IGNORECASE)
+
+
+def uncertain_growth_never_called_cancer(p: Profile, text: str, raw: str) -> None:
+    if p.diagnosis.cancer_type is CancerType.uncertain:
+        before_glossary = text.rsplit(EN["tools"]["glossary"]["title"], 1)[0]
+        assert not CALLS_IT_CANCER.search(before_glossary), CALLS_IT_CANCER.search(before_glossary)
+
+
+def representative_speaks_and_signs(p: Profile, text: str, raw: str) -> None:
+    rep = p.patient.representative
+    if represented(p):
+        assert f"This guide is for {rep.name}" in text
+        assert f"Signature of {rep.name}" in text
+        assert "I am getting a second opinion about my" not in text
+        assert not re.search(r"Why this is in your guide: you (?:have|are)\b", text)
+    elif p.patient.age_on(TODAY) >= 18:
+        assert "Signature of" not in text
+
+
+def call_at_once_box_exactly_when_on_treatment(p: Profile, text: str, raw: str) -> None:
+    assert ('class="alert-box"' in raw) == on_treatment_now(p)
+    if on_treatment_now(p):
+        first_page = text.split(EN["tools"]["contents_title"], 1)[0]
+        assert "Call your care team at once" in first_page
+
+
+def words_fit_the_phase(p: Profile, text: str, raw: str) -> None:
+    dx = p.diagnosis
+    if dx.cancer_type is CancerType.skin_lymphoma and dx.lymphoma_type.value == "sezary_syndrome":
+        assert "Many kinds grow slowly" not in text
+    if dx.stage.group == "IV":
+        assert "medicine after surgery" not in text
+    if dx.primary_removed:  # the glossary's general definitions are not about this patient
+        before_glossary = text.rsplit(EN["tools"]["glossary"]["title"], 1)[0]
+        assert not re.search(r"watch(?:ing)? the spot|aimed at the spot|cut out the spot", before_glossary)
+    assert "small piece of skin" not in text
+    assert "good choice for early skin cancers" not in text
+    if p.patient.age_on(TODAY) < 65 or not (p.patient.comorbidities or p.preferences.risk_tolerance == "conservative"):
+        assert 'id="questions-older_adult_gentler_options"' not in raw
+    if dx.stage in (Stage.IVA1, Stage.IVA2):
+        assert dx.stage.value in text
+
+
+INVARIANTS = [keep_date_only_for_a_plan_to_keep, no_plan_steps_without_insurance,
+              no_surgical_oncologist_for_skin_lymphoma, drawing_only_for_melanoma, thin_only_up_to_one_mm,
+              uncertain_growth_never_called_cancer, representative_speaks_and_signs,
+              call_at_once_box_exactly_when_on_treatment, words_fit_the_phase]
+
+
+@MANY
+@given(profiles)
+def test_every_invariant_holds_for_any_valid_profile(data):
+    profile = Profile.model_validate({**data, "patient": {**data["patient"], "language": "en"}})
+    text, raw = page_text(profile)
+    for invariant in INVARIANTS:
+        invariant(profile, text, raw)
+
+
+# ---- each invariant's premise on an explicit profile, where it fires (the rule it guards is exercised)
+
+REP = {"patient.age": 86, "patient.decides_for_self": False,
+       "patient.representative": {"name": "Susan Park", "relationship": "daughter", "authority": "health_care_agent"}}
+FIRING = [
+    (keep_date_only_for_a_plan_to_keep, {**MELANOMA, "diagnosis.stage": "IIIA", "diagnosis.sentinel_node": "positive",
+                                         "treatment_plan.proposed": ["completion_lymph_node_dissection"],
+                                         "treatment_plan.urgency_stated": "immediate"}),
+    (keep_date_only_for_a_plan_to_keep, {"treatment_plan.proposed": ["observation"], "diagnosis.rapidly_changing": True,
+                                         "treatment_plan.urgency_stated": "within_weeks"}),
+    (keep_date_only_for_a_plan_to_keep, {**WLE, "diagnosis.stage": "IIB", "diagnosis.melanoma.breslow_mm": 3.1,
+                                         "treatment_plan.performed_by": "general_surgeon",
+                                         "treatment_plan.urgency_stated": "immediate"}),
+    (keep_date_only_for_a_plan_to_keep, {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.stage": "IVA1",
+                                         "diagnosis.lymphoma_type": "sezary_syndrome",
+                                         "treatment_plan.proposed": ["chemotherapy"],
+                                         "treatment_plan.urgency_stated": "immediate"}),
+    (no_plan_steps_without_insurance, {"insurance.coverage_type": "none", "insurance.preauthorization": "unknown",
+                                       "insurance.requires_second_opinion": True}),
+    (no_surgical_oncologist_for_skin_lymphoma, {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.stage": "IV",
+                                                "treatment_plan.extensive_surgery": True}),
+    (drawing_only_for_melanoma, {"diagnosis.cancer_type": "kaposi_sarcoma"}),
+    (thin_only_up_to_one_mm, {**MELANOMA, "diagnosis.stage": "IB", "diagnosis.melanoma.breslow_mm": 1.2}),
+    (uncertain_growth_never_called_cancer, {"diagnosis.cancer_type": "uncertain", "patient.age": 70,
+                                            "treatment_plan.proposed": ["radiation"]}),
+    (representative_speaks_and_signs, {**MELANOMA, **REP}),
+    (call_at_once_box_exactly_when_on_treatment, {"current_treatment.therapies": ["immunotherapy"],
+                                                  "current_treatment.status": "stopped",
+                                                  "current_treatment.stopped_on": "2024-02-01",
+                                                  "current_treatment.serious_side_effects": "past"}),
+    (words_fit_the_phase, {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.lymphoma_type": "sezary_syndrome",
+                           "diagnosis.stage": "IVA1"}),
+    (words_fit_the_phase, {**MELANOMA, "diagnosis.stage": "IV", "treatment_plan.proposed": ["immunotherapy"]}),
+    (words_fit_the_phase, {"diagnosis.primary_removed": True, "treatment_plan.proposed": ["observation",
+                                                                                          "radiation"]}),
+    (words_fit_the_phase, {"patient.age": 90}),
+]
+
+
+@pytest.mark.parametrize(("invariant", "overrides"), FIRING, ids=[f"{f.__name__}-{i}" for i, (f, _) in
+                                                                 enumerate(FIRING)])
+def test_each_invariant_holds_where_its_premise_fires(invariant, overrides):
+    profile = profile_with(overrides)
+    text, raw = page_text(profile)
+    invariant(profile, text, raw)
+
+
+def test_the_premises_are_real():
+    """The explicit cases do reach the situations the invariants guard (so the checks are not vacuous)."""
+    clnd = profile_with(FIRING[0][1])
+    assert not plan_may_keep_its_date(clnd) and "opinion_before_date" in _ids(clnd, "next_steps")
+    keep = profile_with({**MELANOMA, "diagnosis.stage": "IV", "treatment_plan.proposed": ["immunotherapy"]})
+    assert plan_may_keep_its_date(keep) and KEEP_WORDS.search(page_text(keep)[0])
+    wrong_team = profile_with(FIRING[2][1])
+    assert "ask_node_biopsy_first" in _ids(wrong_team, "next_steps")
+    assert "Keep your surgery date" not in page_text(wrong_team)[0]
+    assert "surgical_oncologist" in _ids(wrong_team, "specialists")
+    uninsured = page_text(profile_with(FIRING[4][1]))[0]
+    assert "See if you can get Medicaid" in uninsured
+    insured = page_text(profile_with({"insurance.preauthorization": "unknown"}))[0]
+    assert "Ask if you need approval first" in insured
+    assert 'class="drawing"' in page_text(profile_with(MELANOMA))[1]
+    assert 'class="drawing"' not in page_text(profile_with(FIRING[6][1]))[1]
+    assert "an early melanoma" in page_text(profile_with(FIRING[7][1]))[0]
+    rep = page_text(profile_with({**MELANOMA, **REP}))[0]
+    assert "Why this is in your guide: Susan Park decides with or for Test Person" in rep or \
+        "Test Person has melanoma" in rep
+    assert "I am the health care agent of the patient named above" in rep
+    assert "A list of Test Person's medicines" in rep and "A list of your medicines" not in rep
+    box = page_text(profile_with(FIRING[10][1]))[1]
+    assert 'class="alert-box"' in box and 'class="alert-box"' not in page_text(profile_with({}))[1]
+    old = profile_with({"current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "stopped",
+                        "current_treatment.stopped_on": "2024-02-01", "current_treatment.serious_side_effects": "none"})
+    assert 'class="alert-box"' not in page_text(old)[1]
+    sezary = page_text(profile_with(FIRING[11][1]))[0]
+    assert "skin and the blood" in sezary and "IVA1" in sezary
+    assert "Which medicines, such as immunotherapy" in page_text(profile_with(FIRING[12][1]))[0]
+    removed = page_text(profile_with({"diagnosis.primary_removed": True, "treatment_plan.proposed": ["excision"]}))[0]
+    assert "surgery to take out more skin where the spot was" in removed
+    gentle = page_text(profile_with({"patient.age": 90, "patient.comorbidities": ["heart failure"]}))[1]
+    assert 'id="questions-older_adult_gentler_options"' in gentle
+
+
+def _ids(profile: Profile, section: str) -> list[str]:
+    return [item.id for item in build_guidance(profile, EN, TODAY).items(section)]
+
+
+# ---- Spanish: the same person and plan classes in the other language
+
+
+def test_spanish_representative_teen_and_keep_date():
+    rep = profile_with({**MELANOMA, **REP, "patient.name": "Margarita Ruiz",
+                        "patient.representative": {"name": "Susana Ruiz", "relationship": "hija",
+                                                   "authority": "health_care_agent"}})
+    text, _ = page_text(rep, "es")
+    assert "Esta guía es para Susana Ruiz" in text and "Margarita Ruiz tiene melanoma" in text
+    assert "usted tiene melanoma" not in text
+    assert "Una lista de las medicinas de Margarita Ruiz" in text
+    # the letter is in the clinic's language (English for the example clinic), signed by the agent
+    assert "Signature of Susana Ruiz, health care agent" in text
+    assert "I am the health care agent of the patient named above" in text
+    reader = build_guidance(rep, ES, TODAY).reader
+    assert reader.signature == "Firma de Susana Ruiz, el representante para la atención médica"
+    assert reader.letter_body.startswith("Soy el representante para la atención médica del paciente nombrado arriba")
+    teen, _ = page_text(profile_with({"patient.age": 15, "patient.name": "Ana"}), "es")
+    assert "Esta guía es para que el paciente nombrado arriba y su padre, madre o tutor legal la lean juntos" in teen
+    clnd, _ = page_text(profile_with(FIRING[0][1]), "es")
+    assert not KEEP_WORDS.search(clnd) and "MSLT-II" in clnd
+    uninsured, _ = page_text(profile_with(FIRING[4][1]), "es")
+    assert "Medicaid" in uninsured and "Mercado de Seguros" in uninsured and "atención de caridad" in uninsured
+
+
+def test_english_teen_is_addressed_with_the_parent():
+    text, _ = page_text(profile_with({"patient.age": 16, "patient.name": "Sam Cole"}))
+    assert "This guide is for the patient named above and a parent or guardian to read together" in text
+    assert "How can the teen take part in choices about care?" in text
+    assert "Signature of parent or guardian" in text
+
+
+def test_base_profile_is_the_shared_one():
+    assert BASE["patient"]["name"] == "Test Person"
+
+
+def test_pregnancy_puts_the_mohs_surgeon_before_radiation_and_says_radiation_waits():
+    facts = {"patient.pregnant": True, "diagnosis.cancer_type": "squamous_cell_carcinoma",
+             "diagnosis.body_site": "nose", "diagnosis.high_risk": True}
+    specialists = _ids(profile_with(facts), "specialists")
+    assert specialists.index("mohs_surgeon") < specialists.index("radiation_oncologist")
+    assert "pregnancy_radiation" in _ids(profile_with(facts), "population_notes")
+    not_pregnant = _ids(profile_with({**facts, "patient.pregnant": False}), "specialists")
+    assert not_pregnant.index("radiation_oncologist") < not_pregnant.index("mohs_surgeon")
+
+
+def test_classic_kaposi_is_not_over_urgent_and_gets_a_radiation_oncologist():
+    classic = build_guidance(profile_with({"diagnosis.cancer_type": "kaposi_sarcoma", "diagnosis.kaposi_type": "classic",
+                                           "patient.hiv": "negative", "patient.age": 78}), EN, TODAY)
+    assert classic.urgency.level == "routine"
+    assert "radiation_oncologist" in [i.id for i in classic.items("specialists")]
+    hiv = build_guidance(profile_with({"diagnosis.cancer_type": "kaposi_sarcoma", "patient.hiv": "positive"}), EN, TODAY)
+    assert hiv.urgency.level == "prompt"
+
+
+def test_medicare_covers_more_than_surgery_opinions():
+    text = page_text(profile_with({"insurance.coverage_type": "medicare"}))[0]
+    assert "surgery or another major treatment or test" in text and "third" in text
+
+
+def test_abroad_asks_if_the_home_plan_pays_and_for_an_estimate():
+    text = page_text(profile_with({"patient.seeking_care_abroad": True, "patient.country": "NO"}))[0]
+    assert "Ask if your home plan pays for care in another country" in text
+    assert "Ask for a cost estimate first" in text and "Travel insurance usually does not pay" in text
+
+
+def test_completion_dissection_gets_the_trial_facts_with_a_real_source():
+    text = page_text(profile_with(FIRING[0][1]))[0]
+    assert "MSLT-II and DeCOG-SLT" in text and "lymphedema" in text and "ultrasound checks" in text
+    assert "Completion Dissection or Observation for Sentinel-Node Metastasis in Melanoma" in text
+
+
+def test_dfsp_gets_mohs_and_a_dermatopathologist_and_desmoplastic_melanoma_radiation():
+    dfsp = _ids(profile_with({"diagnosis.cancer_type": "other",
+                              "diagnosis.cancer_type_detail": "DFSP of the back"}), "specialists")
+    assert {"mohs_surgeon", "dermatopathologist"} <= set(dfsp)
+    assert "radiation_oncologist" in _ids(profile_with({**MELANOMA, "diagnosis.melanoma.subtype": "desmoplastic"}),
+                                          "specialists")
