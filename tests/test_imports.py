@@ -29,7 +29,10 @@ def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
             if isinstance(node, ast.ImportFrom):
                 base = package[:len(package) - node.level + 1] if node.level else []
                 target = ".".join([*base, *([node.module] if node.module else [])])
-                candidates = [target, *(f"{target}.{alias.name}" for alias in node.names)]
+                submodules = [f"{target}.{alias.name}" for alias in node.names if f"{target}.{alias.name}" in names]
+                # `from . import views` needs the submodule, not the package's own names: a package whose
+                # __init__ imports its submodules is no circle with them (serve/ does this)
+                candidates = submodules if len(submodules) == len(node.names) else [target, *submodules]
             elif isinstance(node, ast.Import):
                 candidates = [alias.name for alias in node.names]
             else:
@@ -93,3 +96,7 @@ def test_the_cycle_finder_finds_a_circle(tmp_path):
     assert cycles(import_graph(package)) == [["pkg.a", "pkg.b", "pkg.sub.c"]]
     (package / "sub" / "c.py").write_text("x = 1\n")
     assert cycles(import_graph(package)) == []
+    (package / "__init__.py").write_text("from .a import y\n")  # a package importing its own submodules
+    assert cycles(import_graph(package)) == []
+    (package / "b.py").write_text("from . import y\n")  # a name of the package itself: a real circle
+    assert cycles(import_graph(package)) == [["pkg", "pkg.a", "pkg.b"]]
