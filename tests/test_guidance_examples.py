@@ -114,10 +114,12 @@ EXPECTED = {
     "ex-31-melanoma-zh-hans": (
         "urgent", ["staging_before_surgery", "pathology_uncertain", "non_specialist_diagnosis",
                    "melanoma_specialist_review", "single_treatment_option", "confirmation"],
-        ["melanoma_specialist", "dermatopathologist", "medical_oncologist", "surgical_oncologist", "dermatologist"],
+        # stage IIB: the melanoma specialists lead, no general dermatologist (as ex-12, issue 17's rule)
+        ["melanoma_specialist", "dermatopathologist", "medical_oncologist", "surgical_oncologist"],
         ["language_support"], ["slides_and_blocks"]),
     "ex-32-bcc-nose-zh-hant": (
-        "routine", ["single_treatment_option", "cosmetically_sensitive_site", "scarring_concern", "confirmation"],
+        "prompt",  # NCCN: a BCC on the nose is high risk at any size (as ex-02)
+        ["single_treatment_option", "cosmetically_sensitive_site", "scarring_concern", "confirmation"],
         ["mohs_surgeon", "dermatologist"], ["language_support"], ["pathology_reports"]),
     "ex-33-scc-scalp-vi": (
         "prompt", ["cosmetically_sensitive_site", "confirmation"],
