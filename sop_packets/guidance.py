@@ -893,7 +893,8 @@ def reader_of(voice: str, profile: Profile, content: dict[str, Any], values: dic
         return None
     text = content["reader"]
     rep = profile.patient.representative
-    words = {**values, "relationship": f", {rep.relationship}" if rep and rep.relationship else "",
+    comma = text.get("relationship_separator", ", ")  # Chinese: a full-width comma
+    words = {**values, "relationship": f"{comma}{rep.relationship}" if rep and rep.relationship else "",
              "authority": text["authority"][rep.authority.value] if rep else text["authority"]["parent"]}
     kind = text["voices"][voice]
     if rep is not None:
