@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -27,19 +27,36 @@ class PaperSize(StrEnum):
     a4 = "a4"
 
 
+LanguageCode = Annotated[str, Field(pattern=LANGUAGE_PATTERN, max_length=35)]
+ClinicText = ShortText | dict[LanguageCode, ShortText]
+"""Text the patient reads, one string or one per language: {en: Nurse navigator, es: Enfermera guía}."""
+
+
+def localized(value: object, language: str, clinic_language: str) -> tuple[str, str]:
+    """(text, its language): the packet language's text, else the clinic language's, else the first given."""
+    if not isinstance(value, dict):
+        return str(value), clinic_language
+    by_code = {primary_subtag(str(code)): str(text) for code, text in value.items()}
+    for code in (language, clinic_language):
+        if code in by_code:
+            return by_code[code], code
+    code, text = next(iter(by_code.items()))
+    return text, code
+
+
 class Contact(Section):
     name: ShortText
-    role: ShortText | None = None
+    role: ClinicText | None = None
     phone: ShortText | None = None
     email: ShortText | None = None
 
 
 class Referral(Section):
     name: ShortText
-    specialty: ShortText
+    specialty: ClinicText
     phone: ShortText
     address: ShortText | None = None
-    note: ShortText | None = None
+    note: ClinicText | None = None
 
 
 class Clinic(Section):

@@ -39,6 +39,12 @@ from .schema import Profile
 TOOL_NAME = "sop-packets"
 LATER_SECTIONS = ("differing_opinions", "after_visit")
 """Generic sections printed together on one later page, "After your visits"."""
+CORE_SECTIONS = ("indications", "specialists", "records", "questions")
+"""The core after page one: why a second opinion, whom to see, what to gather, the questions that matter."""
+REFERENCE_SECTIONS = ("insurance_steps", "population_notes", "telemedicine", "clinical_trials")
+"""After the "When you need more" divider, with the rest of the questions, how soon, and the drawing."""
+CORE_QUESTIONS = 5
+"""Questions printed in the core, most important first (the case summary lists the same ones)."""
 PANGO_HELP = (
     "WeasyPrint (which makes the PDF) needs the Pango library, and it is not installed. "
     "On Debian or Ubuntu run: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
@@ -93,7 +99,29 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["css_string"] = css_string
     env.filters["fill"] = fill_in
     env.filters["in_language"] = in_language
+    env.filters["ctext"] = clinic_text
+    env.globals["phone_span"] = keep_together
     return env
+
+
+def keep_together(text: object) -> Markup:
+    """A phone number or a date that must never break across lines, as one non-breaking span."""
+    return Markup('<span class="nowrap">{}</span>').format(text)
+
+
+@jinja2.pass_context
+def clinic_text(context: Any, value: object) -> Markup:
+    """Clinic text (a referral's note, a role) in the packet's language when clinic.yaml gives it.
+
+    Text in another language than the page's is marked with its lang, so a reader and `lint` know.
+    """
+    from .clinic import localized
+
+    page, clinic = context["lang"], context["clinic_lang"]
+    text, language = localized(value, page, clinic)
+    if language == page:
+        return html_escape(text)
+    return Markup('<span lang="{}">{}</span>').format(language, text)
 
 
 def long_date(day: date, language: str = DEFAULT_LANGUAGE) -> str:
@@ -188,6 +216,12 @@ def render_html(packet: Packet) -> str:
         css=Markup(stylesheet()),
         section_order=SECTION_ORDER,
         later_sections=LATER_SECTIONS,
+        core_sections=CORE_SECTIONS,
+        reference_sections=REFERENCE_SECTIONS,
+        core_questions=guidance.items("questions")[:CORE_QUESTIONS],
+        more_questions=guidance.items("questions")[CORE_QUESTIONS:],
+        drawing_height=DRAWING_HEIGHT,
+        first_whys=_first_whys(guidance),
         packet_sources=packet_sources(guidance, content),
         drawing_uri=drawing_uri(tools["drawing"]),
         sections_text=content["sections"],
@@ -224,6 +258,23 @@ def render_html(packet: Packet) -> str:
     page = _mark_other_scripts(page)
     faces = fonts.font_face_css(text, italic="<em>" in page)
     return page.replace(FONTS_STYLE.format(""), FONTS_STYLE.format(f"\n{faces}\n"), 1)
+
+
+def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:
+    """The items whose "Why this is in your guide" line is printed: the first with each set of reasons.
+
+    The same reasons under the next item, or the next section, say nothing new, so they are left out.
+    """
+    order = [*CORE_SECTIONS, "questions", *REFERENCE_SECTIONS]
+    seen: set[tuple[str, ...]] = set()
+    shown = set()
+    for name in dict.fromkeys(order):
+        for item in guidance.items(name):
+            reasons = tuple(item.because)
+            if item.personal and reasons and reasons not in seen:
+                seen.add(reasons)
+                shown.add((item.id, item.because))
+    return shown
 
 
 FONTS_STYLE = '<style id="packet-fonts">{}</style>'
@@ -288,11 +339,17 @@ class TocEntry:
 
 
 def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glossary: bool) -> list[TocEntry]:
-    tools = content["tools"]
-    entries = [TocEntry("roadmap", tools["roadmap"]["title"])]
-    for name in SECTION_ORDER:
-        if name not in LATER_SECTIONS and (name == "urgency" or name in guidance.sections):
-            entries.append(TocEntry(name.replace("_", "-"), content["sections"][name]["title"]))
+    """The core's sections, the divider, then the reference part and the tools, in printed order."""
+    tools, titles = content["tools"], content["sections"]
+    entries = [TocEntry(name.replace("_", "-"), titles[name]["title"])
+               for name in CORE_SECTIONS if name in guidance.sections]
+    entries.append(TocEntry("more", tools["more"]["title"]))
+    if len(guidance.items("questions")) > CORE_QUESTIONS:
+        entries.append(TocEntry("more-questions", tools["more"]["questions_title"]))
+    entries.append(TocEntry("urgency", titles["urgency"]["title"]))
+    entries += [TocEntry(name.replace("_", "-"), titles[name]["title"])
+                for name in REFERENCE_SECTIONS if name in guidance.sections]
+    entries.append(TocEntry("roadmap", tools["drawing"]["title"]))
     if any(name in guidance.sections for name in LATER_SECTIONS):
         entries.append(TocEntry("later", tools["later"]["title"]))
     entries += [
@@ -305,6 +362,9 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glos
         entries.append(TocEntry("glossary", tools["glossary"]["title"]))
     entries.append(TocEntry("sources", tools["sources"]["title"]))
     return entries
+
+
+DRAWING_HEIGHT = 290
 
 
 def drawing_uri(words: dict[str, Any]) -> str:
