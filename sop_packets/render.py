@@ -231,7 +231,7 @@ def render_html(packet: Packet) -> str:
         lang=language,
         page_of=page_counter_css(content["ui"]["page_of"]),
         notice=notice_for(packet.language_tag) if needs_help else None,
-        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(packet.branding.clinic.phone),
+        notice_phone=Markup('<bdi dir="ltr" class="nowrap">{}</bdi>').format(packet.branding.clinic.phone),
         notice_language=language_name(packet.language_tag, language) if needs_help else "",
         clinic_lang=clinic_language,
         clinic_language_name=language_name(clinic_language, language),
@@ -352,15 +352,15 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glos
     entries.append(TocEntry("roadmap", tools["drawing"]["title"]))
     if any(name in guidance.sections for name in LATER_SECTIONS):
         entries.append(TocEntry("later", tools["later"]["title"]))
+    if with_glossary:
+        entries.append(TocEntry("glossary", tools["glossary"]["title"]))
     entries += [
+        TocEntry("sources", tools["sources"]["title"]),
         TocEntry("records-letter", tools["letter"]["title"]),
         TocEntry("case-summary", tools["summary"]["title"]),
         TocEntry("tracker", tools["tracker"]["title"]),
         TocEntry("worksheet", tools["worksheet"]["title"]),
     ]
-    if with_glossary:
-        entries.append(TocEntry("glossary", tools["glossary"]["title"]))
-    entries.append(TocEntry("sources", tools["sources"]["title"]))
     return entries
 
 
@@ -423,7 +423,28 @@ def _weasyprint() -> Any:
         import weasyprint
     except OSError as exc:  # Pango or its friends are missing
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
+    _keep_font_dates()
     return weasyprint
+
+
+@functools.cache
+def _keep_font_dates() -> None:
+    """Same bytes for every script: subset fonts keep their source's dates, never the build time.
+
+    WeasyPrint makes a variable font (Noto Sans, Noto Sans Arabic) static for each PDF, and fontTools
+    stamps the result's `head` table with the time it was saved, so a packet with a Vietnamese or
+    Russian name differed on every build. Its fonts module gets a TTFont that keeps the dates.
+    """
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    class TTFontKeepingDates(TTFont):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("recalcTimestamp", False)
+            super().__init__(*args, **kwargs)
+
+    if getattr(pdf_fonts, "TTFont", None) is TTFont:
+        pdf_fonts.TTFont = TTFontKeepingDates
 
 
 def check_pdf_support() -> None:
