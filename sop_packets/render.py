@@ -121,7 +121,16 @@ def clinic_text(context: Any, value: object) -> Markup:
     text, language = localized(value, page, clinic)
     if language == page:
         return html_escape(text)
-    return Markup('<span lang="{}">{}</span>').format(language, text)
+    return Markup('<span lang="{}" class="clinic-text">{}</span>').format(language, text)
+
+
+CLINIC_TEXT = re.compile(r'<span lang="([A-Za-z0-9-]+)" class="clinic-text">([^<]*)</span>')
+
+
+def untranslated_clinic_text(html: str, language: str) -> list[str]:
+    """Clinic text the patient reads (a referral's note, a role) that is not in the packet's language."""
+    return [html_module.unescape(text) for code, text in CLINIC_TEXT.findall(html)
+            if code.split("-")[0].lower() != language]
 
 
 def long_date(day: date, language: str = DEFAULT_LANGUAGE) -> str:
@@ -223,7 +232,7 @@ def render_html(packet: Packet) -> str:
         drawing_height=DRAWING_HEIGHT,
         first_whys=_first_whys(guidance),
         packet_sources=packet_sources(guidance, content),
-        drawing_uri=drawing_uri(tools["drawing"]),
+        drawing_uri=drawing_uri(tools["drawing"], packet.large_print),
         sections_text=content["sections"],
         tools=tools,
         ui=content["ui"],
@@ -367,14 +376,20 @@ def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glos
 DRAWING_HEIGHT = 290
 
 
-def drawing_uri(words: dict[str, Any]) -> str:
+DRAWING_LABEL_SIZE = {False: 17, True: 20.5}
+"""Label size in drawing units; in large print the drawing spans the text width (about 0.82 pt a unit on
+A4), so 20.5 units print at 16.8 pt, above the 16.5 pt body."""
+
+
+def drawing_uri(words: dict[str, Any], large_print: bool = False) -> str:
     """The skin-layers drawing with its labels filled in, as a self-contained data: URI."""
-    return _drawing_uri(json.dumps(words, sort_keys=True))
+    return _drawing_uri(json.dumps(words, sort_keys=True), large_print)
 
 
 @functools.lru_cache(maxsize=8)
-def _drawing_uri(words_json: str) -> str:
-    svg = environment().get_template("skin-layers.svg.j2").render(d=json.loads(words_json))
+def _drawing_uri(words_json: str, large_print: bool = False) -> str:
+    svg = environment().get_template("skin-layers.svg.j2").render(d=json.loads(words_json),
+                                                                   fs=DRAWING_LABEL_SIZE[large_print])
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 

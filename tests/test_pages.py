@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -15,7 +14,6 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from sop_packets import fonts
-from sop_packets.batch import run_batch
 from sop_packets.build import BuildOptions, make_packet
 from sop_packets.content import available_languages, load_content, template_dir
 from sop_packets.profile import load_profile
@@ -23,28 +21,13 @@ from sop_packets.profile import load_profile
 ROOT = Path(__file__).parent.parent
 SOURCES = sorted((ROOT / "profiles").glob("*.yaml")) + sorted((ROOT / "tests/fixtures/international").glob("*.yaml"))
 DAY = date(2026, 11, 25)
-CONFIGS = ("standard-letter", "large-letter", "standard-a4", "large-a4")
 FOOTER = re.compile(r"(?:Page|Página) \d+ (?:of|de) \d+")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, tuple[Path, Path | None]]:
-    """config -> (output folder, clinic file) for every example and international fixture."""
-    base = tmp_path_factory.mktemp("pages")
-    clinic = base / "a4-clinic"
-    shutil.copytree(template_dir() / "clinic", clinic)
-    conf = clinic / "clinic.yaml"
-    conf.write_text(re.sub(r"(?m)^paper_size: \w+", "paper_size: a4", conf.read_text()))
-    found = {}
-    for config in CONFIGS:
-        out = base / config
-        clinic_file = conf if config.endswith("a4") else None
-        options = BuildOptions(out_dir=out, format="pdf", prepared_on=DAY, large_print=config.startswith("large"),
-                               clinic=clinic_file)
-        report = run_batch(SOURCES, options, jobs=2)
-        assert not report.failed, report.summary()
-        found[config] = (out, clinic_file)
-    return found
+def built(printed):
+    """The shared build of every example and international fixture (conftest.py `printed`)."""
+    return printed
 
 
 def squeeze(text: str) -> str:
