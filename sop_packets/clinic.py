@@ -76,6 +76,8 @@ class Clinic(Section):
         "packet language for profiles that give none."))
     contact: Contact | None = None
     referrals: list[Referral] = Field(default_factory=list, max_length=40)
+    content: ShortText | None = Field(None, description=(
+        "A folder of the clinic's own content files (beside this file) that reword shipped entries."))
 
     @field_validator("language")
     @classmethod
@@ -117,6 +119,7 @@ class Branding:
     clinic: Clinic
     logo_uri: str | None
     source: str
+    content_dir: Path | None = None  # the clinic's own words (clinic.yaml content:), checked to exist
 
 
 def default_clinic_path() -> Path:
@@ -131,7 +134,24 @@ def load_clinic(path: Path | str | None = None) -> Branding:
     logo_uri = None
     if clinic.logo:
         logo_uri = _logo_uri(path, clinic.logo, located.where(("logo",)))
-    return Branding(clinic, logo_uri, str(path))
+    content_dir = None
+    if clinic.content:
+        content_dir = _content_dir(path, clinic.content, located.where(("content",)))
+    return Branding(clinic, logo_uri, str(path), content_dir)
+
+
+def _content_dir(clinic_path: Path, name: str, where: tuple[int, int]) -> Path:
+    """The clinic's content folder: inside the clinic file's folder, like the logo."""
+    folder = clinic_path.resolve().parent
+    target = (folder / name).resolve()
+    if target != folder and folder not in target.parents:
+        raise InvalidInput([Problem(str(clinic_path), *where, "content",
+                                    f"'{name}' is outside the clinic file's folder; put the content folder "
+                                    "next to the clinic file")])
+    if not target.is_dir():
+        raise InvalidInput([Problem(str(clinic_path), *where, "content",
+                                    f"the content folder '{name}' does not exist in {folder}")])
+    return target
 
 
 def _logo_uri(clinic_path: Path, name: str, where: tuple[int, int]) -> str:

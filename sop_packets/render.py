@@ -26,6 +26,7 @@ from .clinic import Branding
 from .content import (
     DEFAULT_LANGUAGE,
     available_languages,
+    content_overrides,
     language_name,
     load_content,
     notice_for,
@@ -336,8 +337,12 @@ def _text_in(html: str, language: str) -> str:
     return "\n".join(visible_units(html, language))
 
 
-@functools.cache
 def _glossary(language: str = DEFAULT_LANGUAGE) -> tuple[Term, ...]:
+    return _glossary_of(language, content_overrides())
+
+
+@functools.cache
+def _glossary_of(language: str, overrides: Path | None) -> tuple[Term, ...]:
     return load_glossary(load_content(language))
 
 
