@@ -241,7 +241,7 @@ def render_html(packet: Packet) -> str:
         lang=language,
         page_of=page_counter_css(content["ui"]["page_of"]),
         notice=notice_for(packet.language_tag) if needs_help else None,
-        notice_phone=Markup('<bdi dir="ltr" class="nowrap">{}</bdi>').format(packet.branding.clinic.phone),
+        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(packet.branding.clinic.phone),
         notice_language=language_name(packet.language_tag, language) if needs_help else "",
         clinic_lang=clinic_language,
         clinic_language_name=language_name(clinic_language, language),
