@@ -48,8 +48,8 @@ def test_sections_come_in_the_promised_order(child_packet):
     # Page one, the core (why, whom, what to gather, the questions that matter most), the divider, the
     # reference part, then the tools.
     anchors = ["at-a-glance", "toc-title", "indications", "specialists", "records", "questions", "more",
-               "more-questions", "urgency", "insurance-steps", "population-notes", "roadmap",
-               "differing-opinions", "after-visit", "glossary", "sources", "disclaimer", "records-letter",
+               "disclaimer", "more-questions", "urgency", "insurance-steps", "population-notes", "roadmap",
+               "differing-opinions", "after-visit", "glossary", "sources", "records-letter",
                "case-summary", "tracker", "worksheet"]
     positions = [html.find(f'id="{anchor}"') for anchor in anchors if f'id="{anchor}"' in html]
     assert positions == sorted(positions)
@@ -116,8 +116,8 @@ def test_pdf_is_tagged_pdf_ua_with_title_language_and_bookmarks(child_packet):
 def test_html_has_landmarks_one_h1_and_ordered_headings(child_packet):
     html, _ = child_packet
     assert html.count("<h1") == 1
-    # The disclaimer closes the reference part, before the tools (no contentinfo footer after them: it
-    # would print alone on a last page).
+    # The disclaimer opens the reference part, under the divider (no contentinfo footer after the tools:
+    # it would print alone on a last page).
     assert 'role="banner"' in html and "<main>" in html and "<nav" in html
     levels = [int(level) for level in re.findall(r"<h([1-6])", html)]
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
