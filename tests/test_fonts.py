@@ -80,7 +80,7 @@ def international(tmp_path_factory) -> Path:
 def test_the_css_names_the_stack_in_order():
     css = (template_dir() / "packet.css").read_text()
     declared = re.search(r"html \{ font-family: ([^;]+);", css).group(1)
-    assert " ".join(declared.split()) == f"{fonts.FAMILIES}, sans-serif"
+    assert " ".join(declared.split()) == f'"{fonts.DIGITS_FAMILY}", {fonts.FAMILIES}, sans-serif'
     assert [font.family for font in fonts.STACK][:1] == ["Atkinson Hyperlegible"]
 
 
@@ -100,7 +100,8 @@ def test_fontconfig_sees_only_the_projects_font_files():
     assert len(folders) == 1 and "<include" not in conf  # no host configuration, no host folders
     listed = {path.resolve() for path in Path(folders[0]).iterdir()}
     stack = {path.resolve() for font in fonts.STACK if font.installed for path, _, _ in font.paths()}
-    assert listed == stack
+    generated = {Path(folders[0]).resolve() / f"00-packet-digits-{weight}.ttf" for weight in (400, 700)}
+    assert listed == stack | generated  # the stack's files, and the plain figures made from Noto Sans
 
 
 def test_every_name_prints_in_its_script(international):
@@ -116,7 +117,7 @@ def test_every_name_prints_in_its_script(international):
             assert found, (patient_id, word)
         embedded = pdf_fonts(reader)
         assert family in embedded, (patient_id, embedded)
-        assert embedded <= {font.family for font in fonts.STACK}, embedded  # nothing from the host
+        assert embedded <= {font.family for font in fonts.STACK} | {fonts.DIGITS_FAMILY}, embedded  # not the host's
         first = squeeze(reader.pages[0].extract_text())
         assert squeeze(f"Prepared for {words[0].split()[0]}") in first or patient_id == "intl-ar-haddad"
     arabic = squeeze(PdfReader(international / "intl-ar-haddad.pdf").pages[0].extract_text())
