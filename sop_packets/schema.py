@@ -174,6 +174,10 @@ class Treatment(StrEnum):
     targeted_therapy = "targeted_therapy"
     chemotherapy = "chemotherapy"
     observation = "observation"
+    completion_lymph_node_dissection = "completion_lymph_node_dissection"
+    phototherapy = "phototherapy"
+    photopheresis = "photopheresis"
+    intralesional = "intralesional"
 
 
 class StatedUrgency(StrEnum):
@@ -192,6 +196,81 @@ class Network(StrEnum):
     in_network = "in_network"
     out_of_network = "out_of_network"
     unknown = "unknown"
+
+
+class SentinelNode(StrEnum):
+    not_done = "not_done"
+    planned = "planned"
+    negative = "negative"
+    positive = "positive"
+    unknown = "unknown"
+
+
+class Borders(StrEnum):
+    well_defined = "well_defined"
+    poorly_defined = "poorly_defined"
+    unknown = "unknown"
+
+
+class KaposiType(StrEnum):
+    classic = "classic"
+    hiv_associated = "hiv_associated"
+    transplant = "transplant"
+    endemic = "endemic"
+    unknown = "unknown"
+
+
+class Differentiation(StrEnum):
+    well = "well"
+    moderate = "moderate"
+    poor = "poor"
+    unknown = "unknown"
+
+
+class Performer(StrEnum):
+    """The specialty of whoever would carry out the proposed treatment."""
+
+    dermatologist = "dermatologist"
+    mohs_surgeon = "mohs_surgeon"
+    general_surgeon = "general_surgeon"
+    surgical_oncologist = "surgical_oncologist"
+    plastic_surgeon = "plastic_surgeon"
+    medical_oncologist = "medical_oncologist"
+    radiation_oncologist = "radiation_oncologist"
+    primary_care = "primary_care"
+    other = "other"
+    unknown = "unknown"
+
+
+class Therapy(StrEnum):
+    """A treatment the patient is receiving now (or stopped recently)."""
+
+    immunotherapy = "immunotherapy"
+    targeted_therapy = "targeted_therapy"
+    chemotherapy = "chemotherapy"
+    radiation = "radiation"
+    phototherapy = "phototherapy"
+    photopheresis = "photopheresis"
+    other = "other"
+
+
+class TherapyStatus(StrEnum):
+    ongoing = "ongoing"
+    stopped = "stopped"
+
+
+class SideEffects(StrEnum):
+    none = "none"
+    current = "current"
+    past = "past"
+    unknown = "unknown"
+
+
+class Authority(StrEnum):
+    health_care_agent = "health_care_agent"
+    guardian = "guardian"
+    parent = "parent"
+    caregiver = "caregiver"
 
 
 class CoverageType(StrEnum):
@@ -215,6 +294,17 @@ class Section(BaseModel):
     """Base of every profile section: unknown keys are errors, numbers may stand for text."""
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+
+
+class Representative(Section):
+    """Someone who reads the packet and signs for the patient."""
+
+    name: ShortText = Field(min_length=1, description="The representative's name as printed.")
+    relationship: ShortText | None = Field(None, description="How they are related, e.g. daughter, mother.")
+    authority: Authority = Field(
+        description="Why they may act: health_care_agent, guardian, parent or caregiver."
+    )
+    phone: ShortText | None = None
 
 
 class Patient(Section):
@@ -246,6 +336,12 @@ class Patient(Section):
         None, pattern=r"^[A-Za-z0-9\-.]{1,64}$",
         description="The patient's FHIR Patient id, written by `import fhir`; the DocumentReference subject.",
     )
+    representative: Representative | None = Field(
+        None, description="Someone who reads the packet and signs for the patient (agent, guardian, parent)."
+    )
+    decides_for_self: bool = Field(
+        True, description="false: the patient cannot make health decisions alone (needs a representative)."
+    )
 
     @model_validator(mode="after")
     def _immune_facts_agree(self) -> Patient:
@@ -254,6 +350,9 @@ class Patient(Section):
                              "remove one of them")
         if ImmuneReason.hiv in self.immune_reasons and self.hiv is HivStatus.negative:
             raise ValueError("immune_reasons lists hiv but hiv is negative; correct one of them")
+        if not self.decides_for_self and self.representative is None:
+            raise ValueError("decides_for_self is false, so add a representative "
+                             "(the person who decides and signs for the patient)")
         return self
 
     @property
@@ -306,6 +405,23 @@ class Pathology(Section):
     differential_diagnoses: list[ShortText] = Field(
         default_factory=list, max_length=20, description="Those other diagnoses, if known."
     )
+    perineural_invasion: bool | None = Field(
+        None, description="The report shows cancer around a nerve (perineural invasion)."
+    )
+    tumor_depth_mm: float | None = Field(
+        None, ge=0, le=100,
+        description="Thickness of a basal or squamous cell cancer in millimeters (melanoma: breslow_mm).",
+    )
+    invasion_beyond_fat: bool | None = Field(
+        None, description="The cancer grows past the fat under the skin (muscle, cartilage or bone)."
+    )
+    differentiation: Differentiation = Field(
+        Differentiation.unknown, description="well, moderate or poor (poor is higher risk)."
+    )
+    aggressive_growth_pattern: bool | None = Field(
+        None, description="The report names an aggressive growth pattern (infiltrative, morpheaform, "
+        "micronodular; acantholytic, adenosquamous, desmoplastic, metaplastic)."
+    )
 
 
 class MelanomaDetails(Section):
@@ -333,6 +449,25 @@ class Diagnosis(Section):
     recurrent: bool = False
     high_risk: bool = Field(False, description="A doctor called this cancer high risk.")
     diagnosis_date: date | None = None
+    primary_removed: bool | None = Field(
+        None, description="The first tumour is already cut out completely (for example by the biopsy)."
+    )
+    sentinel_node: SentinelNode = Field(
+        SentinelNode.unknown,
+        description="Sentinel lymph node biopsy: not_done, planned, negative or positive.",
+    )
+    clinical_nodes: bool | None = Field(
+        None, description="Lymph nodes that can be felt or seen on a scan hold cancer."
+    )
+    unknown_primary: bool = Field(False, description="Cancer found in a lymph node with no skin spot found.")
+    nerve_symptoms: bool = Field(
+        False, description="New numbness, tingling, pain or weakness near the cancer."
+    )
+    borders: Borders = Field(Borders.unknown, description="The spot's edges: well_defined or poorly_defined.")
+    prior_radiation: bool = Field(False, description="The area was treated with radiation before.")
+    kaposi_type: KaposiType = Field(
+        KaposiType.unknown, description="Kaposi sarcoma: classic, hiv_associated, transplant or endemic."
+    )
 
     @field_validator("stage", mode="before")
     @classmethod
@@ -357,6 +492,20 @@ class TreatmentPlan(Section):
     told_no_options: bool = False
     urgency_stated: StatedUrgency = StatedUrgency.not_discussed
     planned_date: date | None = Field(None, description="Date treatment is booked for, if any.")
+    performed_by: Performer = Field(
+        Performer.unknown, description="The specialty of whoever would carry out the proposed treatment."
+    )
+
+
+class CurrentTreatment(Section):
+    therapies: list[Therapy] = Field(
+        default_factory=list, max_length=7, description="Cancer treatment the patient gets now or stopped."
+    )
+    status: TherapyStatus = Field(TherapyStatus.ongoing, description="ongoing, or stopped.")
+    stopped_on: date | None = Field(None, description="When it stopped (YYYY-MM-DD), if it stopped.")
+    serious_side_effects: SideEffects = Field(
+        SideEffects.unknown, description="Serious side effects: none, current, past or unknown."
+    )
 
 
 class Concerns(Section):
@@ -400,6 +549,7 @@ class Profile(Section):
     patient: Patient
     diagnosis: Diagnosis
     treatment_plan: TreatmentPlan = Field(default_factory=TreatmentPlan)
+    current_treatment: CurrentTreatment = Field(default_factory=CurrentTreatment)
     concerns: Concerns = Field(default_factory=Concerns)
     insurance: Insurance = Field(default_factory=Insurance)
     preferences: Preferences = Field(default_factory=Preferences)

@@ -19,8 +19,8 @@ from ..profile import parse_yaml, validate
 from ..schema import Profile
 
 CODES_FILE = Path(__file__).with_name("codes.yaml")
-SECTION_ORDER = ("patient", "diagnosis", "treatment_plan", "concerns", "insurance", "preferences",
-                 "original_physician")
+SECTION_ORDER = ("patient", "diagnosis", "treatment_plan", "current_treatment", "concerns", "insurance",
+                 "preferences", "original_physician")
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._,()/'+-]*$")
 _RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
 _COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
