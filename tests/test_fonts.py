@@ -58,7 +58,9 @@ def squeeze(text: str) -> str:
 # Noto Sans Arabic draws letters that differ only by their dots from one base glyph, and WeasyPrint 70
 # copies each glyph out as the text of the first cluster it drew: once the Arabic interpreter notice
 # on page one has drawn "ق", a later "ة" copies out as "ق". It prints right; only copied text suffers.
-ARABIC_BASES = str.maketrans({**dict.fromkeys("بتثنيى", "ب"), **dict.fromkeys("جحخ", "ح"),
+# The dot below is one mark glyph too: once the notice has drawn "ج" ("جلدك"), a later "ب" can copy out
+# as "ج", so beh and jeem letters are one class here.
+ARABIC_BASES = str.maketrans({**dict.fromkeys("بتثنيى", "ب"), **dict.fromkeys("جحخ", "ب"),
                               **dict.fromkeys("دذ", "د"), **dict.fromkeys("رز", "ر"),
                               **dict.fromkeys("سش", "س"), **dict.fromkeys("صض", "ص"),
                               **dict.fromkeys("طظ", "ط"), **dict.fromkeys("عغ", "ع"),
