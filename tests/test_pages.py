@@ -97,7 +97,9 @@ def test_no_page_holds_fewer_than_six_lines_except_a_tools_last_page(built):
             excused = {start - 1 for start in starts[1:]} | {len(reader.pages) - 1}
             for number, page in enumerate(reader.pages):
                 lines = lines_of(page)
-                if number not in excused and len(lines) < 6:
+                # The five core questions each have two write-in lines, which the PDF text cannot show.
+                written = 2 * sum(1 for line in lines if re.match(r"[1-5]\. ", line))
+                if number not in excused and len(lines) + written < 6:
                     short.append((config, pdf.stem, number + 1, lines[:3]))
     assert not short, short[:10]
 
