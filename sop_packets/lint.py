@@ -288,6 +288,7 @@ class PacketLint:
     error: str = ""
     max_grade: float = MAX_GRADE
     readability: Readability | None = None  # None: English, Flesch-Kincaid grade at most max_grade
+    untranslated: tuple[str, ...] = ()  # clinic text the patient reads in another language (issue 20)
 
     @property
     def measure(self) -> Readability:
@@ -299,7 +300,8 @@ class PacketLint:
 
     @property
     def ok(self) -> bool:
-        return not self.error and self.grade is not None and not self.too_hard and not self.undefined
+        return (not self.error and self.grade is not None and not self.too_hard and not self.undefined
+                and not self.untranslated)
 
     def format(self, verbose: bool = False) -> str:
         """One line when the packet passes; the longest sentences and every undefined term when not."""
@@ -322,6 +324,10 @@ class PacketLint:
         if self.undefined:
             lines.append("  medical terms not in the glossary and not explained where first used:")
             lines += [_indent(u.format(), 4) for u in self.undefined]
+        if self.untranslated:
+            lines.append("  clinic text in another language than the packet's; give it per language in "
+                         "clinic.yaml (for example note: {en: ..., es: ...}):")
+            lines += [_indent(repr(text), 4) for text in self.untranslated]
         return "\n".join(lines)
 
 
@@ -682,8 +688,13 @@ def lint_file(path: Path | str, prepared_on: date | None = None,
     except Exception as exc:  # a content or template bug must not hide the other packets' results
         return PacketLint(str(path), profile.patient.id,
                           error=f"could not build this packet ({type(exc).__name__}: {exc})")
-    return lint_html(html, glossary, source=str(path), patient_id=profile.patient.id,
-                     known=profile_words(profile), content=content, rules=rules)
+    from dataclasses import replace
+
+    from .render import untranslated_clinic_text
+
+    checked = lint_html(html, glossary, source=str(path), patient_id=profile.patient.id,
+                        known=profile_words(profile), content=content, rules=rules)
+    return replace(checked, untranslated=tuple(untranslated_clinic_text(html, packet.language)))
 
 
 def lint_paths(paths: Iterable[Path | str], prepared_on: date | None = None,
