@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .clinic import Branding, load_clinic
 from .clock import preparation_date
-from .content import language_name, load_content, packet_language
+from .content import language_name, load_content, packet_language, use_content_overrides
 from .errors import BuildError
 from .guidance import build_guidance
 from .output import ensure_output_folder, folder_lock, output_path, private_temp_folder, write_atomic
@@ -39,6 +39,7 @@ class BuildOptions:
     time_limit: float = RENDER_SECONDS
     stamp: str = ""  # the batch's fingerprint of everything but the profile (set by the batch)
     fhir: str | None = None  # also write <id>.documentreference.json: attach the packet "inline" or by "url"
+    content: Path | None = None  # the clinic's own words (--content), over clinic.yaml's content: folder
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -101,6 +102,7 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
     """
     prepared_on = preparation_date(options.prepared_on)
     brand = branding(options.clinic)
+    use_content_overrides(options.content or brand.content_dir)
     clinic_language = brand.clinic.language
     tag = options.language or profile.patient.language or clinic_language
     language = packet_language(tag, default=clinic_language)

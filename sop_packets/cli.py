@@ -57,6 +57,10 @@ clinic_option = click.option(
     "--clinic", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="The clinic's clinic.yaml (name, logo, phone, referrals). Default: the example clinic.",
 )
+content_option = click.option(
+    "--content", "content_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="A folder of the clinic's own content files that reword shipped entries (see `content check`).",
+)
 fhir_option = click.option(
     "--fhir", "fhir", is_flag=True,
     help="Also write <id>.documentreference.json: a FHIR R4 DocumentReference for the packet.",
@@ -70,7 +74,8 @@ fhir_attach_option = click.option(
 def packet_options(command):
     """The options every command that writes packets shares, defined once."""
     for option in reversed((output_option, format_option, date_option, large_print_option, language_option,
-                            clinic_option, group_readable_option, fhir_option, fhir_attach_option)):
+                            clinic_option, content_option, group_readable_option, fhir_option,
+                            fhir_attach_option)):
         command = option(command)
     return command
 
@@ -88,14 +93,21 @@ def _language(value: str | None) -> str | None:
 
 def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Path | None = None,
              group_readable: bool = False, fhir: bool = False, fhir_attach: str | None = None,
-             language: str | None = None):
-    """Build options from the shared flags; a bad clinic file stops here, before any packet."""
-    from .build import BuildOptions, branding
+             language: str | None = None, content_dir: Path | None = None):
+    """Build options from the shared flags; a bad clinic file or content folder stops here, before a packet.
 
-    branding(clinic)
+    The clinic's own words get every check of `content check` once, here, with located errors.
+    """
+    from .build import BuildOptions, branding
+    from .clinic_content import check_folder
+    from .errors import InvalidInput
+
+    brand = branding(clinic)
+    if (folder := content_dir or brand.content_dir) and (problems := check_folder(folder)):
+        raise InvalidInput(problems)
     return BuildOptions(out_dir=out_dir, format=fmt, large_print=large_print, clinic=clinic,
                         group_readable=group_readable, language=language,
-                        prepared_on=prepared_on,
+                        prepared_on=prepared_on, content=content_dir,
                         fhir=(fhir_attach or "inline") if fhir or fhir_attach else None)
 
 
@@ -119,7 +131,7 @@ def cli(debug: bool) -> None:
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @packet_options
 def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
-          group_readable: bool, fhir: bool, fhir_attach) -> None:
+          content_dir, group_readable: bool, fhir: bool, fhir_attach) -> None:
     """Build the packet for one PROFILE (a YAML file).
 
     \b
@@ -133,7 +145,7 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
     if fmt != "html":
         check_pdf_support()
     options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach,
-                       language)
+                       language, content_dir)
     try:
         result = build_file(profile, options)
     except SopError:
@@ -185,8 +197,8 @@ def _show_warnings(paths, language: str | None = None) -> None:
 @click.option("--prune", is_flag=True,
               help="Remove the packets of profiles that no longer exist (each removed file is named).")
 def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
-          group_readable: bool, fhir: bool, fhir_attach, jobs, force: bool, shard_text, report_file,
-          progress, prune: bool) -> None:
+          content_dir, group_readable: bool, fhir: bool, fhir_attach, jobs, force: bool, shard_text,
+          report_file, progress, prune: bool) -> None:
     """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
@@ -207,7 +219,7 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
     if fmt != "html":
         check_pdf_support()
     options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach,
-                       language)
+                       language, content_dir)
     show = Progress(enabled=progress)
     report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start,
                        prune=prune, on_warning=show.warning)
@@ -327,6 +339,34 @@ def lint(paths, verbose: bool, prepared_on, language) -> None:
     click.echo(report.format(verbose))
     if not report.ok:
         sys.exit(1)
+
+
+@cli.group("content")
+def content_group() -> None:
+    """The clinic's own words: a folder of content files that reword shipped entries."""
+
+
+@content_group.command("check")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def content_check(folder: Path) -> None:
+    """Check a clinic's content FOLDER as the shipped content is checked, without building anything.
+
+    FOLDER holds one folder per language (en/, es/) with files named like templates/content's
+    (next_steps.yaml, ui.yaml, ...) that hold only the entries the clinic rewords. Every file and key must
+    exist in the shipped content, keep its {placeholders}, name sources that exist, read at the language's
+    level and explain every medical term. Exit status 2 lists every problem as FILE:LINE:COL.
+
+    \b
+    Example:
+      sop-packets content check clinic-content/
+    """
+    from .clinic_content import check_folder
+    from .errors import InvalidInput
+
+    problems = check_folder(folder)
+    if problems:
+        raise InvalidInput(problems)
+    click.echo(f"{folder}: the clinic's content is ok")
 
 
 @cli.command()

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from .content import available_languages, language_folder, template_dir
+from .content import available_languages, language_folder, primary_subtag, template_dir
 from .errors import InvalidInput, Problem
 from .profile import parse_located, read_bytes, read_text, validate
 from .schema import LANGUAGE_PATTERN, Section, ShortText
@@ -27,19 +27,38 @@ class PaperSize(StrEnum):
     a4 = "a4"
 
 
+LanguageCode = Annotated[str, Field(pattern=LANGUAGE_PATTERN, max_length=35)]
+ClinicText = ShortText | dict[LanguageCode, ShortText]
+"""Text the patient reads, one string or one per language: {en: Nurse navigator, es: Enfermera guía}."""
+
+
+def localized(value: object, language: str, clinic_language: str) -> tuple[str, str]:
+    """(text, its language): the packet language's text, else the clinic language's, else the first given."""
+    if not isinstance(value, dict):
+        return str(value), clinic_language
+    # by content folder where the language has one (zh-TW: zh-Hant), else by its first subtag (ko)
+    by_code = {language_folder(str(code)) or primary_subtag(str(code)): str(text)
+               for code, text in value.items()}
+    for code in (language, clinic_language):
+        if code in by_code:
+            return by_code[code], code
+    code, text = next(iter(by_code.items()))
+    return text, code
+
+
 class Contact(Section):
     name: ShortText
-    role: ShortText | None = None
+    role: ClinicText | None = None
     phone: ShortText | None = None
     email: ShortText | None = None
 
 
 class Referral(Section):
     name: ShortText
-    specialty: ShortText
+    specialty: ClinicText
     phone: ShortText
     address: ShortText | None = None
-    note: ShortText | None = None
+    note: ClinicText | None = None
 
 
 class Clinic(Section):
@@ -59,6 +78,8 @@ class Clinic(Section):
         "packet language for profiles that give none."))
     contact: Contact | None = None
     referrals: list[Referral] = Field(default_factory=list, max_length=40)
+    content: ShortText | None = Field(None, description=(
+        "A folder of the clinic's own content files (beside this file) that reword shipped entries."))
 
     @field_validator("language")
     @classmethod
@@ -100,6 +121,7 @@ class Branding:
     clinic: Clinic
     logo_uri: str | None
     source: str
+    content_dir: Path | None = None  # the clinic's own words (clinic.yaml content:), checked to exist
 
 
 def default_clinic_path() -> Path:
@@ -122,9 +144,30 @@ def load_clinic(path: Path | str | None = None) -> Branding:
             logo_uri = _logo_uri(path, logo, located.where(("logo",)))
         except InvalidInput as exc:
             problems += exc.problems
+    content_dir = None
+    content = located.data.get("content") if isinstance(located.data, dict) else None
+    if isinstance(content, str) and content.strip() and ("content",) not in located.bad_paths:
+        try:
+            content_dir = _content_dir(path, content, located.where(("content",)))
+        except InvalidInput as exc:
+            problems += exc.problems
     if problems:
         raise InvalidInput(problems)
-    return Branding(clinic, logo_uri, str(path))
+    return Branding(clinic, logo_uri, str(path), content_dir)
+
+
+def _content_dir(clinic_path: Path, name: str, where: tuple[int, int]) -> Path:
+    """The clinic's content folder: inside the clinic file's folder, like the logo."""
+    folder = clinic_path.resolve().parent
+    target = (folder / name).resolve()
+    if target != folder and folder not in target.parents:
+        raise InvalidInput([Problem(str(clinic_path), *where, "content",
+                                    f"'{name}' is outside the clinic file's folder; put the content folder "
+                                    "next to the clinic file")])
+    if not target.is_dir():
+        raise InvalidInput([Problem(str(clinic_path), *where, "content",
+                                    f"the content folder '{name}' does not exist in {folder}")])
+    return target
 
 
 def _logo_uri(clinic_path: Path, name: str, where: tuple[int, int]) -> str:

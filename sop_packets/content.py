@@ -47,7 +47,7 @@ def _parse(path: Path, what: str) -> Any:
 
 
 @functools.cache
-def load_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+def shipped_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Every patient-text YAML file of one language (templates/content/<language>), keyed by file stem.
 
     A mistake in a content file is reported like a profile mistake: file, line, column, message.
@@ -57,6 +57,34 @@ def load_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         raise FileNotFoundError(f"no content folder for language {language!r} in {content_root()}")
     return {path.stem: _parse(path, "content file")
             for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")}
+
+
+_overrides: list[Path | None] = [None]
+
+
+def content_overrides() -> Path | None:
+    """The clinic's content folder in use in this process (None: the shipped words only)."""
+    return _overrides[0]
+
+
+def use_content_overrides(folder: Path | str | None) -> None:
+    """Lay a clinic's content folder over the shipped files from now on, key by key (see clinic_content)."""
+    resolved = Path(folder).resolve() if folder else None
+    if resolved != _overrides[0]:
+        _overrides[0] = resolved
+        load_content.cache_clear()
+
+
+@functools.cache
+def load_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """The content of one language: the shipped files, with the clinic's own words over them if given."""
+    shipped = shipped_content(language)
+    folder = _overrides[0]
+    if folder is None or not (folder / language).is_dir():
+        return shipped
+    from .clinic_content import merge_language
+
+    return merge_language(shipped, folder, language)
 
 
 @functools.cache

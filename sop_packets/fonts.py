@@ -112,8 +112,10 @@ def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = 
         families = [cjk_family(form or "SC") if font.large else font.family for font in STACK]
         if lang == page_lang and not first_family:
             families = families[1:]
-        stack = ", ".join(f'"{family}"' for family in families)
-        fallback = ", ".join(f'"{family}"' for family in families[1:] if family != STACK[0].family)
+        # the plain figures first, as in packet.css (issue 20: Atkinson Hyperlegible's zero is slashed)
+        stack = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, *families])
+        fallback = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, *families[1:]]
+                             if family != STACK[0].family)
         rules.append(f'[lang|="{lang}"] {{ font-family: {stack}, sans-serif; }}\n'
                      f'[lang|="{lang}"] .intl {{ font-family: {fallback}, sans-serif; }}')
         if lang == page_lang:
@@ -228,7 +230,7 @@ def fontconfig_file() -> Path:
             raise MissingSystemLibrary(f"the font {font.family} ({font.covers}) is missing. "
                                        f"Install it with: {font.install}")
     fonts = [font for font in STACK if font.installed]
-    name = f"fonts-{_digest(fonts)}"
+    name = f"fonts-{_digest(fonts)}-{FONT_FOLDER_VERSION}"
     problems = []
     for root in _cache_roots():
         folder = root / name
@@ -241,6 +243,8 @@ def fontconfig_file() -> Path:
                     if not link.is_symlink():
                         with contextlib.suppress(FileExistsError):  # another worker made it first
                             link.symlink_to(path)
+            for weight in (400, 700):
+                _write_once(links / f"00-packet-digits-{weight}.ttf", functools.partial(digits_font, weight))
             conf = folder / "fonts.conf"
             if not conf.is_file():
                 text = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
@@ -253,6 +257,62 @@ def fontconfig_file() -> Path:
         except OSError as exc:
             problems.append(f"{folder}: {exc.strerror or exc}")
     raise MissingSystemLibrary("cannot write the packet's font configuration: " + "; ".join(problems))
+
+
+FONT_FOLDER_VERSION = "v3"
+"""Changes when the generated files of the font folder change (static instances, the digits face)."""
+DIGITS_FAMILY = "Packet Digits"
+"""Plain figures from Noto Sans: Atkinson Hyperlegible's zero is slashed, and "stage 0" read "stage Ø"."""
+DIGITS = "0123456789"
+DIGITS_FONT_TEXT = DIGITS + " \u00a0"
+"""The figures, and the spaces Pango may set in the figures' font next to them."""
+
+
+def _write_once(target: Path, make: Callable[[], bytes]) -> None:
+    """Write a generated font file unless it is there (atomically: parallel workers may race)."""
+    if target.is_file():
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    partial.write_bytes(make())
+    os.replace(partial, target)
+
+
+def digits_font(weight: int) -> bytes:
+    """The figures 0-9 of Noto Sans (an unslashed zero) as a family of their own, first in the stack.
+
+    Subset first, then made static at weight (instancing the whole variable font takes seconds); the
+    `head` dates are the source's, so the same fonts give the same bytes.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    source = next(font for font in STACK if font.family == "Noto Sans").paths()[0][0]
+    with TTFont(source, fontNumber=0, recalcTimestamp=False) as font:
+        created, modified = font["head"].created, font["head"].modified
+        options = subset.Options()
+        options.layout_features = ["kern"]
+        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
+        options.hinting = False
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=DIGITS_FONT_TEXT)
+        subsetter.subset(font)
+        axes = {axis.axisTag for axis in font["fvar"].axes} if "fvar" in font else set()
+        if axes:
+            location = {"wght": weight, **({"wdth": 100} if "wdth" in axes else {})}
+            font = instantiateVariableFont(font, location, static=True)
+        style = "Bold" if weight == 700 else "Regular"
+        names = {1: DIGITS_FAMILY, 2: style, 4: f"{DIGITS_FAMILY} {style}", 6: f"PacketDigits-{style}",
+                 3: f"{DIGITS_FAMILY} {style} (Noto Sans figures)", 16: DIGITS_FAMILY, 17: style}
+        for record in font["name"].names:
+            if record.nameID in names:
+                record.string = names[record.nameID]
+        font["OS/2"].usWeightClass = weight
+        font["head"].created, font["head"].modified = created, modified
+        font.recalcTimestamp = False
+        out = io.BytesIO()
+        font.save(out)
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- fonts embedded in the HTML
@@ -320,6 +380,17 @@ def _subset_woff(path: Path, text: str, weight: int, face: int = 0) -> str:
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
+@functools.cache
+def _digits_woff(weight: int) -> bytes:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(digits_font(weight)), recalcTimestamp=False)
+    font.flavor = "woff"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
 def font_face_css(text: str, *, italic: bool, cjk_forms: Iterable[str] = ("SC",)) -> str:
     """@font-face rules with subset fonts as data: URIs for the characters of text, per family.
 
@@ -330,6 +401,10 @@ def font_face_css(text: str, *, italic: bool, cjk_forms: Iterable[str] = ("SC",)
     """
     chars = {c for c in set(text) if not _needs_no_glyph(c)}
     rules = []
+    for weight in (400, 700):
+        data = base64.b64encode(_digits_woff(weight)).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "{DIGITS_FAMILY}"; font-weight: {weight}; '
+                     f'src: url(data:font/woff;base64,{data}) format("woff"); unicode-range: U+30-39; }}')
     for rank, font in enumerate(STACK):
         mine = "".join(sorted(c for c in chars if _covered(c) is font))
         if rank == 0:

@@ -174,13 +174,11 @@ def folder_lock(out_dir: Path, say: Callable[[str], None] | None = None,
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
-    """Write data so that readers see the old complete file or the new one, never a part.
-
-    The new file is renamed over the name, so an existing link there is replaced, never followed.
-    """
+@contextlib.contextmanager
+def _staged(path: Path, data: bytes, mode: int) -> Iterator[str]:
+    """A new temporary file beside path holding data (synced to disk, with mode), for the caller to move
+    into place under path's name. It is removed on the way out, and an OSError becomes a BuildError."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.pid{os.getpid()}.", suffix=PART_SUFFIX,
                                    dir=path.parent)
     except OSError as exc:
@@ -191,15 +189,26 @@ def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        yield tmp
+    except OSError as exc:
+        raise BuildError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)  # once renamed into place, nothing is left here to remove
+
+
+def write_atomic(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
+    """Write data so that readers see the old complete file or the new one, never a part.
+
+    The new file is renamed over the name, so an existing link there is replaced, never followed.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
+    with _staged(path, data, mode) as tmp:
         if path.is_dir() and not path.is_symlink():
             raise IsADirectoryError(21, "a folder has this name")
         os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BuildError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def create_exclusive(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
@@ -208,24 +217,11 @@ def create_exclusive(path: Path, data: bytes, mode: int = DEFAULT_MODE) -> None:
     The data goes to a temporary file first and is then hard-linked to the name, which fails when the
     name exists: two writers can never both create one file, and no reader sees a part.
     """
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.pid{os.getpid()}.", suffix=PART_SUFFIX,
-                                   dir=path.parent)
-    except OSError as exc:
-        raise BuildError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.link(tmp, path, follow_symlinks=False)
-    except FileExistsError:
-        raise BuildError(f"{path}: not written: another process created this file meanwhile") from None
-    except OSError as exc:
-        raise BuildError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with _staged(path, data, mode) as tmp:
+        try:
+            os.link(tmp, path, follow_symlinks=False)
+        except FileExistsError:
+            raise BuildError(f"{path}: not written: another process created this file meanwhile") from None
 
 
 def is_regular_file(path: Path) -> bool:

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import functools
 import gc
+import html as html_module
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from .clinic import Branding
 from .content import (
     DEFAULT_LANGUAGE,
     available_languages,
+    content_overrides,
     language_data,
     language_folder,
     language_name,
@@ -45,6 +47,12 @@ from .visible import all_body_text, visible_units
 TOOL_NAME = "sop-packets"
 LATER_SECTIONS = ("differing_opinions", "after_visit")
 """Generic sections printed together on one later page, "After your visits"."""
+CORE_SECTIONS = ("indications", "specialists", "records", "questions")
+"""The core after page one: why a second opinion, whom to see, what to gather, the questions that matter."""
+REFERENCE_SECTIONS = ("insurance_steps", "population_notes", "telemedicine", "clinical_trials")
+"""After the "When you need more" divider, with the rest of the questions, how soon, and the drawing."""
+CORE_QUESTIONS = 5
+"""Questions printed in the core, most important first (the case summary lists the same ones)."""
 PANGO_HELP = (
     "WeasyPrint (which makes the PDF) needs the Pango library, and it is not installed. "
     "On Debian or Ubuntu run: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
@@ -99,7 +107,38 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["css_string"] = css_string
     env.filters["fill"] = fill_in
     env.filters["in_language"] = in_language
+    env.filters["ctext"] = clinic_text
+    env.globals["phone_span"] = keep_together
     return env
+
+
+def keep_together(text: object) -> Markup:
+    """A phone number or a date that must never break across lines, as one non-breaking span."""
+    return Markup('<span class="nowrap">{}</span>').format(text)
+
+
+@jinja2.pass_context
+def clinic_text(context: Any, value: object) -> Markup:
+    """Clinic text (a referral's note, a role) in the packet's language when clinic.yaml gives it.
+
+    Text in another language than the page's is marked with its lang, so a reader and `lint` know.
+    """
+    from .clinic import localized
+
+    page, clinic = context["lang"], context["clinic_lang"]
+    text, language = localized(value, page, clinic)
+    if language == page:
+        return html_escape(text)
+    return Markup('<span lang="{}" class="clinic-text">{}</span>').format(language, text)
+
+
+CLINIC_TEXT = re.compile(r'<span lang="([A-Za-z0-9-]+)" class="clinic-text">([^<]*)</span>')
+
+
+def untranslated_clinic_text(html: str, language: str) -> list[str]:
+    """Clinic text the patient reads (a referral's note, a role) that is not in the packet's language."""
+    return [html_module.unescape(text) for code, text in CLINIC_TEXT.findall(html)
+            if code.split("-")[0].lower() != language]
 
 
 def long_date(day: date, language: str = DEFAULT_LANGUAGE) -> str:
@@ -193,11 +232,18 @@ def render_html(packet: Packet) -> str:
         css=Markup(stylesheet()),
         section_order=SECTION_ORDER,
         later_sections=LATER_SECTIONS,
+        core_sections=CORE_SECTIONS,
+        reference_sections=REFERENCE_SECTIONS,
+        core_questions=guidance.items("questions")[:CORE_QUESTIONS],
+        more_questions=guidance.items("questions")[CORE_QUESTIONS:],
+        drawing_height=DRAWING_HEIGHT,
+        first_whys=_first_whys(guidance),
         packet_sources=packet_sources(guidance, content),
         drawing_uri=drawing_uri({**tools["drawing"], "font_family": ", ".join(fonts.stack_families(
             cjk_form(packet.language_tag if language_folder(packet.language_tag) == language else language),
-            language_data(language)["first_font"] != "no"))}),
+            language_data(language)["first_font"] != "no"))}, packet.large_print),
         sections_text=content["sections"],
+        alert_words=content.get("alerts", {}),
         tools=tools,
         ui=content["ui"],
         words=content["words"],
@@ -238,6 +284,23 @@ def render_html(packet: Packet) -> str:
         css = fonts.script_css(forms, page_lang=language, first_family=first_family)
         styles += SCRIPT_STYLE.format(f"\n{css}\n")
     return page.replace(FONTS_STYLE.format(""), styles, 1)
+
+
+def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:
+    """The items whose "Why this is in your guide" line is printed: the first with each set of reasons.
+
+    The same reasons under the next item, or the next section, say nothing new, so they are left out.
+    """
+    order = [*CORE_SECTIONS, "questions", *REFERENCE_SECTIONS]
+    seen: set[tuple[str, ...]] = set()
+    shown = set()
+    for name in dict.fromkeys(order):
+        for item in guidance.items(name):
+            reasons = tuple(item.because)
+            if item.personal and reasons and reasons not in seen:
+                seen.add(reasons)
+                shown.add((item.id, item.because))
+    return shown
 
 
 FONTS_STYLE = '<style id="packet-fonts">{}</style>'
@@ -303,8 +366,12 @@ def _text_in(html: str, language: str) -> str:
     return "\n".join(visible_units(html, language))
 
 
-@functools.cache
 def _glossary(language: str = DEFAULT_LANGUAGE) -> tuple[Term, ...]:
+    return _glossary_of(language, content_overrides())
+
+
+@functools.cache
+def _glossary_of(language: str, overrides: Path | None) -> tuple[Term, ...]:
     return load_glossary(load_content(language), language_data(language)["glossary"])
 
 
@@ -315,33 +382,49 @@ class TocEntry:
 
 
 def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glossary: bool) -> list[TocEntry]:
-    tools = content["tools"]
-    entries = [TocEntry("roadmap", tools["roadmap"]["title"])]
-    for name in SECTION_ORDER:
-        if name not in LATER_SECTIONS and (name == "urgency" or name in guidance.sections):
-            entries.append(TocEntry(name.replace("_", "-"), content["sections"][name]["title"]))
+    """The core's sections, the divider, then the reference part and the tools, in printed order."""
+    tools, titles = content["tools"], content["sections"]
+    entries = [TocEntry(name.replace("_", "-"), titles[name]["title"])
+               for name in CORE_SECTIONS if name in guidance.sections]
+    entries.append(TocEntry("more", tools["more"]["title"]))
+    if len(guidance.items("questions")) > CORE_QUESTIONS:
+        entries.append(TocEntry("more-questions", tools["more"]["questions_title"]))
+    entries.append(TocEntry("urgency", titles["urgency"]["title"]))
+    entries += [TocEntry(name.replace("_", "-"), titles[name]["title"])
+                for name in REFERENCE_SECTIONS if name in guidance.sections]
+    if guidance.show_depth_drawing:
+        entries.append(TocEntry("roadmap", tools["drawing"]["title"]))
     if any(name in guidance.sections for name in LATER_SECTIONS):
         entries.append(TocEntry("later", tools["later"]["title"]))
+    if with_glossary:
+        entries.append(TocEntry("glossary", tools["glossary"]["title"]))
     entries += [
+        TocEntry("sources", tools["sources"]["title"]),
         TocEntry("records-letter", tools["letter"]["title"]),
         TocEntry("case-summary", tools["summary"]["title"]),
         TocEntry("tracker", tools["tracker"]["title"]),
         TocEntry("worksheet", tools["worksheet"]["title"]),
     ]
-    if with_glossary:
-        entries.append(TocEntry("glossary", tools["glossary"]["title"]))
-    entries.append(TocEntry("sources", tools["sources"]["title"]))
     return entries
 
 
-def drawing_uri(words: dict[str, Any]) -> str:
+DRAWING_HEIGHT = 290
+
+
+DRAWING_LABEL_SIZE = {False: 17, True: 20.5}
+"""Label size in drawing units; in large print the drawing spans the text width (about 0.82 pt a unit on
+A4), so 20.5 units print at 16.8 pt, above the 16.5 pt body."""
+
+
+def drawing_uri(words: dict[str, Any], large_print: bool = False) -> str:
     """The skin-layers drawing with its labels filled in, as a self-contained data: URI."""
-    return _drawing_uri(json.dumps(words, sort_keys=True))
+    return _drawing_uri(json.dumps(words, sort_keys=True), large_print)
 
 
 @functools.lru_cache(maxsize=8)
-def _drawing_uri(words_json: str) -> str:
-    svg = environment().get_template("skin-layers.svg.j2").render(d=json.loads(words_json))
+def _drawing_uri(words_json: str, large_print: bool = False) -> str:
+    svg = environment().get_template("skin-layers.svg.j2").render(d=json.loads(words_json),
+                                                                   fs=DRAWING_LABEL_SIZE[large_print])
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
@@ -390,7 +473,28 @@ def _weasyprint() -> Any:
         import weasyprint
     except OSError as exc:  # Pango or its friends are missing
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
+    _keep_font_dates()
     return weasyprint
+
+
+@functools.cache
+def _keep_font_dates() -> None:
+    """Same bytes for every script: subset fonts keep their source's dates, never the build time.
+
+    WeasyPrint makes a variable font (Noto Sans, Noto Sans Arabic) static for each PDF, and fontTools
+    stamps the result's `head` table with the time it was saved, so a packet with a Vietnamese or
+    Russian name differed on every build. Its fonts module gets a TTFont that keeps the dates.
+    """
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    class TTFontKeepingDates(TTFont):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("recalcTimestamp", False)
+            super().__init__(*args, **kwargs)
+
+    if getattr(pdf_fonts, "TTFont", None) is TTFont:
+        pdf_fonts.TTFont = TTFontKeepingDates
 
 
 def check_pdf_support() -> None:

@@ -16,7 +16,7 @@ SUPPORT_FILE = Path(__file__).with_name("source_support.yaml")
 
 HEADER = """# Guidance ids: sections, items, when each fires, and sources
 
-Made by `sop-packets rules` from the rules in `sop_packets/guidance.py` and the content in
+Made by `sop-packets rules` from the rules in `sop_packets/guidance/rules.py` and the content in
 `templates/content/en/`; do not edit by hand (`make test` fails when this page and the rules differ).
 The rules decide *which* ids apply; the words a patient reads live in
 `templates/content/en/<section>.yaml`, one entry per id, with the keys of its sources

@@ -1,7 +1,7 @@
 """Facts about the plan, the phase of care, the treatment now, the money and the reader. Pure.
 
-guidance.facts_of merges these yes/no facts with the diagnosis facts; the rules in guidance.py use
-them. Kept apart from guidance.py so each module holds one concern:
+guidance.facts_of merges these yes/no facts with the diagnosis facts; the rules in guidance/rules.py
+use them. Kept apart from the guidance package so each module holds one concern:
 
 - the plan: is the primary tumour out, what the sentinel node showed, who would do the proposed
   treatment, and whether the plan is time-critical, curative and complete ("keep your date") or a plan

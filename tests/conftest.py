@@ -58,3 +58,36 @@ def folder(tmp_path: Path) -> Path:
     for name in ("ex-02-bcc-nose-reconstruction", "ex-07-skin-lymphoma-telemedicine", "ex-09-other-minimal"):
         shutil.copy(EXAMPLE_PROFILES / f"{name}.yaml", target)
     return target
+
+
+PRINT_CONFIGS = ("standard-letter", "large-letter", "standard-a4", "large-a4")
+INTERNATIONAL = Path(__file__).parent / "fixtures" / "international"
+
+
+@pytest.fixture(scope="session")
+def printed(tmp_path_factory) -> dict[str, tuple[Path, Path | None]]:
+    """Every example profile and international fixture as PDF, in its own language, in standard and large
+    print on Letter and A4: config -> (output folder, the clinic file used). Built once per session."""
+    import re
+    from datetime import date
+
+    from sop_packets.batch import run_batch
+    from sop_packets.build import BuildOptions
+    from sop_packets.content import template_dir
+
+    base = tmp_path_factory.mktemp("printed")
+    clinic = base / "a4-clinic"
+    shutil.copytree(template_dir() / "clinic", clinic)
+    conf = clinic / "clinic.yaml"
+    conf.write_text(re.sub(r"(?m)^paper_size: \w+", "paper_size: a4", conf.read_text()))
+    sources = sorted(EXAMPLE_PROFILES.glob("*.yaml")) + sorted(INTERNATIONAL.glob("*.yaml"))
+    found = {}
+    for config in PRINT_CONFIGS:
+        out = base / config
+        clinic_file = conf if config.endswith("a4") else None
+        options = BuildOptions(out_dir=out, format="pdf", prepared_on=date(2026, 11, 25),
+                               large_print=config.startswith("large"), clinic=clinic_file)
+        report = run_batch(sources, options, jobs=2)
+        assert not report.failed, report.summary()
+        found[config] = (out, clinic_file)
+    return found

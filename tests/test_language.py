@@ -202,7 +202,7 @@ def test_a_spanish_clinic_gives_other_languages_a_spanish_packet_with_their_noti
     html = html_for(minimal(), clinic=clinic, language="ko")
     assert '<html lang="es">' in html
     assert "Su idioma preferido es el coreano." in html
-    assert 'lang="ko" dir="ltr">무료 통역 서비스를 이용하실 수 있습니다.' in html
+    assert re.search(r'lang="ko" dir="ltr">[^<]*무료 통역 서비스를 이용하실 수 있습니다\.', html)
 
 
 def test_a_clinic_language_without_content_is_a_located_error(write):
@@ -246,7 +246,7 @@ def test_spanish_packet_words_header_date_and_lang(spanish):
     assert '<html lang="es">' in html
     assert "Palabras que debe saber" in html
     assert 'string(patientname) "  ·  Confidencial  ·  " "Página " counter(page)' in html and '"Página " counter(page) " de " counter(pages)' in html
-    assert "Preparada el 27 de noviembre de 2026" in html
+    assert "Preparada el 27 de noviembre de 2026" in re.sub(r"<[^>]+>", "", html)  # the date is one nowrap span
     assert "Qué hay en esta guía" in html and "Su situación de un vistazo" in html
     body = html.split("<body", 1)[1]
     for english in ("Words to know", "Prepared on", "November", "Page ", "Why this is in your guide"):
@@ -256,7 +256,9 @@ def test_spanish_packet_words_header_date_and_lang(spanish):
 def test_letter_and_case_summary_stay_in_english_with_their_own_lang(spanish):
     _, html = spanish
     letter = html.split('id="records-letter"', 1)[1].split("</section>", 1)[0]
-    assert "Llévela a su primer médico. Va en inglés para su oficina." in letter
+    # The instructions name the English fields, and the office is the first doctor's, not "su oficina".
+    assert "La carta va en inglés para que la lean en el consultorio de su primer médico." in letter
+    assert "«Please send them to»" in letter and "«Printed name»" in letter and "su oficina" not in letter
     assert '<div class="letter-body" lang="en">' in letter
     assert "Request for medical records and slides" in letter
     summary = html.split('id="case-summary"', 1)[1].split("</section>", 1)[0]
@@ -268,7 +270,8 @@ def test_letter_and_case_summary_stay_in_english_with_their_own_lang(spanish):
 def test_child_letter_is_signed_by_a_parent_and_says_where():
     html = html_for(PROFILES / "ex-17-melanoma-child-es.yaml")
     assert "Signature of parent or guardian" in html
-    assert "firme en «Signature of parent or guardian» y ponga la fecha en «Date»." in html
+    assert "Firme en «Signature of parent or guardian»" in html and "ponga la fecha de hoy en «Date»." in html
+    assert "En «Parent or guardian» escriba su nombre." in html
 
 
 def test_spanish_example_passes_lint_with_fernandez_huerta(spanish):
@@ -401,7 +404,8 @@ def test_spanish_pdf_language_metadata_header_and_bookmarks(tmp_path):
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
     assert f"Página 1 de {len(pages)}" in pages[0] and f"Página 2 de {len(pages)}" in pages[1]
     assert "Confidencial" in pages[1] and "Confidential" not in pages[1]
-    assert pages[0].count("Confidencial") == 1  # the cover line only: the cover's footer has no name
+    # Large print: the cover line "Confidencial…" opens page two with the date; the cover's footer has no name.
+    assert pages[0].count("Confidencial") == 0 and pages[1].count("Confidencial") == 2
     assert any("Palabras que debe saber" in page for page in pages)
     titles = []
 
@@ -429,9 +433,10 @@ def test_language_option_on_the_command_line(tmp_path):
 
 def test_clinic_words_in_a_spanish_packet_are_marked_english():
     html = html_for(PROFILES / "ex-17-melanoma-child-es.yaml")
-    assert 'por <span lang="en">Jordan Ellis, RN, Nurse navigator</span>.' in html
+    # Names stay as the clinic wrote them, marked English; the role is given in Spanish in clinic.yaml.
+    assert "por Jordan Ellis, RN, Enfermera guía." in html
     assert re.search(r'<img class="logo"[^>]* lang="en">', html)
-    assert '<td lang="en">Lakeside Dermatopathology Lab</td>' in html
+    assert '<td><span lang="en">Lakeside Dermatopathology Lab</span></td>' in html
 
 
 def test_placeholders_are_escaped_but_content_is_not_markup(minimal, write):
@@ -553,7 +558,7 @@ def test_script_css_gives_each_cjk_lang_its_own_font_form():
     from sop_packets.fonts import CJK_FACES, script_css
 
     css = script_css({"zh-Hant": "TC", "ko": "KR"})
-    assert '[lang|="zh-Hant"] { font-family: "Atkinson Hyperlegible"' in css
+    assert '[lang|="zh-Hant"] { font-family: "Packet Digits", "Atkinson Hyperlegible"' in css
     assert '"Noto Sans CJK TC", sans-serif; }' in css and '"Noto Sans CJK KR"' in css
     assert '"Noto Sans CJK SC"' not in css
     assert CJK_FACES == {"JP": 0, "KR": 1, "SC": 2, "TC": 3, "HK": 4}
@@ -698,11 +703,11 @@ def test_chinese_packets_use_their_font_forms_and_punctuation(new_language):
     language, html = new_language
     style = re.search(r'<style id="packet-script">(.*?)</style>', html, re.S)
     if language == "vi":
-        assert style and '[lang|="vi"] { font-family: "Noto Sans",' in style.group(1)
+        assert style and '[lang|="vi"] { font-family: "Packet Digits", "Noto Sans",' in style.group(1)
         assert "Atkinson" not in style.group(1).split("}")[0]
         return
     form = {"zh-Hans": "SC", "zh-Hant": "TC"}[language]
-    assert style and f'[lang|="{language}"] {{ font-family: "Atkinson Hyperlegible"' in style.group(1)
+    assert style and f'[lang|="{language}"] {{ font-family: "Packet Digits", "Atkinson Hyperlegible"' in style.group(1)
     assert f'"Noto Sans CJK {form}", sans-serif; }}' in style.group(1)
     assert f'font-family: "Noto Sans CJK {form}"; font-weight: 400' in html  # the face embedded for browsers
     because = re.search(r'<p class="because"><strong>[^<]*</strong> ([^<]*)</p>', html).group(1)
@@ -712,7 +717,7 @@ def test_chinese_packets_use_their_font_forms_and_punctuation(new_language):
 def test_a_hong_kong_reader_gets_the_hong_kong_font_forms():
     html = html_for(PROFILES / "ex-32-bcc-nose-zh-hant.yaml", language="zh-HK")
     assert '<html lang="zh-Hant">' in html
-    assert '[lang|="zh-Hant"] { font-family: "Atkinson Hyperlegible", "Noto Sans", "Noto Sans Arabic", ' \
+    assert '[lang|="zh-Hant"] { font-family: "Packet Digits", "Atkinson Hyperlegible", "Noto Sans", "Noto Sans Arabic", ' \
            '"DejaVu Sans", "Noto Sans CJK HK", sans-serif; }' in html
 
 

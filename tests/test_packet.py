@@ -45,12 +45,15 @@ def child_packet(tmp_path_factory):
 
 def test_sections_come_in_the_promised_order(child_packet):
     html, _ = child_packet
-    anchors = ["at-a-glance", "toc-title", "roadmap", "indications", "urgency", "specialists", "records",
-               "questions", "insurance-steps", "population-notes", "differing-opinions", "after-visit",
-               "records-letter", "case-summary", "tracker", "worksheet", "glossary", "sources"]
+    # Page one, the core (why, whom, what to gather, the questions that matter most), the divider, the
+    # reference part, then the tools.
+    anchors = ["at-a-glance", "toc-title", "indications", "specialists", "records", "questions", "more",
+               "disclaimer", "more-questions", "urgency", "insurance-steps", "population-notes", "roadmap",
+               "differing-opinions", "after-visit", "glossary", "sources", "records-letter",
+               "case-summary", "tracker", "worksheet"]
     positions = [html.find(f'id="{anchor}"') for anchor in anchors if f'id="{anchor}"' in html]
     assert positions == sorted(positions)
-    assert len(positions) >= len(anchors) - 1  # the glossary appears only when terms are used
+    assert len(positions) >= len(anchors) - 2  # the glossary and more questions only when there are some
     assert 'id="telemedicine"' not in html and 'id="clinical-trials"' not in html  # do not apply
 
 
@@ -113,7 +116,9 @@ def test_pdf_is_tagged_pdf_ua_with_title_language_and_bookmarks(child_packet):
 def test_html_has_landmarks_one_h1_and_ordered_headings(child_packet):
     html, _ = child_packet
     assert html.count("<h1") == 1
-    assert 'role="banner"' in html and "<main>" in html and 'role="contentinfo"' in html and "<nav" in html
+    # The disclaimer opens the reference part, under the divider (no contentinfo footer after the tools:
+    # it would print alone on a last page).
+    assert 'role="banner"' in html and "<main>" in html and "<nav" in html
     levels = [int(level) for level in re.findall(r"<h([1-6])", html)]
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
     for box in re.findall(r'<input type="checkbox" id="([^"]+)"', html):

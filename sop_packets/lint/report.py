@@ -63,6 +63,7 @@ class PacketLint:
     readability: Readability | None = None  # None: English, Flesch-Kincaid grade at most max_grade
     common_share: float | None = None  # Chinese: the share of its characters that are common
     identity: IdentityReport | None = None  # is the packet's text in its language?
+    untranslated: tuple[str, ...] = ()  # clinic text the patient reads in another language (issue 20)
 
     @property
     def measure(self) -> Readability:
@@ -75,7 +76,7 @@ class PacketLint:
     @property
     def ok(self) -> bool:
         return (not self.error and self.grade is not None and not self.too_hard and not self.undefined
-                and (self.identity is None or self.identity.ok))
+                and (self.identity is None or self.identity.ok) and not self.untranslated)
 
     def format(self, verbose: bool = False) -> str:
         """One line when the packet passes; the longest sentences and every undefined term when not."""
@@ -108,6 +109,10 @@ class PacketLint:
         if self.undefined:
             lines.append("  medical terms not in the glossary and not explained where first used:")
             lines += [_indent(u.format(), 4) for u in self.undefined]
+        if self.untranslated:
+            lines.append("  clinic text in another language than the packet's; give it per language in "
+                         "clinic.yaml (for example note: {en: ..., es: ...}):")
+            lines += [_indent(repr(text), 4) for text in self.untranslated]
         return "\n".join(lines)
 
 
@@ -226,8 +231,13 @@ def lint_file(path: Path | str, prepared_on: date | None = None,
     except Exception as exc:  # a content or template bug must not hide the other packets' results
         return PacketLint(str(path), profile.patient.id,
                           error=f"could not build this packet ({type(exc).__name__}: {exc})")
-    return lint_html(html, glossary, source=str(path), patient_id=profile.patient.id,
-                     known=profile_words(profile), content=content, rules=rules)
+    from dataclasses import replace
+
+    from ..render import untranslated_clinic_text
+
+    checked = lint_html(html, glossary, source=str(path), patient_id=profile.patient.id,
+                        known=profile_words(profile), content=content, rules=rules)
+    return replace(checked, untranslated=tuple(untranslated_clinic_text(html, packet.language)))
 
 
 def lint_paths(paths: Iterable[Path | str], prepared_on: date | None = None,

@@ -59,9 +59,9 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check_text(text: str, source: str) -> Checked:
-    """Parse and validate profile text: the CLI's messages, warnings and the FILL IN notes."""
-    located = parse_located(text, source)
+def _validated(located: _Located, source: str) -> tuple[Profile | None, list[Problem], list[Problem]]:
+    """Validate as `sop-packets validate` does: the profile (None when invalid), its problems, and the
+    consistency warnings at their fields' lines (line 1 for data that came from no file)."""
     profile = None
     problems: list[Problem] = []
     try:
@@ -72,6 +72,13 @@ def check_text(text: str, source: str) -> Checked:
     if profile is not None:
         warnings = [Problem(source, *located.where(path), _dotted(path), "warning: " + message)
                     for path, message in consistency_problems(profile)]
+    return profile, problems, warnings
+
+
+def check_text(text: str, source: str) -> Checked:
+    """Parse and validate profile text: the CLI's messages, warnings and the FILL IN notes."""
+    located = parse_located(text, source)
+    profile, problems, warnings = _validated(located, source)
     readable = not located.problems and isinstance(located.data, dict)
     return Checked(text, digest(text), located.data if isinstance(located.data, dict) else None,
                    profile, problems, warnings, yaml_edit.fill_ins(text), readable)
@@ -80,17 +87,7 @@ def check_text(text: str, source: str) -> Checked:
 def check_data(data: dict, source: str) -> Checked:
     """Check data already in hand (the preview's unsaved values): the same checks and messages as a
     file, without writing or re-reading any YAML."""
-    located = _Located(data, {}, {})
-    profile = None
-    problems: list[Problem] = []
-    try:
-        profile = validate(Profile, located, source, preparation_date(None))
-    except InvalidInput as exc:
-        problems = exc.problems
-    warnings = []
-    if profile is not None:
-        warnings = [Problem(source, 1, 1, _dotted(path), "warning: " + message)
-                    for path, message in consistency_problems(profile)]
+    profile, problems, warnings = _validated(_Located(data, {}, {}), source)
     return Checked("", "", data, profile, problems, warnings, [])
 
 

@@ -105,6 +105,16 @@ def map_melanoma_subtype(draft: Draft, item: Item, readings: list[CancerCode], n
         )
 
 
+def _sites_disagree(draft: Draft, item: Item, listed: str, notice) -> None:
+    """Leave diagnosis.body_site for the user to choose, saying which readings of it disagree."""
+    notice(
+        item.key,
+        "diagnosis.body_site",
+        f"the body sites disagree ({listed}); left out: choose it by hand",
+    )
+    draft.placeholder("diagnosis", BODY_SITE_HELP)
+
+
 def map_body_site(draft: Draft, item: Item, found: CancerCode, readings: list[CancerCode], notice) -> None:
     """diagnosis.body_site from bodySite (codes, or "Skin structure of …" words) and the ICD-10-CM site
     digit of any coding; a bodySite inside the ICD-10-CM site is more precise, anything else disagrees."""
@@ -112,13 +122,7 @@ def map_body_site(draft: Draft, item: Item, found: CancerCode, readings: list[Ca
     digit_reading = next((r for r in readings if r.site_digit is not None), None)
     named = {site for site, _ in sites}
     if len(named) > 1:
-        listed = "; ".join(f"{source}: {site}" for site, source in sites)
-        notice(
-            item.key,
-            "diagnosis.body_site",
-            f"the body sites disagree ({listed}); left out: choose it by hand",
-        )
-        draft.placeholder("diagnosis", BODY_SITE_HELP)
+        _sites_disagree(draft, item, "; ".join(f"{source}: {site}" for site, source in sites), notice)
         return
     if sites:
         site, source = sites[0]
@@ -130,12 +134,7 @@ def map_body_site(draft: Draft, item: Item, found: CancerCode, readings: list[Ca
                     f"{item.key} {source}: {site}; code {code_label(coding)}: "
                     f"{digit_reading.body_site or (digit_reading.site_note or 'another site')}"
                 )
-                notice(
-                    item.key,
-                    "diagnosis.body_site",
-                    f"the body sites disagree ({listed}); left out: choose it by hand",
-                )
-                draft.placeholder("diagnosis", BODY_SITE_HELP)
+                _sites_disagree(draft, item, listed, notice)
                 return
         draft.set("diagnosis.body_site", site, f"{item.key} {source}")
         return

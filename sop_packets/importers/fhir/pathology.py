@@ -67,9 +67,13 @@ def map_pathology(draft: Draft, item: Item, found, data: PatientData, index: Ind
     _size(draft, about(item, data, index, "size"), notice)
     if found.cancer_type == "melanoma":
         _breslow(draft, about(item, data, index, "breslow"), notice)
-        _ulceration(draft, about(item, data, index, "ulceration"), notice)
+        ulceration = about(item, data, index, "ulceration")
+        _present_absent(draft, ulceration, "diagnosis.melanoma.ulcerated", "ulceration", notice)
     if found.cancer_type in KERATINOCYTE:
-        _perineural(draft, about(item, data, index, "perineural"), notice)
+        perineural = about(item, data, index, "perineural")
+        _present_absent(
+            draft, perineural, "diagnosis.pathology.perineural_invasion", "perineural invasion", notice
+        )
         _tumor_depth(draft, about(item, data, index, "tumor_depth"), notice)
         _differentiation(draft, about(item, data, index, "differentiation"), notice)
         _aggressive(draft, item, notice)
@@ -82,21 +86,18 @@ def map_pathology(draft: Draft, item: Item, found, data: PatientData, index: Ind
 KERATINOCYTE = ("basal_cell_carcinoma", "squamous_cell_carcinoma")
 
 
-def _perineural(draft: Draft, found: list[Item], notice) -> None:
+def _present_absent(draft: Draft, found: list[Item], field: str, what: str, notice) -> None:
+    """The first observation's present/absent answer about `what` into `field`, or a notice if it has none."""
     for obs_item in found[:1]:
         value = answer(obs_item.model)
         if value is None:
             notice(
                 obs_item.key,
-                "diagnosis.pathology.perineural_invasion",
-                "the perineural invasion answer is not present or absent; write it from the pathology report",
+                field,
+                f"the {what} answer is not present or absent; write it from the pathology report",
             )
             return
-        draft.set(
-            "diagnosis.pathology.perineural_invasion",
-            value[0],
-            f"{dated_key(obs_item)} perineural invasion {value[1]}",
-        )
+        draft.set(field, value[0], f"{dated_key(obs_item)} {what} {value[1]}")
 
 
 def _tumor_depth(draft: Draft, found: list[Item], notice) -> None:
@@ -232,19 +233,6 @@ def answer(obs: Any) -> tuple[bool, str] | None:
     if absent != present:
         return present, f"'{text[:60]}'"
     return None
-
-
-def _ulceration(draft: Draft, found: list[Item], notice) -> None:
-    for obs_item in found[:1]:
-        value = answer(obs_item.model)
-        if value is None:
-            notice(
-                obs_item.key,
-                "diagnosis.melanoma.ulcerated",
-                "the ulceration answer is not present or absent; write it from the pathology report",
-            )
-            return
-        draft.set("diagnosis.melanoma.ulcerated", value[0], f"{dated_key(obs_item)} ulceration {value[1]}")
 
 
 def _sentinel(draft: Draft, found: list[Item], notice) -> None:

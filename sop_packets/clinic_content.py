@@ -1,0 +1,208 @@
+"""A clinic's own words: a folder of content files that overrides the shipped entries key by key.
+
+The folder holds one subfolder per language, named like templates/content (`en/`, `es/`), with files named
+like the shipped ones (`next_steps.yaml`, `ui.yaml`, ...) that hold only the entries the clinic rewords:
+
+    clinic-content/en/next_steps.yaml:
+      book_visit:
+        text: Call our nurse navigator at (555) 010-2014. She will book your second-opinion visit.
+
+Each entry gets the checks the shipped content gets: the file and every key must exist in the shipped
+content, a text keeps the shipped text's {placeholders}, `sources` name sources that exist, and the
+clinic's text reads at the language's level with every medical term explained (the plain-language rules
+of `lint`). `sop-packets content check DIR` runs these checks alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidInput, Problem
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+ABOUT = "about"  # the reader-voice words that replace an item's text when someone else reads for the patient
+NOT_PATIENT_TEXT = ("sources",)
+"""Files whose strings are not sentences a patient reads as text (titles of guides)."""
+
+
+def _located(path: Path) -> Any:
+    from .profile import parse_located, read_text
+
+    located = parse_located(read_text(path, "content file"), str(path))
+    if located.problems:
+        raise InvalidInput(list(located.problems))
+    return located
+
+
+def _field(path: tuple) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _merge(shipped: Any, override: Any, path: tuple, problem) -> Any:
+    """The override laid over the shipped value; a problem for each key or type the shipped one lacks."""
+    if isinstance(shipped, dict):
+        if not isinstance(override, dict):
+            problem(path, "must be a group of keys, as in the shipped file")
+            return shipped
+        merged = dict(shipped)
+        for key, value in override.items():
+            if key not in shipped:
+                close = [k for k in shipped if str(k).lower().startswith(str(key).lower()[:4])]
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                problem((*path, key), f"'{key}' is not a key of the shipped content{hint}")
+                continue
+            merged[key] = _merge(shipped[key], value, (*path, key), problem)
+        return merged
+    if isinstance(shipped, list):
+        if not isinstance(override, list):
+            problem(path, "must be a list, as in the shipped file")
+            return shipped
+        return override
+    if isinstance(shipped, str):
+        if not isinstance(override, str):
+            problem(path, "must be text")
+            return shipped
+        wanted, given = set(PLACEHOLDER.findall(shipped)), set(PLACEHOLDER.findall(override))
+        if wanted != given:
+            missing = ", ".join(f"{{{name}}}" for name in sorted(wanted - given))
+            extra = ", ".join(f"{{{name}}}" for name in sorted(given - wanted))
+            detail = "; ".join(part for part in (missing and f"keep {missing}", extra and f"remove {extra}")
+                               if part)
+            problem(path, f"the placeholders must be the shipped text's ({detail})")
+            return shipped
+        return override
+    if type(override) is not type(shipped):
+        problem(path, f"must be {type(shipped).__name__}, as in the shipped file")
+        return shipped
+    return override
+
+
+def merge_language(shipped: dict[str, Any], folder: Path, language: str) -> dict[str, Any]:
+    """The shipped content of one language with the clinic's files of folder/<language> laid over it.
+
+    Raises InvalidInput (file, line, column, key, message) for any file, key, type or placeholder that
+    does not match the shipped content, or a source that does not exist.
+    """
+    merged, problems = _merge_with_problems(shipped, folder, language)
+    if problems:
+        raise InvalidInput(problems)
+    return merged
+
+
+def _merge_with_problems(shipped: dict[str, Any], folder: Path,
+                         language: str) -> tuple[dict[str, Any], list[Problem]]:
+    merged = copy.copy(shipped)
+    problems: list[Problem] = []
+    overridden: dict[str, Any] = {}
+    for path in sorted((folder / language).glob("*.yaml")):
+        if path.name.startswith("_"):
+            problems.append(Problem(str(path), 1, 1, "", "settings files (_lint.yaml) cannot be overridden"))
+            continue
+        if path.stem not in shipped:
+            problems.append(Problem(str(path), 1, 1, "", f"there is no shipped file {language}/{path.name}; "
+                                    f"use one of: {', '.join(sorted(shipped))}"))
+            continue
+        located = _located(path)
+
+        def problem(where: tuple, message: str, located=located, path=path) -> None:
+            line, column = located.where(where, key=True)
+            problems.append(Problem(str(path), line, column, _field(where), message))
+
+        merged[path.stem] = _merge(shipped[path.stem], located.data or {}, (), problem)
+        _check_sources(located, merged, problem)
+        if path.stem != ABOUT and isinstance(located.data, dict):
+            overridden[path.stem] = located.data
+    if overridden and ABOUT in merged and not (folder / language / f"{ABOUT}.yaml").is_file():
+        merged[ABOUT] = _without_reworded(merged[ABOUT], overridden)
+    return merged, problems
+
+
+def _without_reworded(about: dict[str, Any], overridden: dict[str, Any]) -> dict[str, Any]:
+    """about.yaml (the words used when someone else reads for the patient) minus the fields the clinic
+    reworded, so the clinic's own words reach every reader; a clinic may reword about.yaml as well."""
+    about = copy.deepcopy(about)
+    for section, items in overridden.items():
+        for item_id, fields in items.items():
+            entry = about.get(section, {}).get(item_id)
+            if isinstance(entry, dict) and isinstance(fields, dict):
+                for name in fields:
+                    entry.pop(name, None)
+    return about
+
+
+def _check_sources(located: Any, merged: dict[str, Any], problem) -> None:
+    """Every `sources: [...]` of an override names a source of the (merged) sources.yaml."""
+    known = set(merged.get("sources", {}))
+
+    def walk(node: Any, path: tuple) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "sources" and isinstance(value, list):
+                    for index, source in enumerate(value):
+                        if source not in known:
+                            problem((*path, key, index), f"'{source}' is not a source in sources.yaml")
+                else:
+                    walk(value, (*path, key))
+
+    walk(located.data or {}, ())
+
+
+def _strings(node: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    if isinstance(node, str):
+        return [(path, node)]
+    if isinstance(node, dict):
+        return [found for key, value in node.items() if key != "sources"
+                for found in _strings(value, (*path, key))]
+    if isinstance(node, list):
+        return [found for index, value in enumerate(node) for found in _strings(value, (*path, index))]
+    return []
+
+
+def check_folder(folder: Path | str) -> list[Problem]:
+    """Every problem of a clinic content folder: the structure (see merge_language) and plain language.
+
+    The clinic's texts of each file are measured together with the language's readability rule, and
+    every medical term in them must be in the (merged) glossary or explained where it is used.
+    """
+    from .content import available_languages, shipped_content
+    from .glossary import load_glossary
+    from .lint import readability_score, rules_for, split_sentences, undefined_terms
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return [Problem(str(folder), 1, 1, "", "is not a folder of content files")]
+    problems: list[Problem] = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if sub.name not in available_languages():
+            problems.append(Problem(str(sub), 1, 1, "", f"'{sub.name}' is not a language of the packet; "
+                                    f"use one of: {', '.join(available_languages())}"))
+    for language in available_languages():
+        if not (folder / language).is_dir():
+            continue
+        merged, found = _merge_with_problems(shipped_content(language), folder, language)
+        problems += found
+        rules, glossary = rules_for(language), load_glossary(merged)
+        for path in sorted((folder / language).glob("*.yaml")):
+            if path.stem in NOT_PATIENT_TEXT or path.name.startswith("_") or path.stem not in merged:
+                continue
+            located = _located(path)
+            texts = [(where, " ".join(PLACEHOLDER.sub("", text).split()))
+                     for where, text in _strings(located.data)]
+            sentences = [s for _, text in texts for s in split_sentences(text, rules.abbreviations)]
+            if not sentences:
+                continue
+            score = readability_score(sentences, rules)
+            if not rules.readability.passes(score):
+                problems.append(Problem(str(path), 1, 1, "", f"reads at {rules.readability.name} {score:.1f} "
+                                        f"({rules.readability.describe_limit()}); use shorter sentences and "
+                                        "words"))
+            for term in undefined_terms(sentences, glossary, rules=rules):
+                where = next((w for w, text in texts if term.sentence in text), ())
+                line, column = located.where(where)
+                problems.append(Problem(str(path), line, column, _field(where),
+                                        f"'{term.term}' is a medical term that is not in the glossary and "
+                                        "not explained where it is used"))
+    return sorted(problems)

@@ -1,0 +1,75 @@
+"""Summary: the diagnosis and the proposed plan in plain sentences, and `fill` for {placeholders}."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..schema import CancerType, Profile, Stage
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The patient's situation in plain words."""
+
+    cancer_name: str
+    diagnosis: tuple[str, ...]
+    plan: tuple[str, ...]
+    plan_note: str
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace {name} placeholders with profile values; unknown names are an error in the content."""
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text).strip()
+
+
+def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, str]) -> str:
+    """What the stage means, in the words used for this cancer type (BCC is usually not staged)."""
+    dx = profile.diagnosis
+    kind = dx.cancer_type.value
+    if kind == "skin_lymphoma" and dx.lymphoma_type.value not in ("mycosis_fungoides", "sezary_syndrome"):
+        kind = "skin_lymphoma_other"
+    if dx.stage is Stage.unknown and values.get("derived_stage"):
+        return fill(words["derived_stage"][kind], values)  # "about stage ..., ask your doctor"
+    sentences = words["stage_sentences"].get(kind, words["stage_sentences"]["default"])
+    group = dx.stage.group
+    high_risk = values.get("risk_group") in ("high", "very_high")
+    if group == "unknown" and high_risk and "unknown_high_risk" in sentences:
+        group = "unknown_high_risk"  # never "small ones are not given a stage" for a high-risk cancer
+    return fill(sentences.get(group, sentences.get("any", "")), values)
+
+
+def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], is_cancer: bool) -> Summary:
+    """Describe the diagnosis and the proposed plan in plain sentences."""
+    diagnosis = profile.diagnosis
+    phrases = words["summary"]["cancer" if is_cancer else "not_cancer"]
+    kind = words["cancer_types"][diagnosis.cancer_type.value]
+    lines = [fill(kind.get(f"found_{diagnosis.lymphoma_type.value}", kind["found"])
+                  if diagnosis.cancer_type is CancerType.skin_lymphoma else kind["found"], values)]
+    if diagnosis.body_site is not None:
+        lines.append(fill(phrases["site"], values))
+    lines.append(stage_sentence(profile, words, values))
+    if diagnosis.size_mm is not None:
+        lines.append(fill(phrases["size"], values))
+    if values["breslow_mm"]:
+        lines.append(fill(phrases["depth"], values))
+    if diagnosis.cancer_type is CancerType.melanoma and diagnosis.melanoma.ulcerated is not None:
+        lines.append(phrases["ulcerated" if diagnosis.melanoma.ulcerated else "not_ulcerated"])
+    lines.append(fill(phrases["diagnosed_by"], values))
+    lines.append(phrases["biopsy_yes" if diagnosis.confirmed_by_biopsy else "biopsy_no"])
+    if diagnosis.unknown_primary:
+        lines.append(phrases["unknown_primary"])
+    elif diagnosis.primary_removed:
+        lines.append(phrases["primary_removed"])
+    if diagnosis.recurrent:
+        lines.append(phrases["recurrent"])
+    # after the first spot is out, surgery is on the place where it was, not on "the spot"
+    after = words.get("treatments_after_removal", {}) if diagnosis.primary_removed else {}
+    plan = tuple(after.get(t.value, words["treatments"][t.value]) for t in profile.treatment_plan.proposed)
+    note = words["stated_urgency"][profile.treatment_plan.urgency_stated.value]
+    if not plan:
+        note = " ".join(filter(None, [phrases["no_plan"], note]))
+    return Summary(values["cancer_name"], tuple(filter(None, lines)), plan, note)

@@ -1,0 +1,163 @@
+"""The clinic's own words (a content folder over the shipped entries) and clinic text per language."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sop_packets.build import BuildOptions, make_packet
+from sop_packets.cli import cli
+from sop_packets.clinic_content import check_folder
+from sop_packets.content import load_content, shipped_content, template_dir, use_content_overrides
+from sop_packets.lint import lint_file
+from sop_packets.profile import load_profile
+from sop_packets.render import render_html, untranslated_clinic_text
+
+ROOT = Path(__file__).parent.parent
+PROFILES = ROOT / "profiles"
+DAY = date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def shipped_words_after():
+    yield
+    use_content_overrides(None)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def html_for(profile: str, **options) -> str:
+    packet = make_packet(load_profile(PROFILES / f"{profile}.yaml", DAY), BuildOptions(prepared_on=DAY, **options))
+    return render_html(packet)
+
+
+def test_a_clinic_rewords_one_item_and_the_rest_stays(tmp_path):
+    words = tmp_path / "words"
+    write(words, "en/next_steps.yaml", """\
+        book_visit:
+          text: Call our nurse navigator at (555) 010-2014. She will help you book a second-opinion visit.
+        """)
+    assert check_folder(words) == []
+    html = html_for("ex-09-other-minimal", content=words)
+    assert "Call our nurse navigator at" in html
+    shipped = shipped_content("en")["next_steps"]
+    assert load_content("en")["next_steps"]["book_visit"]["title"] == shipped["book_visit"]["title"]
+    assert load_content("en")["next_steps"]["request_records"] == shipped["request_records"]
+    # Without the folder, the shipped words come back.
+    assert "Call our nurse navigator at" not in html_for("ex-09-other-minimal")
+
+
+def test_clinic_yaml_names_its_content_folder(tmp_path):
+    clinic = tmp_path / "clinic"
+    shutil.copytree(template_dir() / "clinic", clinic)
+    (clinic / "clinic.yaml").write_text((clinic / "clinic.yaml").read_text() + "content: words\n")
+    write(clinic, "words/es/next_steps.yaml", """\
+        request_records:
+          text: Llame a nuestra enfermera al (555) 010-2014. Ella pide los expedientes a {diagnosed_by}.
+        """)
+    # A teenager's packet reads "the patient's records" (about.yaml); the clinic's wording still wins.
+    html = html_for("ex-17-melanoma-child-es", clinic=clinic / "clinic.yaml")
+    assert "Llame a nuestra enfermera" in html
+    assert "Pida que envíen los expedientes y las laminillas del paciente" not in html
+    assert "Llame a nuestra enfermera" not in html_for("ex-17-melanoma-child-es")
+
+
+def test_content_check_reports_every_class_of_problem_located(tmp_path):
+    bad = tmp_path / "bad"
+    write(bad, "en/next_steps.yaml", """\
+        book_visti:
+          text: Call us.
+        request_records:
+          text: Call your doctor's office and ask for the records and slides.
+          sources: [no_such_source]
+        """)
+    write(bad, "es/ui.yaml", """\
+        notice_text: "Llame al {phone}. Hay ayuda gratis con la metástasis del carcinoma epidermoide infiltrante."
+        """)
+    write(bad, "en/nothing_like_this.yaml", "a: b\n")
+    write(bad, "xx/ui.yaml", "title: x\n")
+    messages = [f"{Path(p.file).name}:{p.line}:{p.column}: {p.field}: {p.message}" for p in check_folder(bad)]
+    text = "\n".join(messages)
+    assert "next_steps.yaml:1:1: book_visti: 'book_visti' is not a key of the shipped content; did you mean " \
+           "'book_visit'?" in text
+    assert "request_records.text: the placeholders must be the shipped text's (keep {diagnosed_by})" in text
+    assert "next_steps.yaml:5:13: request_records.sources.0: 'no_such_source' is not a source" in text
+    assert re.search(r"ui.yaml:1:1: : reads at Fernández-Huerta [\d.]+ \(at least 70\)", text)
+    assert "notice_text: the placeholders must be the shipped text's (keep {language})" in text
+    assert "'carcinoma' is a medical term that is not in the glossary" in text
+    assert "there is no shipped file en/nothing_like_this.yaml" in text
+    assert "'xx' is not a language of the packet" in text
+
+    result = CliRunner().invoke(cli, ["content", "check", str(bad)])
+    assert result.exit_code == 2 and "book_visti" in result.output and "Traceback" not in result.output
+    good = tmp_path / "good"
+    write(good, "en/tools.yaml", """\
+        disclaimer:
+          title: Please read this
+        """)
+    result = CliRunner().invoke(cli, ["content", "check", str(good)])
+    assert result.exit_code == 0, result.output
+
+
+def test_build_refuses_a_bad_content_folder_before_any_packet(tmp_path):
+    bad = tmp_path / "bad"
+    write(bad, "en/next_steps.yaml", "book_visti:\n  text: Call us.\n")
+    result = CliRunner().invoke(cli, ["build", str(PROFILES / "ex-09-other-minimal.yaml"), "--content", str(bad),
+                                      "-o", str(tmp_path / "out"), "--format", "html"])
+    assert result.exit_code == 2 and "book_visti" in result.output
+    assert not (tmp_path / "out" / "ex-09-other-minimal.html").exists()
+
+
+def test_clinic_text_is_given_per_language_and_marked_when_it_is_not(tmp_path):
+    spanish = html_for("ex-17-melanoma-child-es")
+    assert "Enfermera guía" in spanish and "Pida una cita de segunda opinión." in spanish
+    assert untranslated_clinic_text(spanish, "es") == []
+    clinic = tmp_path / "clinic"
+    shutil.copytree(template_dir() / "clinic", clinic)
+    conf = clinic / "clinic.yaml"
+    conf.write_text(conf.read_text().replace(
+        "note: {en: Ask for a second-opinion visit., es: Pida una cita de segunda opinión.}",
+        "note: Ask for a second-opinion visit."))
+    english_note = html_for("ex-17-melanoma-child-es", clinic=conf)
+    assert untranslated_clinic_text(english_note, "es") == ["Ask for a second-opinion visit."]
+    assert '<span lang="en" class="clinic-text">Ask for a second-opinion visit.</span>' in english_note
+
+
+def test_lint_fails_a_spanish_packet_with_english_clinic_text(tmp_path, monkeypatch):
+    ok = lint_file(PROFILES / "ex-17-melanoma-child-es.yaml", DAY)
+    assert ok.untranslated == ()
+    clinic = tmp_path / "clinic"
+    shutil.copytree(template_dir() / "clinic", clinic)
+    conf = clinic / "clinic.yaml"
+    conf.write_text(conf.read_text().replace("    es: Enfermera guía\n", ""))
+    monkeypatch.setattr("sop_packets.clinic.default_clinic_path", lambda: conf)
+    from sop_packets import build
+
+    build.branding.cache_clear()
+    try:
+        flagged = lint_file(PROFILES / "ex-17-melanoma-child-es.yaml", DAY)
+    finally:
+        build.branding.cache_clear()
+    assert flagged.untranslated == ("Nurse navigator",) and not flagged.ok
+    assert "clinic text in another language" in flagged.format()
+
+
+def test_spanish_letter_instructions_name_every_english_field():
+    spanish = html_for("ex-17-melanoma-child-es")  # a child: a parent or guardian signs
+    intro = re.search(r'<section id="records-letter".*?<p class="tool-intro">(.*?)</p>', spanish, re.S).group(1)
+    letter = shipped_content("en")["tools"]["letter"]
+    for field in (letter["send_to"], letter["send_by"], letter["printed_name"], letter["guardian_signature"],
+                  letter["date"], letter["parent_label"]):
+        assert f"«{field.rstrip(':')}»" in intro, field
+    assert "su oficina" not in intro and "consultorio de su primer médico" in intro
