@@ -99,7 +99,7 @@ def _options(out_dir: Path, fmt: str, prepared_on, large_print: bool, clinic: Pa
     The clinic's own words get every check of `content check` once, here, with located errors.
     """
     from .build import BuildOptions, branding
-    from .clinic_content import check_folder
+    from .clinic_check import check_folder
     from .errors import InvalidInput
 
     brand = branding(clinic)
@@ -360,7 +360,7 @@ def content_check(folder: Path) -> None:
     Example:
       sop-packets content check clinic-content/
     """
-    from .clinic_content import check_folder
+    from .clinic_check import check_folder
     from .errors import InvalidInput
 
     problems = check_folder(folder)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -337,7 +338,7 @@ def test_other_language_gets_english_packet_named_language_and_notice(minimal, c
     direction = "rtl" if code in ("ar", "fa", "ur") else "ltr"
     assert f'lang="{notice.tag}" dir="{direction}"' in cover
     first, _, _ = notice.text.partition("{phone}")
-    assert first.strip() in cover and '<bdi dir="ltr">(555) 010-2000</bdi>' in cover
+    assert first.strip() in unescape(cover) and '<bdi dir="ltr">(555) 010-2000</bdi>' in cover  # Somali ra'yi
 
 
 def test_english_and_spanish_packets_have_no_notice(minimal):
@@ -685,7 +686,7 @@ def test_new_language_packet_is_in_its_language_with_dates_and_letter(new_langua
     assert f'<html lang="{language}">' in html
     date_text = {"zh-Hans": "准备日期：2026年11月27日。", "zh-Hant": "準備日期：2026年11月27日。",  # noqa: RUF001
                  "vi": "Soạn ngày 27 tháng 11 năm 2026, bởi"}[language]
-    assert date_text in html
+    assert date_text in re.sub(r'<span class="nowrap">(.*?)</span>', r"\1", html)  # a date never breaks
     units = visible_units(html)
     report = check_packet(units, language)
     assert report.ok and report.other_share < 0.05, [f.format(language) for f in report.findings]
