@@ -284,7 +284,7 @@ def test_spanish_representative_teen_and_keep_date():
     assert "I am the health care agent of the patient named above" in text
     reader = build_guidance(rep, ES, TODAY).reader
     assert reader.signature == "Firma de Susana Ruiz, el representante para la atención médica"
-    assert reader.letter_body.startswith("Soy el representante para la atención médica del paciente nombrado arriba")
+    assert reader.letter_body.startswith("Soy el representante para la atención médica de la persona nombrada arriba")
     teen, _ = page_text(profile_with({"patient.age": 15, "patient.name": "Ana"}), "es")
     assert "Esta guía es para que el paciente nombrado arriba y su padre, madre o tutor legal la lean juntos" in teen
     clnd, _ = page_text(profile_with(FIRING[0][1]), "es")
