@@ -286,7 +286,7 @@ def test_spanish_representative_teen_and_keep_date():
     assert reader.signature == "Firma de Susana Ruiz, el representante para la atención médica"
     assert reader.letter_body.startswith("Soy el representante para la atención médica de la persona nombrada arriba")
     teen, _ = page_text(profile_with({"patient.age": 15, "patient.name": "Ana"}), "es")
-    assert "Esta guía es para que el paciente nombrado arriba y su padre, madre o tutor legal la lean juntos" in teen
+    assert "Esta guía es para que la persona nombrada arriba y su padre, madre o tutor legal la lean juntos" in teen
     clnd, _ = page_text(profile_with(FIRING[0][1]), "es")
     assert not KEEP_WORDS.search(clnd) and "MSLT-II" in clnd
     uninsured, _ = page_text(profile_with(FIRING[4][1]), "es")
