@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from sop_packets.cli import cli
 from sop_packets.clinic import Clinic, load_clinic
+from sop_packets.clinic_check import check_folder
 from sop_packets.errors import InvalidInput
 from sop_packets.importers.csv_import import load_mapping
 from sop_packets.profile import MAX_PROBLEMS, load_profile, near_word, unit_hint
@@ -222,6 +223,13 @@ def test_every_yaml_block_in_the_readme_is_valid_as_written(tmp_path):
                 shutil.copy(ROOT / "templates" / "clinic" / "logo.svg", folder / logo.group(1))
             load_clinic(path)
             kinds.append("clinic")
+        elif words := re.match(r"# (words/([\w-]+)/\w+\.yaml)\n", block):  # a clinic's own words
+            target = folder / words.group(1)
+            target.parent.mkdir(parents=True)
+            target.write_text(block, encoding="utf-8")
+            assert check_folder(folder / "words") == [], block
+            kinds.append("words")
         else:
-            pytest.fail(f"README YAML block {number + 1} is neither a profile, a clinic file nor a --map file")
+            pytest.fail(f"README YAML block {number + 1} is neither a profile, a clinic file, a --map file "
+                        "nor a clinic's words (# words/<language>/<file>.yaml)")
     assert "profile" in kinds and "clinic" in kinds
