@@ -18,9 +18,9 @@ from pypdf import PdfReader
 from sop_packets import batch as batch_module
 from sop_packets.batch import Shard, collect_profiles, run_batch
 from sop_packets.build import BuildOptions
-from sop_packets.visible import all_body_text
 from sop_packets.cli import cli
 from sop_packets.incremental import MANIFEST_NAME, build_stamp
+from sop_packets.visible import all_body_text
 
 EXAMPLES = Path(__file__).parent.parent / "profiles"
 DAY = "2026-11-25"
