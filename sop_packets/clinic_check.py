@@ -30,8 +30,9 @@ def check_folder(folder: Path | str) -> list[Problem]:
     The clinic's texts of each file are measured together with the language's readability rule, and
     every medical term in them must be in the (merged) glossary or explained where it is used.
     """
-    from .content import available_languages, shipped_content
+    from .content import available_languages, language_name, shipped_content
     from .glossary import load_glossary
+    from .identity import check_texts
     from .lint import readability_score, rules_for, split_sentences, undefined_terms
 
     folder = Path(folder)
@@ -54,6 +55,12 @@ def check_folder(folder: Path | str) -> list[Problem]:
             located = _located(path)
             texts = [(where, " ".join(PLACEHOLDER.sub("", text).split()))
                      for where, text in _strings(located.data)]
+            for finding in check_texts(texts, language).findings:  # a clinic's es/ file must be Spanish
+                line, column = located.where(finding.where)
+                problems.append(Problem(str(path), line, column, _field(finding.where),
+                                        f"reads as {language_name(finding.found)}, not "
+                                        f"{language_name(language)}; this folder's words must be in "
+                                        f"{language_name(language)}"))
             sentences = [s for _, text in texts for s in split_sentences(text, rules.abbreviations)]
             if not sentences:
                 continue

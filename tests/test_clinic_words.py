@@ -160,3 +160,21 @@ def test_spanish_letter_instructions_name_every_english_field():
                   letter["date"], letter["parent_label"]):
         assert f"«{field.rstrip(':')}»" in intro, field
     assert "su oficina" not in intro and "consultorio de su primer médico" in intro
+
+
+def test_content_check_finds_words_in_the_wrong_language(tmp_path):
+    """A clinic's es/ file left in English (a half-done translation) is named, with its line and key."""
+    folder = tmp_path / "words"
+    write(folder, "es/next_steps.yaml", """\
+        book_visit:
+          text: Call our nurse navigator at the number below. She will help you book your second-opinion visit and answer your questions.
+        """)
+    problems = check_folder(folder)
+    found = [p for p in problems if "reads as" in p.message]
+    assert len(found) == 1 and found[0].line == 2 and found[0].field == "book_visit.text", problems
+    assert "not Spanish" in found[0].message or "not español" in found[0].message, found[0].message
+    write(folder, "es/next_steps.yaml", """\
+        book_visit:
+          text: Llame a nuestra enfermera al número de abajo. Ella le ayuda a pedir la cita y contesta sus preguntas.
+        """)
+    assert not [p for p in check_folder(folder) if "reads as" in p.message]
