@@ -8,15 +8,22 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from sop_packets.content import available_languages, load_content
+from sop_packets.content import available_languages, load_content, packet_language
 
 PROFILES = Path(__file__).parent.parent / "profiles"
 
 
+UI = [load_content(language)["ui"] for language in available_languages()]
+FOOTER = re.compile("|".join(
+    re.escape(" ".join(ui["page_of"].split())).replace(r"\{page\}", r"\s*\d+\s*").replace(r"\{pages\}", r"\s*\d+")
+    .replace(r"\ ", r"\s*") for ui in UI))
+SECRET = {ui["confidential"] for ui in UI}
+"""Each language's running footer: its page counter and its word for confidential."""
+
+
 def tools_of(reader: PdfReader) -> dict:
     """The tools' words in the packet's own language (the PDF's /Lang)."""
-    code = str(reader.trailer["/Root"].get("/Lang", "en")).split("-")[0]
-    return load_content(code if code in available_languages() else "en")["tools"]
+    return load_content(packet_language(str(reader.trailer["/Root"].get("/Lang", "en"))))["tools"]
 
 
 def titles_of(reader: PdfReader) -> dict[str, str]:
@@ -42,8 +49,7 @@ def bookmarks(reader: PdfReader) -> list[tuple[int, str, int]]:
 def body(page) -> list[str]:
     """A page's lines without the running footer (name, "Confidential", the page number)."""
     lines = [" ".join(line.split()) for line in page.extract_text().splitlines() if line.strip()]
-    return [line for line in lines if not re.search(r"(?:Page|Página) \d+ (?:of|de) \d+", line)
-            and "Confidential" not in line and "Confidencial" not in line]
+    return [line for line in lines if not FOOTER.search(line) and not any(word in line for word in SECRET)]
 
 
 def tool_pages(reader: PdfReader) -> dict[str, range]:

@@ -123,13 +123,28 @@ def specs_for(model: type[BaseModel], path: tuple[str, ...] = (), doc: str = "pr
     return out
 
 
+def _per_language(annotation: Any) -> bool:
+    """Text that may be given one per language (clinic.ClinicText: a string or {language: string})."""
+    if get_origin(annotation) is Annotated:
+        return _per_language(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(get_origin(arg) is dict for arg in get_args(annotation))
+    return False
+
+
 def _spec(name: str, info: FieldInfo, path: tuple[str, ...], help_texts: dict[str, str], doc: str) -> Spec:
     annotation, optional = _unwrap(info.annotation)
     help_text = help_texts.get(".".join(path)) or (info.description or "")
     spec = Spec(path, label_for(name), help_text, "text", required=info.is_required(),
                 default=_default(info), max_length=_max_length(info, info.annotation))
     origin = get_origin(annotation)
-    if origin is Literal:
+    if _per_language(info.annotation):
+        from ..content import available_languages, language_name
+
+        spec.kind = "wording"  # one box for every language, and one for each packet language
+        spec.choices = [(code, language_name(code)) for code in available_languages()]
+        spec.max_length = _max_length(info, get_args(info.annotation)[0]) or spec.max_length
+    elif origin is Literal:
         spec.kind = "fixed"
         spec.default = get_args(annotation)[0]
     elif origin is list:
@@ -239,6 +254,10 @@ def flat_values(specs: list[Spec], data: Any) -> dict[str, Any]:
                     walk(spec.children, row, (*prefix, key, str(index)))
             elif spec.kind in ("texts", "enums"):
                 values[name] = [_shown(v) for v in value] if isinstance(value, list) else []
+            elif spec.kind == "wording":
+                values[name] = None if isinstance(value, dict) else _shown(value)
+                for code, text in (value.items() if isinstance(value, dict) else ()):
+                    values[f"{name}.{code}"] = _shown(text)
             elif key in node:
                 values[name] = _shown(value)
             else:
@@ -293,6 +312,13 @@ def form_data(specs: list[Spec], form: Any) -> dict[str, Any]:
             elif spec.kind == "texts":
                 raw = form.getlist(name) if hasattr(form, "getlist") else []
                 out[key] = [item.strip() for item in raw if isinstance(item, str) and item.strip()]
+            elif spec.kind == "wording":
+                common = _typed(spec, get(name))
+                per = {code: text for code, _ in spec.choices
+                       if (text := _typed(spec, get(f"{name}.{code}")))}
+                if per and common:  # the every-language box stands for the clinic's own language
+                    per = {get("language") or "en": common, **per}
+                out[key] = per or common
             elif spec.kind == "bool":
                 out[key] = get(name) == "true"
             elif spec.kind == "tribool":
