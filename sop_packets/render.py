@@ -22,7 +22,8 @@ from markupsafe import Markup
 from markupsafe import escape as html_escape
 
 from . import fonts, markup
-from .clinic import Branding
+from .calls import calls_without_number, care_call
+from .clinic import Branding, reach
 from .content import (
     DEFAULT_LANGUAGE,
     available_languages,
@@ -108,8 +109,19 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["fill"] = fill_in
     env.filters["in_language"] = in_language
     env.filters["ctext"] = clinic_text
+    env.filters["call_needs_number"] = lambda text, language: bool(text) and care_call(text, language)
     env.globals["phone_span"] = keep_together
     return env
+
+
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate_ltr(text: str) -> str:
+    """A phone number set left to right inside right-to-left text, by Unicode isolate marks in the text
+    itself (LRI … PDI), so it keeps its order in the PDF: "(555) 010-2000", never "2000-010 (555)".
+    WeasyPrint ignores <bdi>; the marks are kept by the text shaper."""
+    return f"{LRI}{text}{PDI}"
 
 
 def keep_together(text: object) -> Markup:
@@ -251,7 +263,9 @@ def render_html(packet: Packet) -> str:
         punct=language_data(language),
         page_of=page_counter_css(content["ui"]["page_of"]),
         notice=notice_for(packet.language_tag) if needs_help else None,
-        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(packet.branding.clinic.phone),
+        reach=reach(packet.branding.clinic, language),
+        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(
+            isolate_ltr(reach(packet.branding.clinic, language).phone)),
         notice_language=language_name(packet.language_tag, language) if needs_help else "",
         clinic_lang=clinic_language,
         clinic_language_name=language_name(clinic_language, language),
@@ -269,6 +283,7 @@ def render_html(packet: Packet) -> str:
     )
     template = environment().get_template("packet.html.j2")
     page = template.render(context)
+    check_calls(page, language)
     terms = terms_used([_text_in(page, language)], _glossary(language))
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
@@ -339,6 +354,15 @@ def _mark_other_scripts(page: str) -> str:
         return other.sub(lambda run: f'<span class="intl">{run.group()}</span>', text)
 
     return head + sep + re.sub(r">[^<>]+<", mark, body)
+
+
+def check_calls(page: str, language: str) -> None:
+    """Refuse a packet that tells the reader to call their care team and gives no number (issue 28)."""
+    missing = calls_without_number(page, language)
+    if missing:
+        shown = "; ".join(f'in "{where}": "{sentence}"' for where, sentence in missing[:5])
+        raise BuildError(f"the packet tells the reader to call but gives no phone number ({shown}). "
+                         "Give the clinic's contact a phone in clinic.yaml, or add the number to that text")
 
 
 def check_glyphs(text: str) -> None:
