@@ -645,12 +645,49 @@ def render_pdf(html: str) -> bytes:
         stylesheets.append(_packet_css())
     html = re.sub(r'<style id="packet-fonts">.*?</style>', "", html, count=1, flags=re.S)
     html = PRINT_HIDDEN.sub("", html)
+    options = dict(stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     with fewer_collections():
-        document = _packet_html_class()(
-            string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
-        )
-        return document.write_pdf(
-            stylesheets=stylesheets,
-            font_config=_font_config(),
-            pdf_variant="pdf/ua-1",
-        )
+        document = _layout(html, options)
+        for shorter in _shorter_page_ones(html):
+            if PAGE_ONE_END not in document.pages[0].anchors:
+                document = _layout(shorter, options)
+        return document.write_pdf(**options)
+
+
+PAGE_ONE_END = "page-one-end"
+"""The anchor after the contact block: page one stands alone when it is on page one (issue 28)."""
+DIAGNOSIS_DETAIL = re.compile(r' <span class="diagnosis-detail">(.*?)</span>', re.S)
+
+
+def _layout(html: str, options: dict[str, Any]) -> Any:
+    return _packet_html_class()(string=html, base_url=template_dir().as_uri() + "/",
+                                url_fetcher=url_fetcher()).render(font_config=_font_config(), **options)
+
+
+def _shorter_page_ones(html: str) -> list[str]:
+    """Shorter page ones, tried in turn while page one overflows, each shorter than the last:
+    1. the diagnosis keeps its first sentence; its detail follows the first section (on page two);
+    2. page one's furniture tightens (no section heading, smaller gaps);
+    3. the "prepared on" line moves to page two, and the short warning keeps its title and number
+       (the full warning box follows the first section)."""
+    if PAGE_ONE_END not in html:
+        return []
+    tries = []
+    moved = html
+    if detail := DIAGNOSIS_DETAIL.search(html):
+        moved = DIAGNOSIS_DETAIL.sub("", html, count=1).replace(
+            MOVED_HERE, f'<p class="diagnosis diagnosis-moved">{detail.group(1)}</p>{MOVED_HERE}', 1)
+        tries.append(moved)
+    tight = moved.replace('<body class="', '<body class="compact-first ', 1)
+    tries.append(tight)
+    shortest = ALERT_SHORT_TEXT.sub("", tight)
+    if prepared := PREPARED.search(shortest):
+        shortest = PREPARED.sub("", shortest, count=1).replace(MOVED_HERE, prepared.group() + MOVED_HERE, 1)
+    if shortest != tight:
+        tries.append(shortest)
+    return tries
+
+
+MOVED_HERE = "<!--diagnosis-moved-->"
+ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span>', re.S)
+PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)
