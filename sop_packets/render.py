@@ -669,7 +669,8 @@ def _shorter_page_ones(html: str) -> list[str]:
     1. the diagnosis keeps its first sentence; its detail follows the first section (on page two);
     2. page one's furniture tightens (no section heading, smaller gaps);
     3. the "prepared on" line moves to page two, and the short warning keeps its title and number
-       (the full warning box follows the first section)."""
+       (the full warning box follows the first section);
+    4. the contact block keeps the contact's name, number and after-hours number, without role and hours."""
     if PAGE_ONE_END not in html:
         return []
     tries = []
@@ -685,9 +686,13 @@ def _shorter_page_ones(html: str) -> list[str]:
         shortest = PREPARED.sub("", shortest, count=1).replace(MOVED_HERE, prepared.group() + MOVED_HERE, 1)
     if shortest != tight:
         tries.append(shortest)
+    if short_contact := CONTACT_SHORT.search(shortest):
+        tries.append(CONTACT_BLOCK.sub(lambda _: short_contact.group(1), shortest, count=1))
     return tries
 
 
 MOVED_HERE = "<!--diagnosis-moved-->"
 ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span>', re.S)
 PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)
+CONTACT_SHORT = re.compile(r"<!--contact-short:(.*?):contact-short-->", re.S)
+CONTACT_BLOCK = re.compile(r'<div class="contact-block" role="note">.*?</div>', re.S)
