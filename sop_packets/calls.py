@@ -25,7 +25,7 @@ CARE_CALLS = {
                      r"|给医生打电话|給醫生打電話|联系我们|聯絡我們"),
 }
 PHONE = re.compile(r"\d[\d\s().\-\u2012\u2013]{5,}\d|\b911\b|\b988\b")
-SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*")  # and the full-width 。！？
+SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*")  # and the full-width stops
 SECTION = re.compile(r'<(?:section|header|div class="alert-box)\b[^>]*>', re.S)
 ANCHOR = re.compile(r'\sid="([^"]+)"')
 TITLE = re.compile(r"<h[123][^>]*>(.*?)</h[123]>", re.S)

@@ -52,7 +52,7 @@ class Contact(Section):
     name: ShortText
     role: ClinicText | None = None
     phone: ShortText | None = Field(None, description="Direct number; the clinic's phone when not given.")
-    hours: ClinicText | None = Field(None, description="When the phone is answered, e.g. Mon to Fri 8 am to 5 pm.")
+    hours: ClinicText | None = Field(None, description="When the phone is answered.")
     after_hours_phone: ShortText | None = Field(
         None, description="Urgent or after hours (a nurse line, an on-call doctor); else the phone.")
     email: ShortText | None = None
