@@ -275,11 +275,11 @@ def render_html(packet: Packet) -> str:
         cguidance=clinic_guidance,
         csummary=clinic_guidance.summary,
         toc=_table_of_contents(guidance, content, with_glossary=False),
-        letter_records=[i for i in clinic_guidance.items("records")
-                        if i.id in clinic_tools["letter"]["request_ids"]],
+        letter_records=_letter_records(clinic_guidance, clinic_tools["letter"], clinic_guidance.reader is not None),
         tool_name=TOOL_NAME,
         glossary_terms=[],
         **_case_summary_facts(profile, clinic_tools["summary"]),
+        **_case_summary_rows(packet, clinic_content),
     )
     template = environment().get_template("packet.html.j2")
     page = template.render(context)
@@ -475,6 +475,47 @@ def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, li
         "other_facts": [words["other"][name] for name, on in flags.items() if on],
         "concern_facts": [words["concerns"][name] for name, on in profile.concerns if on],
     }
+
+
+def _letter_records(guidance: Guidance, letter: dict[str, Any], for_someone: bool) -> list[str]:
+    """What the records letter asks for, in the writer's voice ("My visit notes"): the pathology, the
+    slides and the visit notes always (the letter's subject names records and slides), and the other
+    records this patient's checklist lists."""
+    listed = {item.id for item in guidance.items("records")}
+    words = letter["requests_for" if for_someone else "requests"]
+    return [words[key] for key in letter["request_ids"] if key in letter["always_ids"] or key in listed]
+
+
+def _case_summary_rows(packet: Packet, content: dict[str, Any]) -> dict[str, str]:
+    """The case summary's rows a second-opinion doctor needs (issue 28): node status, current treatment,
+    serious side effects, the language and interpreter, and the name in Latin letters when given."""
+    profile, words = packet.profile, content["tools"]["summary"]
+    dx, now = profile.diagnosis, profile.current_treatment
+    language = packet.clinic_language
+    nodes = ("clinical" if dx.clinical_nodes else dx.sentinel_node.value if dx.sentinel_node.value != "unknown"
+             else "")
+    treatment = ""
+    if now.therapies:
+        names = "; ".join(content["words"]["treatments"].get(t.value, t.value) for t in now.therapies)
+        status = words["treatment_status"][now.status.value].replace(
+            "{date}", long_date(now.stopped_on, language) if now.stopped_on else "").strip()
+        treatment = f"{names} ({status})"
+    effects = now.serious_side_effects.value
+    tag = packet.language_tag
+    speaks = ""
+    if tag and primary_subtag_of(tag) != primary_subtag_of(language):
+        speaks = words["interpreter"].replace("{language}", language_name(tag, language))
+    return {
+        "summary_nodes": words["nodes"][nodes] if nodes else "",
+        "summary_treatment": treatment,
+        "summary_side_effects": words["side_effects"][effects] if effects != "unknown" else "",
+        "summary_language": speaks,
+        "name_latin": getattr(profile.patient, "name_latin", None) or "",
+    }
+
+
+def primary_subtag_of(tag: str) -> str:
+    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def warm_up(pdf: bool = True) -> None:
