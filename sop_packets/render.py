@@ -23,6 +23,7 @@ from markupsafe import escape as html_escape
 
 from . import fonts, markup
 from .calls import calls_without_number, care_call
+from .drawings import care_path_uri
 from .clinic import Branding, reach
 from .content import (
     DEFAULT_LANGUAGE,
@@ -254,6 +255,7 @@ def render_html(packet: Packet) -> str:
         drawing_uri=drawing_uri({**tools["drawing"], "font_family": ", ".join(fonts.stack_families(
             cjk_form(packet.language_tag if language_folder(packet.language_tag) == language else language),
             language_data(language)["first_font"] != "no"))}, packet.large_print),
+        care_path=_care_path(packet, tools, language),
         sections_text=content["sections"],
         alert_words=content.get("alerts", {}),
         tools=tools,
@@ -475,6 +477,32 @@ def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, li
         "other_facts": [words["other"][name] for name, on in flags.items() if on],
         "concern_facts": [words["concerns"][name] for name, on in profile.concerns if on],
     }
+
+
+def _care_path(packet: Packet, tools: dict[str, Any], language: str) -> dict[str, str]:
+    """The care-path drawing (issue 28): the four steps in order, when to do each (the treatment date
+    when there is one), and whom to see for the visit: the first specialist this packet names."""
+    words, guidance = tools["roadmap"], packet.guidance
+    when = list(words["when"][guidance.urgency.level])
+    planned = packet.profile.treatment_plan.planned_date
+    if planned:
+        when[-1] = words["before_date"].replace("{date}", long_date(planned, language))
+    steps = [{"title": step["title"], "text": step["text"], "when": when[index]}
+             for index, step in enumerate(words["steps"])]
+    punct = language_data(language)
+    stop, separator = punct["full_stop"], punct["list_separator"]
+    space = "" if stop == "。" else " "
+    specialists = guidance.items("specialists")
+    if specialists and specialists[0].title:
+        steps[2]["text"] = f"{specialists[0].title}{stop}{space}{steps[2]['text']}"
+    named = separator.join(f"{step['when']}{'：' if stop == '。' else ': '}{step['title']}{stop}{space}"
+                           f"{step['text'].rstrip('.。')}" for step in steps)
+    alt = words["alt"].replace("{steps}", named)
+    family = ", ".join(fonts.stack_families(cjk_form(packet.language_tag if language_folder(packet.language_tag)
+                                                        == language else language),
+                                             language_data(language)["first_font"] != "no"))
+    uri = care_path_uri({"title": words["title"], "alt": alt, "font_family": family}, steps, packet.large_print)
+    return {"uri": uri, "alt": alt, "title": words["title"], "caption": words["caption"]}
 
 
 def _letter_records(guidance: Guidance, letter: dict[str, Any], for_someone: bool) -> list[str]:
