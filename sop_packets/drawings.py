@@ -12,8 +12,14 @@ from typing import Any
 
 import jinja2
 
-from .content import template_dir
+from . import fonts
+from .content import language_data, language_folder, long_date, template_dir
+from .guidance import Guidance
+from .language import cjk_form
+from .schema import Profile
 
+FULL_STOP, FULL_COLON = "\u3002", "\uff1a"
+"""The full stop and colon of Chinese text."""
 LABEL_SIZE = {False: 17, True: 20.5}
 """Label size in drawing units, as for the skin-layers drawing (render.DRAWING_LABEL_SIZE)."""
 COLUMN = 150
@@ -37,11 +43,12 @@ def lines(text: str, size: float, width: float = COLUMN) -> list[str]:
     limit = width / size
     result: list[str] = []
     current = ""
-    tokens = [t for part in text.split(" ") for t in ([part] if all(_width(c) < 1 for c in part) else list(part))]
+    tokens = [token for part in text.split(" ")
+              for token in ([part] if all(_width(c) < 1 for c in part) else list(part))]
     spaced = " " in text
     for token in tokens:
-        joined = f"{current} {token}" if current and spaced and all(_width(c) < 1 for c in token + current[-1]) \
-            else current + token
+        narrow = all(_width(c) < 1 for c in token + current[-1:])
+        joined = f"{current} {token}" if current and spaced and narrow else current + token
         if current and sum(map(_width, joined)) > limit:
             result.append(current)
             current = token
@@ -71,3 +78,29 @@ def _uri(template: str, words: dict[str, Any], size: float) -> str:
 def _cached_uri(template: str, words_json: str, size: float) -> str:
     svg = _environment().get_template(template).render(d=json.loads(words_json), fs=size)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def care_path(profile: Profile, guidance: Guidance, words: dict[str, Any], language: str, tag: str,
+              large_print: bool) -> dict[str, str]:
+    """The care-path drawing (issue 28): the four steps in order, when to do each (the treatment date
+    when there is one), and whom to see for the visit: the first specialist this packet names."""
+    when = list(words["when"][guidance.urgency.level])
+    planned = profile.treatment_plan.planned_date
+    if planned:
+        when[-1] = words["before_date"].replace("{date}", long_date(planned, language))
+    steps = [{"title": step["title"], "text": step["text"], "when": when[index]}
+             for index, step in enumerate(words["steps"])]
+    punct = language_data(language)
+    stop, separator = punct["full_stop"], punct["list_separator"]
+    space = "" if stop == FULL_STOP else " "
+    specialists = guidance.items("specialists")
+    if specialists and specialists[0].title:
+        steps[2]["text"] = f"{specialists[0].title}{stop}{space}{steps[2]['text']}"
+    colon = FULL_COLON if stop == FULL_STOP else ": "
+    named = separator.join(f"{step['when']}{colon}{step['title']}{stop}{space}"
+                           f"{step['text'].rstrip('.' + FULL_STOP)}" for step in steps)
+    alt = words["alt"].replace("{steps}", named)
+    form = cjk_form(tag if language_folder(tag) == language else language)
+    family = ", ".join(fonts.stack_families(form, language_data(language)["first_font"] != "no"))
+    uri = care_path_uri({"title": words["title"], "alt": alt, "font_family": family}, steps, large_print)
+    return {"uri": uri, "alt": alt, "title": words["title"], "caption": words["caption"]}

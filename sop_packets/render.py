@@ -23,7 +23,7 @@ from markupsafe import escape as html_escape
 
 from . import fonts, markup
 from .calls import calls_without_number, care_call
-from .drawings import care_path_uri
+from .case_summary import case_summary_rows, letter_records
 from .clinic import Branding, reach
 from .content import (
     DEFAULT_LANGUAGE,
@@ -39,6 +39,7 @@ from .content import (
 from .content import (
     long_date as content_long_date,
 )
+from .drawings import care_path
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
@@ -255,7 +256,8 @@ def render_html(packet: Packet) -> str:
         drawing_uri=drawing_uri({**tools["drawing"], "font_family": ", ".join(fonts.stack_families(
             cjk_form(packet.language_tag if language_folder(packet.language_tag) == language else language),
             language_data(language)["first_font"] != "no"))}, packet.large_print),
-        care_path=_care_path(packet, tools, language),
+        care_path=care_path(packet.profile, packet.guidance, tools["roadmap"], language,
+                            packet.language_tag, packet.large_print),
         sections_text=content["sections"],
         alert_words=content.get("alerts", {}),
         tools=tools,
@@ -277,11 +279,12 @@ def render_html(packet: Packet) -> str:
         cguidance=clinic_guidance,
         csummary=clinic_guidance.summary,
         toc=_table_of_contents(guidance, content, with_glossary=False),
-        letter_records=_letter_records(clinic_guidance, clinic_tools["letter"], clinic_guidance.reader is not None),
+        letter_records=letter_records(clinic_guidance, clinic_tools["letter"],
+                                      for_someone=clinic_guidance.reader is not None),
         tool_name=TOOL_NAME,
         glossary_terms=[],
         **_case_summary_facts(profile, clinic_tools["summary"]),
-        **_case_summary_rows(packet, clinic_content),
+        **case_summary_rows(profile, clinic_content, packet.clinic_language, packet.language_tag),
     )
     template = environment().get_template("packet.html.j2")
     page = template.render(context)
@@ -477,73 +480,6 @@ def _case_summary_facts(profile: Profile, words: dict[str, Any]) -> dict[str, li
         "other_facts": [words["other"][name] for name, on in flags.items() if on],
         "concern_facts": [words["concerns"][name] for name, on in profile.concerns if on],
     }
-
-
-def _care_path(packet: Packet, tools: dict[str, Any], language: str) -> dict[str, str]:
-    """The care-path drawing (issue 28): the four steps in order, when to do each (the treatment date
-    when there is one), and whom to see for the visit: the first specialist this packet names."""
-    words, guidance = tools["roadmap"], packet.guidance
-    when = list(words["when"][guidance.urgency.level])
-    planned = packet.profile.treatment_plan.planned_date
-    if planned:
-        when[-1] = words["before_date"].replace("{date}", long_date(planned, language))
-    steps = [{"title": step["title"], "text": step["text"], "when": when[index]}
-             for index, step in enumerate(words["steps"])]
-    punct = language_data(language)
-    stop, separator = punct["full_stop"], punct["list_separator"]
-    space = "" if stop == "。" else " "
-    specialists = guidance.items("specialists")
-    if specialists and specialists[0].title:
-        steps[2]["text"] = f"{specialists[0].title}{stop}{space}{steps[2]['text']}"
-    named = separator.join(f"{step['when']}{'：' if stop == '。' else ': '}{step['title']}{stop}{space}"
-                           f"{step['text'].rstrip('.。')}" for step in steps)
-    alt = words["alt"].replace("{steps}", named)
-    family = ", ".join(fonts.stack_families(cjk_form(packet.language_tag if language_folder(packet.language_tag)
-                                                        == language else language),
-                                             language_data(language)["first_font"] != "no"))
-    uri = care_path_uri({"title": words["title"], "alt": alt, "font_family": family}, steps, packet.large_print)
-    return {"uri": uri, "alt": alt, "title": words["title"], "caption": words["caption"]}
-
-
-def _letter_records(guidance: Guidance, letter: dict[str, Any], for_someone: bool) -> list[str]:
-    """What the records letter asks for, in the writer's voice ("My visit notes"): the pathology, the
-    slides and the visit notes always (the letter's subject names records and slides), and the other
-    records this patient's checklist lists."""
-    listed = {item.id for item in guidance.items("records")}
-    words = letter["requests_for" if for_someone else "requests"]
-    return [words[key] for key in letter["request_ids"] if key in letter["always_ids"] or key in listed]
-
-
-def _case_summary_rows(packet: Packet, content: dict[str, Any]) -> dict[str, str]:
-    """The case summary's rows a second-opinion doctor needs (issue 28): node status, current treatment,
-    serious side effects, the language and interpreter, and the name in Latin letters when given."""
-    profile, words = packet.profile, content["tools"]["summary"]
-    dx, now = profile.diagnosis, profile.current_treatment
-    language = packet.clinic_language
-    nodes = ("clinical" if dx.clinical_nodes else dx.sentinel_node.value if dx.sentinel_node.value != "unknown"
-             else "")
-    treatment = ""
-    if now.therapies:
-        names = "; ".join(content["words"]["treatments"].get(t.value, t.value) for t in now.therapies)
-        status = words["treatment_status"][now.status.value].replace(
-            "{date}", long_date(now.stopped_on, language) if now.stopped_on else "").strip()
-        treatment = f"{names} ({status})"
-    effects = now.serious_side_effects.value
-    tag = packet.language_tag
-    speaks = ""
-    if tag and primary_subtag_of(tag) != primary_subtag_of(language):
-        speaks = words["interpreter"].replace("{language}", language_name(tag, language))
-    return {
-        "summary_nodes": words["nodes"][nodes] if nodes else "",
-        "summary_treatment": treatment,
-        "summary_side_effects": words["side_effects"][effects] if effects != "unknown" else "",
-        "summary_language": speaks,
-        "name_latin": getattr(profile.patient, "name_latin", None) or "",
-    }
-
-
-def primary_subtag_of(tag: str) -> str:
-    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def warm_up(pdf: bool = True) -> None:
