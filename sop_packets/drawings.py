@@ -70,6 +70,19 @@ def care_path_uri(words: dict[str, Any], steps: list[dict[str, str]], large_prin
     return _uri("care-path.svg.j2", {**words, "steps": cut, "axis": round(axis), "height": height}, size)
 
 
+MOHS_TYPES = ("basal_cell_carcinoma", "squamous_cell_carcinoma")
+"""The cancers whose packets show what Mohs surgery does."""
+
+
+def mohs_uri(words: dict[str, Any], font_family: str, large_print: bool = False) -> str:
+    """What Mohs surgery does, in three panels, each with its sentence under it."""
+    size = LABEL_SIZE[large_print]
+    steps = [lines(step, size, width=196) for step in words["steps"]]
+    height = round(110 + size * 1.6 + max(map(len, steps)) * (size + 3))
+    return _uri("mohs.svg.j2", {"title": words["title"], "alt": words["alt"], "steps": steps,
+                                "height": height, "font_family": font_family}, size)
+
+
 def _uri(template: str, words: dict[str, Any], size: float) -> str:
     return _cached_uri(template, json.dumps(words, sort_keys=True, ensure_ascii=False), size)
 

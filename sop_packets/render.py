@@ -39,7 +39,7 @@ from .content import (
 from .content import (
     long_date as content_long_date,
 )
-from .drawings import care_path
+from .drawings import MOHS_TYPES, care_path, mohs_uri
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
@@ -258,6 +258,8 @@ def render_html(packet: Packet) -> str:
             language_data(language)["first_font"] != "no"))}, packet.large_print),
         care_path=care_path(packet.profile, packet.guidance, tools["roadmap"], language,
                             packet.language_tag, packet.large_print),
+        mohs={"uri": mohs_uri(tools["mohs"], context_family(packet, language), packet.large_print)}
+        if profile.diagnosis.cancer_type.value in MOHS_TYPES else None,
         sections_text=content["sections"],
         alert_words=content.get("alerts", {}),
         tools=tools,
@@ -304,6 +306,12 @@ def render_html(packet: Packet) -> str:
         css = fonts.script_css(forms, page_lang=language, first_family=first_family)
         styles += SCRIPT_STYLE.format(f"\n{css}\n")
     return page.replace(FONTS_STYLE.format(""), styles, 1)
+
+
+def context_family(packet: Packet, language: str) -> str:
+    """The font families a drawing's labels are set in, for the packet's language and script."""
+    own = packet.language_tag if language_folder(packet.language_tag) == language else language
+    return ", ".join(fonts.stack_families(cjk_form(own), language_data(language)["first_font"] != "no"))
 
 
 def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:
