@@ -75,3 +75,17 @@ def calls_without_number(html: str, language: str) -> list[tuple[str, str]]:
                 continue
             found += [(where, sentence) for sentence in sentences(unit) if pattern.search(sentence)]
     return found
+
+
+LETTERED = {"1-800-4-CANCER": "1-800-422-6237"}
+"""Phone numbers written in letters, with their digits: not every phone has letters on its keys."""
+
+
+def with_digits(html: str) -> str:
+    """Each lettered phone number in the page's body followed by its digits, once:
+    "1-800-4-CANCER (1-800-422-6237)". Where the digits already stand next to it, nothing changes."""
+    head, sep, body = html.partition("<body")
+    for letters, digits in LETTERED.items():
+        body = re.sub(rf"(?<!\()(?<!{re.escape(digits)} ){re.escape(letters)}(?! \({re.escape(digits)}\))",
+                      f'{letters} (<span class="nowrap">{digits}</span>)', body)
+    return head + sep + body

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from markupsafe import escape as html_escape
 
 from . import fonts, markup
-from .calls import calls_without_number, care_call
+from .calls import calls_without_number, care_call, with_digits
 from .case_summary import case_summary_rows, letter_records
 from .clinic import Branding, reach
 from .content import (
@@ -289,12 +289,12 @@ def render_html(packet: Packet) -> str:
         **case_summary_rows(profile, clinic_content, packet.clinic_language, packet.language_tag),
     )
     template = environment().get_template("packet.html.j2")
-    page = template.render(context)
+    page = with_digits(template.render(context))
     check_calls(page, language)
     terms = terms_used([_text_in(page, language)], _glossary(language))
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
-        page = template.render(context)
+        page = with_digits(template.render(context))
     text = _visible_text(page)  # every language on the page: the notices need their fonts too
     check_glyphs(text)
     page = _mark_other_scripts(page)
