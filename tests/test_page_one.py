@@ -164,3 +164,72 @@ def test_page_one_stands_alone_for_generated_profiles(tmp_path, case, language, 
     wanted |= {f"step {n}": step.title for n, step in enumerate(guidance.items("next_steps"), start=1)}
     missing = [what for what, text in wanted.items() if squeeze(text) not in first]
     assert not missing, (case, missing)
+
+
+# ------------------------------------------------------------------ tools are whole sheets
+
+TOOLS = ("letter", "summary", "tracker", "worksheet")
+
+
+def tool_pages(reader: PdfReader) -> dict[str, int]:
+    """The page index where each tool starts, from the PDF bookmarks of the tools' headings."""
+    from sop_packets.content import available_languages
+
+    titles = {load_content(lang)["tools"][tool]["title"]: tool for lang in available_languages() for tool in TOOLS}
+    found = {}
+
+    def walk(entries):
+        for entry in entries:
+            if isinstance(entry, list):
+                walk(entry)
+            elif entry.title in titles:
+                found[titles[entry.title]] = reader.get_destination_page_number(entry)
+
+    walk(reader.outline)
+    return found
+
+
+@pytest.fixture(scope="module")
+def sheets(tmp_path_factory) -> dict[str, PdfReader]:
+    out = tmp_path_factory.mktemp("sheets")
+    found = {}
+    for name, large in (("ex-01-melanoma-primary-care", False), ("ex-18-bcc-large-print-es", True),
+                        ("ex-31-melanoma-zh-hans", False)):
+        result = build_file(ROOT / "profiles" / f"{name}.yaml",
+                            BuildOptions(out_dir=out / name, format="pdf", prepared_on=DAY, large_print=large))
+        found[name] = PdfReader(result.outputs[0])
+    return found
+
+
+def test_the_letter_the_summary_and_the_worksheet_each_fill_one_whole_sheet(sheets):
+    for name, reader in sheets.items():
+        pages = tool_pages(reader)
+        assert set(pages) == set(TOOLS), (name, pages)
+        assert pages["summary"] == pages["letter"] + 1, (name, pages)  # the letter fits one page
+        assert pages["tracker"] == pages["summary"] + 1, (name, pages)  # so does the case summary
+        assert pages["worksheet"] == len(reader.pages) - 1, (name, pages, len(reader.pages))
+
+
+def test_the_letter_asks_for_the_slides_in_the_patients_voice_with_the_release_line(sheets):
+    reader = sheets["ex-01-melanoma-primary-care"]
+    letter = " ".join(reader.pages[tool_pages(reader)["letter"]].extract_text().split())
+    for line in ("My biopsy slides and tissue blocks", "My visit notes", "Date of birth: June 14, 1979",
+                 "Phone:", "If your office needs its own release form, please send it to me."):
+        assert line in letter, line
+    assert "1979-06-14" not in letter
+
+
+def test_the_case_summary_gives_the_language_and_interpreter(sheets):
+    reader = sheets["ex-31-melanoma-zh-hans"]
+    summary = " ".join(reader.pages[tool_pages(reader)["summary"]].extract_text().split())
+    assert "Language Chinese; needs an interpreter" in summary
+    assert "April 12, 1968" in summary
+
+
+def test_writing_lines_are_at_least_nine_millimetres_apart():
+    """A handwriting line needs 9 mm (11 mm in large print): every write-in line's height in the CSS."""
+    css = (ROOT / "templates" / "packet.css").read_text(encoding="utf-8")
+    heights = re.findall(r"\.line[^{]*\{[^}]*height:\s*([\d.]+)(mm|em|pt)", css)
+    assert heights
+    for value, unit in heights:
+        assert unit == "mm" and float(value) >= 9, (value, unit)
