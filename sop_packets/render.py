@@ -669,7 +669,7 @@ def render_pdf(html: str) -> bytes:
 
 PAGE_ONE_END = "page-one-end"
 """The anchor after the contact block: page one stands alone when it is on page one (issue 28)."""
-DIAGNOSIS_DETAIL = re.compile(r' <span class="diagnosis-detail">(.*?)</span>', re.S)
+DIAGNOSIS_DETAIL = re.compile(r' <span class="diagnosis-detail">(.*?)</span><!--/diagnosis-detail-->', re.S)
 
 
 def _layout(html: str, options: dict[str, Any]) -> Any:
@@ -705,7 +705,7 @@ def _shorter_page_ones(html: str) -> list[str]:
 
 
 MOVED_HERE = "<!--diagnosis-moved-->"
-ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span>', re.S)
+ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span><!--/alert-short-text-->', re.S)
 PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)
 CONTACT_SHORT = re.compile(r"<!--contact-short:(.*?):contact-short-->", re.S)
 CONTACT_BLOCK = re.compile(r'<div class="contact-block" role="note">.*?</div>', re.S)
