@@ -22,6 +22,8 @@ FULL_STOP, FULL_COLON = "\u3002", "\uff1a"
 """The full stop and colon of Chinese text."""
 LABEL_SIZE = {False: 17, True: 20.5}
 """Label size in drawing units, as for the skin-layers drawing (render.DRAWING_LABEL_SIZE)."""
+NO_LINE_START = frozenset("\u3002\uff0c\uff1b\u3001\uff09\uff1a\uff01\uff1f\u300d\u201d")
+"""Chinese punctuation that never starts a line (full stop, comma, semicolon, closing marks)."""
 COLUMN = 150
 """Width of one step's column, in drawing units."""
 
@@ -49,7 +51,7 @@ def lines(text: str, size: float, width: float = COLUMN) -> list[str]:
     for token in tokens:
         narrow = all(_width(c) < 1 for c in token + current[-1:])
         joined = f"{current} {token}" if current and spaced and narrow else current + token
-        if current and sum(map(_width, joined)) > limit:
+        if current and sum(map(_width, joined)) > limit and token not in NO_LINE_START:
             result.append(current)
             current = token
         else:

@@ -146,6 +146,8 @@ LONG_NOTE = ("We spoke on the phone about your visit. Bring your insurance card 
     ("long-en", "en", False),
     ("long-es", "es", False),
     ("long-large", "en", True),
+    ("long-vi-large", "vi", True),  # Vietnamese words sit in their own spans: they move whole
+    ("long-zh", "zh-Hans", False),
 ])
 def test_page_one_stands_alone_for_generated_profiles(tmp_path, case, language, large_print):
     """Every element of the first section on page one: the urgency band's word and title, the doctor's
@@ -233,3 +235,11 @@ def test_writing_lines_are_at_least_nine_millimetres_apart():
     assert heights
     for value, unit in heights:
         assert unit == "mm" and float(value) >= 9, (value, unit)
+
+
+def test_drawing_labels_wrap_at_spaces_and_never_start_a_line_with_chinese_punctuation():
+    from sop_packets.drawings import lines
+
+    assert lines("Make a second-opinion visit.", 17) == ["Make a", "second-opinion", "visit."]
+    assert all(not line.startswith(("。", "，")) for line in lines("预约第二意见门诊。带上本指南和您的问题。", 17))
+    assert "".join(lines("预约第二意见门诊。", 17)) == "预约第二意见门诊。"
