@@ -241,5 +241,5 @@ def test_drawing_labels_wrap_at_spaces_and_never_start_a_line_with_chinese_punct
     from sop_packets.drawings import lines
 
     assert lines("Make a second-opinion visit.", 17) == ["Make a", "second-opinion", "visit."]
-    assert all(not line.startswith(("。", "，")) for line in lines("预约第二意见门诊。带上本指南和您的问题。", 17))
+    assert all(not line.startswith(("。", "\uff0c")) for line in lines("预约第二意见门诊。带上本指南和您的问题。", 17))
     assert "".join(lines("预约第二意见门诊。", 17)) == "预约第二意见门诊。"
