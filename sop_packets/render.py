@@ -683,7 +683,8 @@ def _shorter_page_ones(html: str) -> list[str]:
     2. page one's furniture tightens (no section heading, smaller gaps);
     3. the "prepared on" line moves to page two, and the short warning keeps its title and number
        (the full warning box follows the first section);
-    4. the contact block keeps the contact's name, number and after-hours number, without role and hours."""
+    4. the contact block keeps the contact's name, number and after-hours number, without role and hours;
+    5. page one's lines sit closer (the title, the band and the step labels smaller, never the body text)."""
     if PAGE_ONE_END not in html:
         return []
     tries = []
@@ -700,7 +701,9 @@ def _shorter_page_ones(html: str) -> list[str]:
     if shortest != tight:
         tries.append(shortest)
     if short_contact := CONTACT_SHORT.search(shortest):
-        tries.append(CONTACT_BLOCK.sub(lambda _: short_contact.group(1), shortest, count=1))
+        shortest = CONTACT_BLOCK.sub(lambda _: short_contact.group(1), shortest, count=1)
+        tries.append(shortest)
+    tries.append(shortest.replace('class="compact-first ', 'class="compact-first compact-more ', 1))
     return tries
 
 

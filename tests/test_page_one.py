@@ -161,7 +161,8 @@ def test_page_one_stands_alone_for_generated_profiles(tmp_path, case, language, 
     first = squeeze(reader.pages[0].extract_text())
     guidance = packet.guidance
     wanted = {"band word": ui["urgency_words"][guidance.urgency.level], "how soon": guidance.urgency.title,
-              "contact": CONTACT.name, "phone": CONTACT.phone, "after hours": CONTACT.after_hours,
+              "contact": CONTACT.name, "phone": CONTACT.phone,
+              "after hours line": ui["after_hours"].replace("{phone}", CONTACT.after_hours),
               "doctor's timing": guidance.summary.plan_note}
     wanted |= {f"step {n}": step.title for n, step in enumerate(guidance.items("next_steps"), start=1)}
     missing = [what for what, text in wanted.items() if squeeze(text) not in first]
