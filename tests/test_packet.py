@@ -86,7 +86,8 @@ def test_tools_each_start_a_page_and_are_filled_in(child_packet):
         assert any(body(page).startswith(title) for page in pages), title
     letter = next(p for p in pages if body(p).startswith("Letter to ask for your records"))
     assert "Dr. Abigail Starling" in letter and "Fax (717) 555-0192" in letter
-    assert "Biopsy slides and tissue blocks" in letter
+    assert "The patient's biopsy slides and tissue blocks" in letter  # a parent writes for the child
+    assert "If your office needs its own release form, please send it to me." in letter
     assert "Signature of parent or guardian" in letter  # the patient is a child
     summary = next(p for p in pages if body(p).startswith("Case summary for the second-opinion doctor"))
     assert "Borderline" in summary and "Not yet read by a dermatopathologist" in summary
