@@ -681,8 +681,8 @@ def _shorter_page_ones(html: str) -> list[str]:
     """Shorter page ones, tried in turn while page one overflows, each shorter than the last:
     1. the diagnosis keeps its first sentence; its detail follows the first section (on page two);
     2. page one's furniture tightens (no section heading, smaller gaps);
-    3. the "prepared on" line and the advice on the doctor's timing move to page two (the doctor's own
-       timing stays), and the short warning keeps its title and number (the full box follows);
+    3. the "prepared on" line moves to page two, and the short warning keeps its title and number (the
+       full warning box follows the first section);
     4. the contact block keeps the contact's name, number and after-hours number, without role and hours;
     5. page one's lines sit closer (the title, the band and the step labels smaller, never the body text)."""
     if PAGE_ONE_END not in html:
@@ -696,9 +696,6 @@ def _shorter_page_ones(html: str) -> list[str]:
     tight = moved.replace('<body class="', '<body class="compact-first ', 1)
     tries.append(tight)
     shortest = ALERT_SHORT_TEXT.sub("", tight)
-    if advice := DOCTOR_ADVICE.search(shortest):
-        shortest = DOCTOR_ADVICE.sub("", shortest, count=1).replace(
-            MOVED_HERE, f'<p class="doctor-said-moved">{advice.group(1)}</p>{MOVED_HERE}', 1)
     if prepared := PREPARED.search(shortest):
         shortest = PREPARED.sub("", shortest, count=1).replace(MOVED_HERE, prepared.group() + MOVED_HERE, 1)
     if shortest != tight:
@@ -711,7 +708,6 @@ def _shorter_page_ones(html: str) -> list[str]:
 
 
 MOVED_HERE = "<!--diagnosis-moved-->"
-DOCTOR_ADVICE = re.compile(r'<span class="doctor-said-advice">(.*?)</span><!--/doctor-said-advice-->', re.S)
 ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span><!--/alert-short-text-->', re.S)
 PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)
 CONTACT_SHORT = re.compile(r"<!--contact-short:(.*?):contact-short-->", re.S)

@@ -163,7 +163,7 @@ def test_page_one_stands_alone_for_generated_profiles(tmp_path, case, language, 
     wanted = {"band word": ui["urgency_words"][guidance.urgency.level], "how soon": guidance.urgency.title,
               "contact": CONTACT.name, "phone": CONTACT.phone,
               "after hours line": ui["after_hours"].replace("{phone}", CONTACT.after_hours),
-              "doctor's timing": guidance.summary.plan_note}
+              "doctor's timing": guidance.urgency.doctor_said}
     wanted |= {f"step {n}": step.title for n, step in enumerate(guidance.items("next_steps"), start=1)}
     missing = [what for what, text in wanted.items() if squeeze(text) not in first]
     assert not missing, (case, missing)
