@@ -55,8 +55,29 @@ def shipped_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     folder = content_root() / language
     if language not in available_languages():
         raise FileNotFoundError(f"no content folder for language {language!r} in {content_root()}")
-    return {path.stem: _parse(path, "content file")
+    return {path.stem: _english_words(_parse(path, "content file"), language)
             for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")}
+
+
+def _english_words(node: Any, language: str) -> Any:
+    """Content with its {en:…} and {say:…} markers printed the language's way (english_words.py)."""
+    from .english_words import expand
+
+    data = language_data(language)
+    return expand(node, data["english_term"], data["english_say"])
+
+
+@functools.cache
+def marked_english(language: str) -> frozenset[tuple[str, str]]:
+    """The English words and sentences a language's shipped content marks ({en:…}, {say:…})."""
+    from .english_words import marked
+    from .profile import read_text
+
+    found: set[tuple[str, str]] = set()
+    for path in sorted((content_root() / language).glob("*.yaml")):
+        if not path.name.startswith("_"):
+            found.update(marked(read_text(path, "content file")))
+    return frozenset(found)
 
 
 _overrides: list[Path | None] = [None]
@@ -84,7 +105,7 @@ def load_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         return shipped
     from .clinic_content import merge_language
 
-    return merge_language(shipped, folder, language)
+    return _english_words(merge_language(shipped, folder, language), language)
 
 
 @functools.cache
@@ -96,7 +117,7 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
 LANGUAGE_FILE = "_language.yaml"
 LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": ".",
-                     "first_font": "yes"}
+                     "first_font": "yes", "english_term": "", "english_say": "\u201c{en}\u201d"}
 
 
 @functools.cache
@@ -109,7 +130,10 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     list_separator and full_stop: how the "Why this is in your guide" reasons are joined and ended
       ("; " and "." by default; Chinese: the full-width semicolon and the ideographic full stop);
     first_font: "no" sets the page without the stack's first (Latin) font, for a language whose
-      letters that font mostly lacks (Vietnamese), so words are not set in two typefaces.
+      letters that font mostly lacks (Vietnamese), so words are not set in two typefaces;
+    english_term and english_say: how an English word the patient must say is printed beside the
+      translation ({en:prior authorization}) and how a sentence to say is quoted ({say:…}); {en} is
+      the English (see english_words.py). English drops {en:…} and quotes {say:…} in “ ”.
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}

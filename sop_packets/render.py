@@ -31,12 +31,14 @@ from .content import (
     language_folder,
     language_name,
     load_content,
+    marked_english,
     notice_for,
     template_dir,
 )
 from .content import (
     long_date as content_long_date,
 )
+from .english_words import mark_in_page
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
@@ -273,6 +275,9 @@ def render_html(packet: Packet) -> str:
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = template.render(context)
+    if language != DEFAULT_LANGUAGE:
+        punct = language_data(language)
+        page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     text = _visible_text(page)  # every language on the page: the notices need their fonts too
     check_glyphs(text)
     page = _mark_other_scripts(page)
