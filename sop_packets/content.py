@@ -117,7 +117,8 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
 LANGUAGE_FILE = "_language.yaml"
 LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": ".",
-                     "first_font": "yes", "english_term": "", "english_say": "\u201c{en}\u201d"}
+                     "first_font": "yes", "english_term": "", "english_say": "\u201c{en}\u201d",
+                     "language_names": "as_given"}
 
 
 @functools.cache
@@ -133,7 +134,9 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
       letters that font mostly lacks (Vietnamese), so words are not set in two typefaces;
     english_term and english_say: how an English word the patient must say is printed beside the
       translation ({en:prior authorization}) and how a sentence to say is quoted ({say:…}); {en} is
-      the English (see english_words.py). English drops {en:…} and quotes {say:…} in “ ”.
+      the English (see english_words.py). English drops {en:…} and quotes {say:…} in “ ”;
+    language_names: "lower" when a language is named in lower case inside a sentence (Vietnamese
+      "tiếng Anh"; Babel gives the capital of a list heading, "Tiếng Anh").
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
@@ -215,7 +218,9 @@ def language_name(tag: str, in_language: str = DEFAULT_LANGUAGE) -> str:
     except (UnknownLocaleError, ValueError):
         names = Locale.parse(DEFAULT_LANGUAGE).languages
     if code in names:
-        return names[code]
+        name = names[code]
+        folder = packet_language(in_language)
+        return name[:1].lower() + name[1:] if language_data(folder)["language_names"] == "lower" else name
     return str(load_content(packet_language(in_language))["ui"]["unknown_language"])
 
 
