@@ -136,7 +136,8 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
       translation ({en:prior authorization}) and how a sentence to say is quoted ({say:…}); {en} is
       the English (see english_words.py). English drops {en:…} and quotes {say:…} in “ ”;
     language_names: "lower" when a language is named in lower case inside a sentence (Vietnamese
-      "tiếng Anh"; Babel gives the capital of a list heading, "Tiếng Anh").
+      "tiếng Anh"; Babel gives the capital of a list heading, "Tiếng Anh");
+    number_locale: the Babel locale for measures such as 2,4 mm (the folder's own by default).
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
@@ -146,6 +147,12 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 def babel_locale(language: str) -> str:
     """A content folder or tag as Babel's locale name: zh-Hant gives zh_Hant."""
     return (language or DEFAULT_LANGUAGE).replace("-", "_")
+
+
+def number_locale(language: str) -> str:
+    """The Babel locale a language's packet writes numbers in: its number_locale in _language.yaml, else
+    its own (vi: 2,4 mm; Spanish in the US writes 2.4, so es gives es_US)."""
+    return language_data(language).get("number_locale") or babel_locale(language)
 
 
 def long_date(day: Any, language: str = DEFAULT_LANGUAGE) -> str:
