@@ -141,7 +141,16 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
-    return {**LANGUAGE_DEFAULTS, **{key: str(value) for key, value in data.items()}}
+    return {**LANGUAGE_DEFAULTS, **{key: str(value) for key, value in data.items()
+                                    if not isinstance(value, (list, dict))}}
+
+
+def quoted_names(language: str) -> set[str]:
+    """Names a language's content may quote that are no title of the packet (_language.yaml
+    quoted_names: a web page's own title, a word quoted as a word); see lint/references.py."""
+    path = content_root() / language / LANGUAGE_FILE
+    data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
+    return {str(name) for name in data.get("quoted_names") or []}
 
 
 def babel_locale(language: str) -> str:
