@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -31,12 +32,14 @@ from .content import (
     language_folder,
     language_name,
     load_content,
+    marked_english,
     notice_for,
     template_dir,
 )
 from .content import (
     long_date as content_long_date,
 )
+from .english_words import mark_in_page
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
@@ -261,8 +264,7 @@ def render_html(packet: Packet) -> str:
         cguidance=clinic_guidance,
         csummary=clinic_guidance.summary,
         toc=_table_of_contents(guidance, content, with_glossary=False),
-        letter_records=[i for i in clinic_guidance.items("records")
-                        if i.id in clinic_tools["letter"]["request_ids"]],
+        letter_records=_letter_records(guidance, clinic_guidance, clinic_content),
         tool_name=TOOL_NAME,
         glossary_terms=[],
         **_case_summary_facts(profile, clinic_tools["summary"]),
@@ -273,6 +275,9 @@ def render_html(packet: Packet) -> str:
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = template.render(context)
+    if language != DEFAULT_LANGUAGE:
+        punct = language_data(language)
+        page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     text = _visible_text(page)  # every language on the page: the notices need their fonts too
     check_glyphs(text)
     page = _mark_other_scripts(page)
@@ -284,6 +289,23 @@ def render_html(packet: Packet) -> str:
         css = fonts.script_css(forms, page_lang=language, first_family=first_family)
         styles += SCRIPT_STYLE.format(f"\n{css}\n")
     return page.replace(FONTS_STYLE.format(""), styles, 1)
+
+
+def _letter_records(guidance: Guidance, clinic_guidance: Guidance,
+                    clinic_content: dict[str, Any]) -> list[Any]:
+    """What the records letter asks for: the records the guidance lists that the letter may request,
+    and the slides whenever page one tells the patient to ask for them (request_records), even when a
+    dermatopathologist has already read them."""
+    wanted = clinic_content["tools"]["letter"]["request_ids"]
+    found = [item for item in clinic_guidance.items("records") if item.id in wanted]
+    asks_for_slides = any(item.id == "request_records" for item in guidance.items("next_steps"))
+    if asks_for_slides and SLIDES not in {item.id for item in found} and SLIDES in clinic_content["records"]:
+        slides = SimpleNamespace(id=SLIDES, title=clinic_content["records"][SLIDES]["title"])
+        found.insert(min(1, len(found)), slides)
+    return found
+
+
+SLIDES = "slides_and_blocks"
 
 
 def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:

@@ -685,7 +685,7 @@ def test_new_language_packet_is_in_its_language_with_dates_and_letter(new_langua
     language, html = new_language
     assert f'<html lang="{language}">' in html
     date_text = {"zh-Hans": "准备日期：2026年11月27日。", "zh-Hant": "準備日期：2026年11月27日。",  # noqa: RUF001
-                 "vi": "Soạn ngày 27 tháng 11 năm 2026, bởi"}[language]
+                 "vi": ", ngày 27 tháng 11 năm 2026. "}[language]
     assert date_text in re.sub(r'<span class="nowrap">(.*?)</span>', r"\1", html)  # a date never breaks
     units = visible_units(html)
     report = check_packet(units, language)

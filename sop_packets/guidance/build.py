@@ -133,12 +133,12 @@ def reader_of(voice: str, profile: Profile, content: dict[str, Any], values: dic
 
 
 def build_guidance(profile: Profile, content: dict[str, Any], today: date, language: str = "",
-                   language_name: str = "") -> Guidance:
+                   language_name: str = "", number_locale: str = "en") -> Guidance:
     """The guidance for one profile, in the language of `content`, as of a given day.
 
     `language` and `language_name` are the patient's language tag and its name in words (see facts_of).
     """
-    facts = facts_of(profile, today, content["words"], language, language_name)
+    facts = facts_of(profile, today, content["words"], language, language_name, number_locale)
     voice = reader_voice(facts.holds)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():

@@ -77,12 +77,15 @@ def unless(reasons: Because, blocked: bool) -> Because:
     return () if blocked else reasons
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def _number(value: float | None, locale: str = "en") -> str:
+    """A measure as the packet's language writes it: 2.4 in English, 2,4 in Vietnamese (Babel)."""
+    from babel.numbers import format_decimal
+
+    return "" if value is None else format_decimal(value, format="0.###", locale=locale)
 
 
 def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str = "",
-             language_name: str = "") -> Facts:
+             language_name: str = "", number_locale: str = "en") -> Facts:
     """Derive every fact the rules use from the profile, as of a given day.
 
     `language` is the patient's language tag after any override (default: the profile's, else en);
@@ -212,9 +215,9 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "stage": dx.stage.value,
         "patient": patient.name,
         "representative": patient.representative.name if patient.representative else "",
-        "breslow_mm": _number(breslow),
-        "size_mm": _number(dx.size_mm),
-        "tumor_depth_mm": _number(path.tumor_depth_mm),
+        "breslow_mm": _number(breslow, number_locale),
+        "size_mm": _number(dx.size_mm, number_locale),
+        "tumor_depth_mm": _number(path.tumor_depth_mm, number_locale),
         "derived_t": risk_values["derived_t"],
         "risk_group": risk_values["risk_group"],
         "derived_stage": f" {words['derived_stage']['or']} ".join(risk_values["derived_stage"].split()),
