@@ -118,7 +118,8 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 LANGUAGE_FILE = "_language.yaml"
 LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": ".",
                      "first_font": "yes", "english_term": "", "english_say": "\u201c{en}\u201d",
-                     "language_names": "as_given"}
+                     "language_names": "as_given", "collation": "plain", "sentence_joiner": " ",
+                     "enumeration_separator": ", ", "colon": ":"}
 
 
 @functools.cache
@@ -137,11 +138,24 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
       the English (see english_words.py). English drops {en:…} and quotes {say:…} in “ ”;
     language_names: "lower" when a language is named in lower case inside a sentence (Vietnamese
       "tiếng Anh"; Babel gives the capital of a list heading, "Tiếng Anh");
-    number_locale: the Babel locale for measures such as 2,4 mm (the folder's own by default).
+    number_locale: the Babel locale for measures such as 2,4 mm (the folder's own by default);
+    collation: the glossary's order (collation.py): plain, vietnamese, pinyin or zhuyin;
+    sentence_joiner: what goes between two sentences set one after the other (" "; Chinese: nothing);
+    enumeration_separator: between the items of a list inside a sentence (", "; Chinese: 、);
+    colon: after a glossary term or a label (":"; Chinese: the full-width colon U+FF1A).
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
-    return {**LANGUAGE_DEFAULTS, **{key: str(value) for key, value in data.items()}}
+    return {**LANGUAGE_DEFAULTS, **{key: str(value) for key, value in data.items()
+                                    if not isinstance(value, (list, dict))}}
+
+
+def quoted_names(language: str) -> set[str]:
+    """Names a language's content may quote that are no title of the packet (_language.yaml
+    quoted_names: a web page's own title, a word quoted as a word); see lint/references.py."""
+    path = content_root() / language / LANGUAGE_FILE
+    data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
+    return {str(name) for name in data.get("quoted_names") or []}
 
 
 def babel_locale(language: str) -> str:
@@ -149,10 +163,14 @@ def babel_locale(language: str) -> str:
     return (language or DEFAULT_LANGUAGE).replace("-", "_")
 
 
-def number_locale(language: str) -> str:
-    """The Babel locale a language's packet writes numbers in: its number_locale in _language.yaml, else
-    its own (vi: 2,4 mm; Spanish in the US writes 2.4, so es gives es_US)."""
-    return language_data(language).get("number_locale") or babel_locale(language)
+def writing(language: str) -> dict[str, str]:
+    """How a language joins sentences and list items and writes numbers, for the guidance:
+    sentence_joiner, enumeration_separator and number_locale (the folder's Babel locale unless its
+    _language.yaml names one: Spanish in the US writes 2.4, so es gives es_US; vi writes 2,4)."""
+    data = language_data(language)
+    return {"sentence_joiner": data["sentence_joiner"],
+            "enumeration_separator": data["enumeration_separator"],
+            "number_locale": data.get("number_locale") or babel_locale(language)}
 
 
 def long_date(day: Any, language: str = DEFAULT_LANGUAGE) -> str:

@@ -95,7 +95,16 @@ def stack_families(form: str = "SC", first_family: bool = True) -> list[str]:
     return families if first_family else families[1:]
 
 
-def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = True) -> str:
+QUOTES = "\u2018\u2019\u201c\u201d"
+"""The curly quotes, which Latin fonts draw narrow: in Chinese lines they come from the CJK font."""
+
+
+def quotes_family(form: str) -> str:
+    return f"Packet CJK Quotes {form}"
+
+
+def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = True,
+               cjk_quotes: bool = False) -> str:
     """CSS giving each CJK lang of a page its regional forms: {"zh-Hant": "TC"} sets the stack with
     Noto Sans CJK TC on every element in zh-Hant, and on its words set in the fallback fonts (.intl).
 
@@ -103,6 +112,8 @@ def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = 
     page's own lang (page_lang) also sets the page margin boxes (header, footer). first_family=False
     sets the page without the first (Latin) family: for a language such as Vietnamese, whose letters
     the first family mostly lacks, so that a page is not set in two typefaces word by word.
+    cjk_quotes sets the curly quotes of the page's own lang in the CJK font (full width, as Chinese
+    readers expect), through a family that holds only them (quotes_face_css).
     """
     rules = []
     langs = dict(forms)
@@ -113,8 +124,9 @@ def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = 
         if lang == page_lang and not first_family:
             families = families[1:]
         # the plain figures first, as in packet.css (issue 20: Atkinson Hyperlegible's zero is slashed)
-        stack = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, *families])
-        fallback = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, *families[1:]]
+        first = [DIGITS_FAMILY, *([quotes_family(form or "SC")] if cjk_quotes and lang == page_lang else [])]
+        stack = ", ".join(f'"{family}"' for family in [*first, *families])
+        fallback = ", ".join(f'"{family}"' for family in [*first, *families[1:]]
                              if family != STACK[0].family)
         rules.append(f'[lang|="{lang}"] {{ font-family: {stack}, sans-serif; }}\n'
                      f'[lang|="{lang}"] .intl {{ font-family: {fallback}, sans-serif; }}')
@@ -421,6 +433,20 @@ def font_face_css(text: str, *, italic: bool, cjk_forms: Iterable[str] = ("SC",)
                 data = _subset_woff(path, mine, weight, face)
                 rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: '
                              f'{style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    return "\n".join(rules)
+
+
+def quotes_face_css(form: str) -> str:
+    """@font-face rules for the curly quotes alone, from the CJK font in a regional form (see script_css)."""
+    cjk = next(font for font in STACK if font.large)
+    if not cjk.installed:
+        return ""
+    rules = []
+    for path, weight, _ in cjk.paths():
+        data = _subset_woff(path, QUOTES, weight, CJK_FACES[form])
+        rules.append(f'@font-face {{ font-family: "{quotes_family(form)}"; font-weight: {weight}; '
+                     f'src: url(data:font/woff;base64,{data}) format("woff"); '
+                     'unicode-range: U+2018-2019, U+201C-201D; }')
     return "\n".join(rules)
 
 

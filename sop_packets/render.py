@@ -271,7 +271,7 @@ def render_html(packet: Packet) -> str:
     )
     template = environment().get_template("packet.html.j2")
     page = template.render(context)
-    terms = terms_used([_text_in(page, language)], _glossary(language))
+    terms = terms_used([_text_in(page, language)], _glossary(language), language_data(language)["collation"])
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = template.render(context)
@@ -283,10 +283,13 @@ def render_html(packet: Packet) -> str:
     page = _mark_other_scripts(page)
     forms = cjk_forms(page, language, packet.language_tag)
     faces = fonts.font_face_css(text, italic="<em>" in page, cjk_forms=set(forms.values()) or {"SC"})
-    styles = FONTS_STYLE.format(f"\n{faces}\n")
     first_family = language_data(language)["first_font"] != "no"
+    cjk_quotes = language_data(language).get("quote_font") == "cjk" and language in forms
+    if cjk_quotes:
+        faces += "\n" + fonts.quotes_face_css(forms[language])
+    styles = FONTS_STYLE.format(f"\n{faces}\n")
     if forms or not first_family:
-        css = fonts.script_css(forms, page_lang=language, first_family=first_family)
+        css = fonts.script_css(forms, page_lang=language, first_family=first_family, cjk_quotes=cjk_quotes)
         styles += SCRIPT_STYLE.format(f"\n{css}\n")
     return page.replace(FONTS_STYLE.format(""), styles, 1)
 
@@ -394,7 +397,8 @@ def _glossary(language: str = DEFAULT_LANGUAGE) -> tuple[Term, ...]:
 
 @functools.cache
 def _glossary_of(language: str, overrides: Path | None) -> tuple[Term, ...]:
-    return load_glossary(load_content(language), language_data(language)["glossary"])
+    data = language_data(language)
+    return load_glossary(load_content(language), data["glossary"], data["collation"])
 
 
 @dataclass(frozen=True)

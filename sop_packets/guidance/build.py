@@ -5,6 +5,7 @@ The result, `Guidance`, holds the sections, urgency, summary and reader; render.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -133,12 +134,16 @@ def reader_of(voice: str, profile: Profile, content: dict[str, Any], values: dic
 
 
 def build_guidance(profile: Profile, content: dict[str, Any], today: date, language: str = "",
-                   language_name: str = "", number_locale: str = "en") -> Guidance:
+                   language_name: str = "", writing: Mapping[str, str] | None = None) -> Guidance:
     """The guidance for one profile, in the language of `content`, as of a given day.
 
-    `language` and `language_name` are the patient's language tag and its name in words (see facts_of).
+    `language` and `language_name` are the patient's language tag and its name in words (see facts_of);
+    `writing` is how the content's language joins sentences and lists and writes numbers
+    (content.writing: sentence_joiner, enumeration_separator, number_locale).
     """
-    facts = facts_of(profile, today, content["words"], language, language_name, number_locale)
+    writing = writing or {}
+    joiner = writing.get("sentence_joiner", " ")
+    facts = facts_of(profile, today, content["words"], language, language_name, writing)
     voice = reader_voice(facts.holds)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
@@ -173,7 +178,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     keep = facts.holds["keep_date_ok"]
     # "Keep your date" only for a time-critical, curative plan the team can complete; else ask first.
     advice = (level_text["keep"] if keep else level_text["ask_first"]) if planned else ""
-    text = " ".join(filter(None, [level_text["text"], advice]))
+    text = joiner.join(filter(None, [level_text["text"], advice]))
     said = urgency_text[("doctor_said" if keep else "doctor_said_weigh") if planned
                         else "doctor_said_no_plan"]
     urgency = Urgency(
@@ -183,6 +188,6 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     )
     is_cancer = not facts.holds["type_uncertain"]
     return Guidance(profile.patient.id, int(facts.values["age"]),
-                    summarize(profile, content["words"], facts.values, is_cancer), urgency, sections,
+                    summarize(profile, content["words"], facts.values, is_cancer, joiner), urgency, sections,
                     voice=voice, is_cancer=is_cancer, show_depth_drawing=facts.holds["depth_matters"],
                     reader=reader_of(voice, profile, content, facts.values))

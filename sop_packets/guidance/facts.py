@@ -8,6 +8,7 @@ checks the rules reuse, so they live here with `both` and `unless`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -85,13 +86,15 @@ def _number(value: float | None, locale: str = "en") -> str:
 
 
 def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str = "",
-             language_name: str = "", number_locale: str = "en") -> Facts:
+             language_name: str = "", writing: Mapping[str, str] | None = None) -> Facts:
     """Derive every fact the rules use from the profile, as of a given day.
 
     `language` is the patient's language tag after any override (default: the profile's, else en);
     `language_name` is that language in words in the packet's language, for the because phrase.
     """
     patient, dx, plan = profile.patient, profile.diagnosis, profile.treatment_plan
+    writing = writing or {}
+    number_locale = writing.get("number_locale", "en")
     path, concerns, insurance = dx.pathology, profile.concerns, profile.insurance
     mel = dx.melanoma
     age = patient.age_on(today)
@@ -211,7 +214,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "body_site": words["body_sites"][dx.body_site.value] if dx.body_site else words["no_body_site"],
         "diagnosed_by": words["diagnosers"][dx.diagnosed_by.value],
         "language": language_name or language or patient.language or "en",
-        "comorbidities": ", ".join(patient.comorbidities),
+        "comorbidities": writing.get("enumeration_separator", ", ").join(patient.comorbidities),
         "stage": dx.stage.value,
         "patient": patient.name,
         "representative": patient.representative.name if patient.representative else "",
