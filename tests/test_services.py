@@ -10,7 +10,7 @@ import pytest
 from babel import Locale
 
 from sop_packets.content import available_languages, babel_locale, language_notices, load_content
-from sop_packets.lint import split_sentences
+from sop_packets.lint import rules_for
 
 INTERPRETER_WORDS = {"en": ["interpreter"], "es": ["intérprete"], "vi": ["thông dịch"],
                      "zh-Hans": ["口译", "翻译"], "zh-Hant": ["口譯", "翻譯"]}
@@ -74,7 +74,7 @@ def test_a_text_naming_a_phone_service_cites_it_and_claims_no_other_language(lan
             item = content[path[0]].get(path[1]) if len(path) > 2 else None
             assert key in cited(item), f"{language}: {'.'.join(map(str, path))} names {service['phone']} " \
                                        f"but does not cite {key}"
-            for sentence in split_sentences(text) or [text]:
+            for sentence in rules_for(language).sentences(text) or [text]:
                 if service["phone"] in sentence:
                     lowered = sentence.lower()
                     claims = [word for word in forbidden
