@@ -94,7 +94,7 @@ def test_simplified_chinese_glossary_is_in_pinyin_order_latin_first():
 def test_traditional_chinese_glossary_is_in_zhuyin_order():
     terms = glossary_terms("zh-Hant")
     # 玻 ㄅㄛ, 標 ㄅㄧㄠ, 病 ㄅㄧㄥ, 皮 ㄆㄧ, 莫 ㄇㄛ: the zhuyin order ㄅ ㄆ ㄇ, then the finals
-    assert terms.index("玻片") < terms.index("標靶治療") < terms.index("病理") < terms.index("皮膚科醫生") \
+    assert terms.index("玻片") < terms.index("標靶治療") < terms.index("病理") < terms.index("皮膚科醫師") \
         < terms.index("莫氏手術")
 
 
