@@ -80,6 +80,16 @@ STACK = (
          folder="/usr/share/fonts/opentype/noto", large=True),
 )
 FAMILIES = ", ".join(f'"{font.family}"' for font in STACK)
+LANGUAGE_FONTS = {
+    "ur": Font("Noto Nastaliq Urdu", "Urdu in its Nastaliq style", "fonts-noto-core",
+               (("NotoNastaliqUrdu-Regular.ttf", 400, "normal"),
+                ("NotoNastaliqUrdu-Bold.ttf", 700, "normal")), folder="/usr/share/fonts/truetype/noto"),
+}
+"""A face for one language's text only, first in its stack: Urdu readers expect Nastaliq, not the
+Naskh of Noto Sans Arabic (which still sets Arabic and Persian). Keyed by primary language subtag.
+Without the Debian package installed the text prints in the stack's Naskh."""
+LANGUAGE_LINE_HEIGHT = {"ur": 2.2}
+"""Nastaliq's letters climb and fall far from the line: more room between lines than the page's."""
 CJK_FACES = {"JP": 0, "KR": 1, "SC": 2, "TC": 3, "HK": 4}
 """The faces of the Noto Sans CJK collection (.ttc): one per regional form of the Han characters."""
 
@@ -241,7 +251,7 @@ def fontconfig_file() -> Path:
         if not font.installed:
             raise MissingSystemLibrary(f"the font {font.family} ({font.covers}) is missing. "
                                        f"Install it with: {font.install}")
-    fonts = [font for font in STACK if font.installed]
+    fonts = [font for font in (*STACK, *LANGUAGE_FONTS.values()) if font.installed]
     name = f"fonts-{_digest(fonts)}-{FONT_FOLDER_VERSION}"
     problems = []
     for root in _cache_roots():
@@ -434,6 +444,26 @@ def font_face_css(text: str, *, italic: bool, cjk_forms: Iterable[str] = ("SC",)
                 rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: '
                              f'{style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
     return "\n".join(rules)
+
+
+def language_font_css(lang: str, text: str) -> tuple[str, str]:
+    """For a language with its own face (LANGUAGE_FONTS): the @font-face rules with the characters of
+    text (for browsers; the PDF takes the face from the project's fontconfig), and the rule that sets
+    it on the language's elements. ("", "") when it has none or its package is not installed."""
+    font = LANGUAGE_FONTS.get(lang.split("-")[0].lower())
+    chars = "".join(sorted({c for c in text if not _needs_no_glyph(c)}))
+    if font is None or not font.installed or not chars:
+        return "", ""
+    rules = []
+    for path, weight, style in font.paths():
+        data = _subset_woff(path, chars, weight)
+        rules.append(f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; '
+                     f'font-style: {style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    stack = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, font.family, *stack_families()])
+    height = LANGUAGE_LINE_HEIGHT.get(lang.split("-")[0].lower())
+    rule = (f'[lang|="{lang}"], [lang|="{lang}"] .intl, .language-notice [lang|="{lang}"] '
+            f'{{ font-family: {stack}, sans-serif;{f" line-height: {height};" if height else ""} }}')
+    return "\n".join(rules), rule
 
 
 def quotes_face_css(form: str) -> str:

@@ -287,9 +287,17 @@ def render_html(packet: Packet) -> str:
     cjk_quotes = language_data(language).get("quote_font") == "cjk" and language in forms
     if cjk_quotes:
         faces += "\n" + fonts.quotes_face_css(forms[language])
+    own_fonts = []
+    for lang in sorted(set(re.findall(r' lang="([A-Za-z0-9-]+)"', page.partition("<body")[2]))):
+        own_faces, own_rule = fonts.language_font_css(lang, _text_of_lang(page, lang))
+        if own_rule:
+            faces += "\n" + own_faces
+            own_fonts.append(own_rule)
     styles = FONTS_STYLE.format(f"\n{faces}\n")
-    if forms or not first_family:
-        css = fonts.script_css(forms, page_lang=language, first_family=first_family, cjk_quotes=cjk_quotes)
+    if forms or not first_family or own_fonts:
+        css = fonts.script_css(forms, page_lang=language, first_family=first_family, cjk_quotes=cjk_quotes) \
+            if forms or not first_family else ""
+        css = "\n".join(filter(None, [css, *own_fonts]))
         styles += SCRIPT_STYLE.format(f"\n{css}\n")
     return page.replace(FONTS_STYLE.format(""), styles, 1)
 
@@ -384,6 +392,12 @@ def language_needs_help(packet: Packet) -> bool:
 def _visible_text(html: str) -> str:
     """Every word of an HTML page's body, in any language (for the fonts and the glyph check)."""
     return all_body_text(html)
+
+
+def _text_of_lang(html: str, language: str) -> str:
+    """The text of the elements marked with a lang (the interpreter notice's lang="ur"), tags removed."""
+    found = re.findall(rf'<(\w+)[^>]* lang="{re.escape(language)}"[^>]*>(.*?)</\1>', html, re.DOTALL)
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", " ".join(inner for _, inner in found)))
 
 
 def _text_in(html: str, language: str) -> str:
