@@ -22,7 +22,7 @@ CARE_CALLS = {
     "vi": re.compile(r"\bg[oọ]i (?:ngay )?(?:cho )?(?:nh[oó]m ch[aă]m s[oó]c|ch[uú]ng t[oô]i|"
                      r"b[aá]c s[iĩ])", re.I),
     "zh": re.compile(r"联系您的医疗团队|聯絡您的醫療團隊|给我们打电话|給我們打電話|打电话给医生|打電話給醫生"
-                     r"|给医生打电话|給醫生打電話|联系我们|聯絡我們"),
+                     r"|给医生打电话|給醫生打電話"),
 }
 PHONE = re.compile(r"\d[\d\s().\-\u2012\u2013]{5,}\d|\b911\b|\b988\b")
 SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*")  # and the full-width stops

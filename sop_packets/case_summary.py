@@ -21,7 +21,7 @@ def letter_records(guidance: Guidance, letter: dict[str, Any], *, for_someone: b
 
 def case_summary_rows(profile: Profile, content: dict[str, Any], language: str, tag: str) -> dict[str, str]:
     """The case summary's rows a second-opinion doctor needs (issue 28): node status, current treatment,
-    serious side effects, the language and interpreter, and the name in Latin letters when given."""
+    serious side effects, and the language and interpreter."""
     words = content["tools"]["summary"]
     dx, now = profile.diagnosis, profile.current_treatment
     sentinel = dx.sentinel_node.value
@@ -41,7 +41,6 @@ def case_summary_rows(profile: Profile, content: dict[str, Any], language: str, 
         "summary_treatment": treatment,
         "summary_side_effects": words["side_effects"][effects] if effects != "unknown" else "",
         "summary_language": speaks,
-        "name_latin": getattr(profile.patient, "name_latin", None) or "",
     }
 
 

@@ -33,6 +33,7 @@ from .content import (
     language_folder,
     language_name,
     load_content,
+    marked_english,
     notice_for,
     template_dir,
 )
@@ -40,6 +41,7 @@ from .content import (
     long_date as content_long_date,
 )
 from .drawings import MOHS_TYPES, care_path, mohs_uri
+from .english_words import mark_in_page
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
@@ -291,19 +293,33 @@ def render_html(packet: Packet) -> str:
     template = environment().get_template("packet.html.j2")
     page = with_digits(template.render(context))
     check_calls(page, language)
-    terms = terms_used([_text_in(page, language)], _glossary(language))
+    terms = terms_used([_text_in(page, language)], _glossary(language), language_data(language)["collation"])
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = with_digits(template.render(context))
+    if language != DEFAULT_LANGUAGE:
+        punct = language_data(language)
+        page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     text = _visible_text(page)  # every language on the page: the notices need their fonts too
     check_glyphs(text)
     page = _mark_other_scripts(page)
     forms = cjk_forms(page, language, packet.language_tag)
     faces = fonts.font_face_css(text, italic="<em>" in page, cjk_forms=set(forms.values()) or {"SC"})
-    styles = FONTS_STYLE.format(f"\n{faces}\n")
     first_family = language_data(language)["first_font"] != "no"
-    if forms or not first_family:
-        css = fonts.script_css(forms, page_lang=language, first_family=first_family)
+    cjk_quotes = language_data(language).get("quote_font") == "cjk" and language in forms
+    if cjk_quotes:
+        faces += "\n" + fonts.quotes_face_css(forms[language])
+    own_fonts = []
+    for lang in sorted(set(re.findall(r' lang="([A-Za-z0-9-]+)"', page.partition("<body")[2]))):
+        own_faces, own_rule = fonts.language_font_css(lang, _text_of_lang(page, lang))
+        if own_rule:
+            faces += "\n" + own_faces
+            own_fonts.append(own_rule)
+    styles = FONTS_STYLE.format(f"\n{faces}\n")
+    if forms or not first_family or own_fonts:
+        css = fonts.script_css(forms, page_lang=language, first_family=first_family, cjk_quotes=cjk_quotes) \
+            if forms or not first_family else ""
+        css = "\n".join(filter(None, [css, *own_fonts]))
         styles += SCRIPT_STYLE.format(f"\n{css}\n")
     return page.replace(FONTS_STYLE.format(""), styles, 1)
 
@@ -398,6 +414,12 @@ def _visible_text(html: str) -> str:
     return all_body_text(html)
 
 
+def _text_of_lang(html: str, language: str) -> str:
+    """The text of the elements marked with a lang (the interpreter notice's lang="ur"), tags removed."""
+    found = re.findall(rf'<(\w+)[^>]* lang="{re.escape(language)}"[^>]*>(.*?)</\1>', html, re.DOTALL)
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", " ".join(inner for _, inner in found)))
+
+
 def _text_in(html: str, language: str) -> str:
     """The words a reader sees in the page's own language, for finding which glossary terms it uses."""
     return "\n".join(visible_units(html, language))
@@ -409,7 +431,8 @@ def _glossary(language: str = DEFAULT_LANGUAGE) -> tuple[Term, ...]:
 
 @functools.cache
 def _glossary_of(language: str, overrides: Path | None) -> tuple[Term, ...]:
-    return load_glossary(load_content(language), language_data(language)["glossary"])
+    data = language_data(language)
+    return load_glossary(load_content(language), data["glossary"], data["collation"])
 
 
 @dataclass(frozen=True)

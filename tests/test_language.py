@@ -685,7 +685,7 @@ def test_new_language_packet_is_in_its_language_with_dates_and_letter(new_langua
     language, html = new_language
     assert f'<html lang="{language}">' in html
     date_text = {"zh-Hans": "准备日期：2026年11月27日。", "zh-Hant": "準備日期：2026年11月27日。",  # noqa: RUF001
-                 "vi": "Soạn ngày 27 tháng 11 năm 2026, bởi"}[language]
+                 "vi": ", ngày 27 tháng 11 năm 2026. "}[language]
     assert date_text in re.sub(r'<span class="nowrap">(.*?)</span>', r"\1", html)  # a date never breaks
     units = visible_units(html)
     report = check_packet(units, language)
@@ -708,18 +708,19 @@ def test_chinese_packets_use_their_font_forms_and_punctuation(new_language):
         assert "Atkinson" not in style.group(1).split("}")[0]
         return
     form = {"zh-Hans": "SC", "zh-Hant": "TC"}[language]
-    assert style and f'[lang|="{language}"] {{ font-family: "Packet Digits", "Atkinson Hyperlegible"' in style.group(1)
+    assert style and (f'[lang|="{language}"] {{ font-family: "Packet Digits", "Packet CJK Quotes {form}", '
+                      '"Atkinson Hyperlegible"') in style.group(1)  # curly quotes from the CJK font
     assert f'"Noto Sans CJK {form}", sans-serif; }}' in style.group(1)
     assert f'font-family: "Noto Sans CJK {form}"; font-weight: 400' in html  # the face embedded for browsers
-    because = re.search(r'<p class="because"><strong>[^<]*</strong> ([^<]*)</p>', html).group(1)
-    assert because.endswith("。") and "; " not in because
+    because = re.search(r'<p class="because"><strong>[^<]*</strong>([^<]*)</p>', html).group(1)
+    assert because.endswith("。") and "; " not in because and not because.startswith(" ")  # no space in Chinese
 
 
 def test_a_hong_kong_reader_gets_the_hong_kong_font_forms():
     html = html_for(PROFILES / "ex-32-bcc-nose-zh-hant.yaml", language="zh-HK")
     assert '<html lang="zh-Hant">' in html
-    assert '[lang|="zh-Hant"] { font-family: "Packet Digits", "Atkinson Hyperlegible", "Noto Sans", "Noto Sans Arabic", ' \
-           '"DejaVu Sans", "Noto Sans CJK HK", sans-serif; }' in html
+    assert '[lang|="zh-Hant"] { font-family: "Packet Digits", "Packet CJK Quotes HK", "Atkinson Hyperlegible", ' \
+           '"Noto Sans", "Noto Sans Arabic", "DejaVu Sans", "Noto Sans CJK HK", sans-serif; }' in html
 
 
 @pytest.mark.parametrize("language", sorted(NEW_EXAMPLES))
