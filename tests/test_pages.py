@@ -18,6 +18,7 @@ from sop_packets.build import BuildOptions, make_packet
 from sop_packets.clinic import reach
 from sop_packets.content import available_languages, load_content, template_dir
 from sop_packets.profile import load_profile
+from sop_packets.render import long_date
 
 ROOT = Path(__file__).parent.parent
 SOURCES = sorted((ROOT / "profiles").glob("*.yaml")) + sorted((ROOT / "tests/fixtures/international").glob("*.yaml"))
@@ -136,7 +137,7 @@ def test_phone_numbers_and_dates_never_break(built):
                 assert whole.count(squeeze(phone)) == sum(line.count(squeeze(phone)) for line in one_line), \
                     (config, name, phone)
         if packet.profile.patient.date_of_birth:
-            born = packet.profile.patient.date_of_birth.isoformat()
+            born = long_date(packet.profile.patient.date_of_birth, packet.clinic_language)  # in words (issue 28)
             assert any(born in line for page in reader.pages for line in page.extract_text().splitlines()), name
 
 
