@@ -515,11 +515,13 @@ def compare_worker(profiles: Path, out_dir: Path) -> None:
     options = BuildOptions(out_dir=out_dir, prepared_on=dt.date.fromisoformat(DATE))
 
     wants_identity = "identity" in inspect.signature(render_pdf).parameters  # before the PDF lost its /ID
+    # a PDF-only build leaves the browser's fonts out of the HTML (as `batch --format pdf` does)
+    pdf_only = {"embed_fonts": False} if "embed_fonts" in inspect.signature(render_html).parameters else {}
 
     def build(path: Path) -> tuple[str, bytes]:
         profile = load_profile(path)
         packet = make_packet(profile, options)
-        html = render_html(packet)
+        html = render_html(packet, **pdf_only)
         if wants_identity:
             return profile.patient.id, render_pdf(html, identity=f"{profile.patient.id}:{DATE}")
         return profile.patient.id, render_pdf(html)
@@ -602,7 +604,7 @@ def compare(args: argparse.Namespace, work: Path) -> int:
                 sizes[side][name] = data["bytes"]
             batch_out = work / f"batch-{side}-{number}"
             batch_runs[side].append(run([folder / ".venv" / "bin" / "sop-packets", "batch", profiles, "-o",
-                                         batch_out, "--date", DATE, "--jobs", 1, "--format", "pdf"],
+                                         batch_out, "--date", DATE, "--jobs", 1, "--force", "--format", "pdf"],
                                         f"{side} batch", cwd=folder))
     lines = [f"### This checkout (A, {sides['A'][2]}) against B ({sides['B'][2]}): {count} profiles "
              f"({len(sources)} from {args.profiles}, {args.copies}x), `--date {DATE}`", "",
