@@ -85,13 +85,54 @@ def subset_with_fonttools(path: Path, text: str, weight: int, face: int) -> byte
     return out.getvalue()
 
 
+def subset_with_system_harfbuzz(path: Path, text: str, weight: int, face: int) -> bytes:
+    """The same subset through the system's libharfbuzz-subset (what WeasyPrint loads) with ctypes."""
+    import ctypes
+
+    from sop_packets import fonts
+
+    hb, subset = ctypes.CDLL("libharfbuzz.so.0"), ctypes.CDLL("libharfbuzz-subset.so.0")
+    pointer = ctypes.c_void_p
+    for library, name, result, arguments in (
+            (hb, "hb_blob_create_from_file", pointer, [ctypes.c_char_p]),
+            (hb, "hb_face_create", pointer, [pointer, ctypes.c_uint]),
+            (subset, "hb_subset_input_create_or_fail", pointer, []),
+            (subset, "hb_subset_input_unicode_set", pointer, [pointer]),
+            (hb, "hb_set_add", None, [pointer, ctypes.c_uint32]),
+            (subset, "hb_subset_input_set_flags", None, [pointer, ctypes.c_uint]),
+            (subset, "hb_subset_or_fail", pointer, [pointer, pointer]),
+            (hb, "hb_face_reference_blob", pointer, [pointer]),
+            (hb, "hb_blob_get_data", pointer, [pointer, ctypes.POINTER(ctypes.c_uint)]),
+            (hb, "hb_blob_destroy", None, [pointer]), (hb, "hb_face_destroy", None, [pointer]),
+            (subset, "hb_subset_input_destroy", None, [pointer])):
+        function = getattr(library, name)
+        function.restype, function.argtypes = result, arguments
+    blob = hb.hb_blob_create_from_file(str(path).encode())
+    source = hb.hb_face_create(blob, face)
+    request = subset.hb_subset_input_create_or_fail()
+    characters = subset.hb_subset_input_unicode_set(request)
+    for char in text:
+        hb.hb_set_add(characters, ord(char))
+    subset.hb_subset_input_set_flags(request, 0x1 | 0x4)  # no hinting, desubroutinize
+    result = subset.hb_subset_or_fail(source, request)
+    out = hb.hb_face_reference_blob(result)
+    length = ctypes.c_uint()
+    data = ctypes.string_at(hb.hb_blob_get_data(out, ctypes.byref(length)), length.value)
+    for destroy, handle in ((hb.hb_blob_destroy, out), (hb.hb_face_destroy, result),
+                            (subset.hb_subset_input_destroy, request), (hb.hb_face_destroy, source),
+                            (hb.hb_blob_destroy, blob)):
+        destroy(handle)
+    return fonts._woff(data)
+
+
 def subsetters(runs: int) -> dict[str, list[float]]:
     from sop_packets import fonts
 
     cjk = next(font for font in fonts.STACK if font.large)
     rng = random.Random(time.time_ns())
     harfbuzz = fonts._subset_woff.__wrapped__.__wrapped__  # without the process and disk caches
-    times: dict[str, list[float]] = {"HarfBuzz (uharfbuzz)": [], "fontTools": []}
+    labels = ("HarfBuzz (uharfbuzz, used)", "system libharfbuzz-subset (ctypes)", "fontTools")
+    times: dict[str, list[float]] = {label: [] for label in labels}
     sizes: dict[str, int] = {}
     for _ in range(runs):
         text = "".join(chr(rng.randint(*COMMON_HAN)) for _ in range(500))
@@ -100,6 +141,8 @@ def subsetters(runs: int) -> dict[str, list[float]]:
             for path, weight, _ in cjk.paths():
                 if label == "fontTools":
                     data = subset_with_fonttools(path, text, weight, fonts.CJK_FACES["SC"])
+                elif label.startswith("system"):
+                    data = subset_with_system_harfbuzz(path, text, weight, fonts.CJK_FACES["SC"])
                 else:
                     data = base64.b64decode(harfbuzz(path, text, weight, fonts.CJK_FACES["SC"]))
                 sizes[label] = len(data)
