@@ -407,7 +407,9 @@ def test_new_profile_gets_a_safe_id_and_archive_moves_never_deletes(client, sett
     assert path.parent == settings.workspace.profiles and path.is_file()
     text = path.read_text()
     patient_id = re.search(r"^  id: (\S+)$", text, re.M).group(1)
-    assert re.fullmatch(r"vil-name-[0-9a-f]{6}", patient_id) and patient_id == path.stem
+    # the name is never in the id, the file name, the address or the PDF's name (issue 26)
+    assert re.fullmatch(r"patient-[0-9a-f]{8}", patient_id) and patient_id == path.stem
+    assert "vil" not in created.lower()
     page = client.get(f"/profiles/{created}").text  # a start: the form asks for what is missing
     assert "give the patient&#39;s date_of_birth or age" in page and "invisible character" in page
     assert "To fill in (3)" in page

@@ -9,6 +9,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ..audit import os_user
 from ..build import BuildOptions
 from .preview import Store
 from .security import Secrets, checked_form
@@ -29,6 +30,8 @@ class Settings:
     port: int = 8000
     secrets: Secrets = field(default_factory=Secrets)
     previews: Store = field(default_factory=Store)
+    user: str = field(default_factory=os_user)  # who the audit trail names (serve --user, or the login)
+    id_from: str | None = None  # the identifier system imports name profiles by (serve --id-from)
 
     @property
     def start_url(self) -> str:
@@ -58,6 +61,8 @@ def templates():
 def page(request: Request, template: str, status: int = 200, **context) -> Response:
     """A rendered page; every page gets the CSRF token and the app's settings."""
     settings = settings_of(request)
+    if template == "profile.html.j2" and "history" not in context:
+        context["history"] = settings.workspace.history(context["name"])  # the profile's audit trail
     html = templates().get_template(template).render(
         csrf=settings.secrets.csrf, request_path=request.url.path, clinic_editable=settings.workspace.clinic
         is not None, **context)
