@@ -21,7 +21,7 @@ from sop_packets.profile import load_profile
 from sop_packets.schema import Profile
 from sop_packets.serve import Settings, create_app, form
 from sop_packets.serve.app import routes
-from sop_packets.serve.security import COOKIE, MAX_BODY_BYTES
+from sop_packets.serve.security import MAX_BODY_BYTES
 from sop_packets.serve.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def test_no_token_no_access(settings):
         assert response.status_code == 403, path
         assert "Rosa" not in response.text
     assert client.get("/?token=wrong").status_code == 403
-    client.cookies.set(COOKIE, "forged")
+    client.cookies.set(settings.secrets.cookie, "forged")
     assert client.get("/").status_code == 403
 
 

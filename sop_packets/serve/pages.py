@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,11 +33,15 @@ class Settings:
     previews: Store = field(default_factory=Store)
     user: str = field(default_factory=os_user)  # who the audit trail names (serve --user, or the login)
     id_from: str | None = None  # the identifier system imports name profiles by (serve --id-from)
+    announce: Callable[[str], None] | None = None  # told each new start token (serve prints the link)
 
     @property
     def start_url(self) -> str:
+        return self.link_for(self.secrets.token)
+
+    def link_for(self, token: str) -> str:
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{shown}:{self.port}/?token={self.secrets.token}"
+        return f"http://{shown}:{self.port}/?token={token}"
 
 
 def settings_of(request: Request) -> Settings:
