@@ -17,7 +17,7 @@ from .. import audit
 from ..build import build_file
 from ..errors import Problem, SopError
 from ..schema import Profile
-from . import changes, form, preview
+from . import changes, flags, form, preview
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
@@ -90,7 +90,7 @@ def _context(checked: Checked, values: dict[str, Any], **extra) -> dict[str, Any
                          "path": ".".join(note.path), "anchor": spec.anchor if spec else "form-top",
                          "note": note.note, "name": spec.name if spec else ""})
     return {"specs": specs, "values": values, "fill_ins": fill_ins,
-            "fill_in_names": {f["name"] for f in fill_ins}, **extra}
+            "fill_in_names": {f["name"] for f in fill_ins}, "ehr_flags": ehr_flags(checked), **extra}
 
 
 async def edit(request: Request) -> Response:
@@ -161,9 +161,26 @@ def attempt(space, name: str, data, *, preview_only: bool = False) -> Attempt:
     if preview_only:
         new = check_data(changes.apply_to_data(base.data, found), name) if found else base
         return Attempt(base, new, values, opened, found)
-    new_text = changes.apply(base.text, found, done)
+    new_text = flags.clear(changes.apply(base.text, found, done), _flags_done(data))
     new = check_text(new_text, name) if new_text != base.text else base
     return Attempt(base, new, values, opened, found)
+
+
+def _flags_done(data) -> set[tuple[str, ...]]:
+    """The `# EHR CONFLICT:` flags the coordinator ticked as dealt with."""
+    return {tuple(p.split(".")) for p in data.getlist("ehr_flag_done") if isinstance(p, str) and p}
+
+
+def ehr_flags(checked: Checked) -> list[dict]:
+    """The re-import's conflict flags of the file, each with its field's label and place on the form."""
+    specs = profile_specs()
+    out = []
+    for flag in flags.flags(checked.text):
+        dotted = ".".join(flag.path)
+        spec = form.field_for(specs, dotted)
+        out.append({"path": dotted, "label": spec.label if spec else dotted,
+                    "anchor": spec.anchor if spec else "form-top", "note": flag.note})
+    return out
 
 
 def _by_field(errors: list[Shown]) -> dict[str, list[str]]:
