@@ -24,6 +24,7 @@ def routes() -> list:
         Route("/profiles/{name:path}/build", views_profile.build, methods=["POST"]),
         Route("/profiles/{name:path}/packet.pdf", views_profile.download, methods=["GET"]),
         Route("/profiles/{name:path}/archive", views_profile.archive, methods=["POST"]),
+        Route("/profiles/{name:path}/convert", views_profile.convert, methods=["POST"]),
         Route("/profiles/{name:path}", views_profile.edit, methods=["GET", "POST"]),
         Route("/preview/{key}", views_profile.preview_page, methods=["GET"]),
         Route("/clinic", views_clinic.clinic, methods=["GET", "POST"]),

@@ -17,7 +17,7 @@ from .. import audit
 from ..build import build_file
 from ..errors import Problem, SopError
 from ..schema import Profile
-from . import changes, flags, form, preview
+from . import changes, encoding, flags, form, preview
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
@@ -25,6 +25,8 @@ UNREADABLE = ("The form cannot change this file: its YAML has a mistake (listed 
               "in a text editor first. Open the file, fix the lines named, save it, then reload this page.")
 SAVED_NOTICES = {
     "saved": "Saved.",
+    "converted": "Converted to UTF-8. The original file is kept in the .backup folder of the profiles "
+                 "folder.",
     "built": "The packet is built.",
 }
 
@@ -115,10 +117,54 @@ def _show(request: Request, name: str) -> Response:
     if checked.profile is not None:
         result = _preview(request, Attempt(checked, checked, values, checked.digest, {}))
     notice = SAVED_NOTICES.get(request.query_params.get("done", "")) if checked.readable else UNREADABLE
+    offer = None if checked.readable else encoding_offer(space, name)
+    if offer is not None:
+        notice = ("This file is not saved as UTF-8, the text encoding sop-packets reads. It reads cleanly "
+                  f"as {offer.label}: check the lines below, then convert it (the original is kept as a "
+                  "backup).")
     return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
+                encoding_offer=offer,
                 errors=errors, field_errors=_by_field(errors),
                 warnings=[*identity_warnings(same_person), *shown(checked.warnings, profile_specs())],
                 notice=notice, conflict=None, result=result, **_context(checked, values))
+
+
+def encoding_offer(space, name: str):
+    """An offer to convert a profile saved in another encoding (None for UTF-8 or unreadable bytes)."""
+    from ..errors import SopError
+    from ..profile import read_bytes
+
+    path = space.path_of(name)
+    try:
+        return encoding.offer(read_bytes(path)) if path is not None else None
+    except SopError:
+        return None
+
+
+async def convert(request: Request) -> Response:
+    """Convert a profile to UTF-8 from the encoding its page offered, keeping the original as a backup."""
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    data = await posted(request)
+    settings = settings_of(request)
+    space = settings.workspace
+
+    def work() -> Response:
+        try:
+            with space.writing():
+                encoding.convert(space.path_of(name), space.profiles, name, str(data.get("digest") or ""),
+                                 str(data.get("encoding") or ""))
+                audit.append(space.profiles, "convert", name, who=settings.user,
+                             note=f"from {str(data.get('encoding') or '')[:20]}, original kept in .backup")
+        except Busy as exc:
+            return PlainTextResponse(f"Not converted: {exc.words}; try again when it is done.",
+                                     status_code=423)
+        except SopError as exc:
+            return PlainTextResponse(f"Not converted: {exc.format_message()}", status_code=409)
+        return RedirectResponse(f"/profiles/{quote(name)}?done=converted", status_code=303)
+
+    return await run_in_threadpool(work)
 
 
 def identity_warnings(pairs: list[tuple[str, str]]) -> list[Shown]:
