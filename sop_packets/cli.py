@@ -539,8 +539,8 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
       sop-packets import csv --template > patients.csv
       sop-packets import csv patients.csv -o profiles/ --map columns.yaml
     """
-    from .importers import write_profiles
     from .importers.csv_import import import_csv, load_mapping, template
+    from .importers.reimport import write_merged
 
     if print_template:
         click.echo(template(), nl=False)
@@ -550,7 +550,8 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
     found = import_csv(file, load_mapping(map_file) if map_file else None)
     for line in found.errors:
         _say(line)
-    written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
+    written = write_merged(found.drafts, out_dir, force=force, diff=show_diff, merge=False,
+                           how="import csv").written
     _report_written(written, found.warnings, [])
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
                f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows, "

@@ -157,7 +157,7 @@ def _run_import(request: Request, source: Path, kind: str, id_from: str = "") ->
             report.warnings += [_tidy(str(n), source) for n in [*found.notices, *found.not_covered]]
             report.problems += [_tidy(str(s), source) for s in found.skipped]
             drafts = found.drafts
-        done = write_merged(drafts, space.profiles, who=settings.user, how="in the app")
+        done = write_merged(drafts, space.profiles, who=settings.user, how="in the app", merge=kind != "csv")
     except SopError as exc:
         report.problems.append(_tidy(exc.format_message(), source))
         return report
