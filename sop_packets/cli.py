@@ -179,10 +179,12 @@ def _check_identity(profile: Path) -> None:
 
 
 def _audit_build(profile: Path, patient_id: str) -> None:
-    """Record the build in the audit trail of the profile's folder."""
-    from .audit import append
+    """Record the build in the audit trail of the profile's folder, when the folder keeps one (the app
+    and the importers start it; a folder of examples, or a read-only one, is left as it is)."""
+    from .audit import append, log_path
 
-    append(profile.parent, "build", profile.name, patient_id=patient_id, note="sop-packets build")
+    if log_path(profile.parent).exists():
+        append(profile.parent, "build", profile.name, patient_id=patient_id, note="sop-packets build")
 
 
 def _show_warnings(paths, language: str | None = None) -> None:

@@ -272,3 +272,15 @@ def test_the_log_is_never_written_through_a_link_and_a_damaged_line_is_skipped(s
     else:
         raise AssertionError("wrote through a link")
     assert elsewhere.read_text() == ""
+
+
+def test_the_command_line_build_is_in_the_folders_history(settings, tmp_path):
+    profiles = settings.workspace.profiles
+    build = ["build", str(profiles / "ex-09-other-minimal.yaml"), "-o", str(tmp_path / "o"), "--format", "html"]
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    assert not (profiles / LOG_NAME).exists()  # a folder without a history is left as it is
+    (profiles / LOG_NAME).write_text("")
+    (profiles / LOG_NAME).chmod(0o600)
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    (event,) = Reader(profiles).history("ex-09-other-minimal.yaml")
+    assert (event.action, event.patient_id, event.note) == ("build", "ex-09-other-minimal", "sop-packets build")
