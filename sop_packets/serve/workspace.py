@@ -54,6 +54,7 @@ class Busy(Exception):
         return "a batch is building packets from this folder right now"
 
 
+MAX_CHECKED = 50_000  # profiles remembered checked (one version each): a worklist of 10,000 stays warm
 WAIT_FOR_OWN_WRITES = 120.0  # seconds a save waits for another save or build of this app to finish
 
 
@@ -136,6 +137,7 @@ class Workspace:
     checked: dict[tuple, Checked] = field(default_factory=dict)  # (name, inode, size, mtime) -> checked
     stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)  # name -> last stat by read
     known: dict[str, tuple] = field(default_factory=dict, repr=False)  # name -> (checked, patients.Known)
+    _version_of: dict[str, tuple] = field(default_factory=dict, repr=False)  # name -> its key in checked
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _audit: audit.Reader | None = field(default=None, repr=False)
 
@@ -210,9 +212,13 @@ class Workspace:
         if remember:
             self.remember(text, checked.digest)
         if key is not None:
-            if len(self.checked) > 5000:
+            stale = self._version_of.get(name)
+            if stale is not None:
+                self.checked.pop(stale, None)  # one version per profile: the cache grows with the folder
+            if len(self.checked) > MAX_CHECKED:
                 self.checked.clear()
             self.checked[key] = checked
+            self._version_of[name] = key
         return checked
 
     def remember(self, text: str, known_digest: str = "") -> None:
