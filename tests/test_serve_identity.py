@@ -284,3 +284,10 @@ def test_the_command_line_build_is_in_the_folders_history(settings, tmp_path):
     assert CliRunner().invoke(cli, build).exit_code == 0
     (event,) = Reader(profiles).history("ex-09-other-minimal.yaml")
     assert (event.action, event.patient_id, event.note) == ("build", "ex-09-other-minimal", "sop-packets build")
+
+
+def test_ids_that_differ_only_in_capitals_are_one_file_name(client, settings):
+    response = save(client, settings, "pt-7.yaml", **{"patient.id": "EX-09-Other-Minimal"})
+    assert response.status_code == 409
+    assert ("both have patient.id &#39;EX-09-Other-Minimal&#39; (or &#39;ex-09-other-minimal&#39;, the same "
+            "file name where capitals do not count)") in response.text

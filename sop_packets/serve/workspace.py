@@ -277,7 +277,7 @@ class Workspace:
         """Listing name -> the other profiles holding its patient.id (only names that clash)."""
         by_id: dict[str, list[str]] = {}
         for name, known in self.identities(listing).items():
-            by_id.setdefault(known.patient_id, []).append(name)
+            by_id.setdefault(known.patient_id.casefold(), []).append(name)
         return {name: [o for o in group if o != name] for group in by_id.values() if len(group) > 1
                 for name in group}
 
