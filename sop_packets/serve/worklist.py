@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,11 +38,7 @@ class Row:
     @property
     def language_text(self) -> str:
         """The language in words with its tag: "Spanish (es-MX)"."""
-        if not self.language:
-            return ""
-        from ..content import language_name
-
-        return f"{language_name(self.language)} ({self.language})"
+        return _language_text(self.language) if self.language else ""
 
     @property
     def state_text(self) -> str:
@@ -50,6 +47,13 @@ class Row:
         if self.state == "needs filling in":
             return f"Needs filling in: {self.fill_ins} left"
         return self.state[:1].upper() + self.state[1:]
+
+
+@functools.lru_cache(maxsize=256)
+def _language_text(tag: str) -> str:
+    from ..content import language_name
+
+    return f"{language_name(tag)} ({tag})"
 
 
 _cache: dict[tuple, tuple[str, str]] = {}  # (file, size, mtime) -> (urgency, language): guidance is pure
@@ -65,11 +69,12 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
             stamp = build_stamp(options)
     out = []
     listing = space.listing()  # one listing for the whole page: a listing per row made it quadratic
-    duplicates = space.duplicate_ids(listing)
+    read = {name: space.read(name, path, remember=False) for name, path in listing.items()}
+    duplicates = space.duplicate_ids(listing, read)
     owners = space.packet_owners(manifest)
     made = _outputs(space.output)
     for name, path in listing.items():
-        checked = space.read(name, path, remember=False)
+        checked = read[name]
         info = space.stats.get(name) or path.stat()
         profile = checked.profile
         urgency = language = ""

@@ -230,12 +230,14 @@ class Workspace:
 
     # ------------------------------------------------------------ identity
 
-    def identities(self, listing: dict[str, Path] | None = None) -> dict[str, patients.Known]:
-        """Listing name -> who the profile is about (id, name, birth date, source record)."""
+    def identities(self, listing: dict[str, Path] | None = None,
+                   read: dict[str, Checked] | None = None) -> dict[str, patients.Known]:
+        """Listing name -> who the profile is about (id, name, birth date, source record); `read` may
+        give the profiles already read for this request."""
         listing = self.listing() if listing is None else listing
         out = {}
         for name, path in listing.items():
-            checked = self.read(name, path, remember=False)
+            checked = (read or {}).get(name) or self.read(name, path, remember=False)
             cached = self.known.get(name)
             if cached is None or cached[0] is not checked:
                 cached = self.known[name] = (checked, patients.known(path, checked.data, checked.text))
@@ -273,10 +275,11 @@ class Workspace:
         warnings = [(text, names[other.path]) for text, (other, _why) in zip(messages, pairs, strict=True)]
         return errors, warnings
 
-    def duplicate_ids(self, listing: dict[str, Path] | None = None) -> dict[str, list[str]]:
+    def duplicate_ids(self, listing: dict[str, Path] | None = None,
+                      read: dict[str, Checked] | None = None) -> dict[str, list[str]]:
         """Listing name -> the other profiles holding its patient.id (only names that clash)."""
         by_id: dict[str, list[str]] = {}
-        for name, known in self.identities(listing).items():
+        for name, known in self.identities(listing, read).items():
             by_id.setdefault(known.patient_id.casefold(), []).append(name)
         return {name: [o for o in group if o != name] for group in by_id.values() if len(group) > 1
                 for name in group}
