@@ -291,3 +291,12 @@ def test_ids_that_differ_only_in_capitals_are_one_file_name(client, settings):
     assert response.status_code == 409
     assert ("both have patient.id &#39;EX-09-Other-Minimal&#39; (or &#39;ex-09-other-minimal&#39;, the same "
             "file name where capitals do not count)") in response.text
+
+
+def test_import_fhir_warns_of_the_same_person_under_a_new_id(tmp_path):
+    out = tmp_path / "profiles"
+    assert CliRunner().invoke(cli, ["import", "fhir", str(BUNDLE), "-o", str(out)]).exit_code == 0
+    again = CliRunner().invoke(cli, ["import", "fhir", str(BUNDLE), "-o", str(out), "--id-from", MRN])
+    assert again.exit_code == 0, again.output
+    assert (f"warning: {out / 'RB-0042-7.yaml'}: this may be the same person as {out / 'pt-1001.yaml'} "
+            "(patient.id 'pt-1001', the same name and birth date)") in again.output
