@@ -300,3 +300,12 @@ def test_import_fhir_warns_of_the_same_person_under_a_new_id(tmp_path):
     assert again.exit_code == 0, again.output
     assert (f"warning: {out / 'RB-0042-7.yaml'}: this may be the same person as {out / 'pt-1001.yaml'} "
             "(patient.id 'pt-1001', the same name and birth date)") in again.output
+
+
+def test_a_save_the_history_cannot_record_is_not_made(client, settings):
+    path = settings.workspace.profiles / "pt-7.yaml"
+    before = path.read_bytes()
+    (settings.workspace.profiles / LOG_NAME).mkdir()  # the log cannot be written
+    response = save(client, settings, "pt-7.yaml", **{"patient.name": "Rosa Unrecorded"})
+    assert response.status_code == 500 and "audit log" in response.text and "Not saved" in response.text
+    assert path.read_bytes() == before

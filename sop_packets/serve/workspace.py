@@ -367,9 +367,10 @@ class Workspace:
                 raise Conflict(current, shown)
             if text == current:  # nothing changed: the file (and its time) stays as it is
                 return False
-            write_atomic(path, text.encode("utf-8"), _mode(path))
+            # the record first: a save the trail cannot record is not made (the error is shown instead)
             audit.append(self.profiles, "save", name, who=who, patient_id=_patient_id(text, name),
                          fields=fields)
+            write_atomic(path, text.encode("utf-8"), _mode(path))
         return True
 
     def create(self, patient_name: str, *, who: str | None = None) -> str:
