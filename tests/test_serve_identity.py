@@ -309,3 +309,17 @@ def test_a_save_the_history_cannot_record_is_not_made(client, settings):
     response = save(client, settings, "pt-7.yaml", **{"patient.name": "Rosa Unrecorded"})
     assert response.status_code == 500 and "audit log" in response.text and "Not saved" in response.text
     assert path.read_bytes() == before
+
+
+def test_a_batch_build_after_the_apps_makes_the_packet_the_batch_profiles(client, settings):
+    from sop_packets.batch import run_batch
+
+    profiles = settings.workspace.profiles
+    first, second = "ex-01-melanoma-primary-care.yaml", "ex-09-other-minimal.yaml"
+    old_id = settings.workspace.read(first).profile.patient.id
+    assert post(client, f"/profiles/{first}/build", {}, settings.secrets.csrf).status_code == 303
+    assert save(client, settings, first, **{"patient.id": "renamed-01"}).status_code == 303
+    assert save(client, settings, second, **{"patient.id": old_id}).status_code == 303
+    assert "state-built" not in row_of(client.get("/").text, second)  # the app's packet was the first's
+    run_batch([profiles / second], settings.options, jobs=1)  # the nightly batch builds the second
+    assert "state-built" in row_of(client.get("/").text, second)  # now its own packet is on disk
