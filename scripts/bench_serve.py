@@ -7,7 +7,12 @@ is measured inside the app around the preview endpoint (wall and CPU); the round
 Starlette's TestClient is shown beside it. Start-up: `sop-packets serve` in a new process until the
 worklist answers (median of --starts runs).
 
-    .venv/bin/python scripts/bench_serve.py [--n 40] [--warm 5] [--starts 3]
+Worklist: --worklist N profiles (copies of the examples under new ids, default 10,000), the first
+load (every profile checked) and the median of 5 warm loads, wall and CPU seconds (CPU is the figure
+to compare on a shared machine; the goal is 1 s or less for 10,000).
+
+    .venv/bin/python scripts/bench_serve.py [--n 40] [--warm 5] [--starts 3] [--worklist 10000]
+    .venv/bin/python scripts/bench_serve.py --only-worklist --worklist 10000
 """
 
 from __future__ import annotations
