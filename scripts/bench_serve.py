@@ -8,7 +8,12 @@ is measured inside the app around the preview endpoint (wall and CPU); the round
 Starlette's TestClient is shown beside it. Start-up: `sop-packets serve` in a new process until the
 worklist answers (median of --starts runs).
 
-    .venv/bin/python scripts/bench_serve.py [--n 40] [--warm 5] [--starts 3]
+Worklist: --worklist N profiles (copies of the examples under new ids, default 10,000), the first
+load (every profile checked) and the median of 5 warm loads, wall and CPU seconds (CPU is the figure
+to compare on a shared machine; the goal is 1 s or less for 10,000).
+
+    .venv/bin/python scripts/bench_serve.py [--n 40] [--warm 5] [--starts 3] [--worklist 10000]
+    .venv/bin/python scripts/bench_serve.py --only-worklist --worklist 10000
 """
 
 from __future__ import annotations
@@ -162,12 +167,55 @@ def bench_start(starts: int) -> None:
           f"{statistics.median(times):.2f} s over {starts} runs ({', '.join(f'{t:.2f}' for t in times)})")
 
 
+def bench_worklist(count: int, loads: int = 5) -> None:
+    """The worklist over `count` profiles (copies of the examples under new ids): the first load (every
+    profile read and checked) and warm loads (files unchanged: the goal is 10,000 in 1 s or less)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-worklist-"))
+    try:
+        profiles = folder / "profiles"
+        profiles.mkdir()
+        examples = sorted((ROOT / "profiles").glob("*.yaml"))
+        for number in range(count):
+            source = examples[number % len(examples)]
+            text = source.read_text(encoding="utf-8")
+            old = re.search(r"^  id: (\S+)", text, re.MULTILINE).group(1)
+            new = f"bench-{number:05d}"
+            text = text.replace(f"id: {old}", f"id: {new}", 1)
+            text = re.sub(r"^(  name: )(.*)$", lambda m, n=number: f"{m.group(1)}Patient {n:05d}", text,
+                          count=1, flags=re.MULTILINE)
+            (profiles / f"{new}.yaml").write_text(text, encoding="utf-8")
+        settings = Settings(Workspace(profiles, folder / "output"), BuildOptions(out_dir=folder / "output"),
+                            port=8765)
+        client = TestClient(create_app(settings), base_url="http://127.0.0.1:8765", follow_redirects=False)
+        client.get(f"/?token={settings.secrets.token}")
+        start, cpu = time.perf_counter(), time.process_time()
+        response = client.get("/")
+        first = (time.perf_counter() - start, time.process_time() - cpu)
+        assert response.status_code == 200 and f"of {count} profiles" in response.text
+        warm = []
+        for _ in range(loads):
+            start, cpu = time.perf_counter(), time.process_time()
+            response = client.get("/")
+            warm.append((time.perf_counter() - start, time.process_time() - cpu))
+            assert response.status_code == 200
+        wall, cpu_s = statistics.median(w for w, _ in warm), statistics.median(c for _, c in warm)
+        print(f"Worklist of {count:,} profiles: first load {first[0]:.2f} s ({first[1]:.2f} s CPU); warm "
+              f"load median {wall:.2f} s ({cpu_s:.2f} s CPU) over {loads} loads")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--warm", type=int, default=5)
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--worklist", type=int, default=10000, help="profiles in the worklist benchmark")
+    parser.add_argument("--only-worklist", action="store_true", help="run the worklist benchmark alone")
     args = parser.parse_args()
+    bench_worklist(args.worklist)
+    if args.only_worklist:
+        return
     bench_preview(args.n, args.warm)
     bench_start(args.starts)
 
