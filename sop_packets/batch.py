@@ -20,15 +20,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildOptions, build_profile, time_limit
+from .build import BuildOptions, branding, build_profile, time_limit
 from .clock import preparation_date
 from .consistency import profile_warnings
-from .content import language_warning
+from .content import language_warning, load_content
 from .errors import BuildError, InvalidInput, Problem, SopError
 from .incremental import (
     Entry,
     Manifest,
     build_stamp,
+    content_folder,
     output_stat,
     profile_digest,
     source_stat,
@@ -148,19 +149,26 @@ def _looks_like_profile(name: str) -> bool:
     return any(f"{suffix}." in lower or lower.endswith(f"{suffix} ") for suffix in PROFILE_SUFFIXES)
 
 
+ARCHIVE = "archive"  # where `serve` moves a profile it archives (serve/workspace.py): never built
+
+
 def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None,
-                     warn: Callable[[str], None] | None = None) -> tuple[list[Path], list[ItemResult]]:
+                     warn: Callable[[str], None] | None = None,
+                     skip: dict[Path, str] | None = None) -> tuple[list[Path], list[ItemResult]]:
     """Profile files named directly or found (recursively) in folders, in a stable order.
 
     With a shard, only the files whose name falls in that shard (so every machine agrees). Files in
-    a folder that look like profiles saved under another name (c.yaml.txt) are named to warn.
+    a folder that look like profiles saved under another name (c.yaml.txt) are named to warn. A folder's
+    own archive/ (profiles the coordinator archived) and the folders of skip (folder -> what it is, such
+    as the clinic's content folder) are not read, and each one met is named to warn.
     """
     found: list[Path] = []
     missing: list[ItemResult] = []
+    skipped = _folder_ids(skip or {})
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in _walk(path):
+            for file in _walk(path, skipped, warn):
                 if file.suffix.lower() in PROFILE_SUFFIXES:
                     found.append(file)
                 elif warn and _looks_like_profile(file.name):
@@ -181,12 +189,24 @@ _NOT_LINKS: set[Path] = set()  # files the last folder walk saw as plain files (
 _REAL: dict[Path, str] = {}  # real paths worked out since that walk (a batch asks twice)
 
 
-def _walk(folder: Path) -> list[Path]:
+def _folder_ids(folders: dict[Path, str]) -> dict[tuple[int, int], str]:
+    ids = {}
+    for folder, what in folders.items():
+        with contextlib.suppress(OSError):
+            info = os.stat(folder)
+            ids[(info.st_dev, info.st_ino)] = what
+    return ids
+
+
+def _walk(folder: Path, skip: dict[tuple[int, int], str] | None = None,
+          warn: Callable[[str], None] | None = None) -> list[Path]:
     """Every file under folder (links to files included), hidden names skipped, in path order.
 
     One scandir per folder: the kind of each entry comes with the listing, so 100,000 profiles cost no
-    stat each (rglob plus is_file plus relative_to cost about 0.3 ms a file).
+    stat each (rglob plus is_file plus relative_to cost about 0.3 ms a file). The top-level archive/
+    and the folders of skip ((device, inode) -> what it is) are left out and named to warn.
     """
+    say = warn or (lambda message: None)
     found: list[tuple[tuple[str, ...], Path, bool]] = []
     pending = [(folder, ())]
     while pending:
@@ -200,8 +220,15 @@ def _walk(folder: Path) -> list[Path]:
                 continue
             try:
                 if entry.is_dir():  # follows links to folders, as rglob does
-                    if not entry.is_symlink():
-                        pending.append((Path(entry.path), (*parts, entry.name)))
+                    if entry.is_symlink():
+                        continue
+                    if not parts and entry.name == ARCHIVE:
+                        say(f"warning: skipped {entry.path}: archived profiles are not built")
+                        continue
+                    if skip and (what := skip.get((entry.stat().st_dev, entry.inode()))):
+                        say(f"warning: skipped {entry.path}: it is {what}, not profiles")
+                        continue
+                    pending.append((Path(entry.path), (*parts, entry.name)))
                 elif entry.is_file():
                     found.append(((*parts, entry.name), Path(entry.path), entry.is_symlink()))
             except OSError:
@@ -460,6 +487,16 @@ def _run_pool(work: list[Task], options, jobs, emit, in_flight: Path) -> tuple[l
 
 # ---------------------------------------------------------------- the batch
 
+_LAST_STAMP = [""]
+
+
+def _forget_if_changed(stamp: str) -> None:
+    """A caller that runs batches in one process (a test, a library user) gets packets from the clinic's
+    words and content as they are now: the content read earlier is dropped when the stamp changed."""
+    if _LAST_STAMP[0] and _LAST_STAMP[0] != stamp:
+        load_content.cache_clear()
+    _LAST_STAMP[0] = stamp
+
 
 @contextlib.contextmanager
 def _fewer_collections():
@@ -502,7 +539,10 @@ def run_batch(
         if on_warning:
             on_warning(message)
 
-    files, missing = collect_profiles(paths, None, warn)
+    branding.cache_clear()  # the clinic file as it is now (a long-lived caller may have edited it)
+    content = content_folder(options)
+    skip = {content: "the clinic's content folder (its own words)"} if content else {}
+    files, missing = collect_profiles(paths, None, warn, skip)
     if not files and not missing:
         names = ", ".join(str(p) for p in paths)
         raise NoProfiles(f"no profiles found in {names} (a profile is a .yaml or .yml file); "
@@ -524,6 +564,7 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
     manifest = Manifest(options.out_dir, warn)
     stamp = build_stamp(options)
     options = dataclasses.replace(options, stamp=stamp)
+    _forget_if_changed(stamp)
     jobs = max(1, jobs or default_jobs())
 
     def emit(item: ItemResult) -> None:

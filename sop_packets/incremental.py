@@ -1,7 +1,8 @@
 """Incremental builds: rebuild a profile only when something its packet depends on has changed.
 
-A packet depends on its profile file, the clinic file and logo, every template and content file,
-the package's code and version, and the build options. Their fingerprint is kept per profile in a
+A packet depends on its profile file, the clinic file and logo, the clinic's own content folder,
+every template and content file, the font files, the package's code and version, the libraries that
+lay out and write the pages, and the build options (build_stamp). Their fingerprint is kept per profile in a
 manifest inside the output folder: a journal of JSON lines, appended as packets are built (so saving
 takes the same time with ten entries or a million) and rewritten compactly at the end of a run.
 """
@@ -78,6 +79,7 @@ def output_stat(path: Path | str) -> Stat | None:
 
 
 def _tree_digest(folder: Path, pattern: str) -> str:
+    """A hash of every file under folder matching pattern: names and bytes (never times)."""
     digest = hashlib.sha256()
     for path in sorted(folder.rglob(pattern)):
         if path.is_file() and "__pycache__" not in path.parts:
@@ -85,17 +87,62 @@ def _tree_digest(folder: Path, pattern: str) -> str:
     return digest.hexdigest()
 
 
+def _files_digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def font_files() -> list[Path]:
+    """Every installed font file of the stack (the digits face is made from one of them)."""
+    from .fonts import STACK
+
+    return [path for font in STACK if font.installed for path, _, _ in font.paths()]
+
+
+LIBRARIES = ("weasyprint", "pydyf", "fonttools", "jinja2", "markdown-it-py", "babel", "tinycss2",
+             "cssselect2")
+"""The libraries whose version changes a packet's bytes (layout, PDF writing, font subsets, text)."""
+
+
+def _library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in LIBRARIES:
+        with contextlib.suppress(PackageNotFoundError):
+            found[name] = version(name)
+    return found
+
+
+def content_folder(options: BuildOptions) -> Path | None:
+    """The clinic's own words the packets use: --content, else the clinic file's content: folder."""
+    from .build import branding
+
+    return options.content or branding(options.clinic).content_dir
+
+
 def build_stamp(options: BuildOptions) -> str:
-    """One fingerprint of everything every packet depends on, except the profile itself."""
+    """One fingerprint of everything every packet depends on, except the profile itself.
+
+    Every part is a hash of bytes (or a version), never a time: the clinic file, its logo and its content
+    folder (every file), the templates and shipped content, the package's code and version, the font
+    files, the layout libraries and the options.
+    """
     from .build import branding
 
     clinic = branding(options.clinic)
+    content = content_folder(options)
     parts = {
         "version": __version__,
         "code": _tree_digest(PACKAGE_DIR, "*.py"),
         "templates": _tree_digest(template_dir(), "*"),
         "clinic": Path(clinic.source).read_bytes().hex(),
         "logo": clinic.logo_uri or "",
+        "content": _tree_digest(content, "*") if content and content.is_dir() else "",
+        "fonts": _files_digest(font_files()),
+        "libraries": _library_versions(),
         "options": repr((options.format, options.prepared_on, options.large_print, options.group_readable,
                          options.language, options.fhir)),
     }
