@@ -162,31 +162,41 @@ def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None,
     own archive/ (profiles the coordinator archived) and the folders of skip (folder -> what it is, such
     as the clinic's content folder) are not read, and each one met is named to warn.
     """
-    found: list[Path] = []
+    files, _real, missing = _collect(paths, shard, warn, skip)
+    return [Path(file) for file in files], missing
+
+
+def _collect(paths: Iterable[Path | str], shard: Shard | None, warn: Callable[[str], None] | None,
+             skip: dict[Path, str] | None) -> tuple[list[str], dict[str, str], list[ItemResult]]:
+    """collect_profiles with plain strings, and each file's real path (the batch's key for it).
+
+    Strings, not Path objects: at 100,000 profiles, making and hashing Paths was a quarter of an
+    unchanged run."""
+    found: list[str] = []
     missing: list[ItemResult] = []
+    plain: set[str] = set()  # files the walk saw as plain files (not links)
     skipped = _folder_ids(skip or {})
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in _walk(path, skipped, warn):
-                if file.suffix.lower() in PROFILE_SUFFIXES:
+            for file in _walk(path, skipped, warn, plain):
+                name = os.path.basename(file)
+                if name.lower().endswith(PROFILE_SUFFIXES):
                     found.append(file)
-                elif warn and _looks_like_profile(file.name):
+                elif warn and _looks_like_profile(name):
                     warn(f"warning: skipped {file}: a profile's name must end in .yaml or .yml; "
                          "rename it if it is a profile")
         elif path.exists() or path.is_symlink():
-            found.append(path)
+            found.append(str(path))
         else:
             problem = Problem(str(path), 1, 1, "", "no such file or folder")
             missing.append(ItemResult(path, error=str(problem)))
-    real = real_paths(found)
-    unique = {real[file]: file for file in reversed(found)}  # one file named twice counts once
-    files = [file for file in found if unique.get(real[file]) is file]
-    return [file for file in files if shard is None or shard.holds(file.name)], missing
-
-
-_NOT_LINKS: set[Path] = set()  # files the last folder walk saw as plain files (not links)
-_REAL: dict[Path, str] = {}  # real paths worked out since that walk (a batch asks twice)
+    real = real_paths(found, plain)
+    unique = {real[file]: index for index, file in reversed(list(enumerate(found)))}  # named twice: once
+    files = [file for index, file in enumerate(found) if unique[real[file]] == index]
+    if shard is not None:
+        files = [file for file in files if shard.holds(os.path.basename(file))]
+    return files, real, missing
 
 
 def _folder_ids(folders: dict[Path, str]) -> dict[tuple[int, int], str]:
@@ -199,16 +209,17 @@ def _folder_ids(folders: dict[Path, str]) -> dict[tuple[int, int], str]:
 
 
 def _walk(folder: Path, skip: dict[tuple[int, int], str] | None = None,
-          warn: Callable[[str], None] | None = None) -> list[Path]:
+          warn: Callable[[str], None] | None = None, plain: set[str] | None = None) -> list[str]:
     """Every file under folder (links to files included), hidden names skipped, in path order.
 
     One scandir per folder: the kind of each entry comes with the listing, so 100,000 profiles cost no
     stat each (rglob plus is_file plus relative_to cost about 0.3 ms a file). The top-level archive/
-    and the folders of skip ((device, inode) -> what it is) are left out and named to warn.
+    and the folders of skip ((device, inode) -> what it is) are left out and named to warn. Files that
+    are not links are added to plain.
     """
     say = warn or (lambda message: None)
-    found: list[tuple[tuple[str, ...], Path, bool]] = []
-    pending = [(folder, ())]
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
     while pending:
         current, parts = pending.pop()
         try:
@@ -228,34 +239,32 @@ def _walk(folder: Path, skip: dict[tuple[int, int], str] | None = None,
                     if skip and (what := skip.get((entry.stat().st_dev, entry.inode()))):
                         say(f"warning: skipped {entry.path}: it is {what}, not profiles")
                         continue
-                    pending.append((Path(entry.path), (*parts, entry.name)))
+                    pending.append((entry.path, (*parts, entry.name)))
                 elif entry.is_file():
-                    found.append(((*parts, entry.name), Path(entry.path), entry.is_symlink()))
+                    found.append(((*parts, entry.name), entry.path))
+                    if plain is not None and not entry.is_symlink():
+                        plain.add(entry.path)
             except OSError:
                 continue
     found.sort(key=lambda item: item[0])
-    _NOT_LINKS.clear()
-    _NOT_LINKS.update(path for _, path, link in found if not link)
-    _REAL.clear()
-    return [path for _, path, _ in found]
+    return [path for _, path in found]
 
 
-def real_paths(files: Iterable[Path]) -> dict[Path, str]:
-    """Each file's real path, resolving each folder once (resolving every file costs a stat per part)."""
-    folders: dict[Path, str] = {}
+def real_paths(files: Iterable[str], plain: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """Each file's real path, resolving each folder once (resolving every file costs a stat per part).
+
+    plain: files known not to be links (from the folder walk), so they need no lstat."""
+    folders: dict[str, str] = {}
     real = {}
     for file in files:
-        if file in _REAL:
-            real[file] = _REAL[file]
-            continue
-        if file not in _NOT_LINKS and file.is_symlink():
+        if file not in plain and os.path.islink(file):
             real[file] = os.path.realpath(file)
             continue
-        parent = folders.get(file.parent)
+        head, name = os.path.split(file)
+        parent = folders.get(head)
         if parent is None:
-            parent = folders[file.parent] = os.path.realpath(file.parent)
-        real[file] = os.path.join(parent, file.name)
-    _REAL.update((file, real[file]) for file in files if file in _NOT_LINKS)
+            parent = folders[head] = os.path.realpath(head or ".")
+        real[file] = os.path.join(parent, name)
     return real
 
 
@@ -276,9 +285,9 @@ def load_all(files: list[Path], prepared_on=None) -> tuple[list[tuple[Path, Prof
     return [(path, profile) for path, profile in loaded if path not in duplicates], failures
 
 
-def _duplicate_ids(ids: dict[Path, str]) -> dict[Path, str]:
-    """For each file whose patient.id another file also uses, the error that says so."""
-    by_id: dict[str, list[Path]] = {}
+def _duplicate_ids(ids: dict) -> dict:
+    """For each file (a Path or a string) whose patient.id another file also uses, the error that says so."""
+    by_id: dict[str, list] = {}
     for path, patient_id in ids.items():
         by_id.setdefault(patient_id, []).append(path)
     errors = {}
@@ -542,23 +551,25 @@ def run_batch(
     branding.cache_clear()  # the clinic file as it is now (a long-lived caller may have edited it)
     content = content_folder(options)
     skip = {content: "the clinic's content folder (its own words)"} if content else {}
-    files, missing = collect_profiles(paths, None, warn, skip)
+    files, keys, missing = _collect(paths, None, warn, skip)
     if not files and not missing:
         names = ", ".join(str(p) for p in paths)
         raise NoProfiles(f"no profiles found in {names} (a profile is a .yaml or .yml file); "
                          "check the folder name")
     if shard:
-        files = [file for file in files if shard.holds(file.name)]
+        files = [file for file in files if shard.holds(os.path.basename(file))]
     ensure_output_folder(options.out_dir, options.group_readable)
     with private_temp_folder(), folder_lock(options.out_dir, warn):
-        report = _run_locked(files, missing, options, jobs, on_result, force, on_start, prune, warn)
+        report = _run_locked(files, keys, missing, options, jobs, on_result, force, on_start, prune, warn)
     report.seconds = time.perf_counter() - started
     report.warnings = warnings
     return report
 
 
-def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOptions, jobs, on_result,
-                force: bool, on_start, prune: bool, warn) -> BatchReport:
+def _run_locked(files: list[str], keys: dict[str, str], missing: list[ItemResult], options: BuildOptions,
+                jobs, on_result, force: bool, on_start, prune: bool, warn) -> BatchReport:
+    """The batch in its locked output folder. files are plain strings and keys their real paths (the
+    build record's keys); a Path is made only for a profile that is reported or built."""
     remove_stale_parts(options.out_dir)
     results: list[ItemResult] = []
     manifest = Manifest(options.out_dir, warn)
@@ -575,52 +586,52 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
     for item in missing:
         emit(item)
 
-    unchanged: dict[Path, Entry] = {}
+    unchanged: dict[str, Entry] = {}
     to_read: list[Path] = []
-    keys = real_paths(files)
-    manifest.seen.update(keys.values())
+    manifest.seen.update(keys[file] for file in files)
     sources = {}
-    for path in files:
+    for file in files:
         entry = None
-        info = sources[path] = source_stat(path)  # before any read: a later change shows in the next stat
+        info = sources[file] = source_stat(file)  # before any read: a later change shows in the next stat
         if not force:
-            entry = manifest.unchanged_by_stat(keys[path], info, stamp)
+            entry = manifest.unchanged_by_stat(keys[file], info, stamp)
             if entry is None:
+                path = Path(file)
                 with contextlib.suppress(SopError):
-                    entry = manifest.unchanged(path, profile_digest(stamp, read_bytes(path)), keys[path])
+                    entry = manifest.unchanged(path, profile_digest(stamp, read_bytes(path)), keys[file])
                 if entry and (tag := source_tag(info, stamp)):  # touched, not changed: stat it next time
                     manifest.record(path, dataclasses.replace(entry, source=tag))
         if entry:
-            unchanged[path] = entry
+            unchanged[file] = entry
         else:
-            to_read.append(path)
+            to_read.append(Path(file))
 
     read = _read_in_pool(to_read, stamp, options, jobs)  # duplicate ids are checked once, with the unchanged
-    ids = {path: entry.patient_id for path, entry in unchanged.items()}
-    ids |= {path: patient_id for path, patient_id, _digest, failure in read if failure is None}
+    ids = {file: entry.patient_id for file, entry in unchanged.items()}
+    ids |= {str(path): patient_id for path, patient_id, _digest, failure in read if failure is None}
     duplicates = _duplicate_ids(ids)
     for path, _patient_id, _digest, failure in read:
         if failure is not None:
             manifest.record(path, None)
             emit(failure)
-    for path, entry in unchanged.items():
-        if path in duplicates:
-            manifest.record(path, None)
-            emit(ItemResult(path, entry.patient_id, error=duplicates[path]))
+    for file, entry in unchanged.items():
+        if file in duplicates:
+            manifest.record(Path(file), None)
+            emit(ItemResult(Path(file), entry.patient_id, error=duplicates[file]))
         else:
-            emit(ItemResult(path, entry.patient_id, "unchanged", [Path(p) for p in entry.outputs],
+            emit(ItemResult(Path(file), entry.patient_id, "unchanged", [Path(p) for p in entry.outputs],
                             fhir_id=entry.fhir_id))
     work = []
     for path, patient_id, digest, failure in read:
         if failure is not None:
             continue
-        if path in duplicates:
+        if str(path) in duplicates:
             manifest.record(path, None)
-            emit(ItemResult(path, patient_id, error=duplicates[path]))
+            emit(ItemResult(path, patient_id, error=duplicates[str(path)]))
         else:
             work.append(Task(path, patient_id, digest))
-    order = {path: index for index, path in enumerate(files)}
-    work.sort(key=lambda task: order[task.path])
+    order = {file: index for index, file in enumerate(files)}
+    work.sort(key=lambda task: order[str(task.path)])
     if on_start:
         on_start(len(work))
 
@@ -632,7 +643,7 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
         if item.status == "built" and task_digest and all(stats):
             entry = Entry(task_digest, item.patient_id or "", tuple(str(p) for p in item.outputs),
                           tuple(stats), item.fhir_id,  # type: ignore[arg-type]
-                          source_tag(sources.get(item.source), stamp))
+                          source_tag(sources.get(str(item.source)), stamp))
         manifest.record(item.source, entry)
 
     digests = {task.path: task.digest for task in work}
@@ -646,7 +657,7 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
             _warn_shared_fhir_ids(results, warn)
         manifest.compact()
         manifest.close()
-    results.sort(key=lambda item: order.get(item.source, -1))
+    results.sort(key=lambda item: order.get(str(item.source), -1))
     return report
 
 
