@@ -539,7 +539,8 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
     """Write one profile per row of a spreadsheet export (CSV, comma or semicolon, UTF-8).
 
     Columns are field paths (patient.name, diagnosis.cancer_type; lists separated by ';'), or your
-    own names through --map. A bad row is listed and the rest are written; exits 1 if any row failed.
+    own names through --map. A bad row is listed and the rest are written; exits 1 if any row failed or a
+    value was left out for a person to fill in.
 
     \b
     Examples:
@@ -563,7 +564,7 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
                f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows, "
                f"{len(found.warnings)} warnings")
-    if found.failed_rows or written.refused:
+    if found.failed_rows or written.refused or found.left_out:  # 1: something needs a person
         sys.exit(1)
 
 
