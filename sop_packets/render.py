@@ -41,6 +41,7 @@ from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .language import cjk_form
+from .review import state as review_state
 from .schema import Profile
 from .visible import all_body_text, visible_units
 
@@ -264,6 +265,7 @@ def render_html(packet: Packet) -> str:
         letter_records=[i for i in clinic_guidance.items("records")
                         if i.id in clinic_tools["letter"]["request_ids"]],
         tool_name=TOOL_NAME,
+        review=review_state(profile),
         glossary_terms=[],
         **_case_summary_facts(profile, clinic_tools["summary"]),
     )

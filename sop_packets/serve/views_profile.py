@@ -15,8 +15,9 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from ..build import build_file
 from ..errors import Problem, SopError
 from ..output import output_path
+from ..review import state as review_state
 from ..schema import Profile
-from . import changes, form, preview
+from . import changes, form, preview, views_review
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
@@ -24,13 +25,16 @@ UNREADABLE = ("The form cannot change this file: its YAML has a mistake (listed 
               "in a text editor first. Open the file, fix the lines named, save it, then reload this page.")
 SAVED_NOTICES = {
     "saved": "Saved.",
+    "saved-cleared": "Saved. The profile changed after a clinician checked it, so the check is cleared: "
+                     "send it for review again.",
     "built": "The packet is built.",
 }
 
 
 @functools.cache
 def profile_specs() -> list[form.Spec]:
-    return form.specs_for(Profile)
+    """The form's fields: every schema field but the review, which only the review page writes."""
+    return [spec for spec in form.specs_for(Profile) if spec.name != "review"]
 
 
 @dataclass
@@ -87,8 +91,9 @@ def _context(checked: Checked, values: dict[str, Any], **extra) -> dict[str, Any
         fill_ins.append({"label": spec.label if spec else ".".join(note.path),
                          "path": ".".join(note.path), "anchor": spec.anchor if spec else "form-top",
                          "note": note.note, "name": spec.name if spec else ""})
+    state = review_state(checked.profile) if checked.profile is not None else None
     return {"specs": specs, "values": values, "fill_ins": fill_ins,
-            "fill_in_names": {f["name"] for f in fill_ins}, **extra}
+            "fill_in_names": {f["name"] for f in fill_ins}, "review": state, **extra}
 
 
 async def edit(request: Request) -> Response:
@@ -176,8 +181,9 @@ def _post(request: Request, name: str, data) -> Response:
     context = dict(name=name, checked=tried.base, opened=tried.opened, errors=[], field_errors={},
                    warnings=warnings, notice=None, conflict=None, result=None, **_context(tried.base, values))
     if action == "save" and not errors:
+        saved, cleared = views_review.clear_if_edited(tried.base, tried.new, name)
         try:
-            space.save(name, tried.new.text, tried.opened)
+            space.save(name, saved.text, tried.opened)
         except Conflict as exc:
             context["conflict"] = exc.difference or "(the earlier version is no longer known to this app)"
             return page(request, "profile.html.j2", status=409, **context)
@@ -188,7 +194,8 @@ def _post(request: Request, name: str, data) -> Response:
         except SopError as exc:
             context["notice"] = f"Not saved: {exc.format_message()}"
             return page(request, "profile.html.j2", status=500, **context)
-        return RedirectResponse(f"/profiles/{quote(name)}?done=saved", status_code=303)
+        done = "saved-cleared" if cleared else "saved"
+        return RedirectResponse(f"/profiles/{quote(name)}?done={done}", status_code=303)
     if action in ("save", "check"):
         context.update(errors=errors, field_errors=_by_field(errors))
     if action == "check" and not errors:
