@@ -299,10 +299,14 @@ def test_field_kinds_follow_the_schema(client):
 def test_fill_in_fields_are_listed_at_the_top_and_marked(client):
     html = client.get("/profiles/pt-7.yaml").text
     top = html[html.index('id="fill-ins"'): html.index("</div>", html.index('id="fill-ins"'))]
-    for path in ("patient.on_hiv_treatment", "diagnosis.melanoma.breslow_mm", "treatment_plan.proposed",
-                 "treatment_plan.urgency_stated"):
-        assert path in top
-    assert 'href="#f-treatment_plan-proposed"' in top
+    for path, label in (("patient.on_hiv_treatment", "On HIV treatment"),
+                        ("diagnosis.melanoma.breslow_mm", "Breslow depth (mm)"),
+                        ("treatment_plan.proposed", "Treatments proposed"),
+                        ("treatment_plan.urgency_stated", "How soon the doctor said to start")):
+        anchor = "f-" + path.replace(".", "-")
+        assert f'<a href="#{anchor}">{label}</a>' in top  # plain words; the field name is not shown
+        assert path not in top
+        assert f"<code>{path}</code>" in html  # only in the "Field names in the profile file" disclosure
     assert html.count("To fill in</strong>") >= 5
 
 

@@ -17,7 +17,7 @@ from ..errors import Problem, SopError
 from ..output import output_path
 from ..review import state as review_state
 from ..schema import Profile
-from . import changes, form, preview, views_review
+from . import changes, form, form_layout, preview, views_review
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
@@ -34,7 +34,7 @@ SAVED_NOTICES = {
 @functools.cache
 def profile_specs() -> list[form.Spec]:
     """The form's fields: every schema field but the review, which only the review page writes."""
-    return [spec for spec in form.specs_for(Profile) if spec.name != "review"]
+    return form_layout.plain([spec for spec in form.specs_for(Profile) if spec.name != "review"])
 
 
 @dataclass
@@ -83,7 +83,7 @@ def _not_found() -> Response:
     return PlainTextResponse("There is no such profile in this folder.", status_code=404)
 
 
-def _context(checked: Checked, values: dict[str, Any], **extra) -> dict[str, Any]:
+def _context(checked: Checked, values: dict[str, Any], request: Request, **extra) -> dict[str, Any]:
     specs = profile_specs()
     fill_ins = []
     for note in checked.fill_ins:
@@ -92,8 +92,20 @@ def _context(checked: Checked, values: dict[str, Any], **extra) -> dict[str, Any
                          "path": ".".join(note.path), "anchor": spec.anchor if spec else "form-top",
                          "note": note.note, "name": spec.name if spec else ""})
     state = review_state(checked.profile) if checked.profile is not None else None
-    return {"specs": specs, "values": values, "fill_ins": fill_ins,
-            "fill_in_names": {f["name"] for f in fill_ins}, "review": state, **extra}
+    fill_names = {f["name"] for f in fill_ins}
+
+    def parts_for(field_errors: dict) -> list[form_layout.Part]:  # the errors are known only at render
+        return form_layout.parts(specs, values, set(field_errors), fill_names)
+
+    return {"specs": specs, "values": values, "fill_ins": fill_ins, "fill_in_names": fill_names,
+            "review": state, "parts_for": parts_for, "pdf_ready": _pdf_ready(request, checked), **extra}
+
+
+def _pdf_ready(request: Request, checked: Checked) -> bool:
+    """Whether this profile's PDF is in the output folder (the action bar offers its download)."""
+    if checked.profile is None:
+        return False
+    return output_path(settings_of(request).options.out_dir, checked.profile.patient.id, ".pdf").is_file()
 
 
 async def edit(request: Request) -> Response:
@@ -120,7 +132,7 @@ def _show(request: Request, name: str) -> Response:
     return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
                 errors=errors, field_errors=_by_field(errors),
                 warnings=shown(checked.warnings, profile_specs()), notice=notice, conflict=None,
-                result=result, **_context(checked, values))
+                result=result, **_context(checked, values, request))
 
 
 @dataclass
@@ -175,12 +187,13 @@ def _post(request: Request, name: str, data) -> Response:
         errors = shown(tried.base.problems, specs)
         return page(request, "profile.html.j2", status=409, name=name, checked=tried.base,
                     opened=tried.opened, errors=errors, field_errors=_by_field(errors), warnings=[],
-                    notice=UNREADABLE, conflict=None, result=None, **_context(tried.base, values))
+                    notice=UNREADABLE, conflict=None, result=None, **_context(tried.base, values, request))
     errors = shown(tried.new.problems, specs)
     warnings = shown(tried.new.warnings, specs)
     context = dict(name=name, checked=tried.base, opened=tried.opened, errors=[], field_errors={},
-                   warnings=warnings, notice=None, conflict=None, result=None, **_context(tried.base, values))
-    if action == "save" and not errors:
+                   warnings=warnings, notice=None, conflict=None, result=None,
+                   **_context(tried.base, values, request))
+    if action in ("save", "build") and not errors:
         saved, cleared = views_review.clear_if_edited(tried.base, tried.new, name)
         try:
             space.save(name, saved.text, tried.opened)
@@ -194,9 +207,11 @@ def _post(request: Request, name: str, data) -> Response:
         except SopError as exc:
             context["notice"] = f"Not saved: {exc.format_message()}"
             return page(request, "profile.html.j2", status=500, **context)
+        if action == "build":
+            return _build_now(request, name)
         done = "saved-cleared" if cleared else "saved"
         return RedirectResponse(f"/profiles/{quote(name)}?done={done}", status_code=303)
-    if action in ("save", "check"):
+    if action in ("save", "check", "build"):
         context.update(errors=errors, field_errors=_by_field(errors))
     if action == "check" and not errors:
         context["result"] = _preview(request, tried)
@@ -261,23 +276,24 @@ async def build(request: Request) -> Response:
     if name is None:
         return _not_found()
     await posted(request)
+    return await run_in_threadpool(_build_now, request, name)
+
+
+def _build_now(request: Request, name: str) -> Response:
+    """Build the saved profile's packet; the profile page again, with the reason, when it cannot."""
     settings = settings_of(request)
     path = settings.workspace.path_of(name)
-
-    def work() -> Response:
-        try:
-            build_file(path, settings.options)
-        except SopError as exc:
-            checked = settings.workspace.read(name)
-            errors = shown(checked.problems, profile_specs())
-            return page(request, "profile.html.j2", status=409 if "already" in str(exc) else 422,
-                        name=name, checked=checked, opened=checked.digest, errors=errors,
-                        field_errors=_by_field(errors), warnings=[], conflict=None, result=None,
-                        notice=f"The packet could not be built: {_first_line(exc.format_message(), name)}",
-                        **_context(checked, form.flat_values(profile_specs(), checked.data)))
-        return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
-
-    return await run_in_threadpool(work)
+    try:
+        build_file(path, settings.options)
+    except SopError as exc:
+        checked = settings.workspace.read(name)
+        errors = shown(checked.problems, profile_specs())
+        return page(request, "profile.html.j2", status=409 if "already" in str(exc) else 422,
+                    name=name, checked=checked, opened=checked.digest, errors=errors,
+                    field_errors=_by_field(errors), warnings=[], conflict=None, result=None,
+                    notice=f"The packet could not be built: {_first_line(exc.format_message(), name)}",
+                    **_context(checked, form.flat_values(profile_specs(), checked.data), request))
+    return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
 
 
 def _first_line(message: str, name: str) -> str:
