@@ -84,7 +84,11 @@ def test_send_for_review_then_the_clinician_checks_it(client, settings):
     assert state.checked and state.checked_by == "Dr Ana Ruiz" and state.role == "dermatologist"
     assert checked.review.sent_on is not None
 
-    assert "Checked by Dr Ana Ruiz, dermatologist, on 2026-12-07" in client.get(f"/profiles/{NAME}").text
+    profile_page = client.get(f"/profiles/{NAME}").text
+    assert "Checked by Dr Ana Ruiz, dermatologist, on 2026-12-07" in profile_page
+    history = profile_page[profile_page.index('id="history"'):]
+    assert "Reviewed (sent for review)" in history and "Reviewed (marked checked by a clinician)" in history
+    assert "treatment_plan.timing_answer.safe_to_wait" in history and "Dr Ana Ruiz" not in history
     worklist = client.get("/").text
     row = worklist[worklist.index(NAME) - 300: worklist.index(NAME) + 900]
     assert "Checked by Dr Ana Ruiz, dermatologist, on 2026-12-07" in row

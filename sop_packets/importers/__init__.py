@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -270,7 +271,7 @@ def _claims(out_dir: Path, ids: set[str]) -> dict[str, Path]:
 
 
 def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, diff: bool = False,
-                   mode: int = 0o600) -> WriteResult:
+                   mode: int = 0o600, locked: bool = False) -> WriteResult:
     """Write each draft as <out_dir>/<id>.yaml; never overwrite without force; with diff, only show.
 
     Safe against the ways an import can lose a profile: one import at a time per folder (a second is
@@ -278,6 +279,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
     patients whose ids become one file name are both refused, a file of another patient is never
     replaced, even with force, nor is a second file written for an id another profile already has.
     The folder is made owner-only, files are 0600, and temporary files of a killed import are removed.
+    With locked, the caller already holds the folder's lock (reimport.write_merged does).
     """
     result = WriteResult()
     rendered = _render_all(drafts, out_dir, result)
@@ -289,7 +291,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
     _make_private_folder(out_dir)
     busy = (f"another import is already writing to {out_dir}; wait for it to finish (nothing was "
             "written by this one)")
-    with folder_lock(out_dir, busy_message=busy):
+    with contextlib.nullcontext() if locked else folder_lock(out_dir, busy_message=busy):
         remove_stale_parts(out_dir)
         _write_or_show(rendered, out_dir, result, force=force, diff=False, mode=mode)
     return result

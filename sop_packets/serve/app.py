@@ -48,7 +48,8 @@ def create_app(settings: Settings) -> Guard:
     """The ASGI app, wrapped in the guard (token, Host check, limits, headers)."""
     app = Starlette(routes=routes(), exception_handlers={CsrfError: _csrf_refused, TooLarge: _too_large})
     app.state.settings = settings
-    return Guard(app, settings.secrets, allowed_hosts(settings.host, settings.port))
+    hosts = allowed_hosts(settings.host, settings.port)
+    return Guard(app, settings.secrets, hosts, announce=settings.announce)
 
 
 __all__ = ["Settings", "create_app", "routes"]

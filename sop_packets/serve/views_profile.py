@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import functools
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from .. import audit
 from ..build import build_file
 from ..errors import Problem, SopError
-from ..output import output_path
 from ..review import state as review_state
 from ..schema import Profile
 from . import changes, form, form_layout, preview, views_review
@@ -46,6 +47,7 @@ class Shown:
     field: str
     anchor: str
     spec_name: str
+    link: str = ""  # another profile's page (a possible same person)
 
 
 def anchor_of(dotted: str) -> str:
@@ -105,7 +107,8 @@ def _pdf_ready(request: Request, checked: Checked) -> bool:
     """Whether this profile's PDF is in the output folder (the action bar offers its download)."""
     if checked.profile is None:
         return False
-    return output_path(settings_of(request).options.out_dir, checked.profile.patient.id, ".pdf").is_file()
+    target = settings_of(request).workspace.packet_of(request.path_params["name"], checked.profile.patient.id)
+    return target is not None and target.suffix == ".pdf"
 
 
 async def edit(request: Request) -> Response:
@@ -124,15 +127,27 @@ def _show(request: Request, name: str) -> Response:
     space = settings_of(request).workspace
     checked = space.read(name)
     values = form.flat_values(profile_specs(), checked.data)
-    errors = shown(checked.problems, profile_specs())
+    same_id, same_person = space.identity_check(name, checked)
+    errors = shown([*checked.problems, *same_id], profile_specs())
     result = None
     if checked.profile is not None:
         result = _preview(request, Attempt(checked, checked, values, checked.digest, {}))
     notice = SAVED_NOTICES.get(request.query_params.get("done", "")) if checked.readable else UNREADABLE
     return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
                 errors=errors, field_errors=_by_field(errors),
-                warnings=shown(checked.warnings, profile_specs()), notice=notice, conflict=None,
-                result=result, **_context(checked, values, request))
+                warnings=[*identity_warnings(same_person), *shown(checked.warnings, profile_specs())],
+                notice=notice, conflict=None, result=result, **_context(checked, values, request))
+
+
+def identity_warnings(pairs: list[tuple[str, str]]) -> list[Shown]:
+    """'This may be the same person as ...', each with a link to the other profile."""
+    return [Shown("Patient", message, "patient.id", "f-patient", "patient.id",
+                  link=f"/profiles/{quote(other)}") for message, other in pairs]
+
+
+def history(request: Request, name: str) -> list:
+    """The profile's audit trail, newest first (for its page)."""
+    return settings_of(request).workspace.history(name)
 
 
 @dataclass
@@ -157,14 +172,16 @@ def attempt(space, name: str, data, *, preview_only: bool = False) -> Attempt:
     values = form.flat_values(specs, submitted)
     done = {tuple(p.split(".")) for p in data.getlist("fill_in_done") if isinstance(p, str)}
     found = changes.edits(specs, submitted, base.data)
+    # The version the form was opened with is what was posted, whether or not this app still holds its
+    # text: a save is checked against it, so a stale tab never passes for a fresh one.
     if not base.readable:
         return Attempt(base, base, values, base.digest, {})
     if preview_only:
         new = check_data(changes.apply_to_data(base.data, found), name) if found else base
-        return Attempt(base, new, values, base.digest, found)
+        return Attempt(base, new, values, opened, found)
     new_text = changes.apply(base.text, found, done)
     new = check_text(new_text, name) if new_text != base.text else base
-    return Attempt(base, new, values, base.digest, found)
+    return Attempt(base, new, values, opened, found)
 
 
 def _by_field(errors: list[Shown]) -> dict[str, list[str]]:
@@ -194,15 +211,22 @@ def _post(request: Request, name: str, data) -> Response:
                    warnings=warnings, notice=None, conflict=None, result=None,
                    **_context(tried.base, values, request))
     if action in ("save", "build") and not errors:
+        same_id, same_person = space.identity_check(name, tried.new)
+        if same_id:  # two files, one patient.id: one packet would overwrite the other
+            errors = shown(same_id, specs)
+            context.update(errors=errors, field_errors=_by_field(errors),
+                           notice="Not saved: another profile already has this patient id.")
+            return page(request, "profile.html.j2", status=409, **context)
+        context["warnings"] = [*identity_warnings(same_person), *warnings]
         saved, cleared = views_review.clear_if_edited(tried.base, tried.new, name)
+        fields = [".".join(map(str, path)) for path in tried.changes] + (["review"] if cleared else [])
         try:
-            space.save(name, saved.text, tried.opened)
+            space.save(name, saved.text, tried.opened, who=settings.user, fields=fields)
         except Conflict as exc:
             context["conflict"] = exc.difference or "(the earlier version is no longer known to this app)"
             return page(request, "profile.html.j2", status=409, **context)
-        except Busy:
-            context["notice"] = ("Not saved: a batch is building packets from this folder right now. "
-                                 "Wait for it to finish, then press Save again.")
+        except Busy as exc:
+            context["notice"] = f"Not saved: {exc.words}. Wait for it to finish, then press Save again."
             return page(request, "profile.html.j2", status=423, **context)
         except SopError as exc:
             context["notice"] = f"Not saved: {exc.format_message()}"
@@ -282,17 +306,31 @@ async def build(request: Request) -> Response:
 def _build_now(request: Request, name: str) -> Response:
     """Build the saved profile's packet; the profile page again, with the reason, when it cannot."""
     settings = settings_of(request)
-    path = settings.workspace.path_of(name)
-    try:
-        build_file(path, settings.options)
-    except SopError as exc:
-        checked = settings.workspace.read(name)
-        errors = shown(checked.problems, profile_specs())
-        return page(request, "profile.html.j2", status=409 if "already" in str(exc) else 422,
-                    name=name, checked=checked, opened=checked.digest, errors=errors,
-                    field_errors=_by_field(errors), warnings=[], conflict=None, result=None,
-                    notice=f"The packet could not be built: {_first_line(exc.format_message(), name)}",
+    space = settings.workspace
+    path = space.path_of(name)
+
+    def refused(status: int, notice: str, extra: list[Problem] = ()) -> Response:
+        checked = space.read(name)
+        errors = shown([*checked.problems, *extra], profile_specs())
+        return page(request, "profile.html.j2", status=status, name=name, checked=checked,
+                    opened=checked.digest, errors=errors, field_errors=_by_field(errors), warnings=[],
+                    conflict=None, result=None, notice=notice,
                     **_context(checked, form.flat_values(profile_specs(), checked.data), request))
+
+    checked = space.read(name)
+    same_id, _ = space.identity_check(name, checked)
+    if same_id:
+        return refused(409, "The packet was not built: another profile has this patient id.", same_id)
+    try:
+        with space.own_turn():  # two builds (or a build and a save) of this app wait for each other
+            result = build_file(path, settings.options)
+            audit.append(space.profiles, "build", name, who=settings.user, patient_id=result.patient_id,
+                         note="in the app")
+    except Busy as exc:
+        return refused(423, f"The packet was not built: {exc.words}. Try again when it is done.")
+    except SopError as exc:
+        return refused(409 if "already" in str(exc) else 422,
+                       f"The packet could not be built: {_first_line(exc.format_message(), name)}")
     return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
 
 
@@ -305,15 +343,37 @@ async def download(request: Request) -> Response:
     if name is None:
         return _not_found()
     settings = settings_of(request)
-    checked = await run_in_threadpool(settings.workspace.read, name)
+    return await run_in_threadpool(_download, settings.workspace, name)
+
+
+def _download(space, name: str) -> Response:
+    """The PDF built from this profile, read through a descriptor opened without following links."""
+    import os
+
+    checked = space.read(name)
     if checked.profile is None:
         return PlainTextResponse("This profile has problems; fix them and build the packet first.",
                                  status_code=404)
-    target = output_path(settings.options.out_dir, checked.profile.patient.id, ".pdf")
-    if not target.is_file():
+    same_id, _ = space.identity_check(name, checked)
+    if same_id:
+        return PlainTextResponse("Another profile has this patient id, so the packet cannot be told apart "
+                                 "from theirs. Give each patient their own id, then build again.",
+                                 status_code=409)
+    target = space.packet_of(name, checked.profile.patient.id)
+    if target is None:
+        return PlainTextResponse("The packet has not been built from this profile yet; press “Build the PDF” "
+                                 "first.", status_code=404)
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
         return PlainTextResponse("The packet has not been built yet; press “Build the PDF” first.",
                                  status_code=404)
-    return FileResponse(target, media_type="application/pdf", filename=target.name)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return PlainTextResponse("The packet has not been built yet.", status_code=404)
+        data = handle.read()
+    return Response(data, media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="{target.name}"'})
 
 
 async def archive(request: Request) -> Response:
@@ -321,9 +381,9 @@ async def archive(request: Request) -> Response:
     if name is None:
         return _not_found()
     await posted(request)
+    settings = settings_of(request)
     try:
-        await run_in_threadpool(settings_of(request).workspace.archive, name)
-    except Busy:
-        return PlainTextResponse("A batch is building packets from this folder; archive it when it is done.",
-                                 status_code=423)
+        await run_in_threadpool(functools.partial(settings.workspace.archive, name, who=settings.user))
+    except Busy as exc:
+        return PlainTextResponse(f"Not archived: {exc.words}; archive it when it is done.", status_code=423)
     return RedirectResponse("/?done=archived", status_code=303)

@@ -4,7 +4,6 @@ checked. The state itself (and what voids it) lives in sop_packets/review.py."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from .. import review
+from .. import audit, review
 from ..build import make_packet
 from ..clock import preparation_date
 from ..errors import SopError
@@ -46,13 +45,11 @@ def _not_found() -> Response:
     return PlainTextResponse("There is no such profile in this folder.", status_code=404)
 
 
-def _audit(request: Request, name: str, event: str, fields: list[str]) -> None:
-    """Append a review event to the folder's audit trail, when the app has one (issue 26, 26a)."""
-    try:
-        audit = importlib.import_module(f"{__package__}.audit")
-    except ImportError:
-        return
-    audit.record(request, name, event, fields)
+def _audit(request: Request, name: str, note: str, patient_id: str) -> None:
+    """A review event in the folder's audit trail (the save before it is logged by the workspace)."""
+    settings = settings_of(request)
+    audit.append(settings.workspace.profiles, "review", name, who=settings.user, patient_id=patient_id,
+                 fields=["review"], note=note)
 
 
 async def send_for_review(request: Request) -> Response:
@@ -69,25 +66,26 @@ async def send_for_review(request: Request) -> Response:
             return PlainTextResponse("This profile has problems; fix them and save before sending it "
                                      "for review.", status_code=409)
         text = changes.apply(base.text, review.sent(preparation_date(None)), set())
-        outcome = _save(space, name, text, str(data.get("opened") or base.digest))
+        outcome = _save(request, name, text, str(data.get("opened") or base.digest), ["review"])
         if outcome is not None:
             return outcome
-        _audit(request, name, "sent for review", ["review"])
+        _audit(request, name, "sent for review", base.profile.patient.id)
         return RedirectResponse(f"/profiles/{quote(name)}/review?done=sent", status_code=303)
 
     return await run_in_threadpool(work)
 
 
-def _save(space, name: str, text: str, opened: str) -> Response | None:
+def _save(request: Request, name: str, text: str, opened: str, fields: list[str]) -> Response | None:
     """Save, or the response that says why not (None when saved)."""
+    settings = settings_of(request)
     try:
-        space.save(name, text, opened)
+        settings.workspace.save(name, text, opened, who=settings.user, fields=fields)
     except Conflict:
         return PlainTextResponse("This profile changed since you opened it. Go back, reload the page and "
                                  "try again.", status_code=409)
-    except Busy:
-        return PlainTextResponse("A batch is building packets from this folder right now. Wait for it to "
-                                 "finish, then try again.", status_code=423)
+    except Busy as exc:
+        return PlainTextResponse(f"Not saved: {exc.words}. Wait for it to finish, then try again.",
+                                 status_code=423)
     except SopError as exc:
         return PlainTextResponse(f"Not saved: {exc.format_message()}", status_code=500)
     return None
@@ -188,10 +186,11 @@ def _check(request: Request, name: str, data) -> Response:
             Problem("The answer", p.message, "r-safe_to_wait") for p in answered.problems])
     text = changes.apply(answered.text, review.checked(answered.profile, values["checked_by"],
                                                        values["role"], on), set())
-    outcome = _save(space, name, text, base.digest)
+    fields = [f"treatment_plan.timing_answer.{key}" for key in answer]
+    outcome = _save(request, name, text, base.digest, [*fields, "review"])
     if outcome is not None:
         return outcome
-    _audit(request, name, "checked", ["treatment_plan.timing_answer", "review"])
+    _audit(request, name, "marked checked by a clinician", answered.profile.patient.id)
     return RedirectResponse(f"/profiles/{quote(name)}/review?done=checked", status_code=303)
 
 

@@ -66,8 +66,11 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
         with contextlib.suppress(SopError, OSError):
             stamp = build_stamp(options)
     out = []
-    for name, path in space.listing().items():
-        checked = space.read(name)
+    listing = space.listing()  # one listing for the whole page: a listing per row made it quadratic
+    duplicates = space.duplicate_ids(listing)
+    owners = space.packet_owners(manifest)
+    for name, path in listing.items():
+        checked = space.read(name, path)
         info = path.stat()
         profile = checked.profile
         urgency = language = ""
@@ -84,6 +87,12 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
         patient = data.get("patient") if isinstance(data.get("patient"), dict) else {}
         diagnosis = data.get("diagnosis") if isinstance(data.get("diagnosis"), dict) else {}
         state, built = _state(path, checked, manifest, stamp, space.output, options)
+        patient_id = checked.profile.patient.id if checked.profile else ""
+        if built is not None and owners.get(patient_id, str(path.resolve())) != str(path.resolve()):
+            state, built = ("ready" if state in ("built", "out of date") else state), None  # another's packet
+        problems = len(checked.problems)
+        if name in duplicates:  # two files, one id: neither may be built, and neither packet is its own
+            state, built, problems = "invalid", None, problems + 1
         out.append(Row(
             name=name,
             patient=str(patient.get("name") or "(no name)"),
@@ -92,7 +101,7 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
             urgency=urgency,
             language=language or str(patient.get("language") or ""),
             state=state,
-            problems=len(checked.problems),
+            problems=problems,
             fill_ins=len({n.path for n in checked.fill_ins}),
             changed=datetime.fromtimestamp(info.st_mtime),
             built=built,
