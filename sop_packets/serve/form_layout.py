@@ -81,6 +81,14 @@ def _plain_hint(text: str, spec: Spec, names: dict[str, str]) -> str:
     return re.sub(r"`([^`]+)`", word, text or "")
 
 
+def plain_note(note: str) -> str:
+    """An import's FILL IN note in plain words: not_required -> "not required", true or false -> yes or no
+    (and no dangling "e.g.:" where the importer's example was a list of values)."""
+    text = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: label_for(m.group(0)).lower(), note or "")
+    text = re.sub(r"\btrue or false\b", "yes or no", text)
+    return re.sub(r",?\s*e\.g\.:?\s*$", "", text)
+
+
 def units(specs: list[Spec]) -> list[Spec]:
     """The fields the form places one by one: leaves, lists, and optional groups as a whole."""
     out = []

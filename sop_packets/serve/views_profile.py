@@ -102,7 +102,7 @@ def _context(checked: Checked, values: dict[str, Any], request: Request, **extra
         spec = form.field_for(specs, ".".join(note.path))
         fill_ins.append({"label": spec.label if spec else ".".join(note.path),
                          "path": ".".join(note.path), "anchor": spec.anchor if spec else "form-top",
-                         "note": note.note, "name": spec.name if spec else ""})
+                         "note": form_layout.plain_note(note.note), "name": spec.name if spec else ""})
     state = review_state(checked.profile) if checked.profile is not None else None
     fill_names = {f["name"] for f in fill_ins}
 

@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from .. import audit, review
 from ..build import make_packet
 from ..clock import preparation_date
+from ..content import language_name
 from ..errors import SopError
 from . import changes
 from .pages import page, posted, settings_of
@@ -111,7 +112,9 @@ def _show(request: Request, name: str, *, errors: list[Problem] | None = None, v
                                  "be reviewed.", status_code=409)
     profile = checked.profile
     packet = make_packet(profile, settings_of(request).options)
-    guidance = packet.guidance
+    guidance = packet.clinic_guidance or packet.guidance  # in the clinic's words, for the clinician
+    language = packet.clinic_language if packet.clinic_guidance else packet.language
+    packet_language = language_name(packet.language_tag) if packet.clinic_guidance else ""
     answer = profile.treatment_plan.timing_answer
     today = preparation_date(None).isoformat()
     shown = values or {
@@ -124,7 +127,7 @@ def _show(request: Request, name: str, *, errors: list[Problem] | None = None, v
     errors = errors or []
     return page(request, "review.html.j2", status=status, name=name, opened=checked.digest,
                 patient_name=profile.patient.name, state=review.state(profile), guidance=guidance,
-                language=packet.language,
+                language=language, packet_language=packet_language,
                 next_steps=guidance.items("next_steps"), values=shown, errors=errors,
                 field_errors={e.field: e.message for e in errors}, choices=TIMING_CHOICES,
                 notice=NOTICES.get(request.query_params.get("done", "")))
