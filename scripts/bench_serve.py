@@ -215,6 +215,44 @@ def bench_start(starts: int) -> None:
           f"{statistics.median(times):.2f} s over {starts} runs ({', '.join(f'{t:.2f}' for t in times)})")
 
 
+def bench_worklist(count: int, loads: int = 5) -> None:
+    """The worklist over `count` profiles (copies of the examples under new ids): the first load (every
+    profile read and checked) and warm loads (files unchanged: the goal is 10,000 in 1 s or less)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-worklist-"))
+    try:
+        profiles = folder / "profiles"
+        profiles.mkdir()
+        examples = sorted((ROOT / "profiles").glob("*.yaml"))
+        for number in range(count):
+            source = examples[number % len(examples)]
+            text = source.read_text(encoding="utf-8")
+            old = re.search(r"^  id: (\S+)", text, re.MULTILINE).group(1)
+            new = f"bench-{number:05d}"
+            text = text.replace(f"id: {old}", f"id: {new}", 1)
+            text = re.sub(r"^(  name: )(.*)$", lambda m, n=number: f"{m.group(1)}Patient {n:05d}", text,
+                          count=1, flags=re.MULTILINE)
+            (profiles / f"{new}.yaml").write_text(text, encoding="utf-8")
+        settings = Settings(Workspace(profiles, folder / "output"), BuildOptions(out_dir=folder / "output"),
+                            port=8765)
+        client = TestClient(create_app(settings), base_url="http://127.0.0.1:8765", follow_redirects=False)
+        client.get(f"/?token={settings.secrets.token}")
+        start, cpu = time.perf_counter(), time.process_time()
+        response = client.get("/")
+        first = (time.perf_counter() - start, time.process_time() - cpu)
+        assert response.status_code == 200 and f"of {count} profiles" in response.text
+        warm = []
+        for _ in range(loads):
+            start, cpu = time.perf_counter(), time.process_time()
+            response = client.get("/")
+            warm.append((time.perf_counter() - start, time.process_time() - cpu))
+            assert response.status_code == 200
+        wall, cpu_s = statistics.median(w for w, _ in warm), statistics.median(c for _, c in warm)
+        print(f"Worklist of {count:,} profiles: first load {first[0]:.2f} s ({first[1]:.2f} s CPU); warm "
+              f"load median {wall:.2f} s ({cpu_s:.2f} s CPU) over {loads} loads")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=50)
@@ -222,7 +260,12 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--all", action="store_true", help="also every example profile, --n posts each")
     parser.add_argument("--n", type=int, default=10)
+    parser.add_argument("--worklist", type=int, default=10000, help="profiles in the worklist benchmark")
+    parser.add_argument("--only-worklist", action="store_true", help="run the worklist benchmark alone")
     args = parser.parse_args()
+    bench_worklist(args.worklist)
+    if args.only_worklist:
+        return
     bench_imported(args.edits, args.warm)
     bench_browser(args.edits)
     if args.all:

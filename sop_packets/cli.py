@@ -179,10 +179,12 @@ def _check_identity(profile: Path) -> None:
 
 
 def _audit_build(profile: Path, patient_id: str) -> None:
-    """Record the build in the audit trail of the profile's folder."""
-    from .audit import append
+    """Record the build in the audit trail of the profile's folder, when the folder keeps one (the app
+    and the importers start it; a folder of examples, or a read-only one, is left as it is)."""
+    from .audit import append, log_path
 
-    append(profile.parent, "build", profile.name, patient_id=patient_id, note="sop-packets build")
+    if log_path(profile.parent).exists():
+        append(profile.parent, "build", profile.name, patient_id=patient_id, note="sop-packets build")
 
 
 def _show_warnings(paths, language: str | None = None) -> None:
@@ -541,8 +543,8 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
       sop-packets import csv --template > patients.csv
       sop-packets import csv patients.csv -o profiles/ --map columns.yaml
     """
-    from .importers import write_profiles
     from .importers.csv_import import import_csv, load_mapping, template
+    from .importers.reimport import write_merged
 
     if print_template:
         click.echo(template(), nl=False)
@@ -552,7 +554,8 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
     found = import_csv(file, load_mapping(map_file) if map_file else None)
     for line in found.errors:
         _say(line)
-    written = write_profiles(found.drafts, out_dir, force=force, diff=show_diff)
+    written = write_merged(found.drafts, out_dir, force=force, diff=show_diff, merge=False,
+                           how="import csv").written
     _report_written(written, found.warnings, [])
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
                f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows, "

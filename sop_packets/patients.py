@@ -57,8 +57,10 @@ def known(path: Path, data: Any, text: str = "") -> Known | None:
 
 
 def same_id(candidate: Known, others: Iterable[Known]) -> list[Known]:
-    """The other files that hold the candidate's patient.id."""
-    return [o for o in others if o.path != candidate.path and o.patient_id == candidate.patient_id]
+    """The other files that hold the candidate's patient.id, or one differing only in capitals (Pt-7 and
+    pt-7 are one output file on Windows and macOS, where names ignore case)."""
+    key = candidate.patient_id.casefold()
+    return [o for o in others if o.path != candidate.path and o.patient_id.casefold() == key]
 
 
 def same_person(candidate: Known, others: Iterable[Known]) -> list[tuple[Known, str]]:
@@ -77,8 +79,10 @@ def same_person(candidate: Known, others: Iterable[Known]) -> list[tuple[Known, 
 def clash_message(path: Path | str, patient_id: str, others: list[Known], shown=str) -> str:
     """'A and B both have patient.id ...': what to say when a file would share another's id."""
     names = " and ".join(shown(o.path) for o in others)
-    return (f"{shown(path)} and {names} both have patient.id '{patient_id}'; one packet would overwrite "
-            "the other. Give each patient their own id (or move the copy out of the folder)")
+    cased = sorted({o.patient_id for o in others if o.patient_id != patient_id})
+    also = f" (or '{cased[0]}', the same file name where capitals do not count)" if cased else ""
+    return (f"{shown(path)} and {names} both have patient.id '{patient_id}'{also}; one packet would "
+            "overwrite the other. Give each patient their own id (or move the copy out of the folder)")
 
 
 def person_message(pairs: list[tuple[Known, str]], shown=str) -> list[str]:
@@ -108,7 +112,8 @@ def scan(files: Iterable[Path], wanted: set[str] | None = None) -> list[Known]:
             text = decode(read_bytes(path), path)
         except SopError:
             continue
-        if wanted is not None and not wanted.intersection(_ID_LINE.findall(text)):
+        if wanted is not None and not {w.casefold() for w in wanted}.intersection(
+                found.casefold() for found in _ID_LINE.findall(text)):
             continue
         found = known(path, parse_located(text, str(path)).data, text)
         if found is not None:

@@ -659,3 +659,17 @@ def test_live_check_updates_the_message_beside_each_field(client):
                  None).text
     assert "must be a whole number" not in fixed
     assert '<div class="live-error" id="live-f-patient-age" hx-swap-oob="true"></div>' in fixed
+
+
+def test_a_long_worklist_is_shown_a_page_at_a_time(client, settings, monkeypatch):
+    from sop_packets.serve import views_worklist
+
+    monkeypatch.setattr(views_worklist, "PAGE_SIZE", 2)
+    page = client.get("/?sort=patient").text
+    assert "1 to 2 of 3 shown, of 3 profiles" in page
+    assert page.count('<th scope="row">') == 2
+    assert '<a href="/?sort=patient&amp;state=&amp;q=&amp;page=2" rel="next">' in page
+    second = client.get("/?sort=patient&page=2").text
+    assert "3 to 3 of 3 shown" in second and second.count('<th scope="row">') == 1
+    assert 'aria-current="page">2</a>' in second
+    assert "3 to 3 of 3 shown" in client.get("/?sort=patient&page=99").text  # past the end: the last page

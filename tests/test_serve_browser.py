@@ -123,8 +123,8 @@ def test_real_server_listens_on_loopback_only_with_the_guards(server):
     assert response.status == 400  # DNS rebinding: a name that is not this server
     opened, _ = request(port, "GET", f"/?token={token}")
     assert opened.status == 303
-    response, _ = request(port, "GET", f"/?token={token}")
-    assert response.status == 403  # a start link opens the app once ...
+    again, _ = request(port, "GET", f"/?token={token}")
+    assert again.status == 403  # a start link opens the app once ...
     for _ in range(50):  # ... and serve prints a new one (wait for its output to reach the log)
         if newest_link(server) != url:
             break

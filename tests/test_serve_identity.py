@@ -273,3 +273,22 @@ def test_the_log_is_never_written_through_a_link_and_a_damaged_line_is_skipped(s
     else:
         raise AssertionError("wrote through a link")
     assert elsewhere.read_text() == ""
+
+
+def test_the_command_line_build_is_in_the_folders_history(settings, tmp_path):
+    profiles = settings.workspace.profiles
+    build = ["build", str(profiles / "ex-09-other-minimal.yaml"), "-o", str(tmp_path / "o"), "--format", "html"]
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    assert not (profiles / LOG_NAME).exists()  # a folder without a history is left as it is
+    (profiles / LOG_NAME).write_text("")
+    (profiles / LOG_NAME).chmod(0o600)
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    (event,) = Reader(profiles).history("ex-09-other-minimal.yaml")
+    assert (event.action, event.patient_id, event.note) == ("build", "ex-09-other-minimal", "sop-packets build")
+
+
+def test_ids_that_differ_only_in_capitals_are_one_file_name(client, settings):
+    response = save(client, settings, "pt-7.yaml", **{"patient.id": "EX-09-Other-Minimal"})
+    assert response.status_code == 409
+    assert ("both have patient.id &#39;EX-09-Other-Minimal&#39; (or &#39;ex-09-other-minimal&#39;, the same "
+            "file name where capitals do not count)") in response.text

@@ -112,7 +112,15 @@ def render(draft: Draft) -> str:
     if (key := source_key_line(draft)) is not None:
         out.append(f"# {key}")
     out.append("schema_version: 1")
-    sections = [s for s in SECTION_ORDER if s in draft.values or s in draft.placeholders
+    asks = _fill_ins_from_notices(draft)
+    placeholders: dict[str, list[str]] = {}
+    for section in [*draft.placeholders, *(s for s in asks if s not in draft.placeholders)]:
+        given = draft.placeholders.get(section, [])
+        asked = [f"{key}:  # FILL IN: {why}" for key, why in asks.get(section, {}).items()
+                 if key not in draft.values.get(section, {}) and (section, key) not in draft.lists
+                 and not any(re.match(rf"\s*{re.escape(key)}\s*:", line) for line in given)]
+        placeholders[section] = [*draft.placeholders.get(section, []), *asked]
+    sections = [s for s in SECTION_ORDER if s in draft.values or placeholders.get(s)
                 or any(sec == s for sec, _ in draft.lists)]
     for section in sections:
         written = draft.values.get(section, {})
@@ -120,13 +128,15 @@ def render(draft: Draft) -> str:
         out.append("")
         if not written and not lists:
             out.append(f"# {section}:")
-            out.extend(f"#   {_placeholder(line)}" for line in draft.placeholders.get(section, []))
+            out.extend(f"#   {_placeholder(line)}" for line in placeholders.get(section, []))
             continue
         out.append(f"{section}:")
         nested: dict[str, list[str]] = {}
         top: list[str] = []
         for key, (value, comment) in written.items():
             head, _, sub = key.partition(".")
+            if key in asks.get(section, {}) and "FILL IN" not in comment:  # a value the import is unsure of
+                comment = f"{_comment(comment)[:120]}; FILL IN: {asks[section][key]}"
             line = f"{sub or key}: {scalar(value)}  # {_comment(comment)}"
             (nested.setdefault(head, []) if sub else top).append(line)
         for key, items in lists.items():
@@ -138,8 +148,19 @@ def render(draft: Draft) -> str:
         for head, lines in nested.items():
             out.append(f"  {head}:")
             out.extend(f"    {line}" for line in lines)
-        out.extend(f"  # {_placeholder(line)}" for line in draft.placeholders.get(section, []))
+        out.extend(f"  # {_placeholder(line)}" for line in placeholders.get(section, []))
     return "\n".join(out) + "\n"
+
+
+def _fill_ins_from_notices(draft: Draft) -> dict[str, dict[str, str]]:
+    """The import's warnings about one field (an unknown code, a value it had to guess) as FILL IN
+    notes on that field, so the form asks the coordinator for it: section -> field -> the warning."""
+    asks: dict[str, dict[str, str]] = {}
+    for notice in draft.notices:
+        section, _, key = notice.field.partition(".")
+        if section in SECTION_ORDER and key and re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", key):
+            asks.setdefault(section, {}).setdefault(key, _comment(notice.message)[:160])
+    return asks
 
 
 def check(text: str, name: str) -> Profile:

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from ..errors import SopError
 from ..output import folder_lock
-from . import Draft, WriteResult, _make_private_folder, merge, render, write_profiles
+from . import Draft, WriteResult, _make_private_folder, render, write_profiles
+from . import merge as _merge
 
 
 @dataclass
 class Imported:
-    plans: merge.Merge
+    plans: _merge.Merge
     written: WriteResult
 
 
@@ -31,23 +32,30 @@ def id_from_default(given: str | None, clinic: Path | None) -> str | None:
 
 
 def write_merged(drafts: list[Draft], out_dir: Path, *, force: bool = False, diff: bool = False,
-                 who: str | None = None, how: str = "") -> Imported:
-    """Merge re-imports into existing profiles (keeping the coordinator's work), write, record."""
+                 who: str | None = None, how: str = "", merge: bool = True) -> Imported:
+    """Merge re-imports into existing profiles (keeping the coordinator's work), write, record.
+    Without merge (`import csv`), an existing profile that differs is refused unless forced."""
+    merging = merge
     if diff:
-        plans = merge.prepare(drafts, out_dir, render, force=force)
+        plans = _plan(drafts, out_dir, force, merging)
         return Imported(plans, write_profiles(drafts, out_dir, force=force, diff=True))
     _make_private_folder(out_dir)
     busy = (f"another import (or a save in sop-packets serve) is writing to {out_dir}; wait for it to "
             "finish (nothing was written by this one)")
     with folder_lock(out_dir, busy_message=busy):
-        plans = merge.prepare(drafts, out_dir, render, force=force)
+        plans = _plan(drafts, out_dir, force, merging)
         written = write_profiles(drafts, out_dir, force=force, locked=True)
-        merge.finish(drafts, out_dir, written, render)
+        if merging:
+            _merge.finish(drafts, out_dir, written, render)
         audit_import(out_dir, plans, written, who=who, how=how)
     return Imported(plans, written)
 
 
-def audit_import(out_dir: Path, plans: merge.Merge, written: WriteResult, *, who: str | None,
+def _plan(drafts: list[Draft], out_dir: Path, force: bool, merging: bool) -> _merge.Merge:
+    return _merge.prepare(drafts, out_dir, render, force=force) if merging else _merge.Merge()
+
+
+def audit_import(out_dir: Path, plans: _merge.Merge, written: WriteResult, *, who: str | None,
                  how: str) -> None:
     """One audit line per profile the import wrote: the fields it changed (names only)."""
     from ..audit import append

@@ -24,6 +24,7 @@ def routes() -> list:
         Route("/profiles/{name:path}/build", views_profile.build, methods=["POST"]),
         Route("/profiles/{name:path}/packet.pdf", views_profile.download, methods=["GET"]),
         Route("/profiles/{name:path}/archive", views_profile.archive, methods=["POST"]),
+        Route("/profiles/{name:path}/convert", views_profile.convert, methods=["POST"]),
         Route("/profiles/{name:path}/send-for-review", views_review.send_for_review, methods=["POST"]),
         Route("/profiles/{name:path}/review", views_review.review_page, methods=["GET", "POST"]),
         Route("/profiles/{name:path}", views_profile.edit, methods=["GET", "POST"]),

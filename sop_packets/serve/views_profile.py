@@ -18,7 +18,7 @@ from ..build import build_file
 from ..errors import Problem, SopError
 from ..review import state as review_state
 from ..schema import Profile
-from . import changes, form, form_layout, preview, views_review
+from . import changes, encoding, flags, form, form_layout, preview, views_review
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
@@ -28,6 +28,8 @@ SAVED_NOTICES = {
     "saved": "Saved.",
     "saved-cleared": "Saved. The profile changed after a clinician checked it, so the check is cleared: "
                      "send it for review again.",
+    "converted": "Converted to UTF-8. The original file is kept in the .backup folder of the profiles "
+                 "folder.",
     "built": "The packet is built.",
 }
 
@@ -110,7 +112,8 @@ def _context(checked: Checked, values: dict[str, Any], request: Request, **extra
         return form_layout.parts(specs, values, set(field_errors), fill_names)
 
     return {"specs": specs, "values": values, "fill_ins": fill_ins, "fill_in_names": fill_names,
-            "review": state, "parts_for": parts_for, "pdf_ready": _pdf_ready(request, checked), **extra}
+            "review": state, "parts_for": parts_for, "pdf_ready": _pdf_ready(request, checked),
+            "ehr_flags": ehr_flags(checked), **extra}
 
 
 def _pdf_ready(request: Request, checked: Checked) -> bool:
@@ -143,10 +146,54 @@ def _show(request: Request, name: str) -> Response:
     if checked.profile is not None:
         result = _preview(request, Attempt(checked, checked, values, checked.digest, {}))
     notice = SAVED_NOTICES.get(request.query_params.get("done", "")) if checked.readable else UNREADABLE
+    offer = None if checked.readable else encoding_offer(space, name)
+    if offer is not None:
+        notice = ("This file is not saved as UTF-8, the text encoding sop-packets reads. It reads cleanly "
+                  f"as {offer.label}: check the lines below, then convert it (the original is kept as a "
+                  "backup).")
     return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
+                encoding_offer=offer,
                 errors=errors, field_errors=_by_field(errors),
                 warnings=[*identity_warnings(same_person), *shown(checked.warnings, profile_specs())],
                 notice=notice, conflict=None, result=result, **_context(checked, values, request))
+
+
+def encoding_offer(space, name: str):
+    """An offer to convert a profile saved in another encoding (None for UTF-8 or unreadable bytes)."""
+    from ..errors import SopError
+    from ..profile import read_bytes
+
+    path = space.path_of(name)
+    try:
+        return encoding.offer(read_bytes(path)) if path is not None else None
+    except SopError:
+        return None
+
+
+async def convert(request: Request) -> Response:
+    """Convert a profile to UTF-8 from the encoding its page offered, keeping the original as a backup."""
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    data = await posted(request)
+    settings = settings_of(request)
+    space = settings.workspace
+
+    def work() -> Response:
+        try:
+            with space.writing():
+                encoding.convert(space.path_of(name), space.profiles, name, str(data.get("digest") or ""),
+                                 str(data.get("encoding") or ""))
+                audit.append(space.profiles, "convert", name, who=settings.user,
+                             note=f"from {str(data.get('encoding') or '')[:20]}, original kept in .backup")
+        except Busy as exc:
+            return PlainTextResponse(f"Not converted: {exc.words}; try again when it is done.",
+                                     status_code=423)
+        except SopError as exc:
+            return PlainTextResponse(f"Not converted: {exc.format_message()}", status_code=409)
+        return RedirectResponse(f"/profiles/{quote(name)}?done=converted", status_code=303)
+
+    return await run_in_threadpool(work)
 
 
 def identity_warnings(pairs: list[tuple[str, str]]) -> list[Shown]:
@@ -189,9 +236,26 @@ def attempt(space, name: str, data, *, preview_only: bool = False) -> Attempt:
     if preview_only:
         new = check_data(changes.apply_to_data(base.data, found), name) if found else base
         return Attempt(base, new, values, opened, found)
-    new_text = changes.apply(base.text, found, done)
+    new_text = flags.clear(changes.apply(base.text, found, done), _flags_done(data))
     new = check_text(new_text, name) if new_text != base.text else base
     return Attempt(base, new, values, opened, found)
+
+
+def _flags_done(data) -> set[tuple[str, ...]]:
+    """The `# EHR CONFLICT:` flags the coordinator ticked as dealt with."""
+    return {tuple(p.split(".")) for p in data.getlist("ehr_flag_done") if isinstance(p, str) and p}
+
+
+def ehr_flags(checked: Checked) -> list[dict]:
+    """The re-import's conflict flags of the file, each with its field's label and place on the form."""
+    specs = profile_specs()
+    out = []
+    for flag in flags.flags(checked.text):
+        dotted = ".".join(flag.path)
+        spec = form.field_for(specs, dotted)
+        out.append({"path": dotted, "label": spec.label if spec else dotted,
+                    "anchor": spec.anchor if spec else "form-top", "note": flag.note})
+    return out
 
 
 def _by_field(errors: list[Shown]) -> dict[str, list[str]]:

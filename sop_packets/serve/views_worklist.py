@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -52,7 +52,9 @@ def _page(request: Request, report: ImportReport | None = None, status: int = 20
     every = rows_module.rows(settings.workspace, settings.options)
     shown = rows_module.sort_rows(rows_module.filter_rows(every, state if state in rows_module.STATES
                                                           else "", text), sort)
-    return page(request, "worklist.html.j2", status=status, rows=shown, total=len(every), sort=sort,
+    pages = paging(len(shown), query.get("page", "1"), {"sort": sort, "state": state, "q": text})
+    return page(request, "worklist.html.j2", status=status, rows=shown[pages.first - 1: pages.last],
+                pages=pages, total=len(every), sort=sort,
                 sorts=SORTS, state=state, states=rows_module.STATES, q=text, report=report,
                 notice=NOTICES.get(query.get("done", "")), imports=import_choices(request),
                 batch_running=settings.workspace.batch_running(), id_from_default=_id_from_default(settings))
@@ -62,6 +64,38 @@ def _id_from_default(settings) -> str:
     from ..importers.reimport import id_from_default
 
     return id_from_default(settings.id_from, settings.workspace.clinic) or ""
+
+
+PAGE_SIZE = 200  # rows per worklist page: a folder of 10,000 is found by search, filter and sort
+
+
+@dataclass
+class Pages:
+    """Which rows of the sorted, filtered worklist this page shows, and links to the others."""
+
+    matching: int
+    number: int
+    count: int
+    first: int
+    last: int
+    links: list[tuple[int, str]]  # (page number, address), every page when there are few
+
+    @property
+    def previous(self) -> str:
+        return dict(self.links).get(self.number - 1, "")
+
+    @property
+    def next(self) -> str:
+        return dict(self.links).get(self.number + 1, "")
+
+
+def paging(matching: int, asked: str, query: dict[str, str]) -> Pages:
+    count = max(1, -(-matching // PAGE_SIZE))
+    number = min(max(int(asked), 1), count) if asked.isdigit() and len(asked) < 7 else 1
+    wanted = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    links = [(n, "/?" + urlencode({**query, "page": n})) for n in wanted]
+    first = (number - 1) * PAGE_SIZE + 1 if matching else 0
+    return Pages(matching, number, count, first, min(matching, number * PAGE_SIZE), links)
 
 
 async def worklist(request: Request) -> Response:
@@ -157,7 +191,7 @@ def _run_import(request: Request, source: Path, kind: str, id_from: str = "") ->
             report.warnings += [_tidy(str(n), source) for n in [*found.notices, *found.not_covered]]
             report.problems += [_tidy(str(s), source) for s in found.skipped]
             drafts = found.drafts
-        done = write_merged(drafts, space.profiles, who=settings.user, how="in the app")
+        done = write_merged(drafts, space.profiles, who=settings.user, how="in the app", merge=kind != "csv")
     except SopError as exc:
         report.problems.append(_tidy(exc.format_message(), source))
         return report

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 from ..build import BuildOptions, make_packet
 from ..clock import preparation_date
 from ..errors import SopError
-from ..incremental import Manifest, build_stamp, output_stat, profile_digest
+from ..incremental import Manifest, build_stamp, profile_digest
 from ..review import ReviewState
 from ..review import state as review_state
 from .workspace import Workspace
@@ -39,11 +41,7 @@ class Row:
     @property
     def language_text(self) -> str:
         """The language in words with its tag: "Spanish (es-MX)"."""
-        if not self.language:
-            return ""
-        from ..content import language_name
-
-        return f"{language_name(self.language)} ({self.language})"
+        return _language_text(self.language) if self.language else ""
 
     @property
     def state_text(self) -> str:
@@ -52,6 +50,13 @@ class Row:
         if self.state == "needs filling in":
             return f"Needs filling in: {self.fill_ins} left"
         return self.state[:1].upper() + self.state[1:]
+
+
+@functools.lru_cache(maxsize=256)
+def _language_text(tag: str) -> str:
+    from ..content import language_name
+
+    return f"{language_name(tag)} ({tag})"
 
 
 _cache: dict[tuple, tuple[str, str]] = {}  # (file, size, mtime) -> (urgency, language): guidance is pure
@@ -67,11 +72,13 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
             stamp = build_stamp(options)
     out = []
     listing = space.listing()  # one listing for the whole page: a listing per row made it quadratic
-    duplicates = space.duplicate_ids(listing)
+    read = {name: space.read(name, path, remember=False) for name, path in listing.items()}
+    duplicates = space.duplicate_ids(listing, read)
     owners = space.packet_owners(manifest)
+    made = _outputs(space.output)
     for name, path in listing.items():
-        checked = space.read(name, path)
-        info = path.stat()
+        checked = read[name]
+        info = space.stats.get(name) or path.stat()
         profile = checked.profile
         urgency = language = ""
         if profile is not None:
@@ -86,7 +93,7 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
         data = checked.data or {}
         patient = data.get("patient") if isinstance(data.get("patient"), dict) else {}
         diagnosis = data.get("diagnosis") if isinstance(data.get("diagnosis"), dict) else {}
-        state, built = _state(path, checked, manifest, stamp, space.output, options)
+        state, built = _state(path, checked, manifest, stamp, made, info.st_mtime)
         patient_id = checked.profile.patient.id if checked.profile else ""
         if built is not None and owners.get(patient_id, str(path.resolve())) != str(path.resolve()):
             state, built = ("ready" if state in ("built", "out of date") else state), None  # another's packet
@@ -111,13 +118,27 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
     return out
 
 
-def _state(path: Path, checked, manifest: Manifest | None, stamp: str | None, out_dir: Path,
-           options: BuildOptions) -> tuple[str, datetime | None]:
+def _outputs(out_dir: Path) -> dict[str, float]:
+    """File name -> time written, for the regular files of the output folder (one listing per page,
+    not a stat per profile); links and folders are left out, as output_stat leaves them."""
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return {}
+    out = {}
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                out[entry.name] = entry.stat(follow_symlinks=False).st_mtime
+    return out
+
+
+def _state(path: Path, checked, manifest: Manifest | None, stamp: str | None, outputs: dict[str, float],
+           changed: float) -> tuple[str, datetime | None]:
     if checked.problems:
         return "invalid", None
     patient_id = checked.profile.patient.id if checked.profile else path.stem
-    outputs = [out_dir / f"{patient_id}.{suffix}" for suffix in ("pdf", "html")]
-    made = [p.stat().st_mtime for p in outputs if output_stat(p)]
+    made = [outputs[name] for name in (f"{patient_id}.pdf", f"{patient_id}.html") if name in outputs]
     built = datetime.fromtimestamp(max(made)) if made else None
     entry = manifest.entries.get(Manifest.key(path)) if manifest is not None else None
     if checked.fill_ins:
@@ -125,11 +146,11 @@ def _state(path: Path, checked, manifest: Manifest | None, stamp: str | None, ou
     if entry is not None and stamp is not None:
         if manifest.unchanged(path, profile_digest(stamp, checked.text.encode("utf-8"))):
             return "built", built
-        if built is not None and built.timestamp() >= path.stat().st_mtime:
+        if built is not None and built.timestamp() >= changed:
             return "built", built  # built here (sop-packets build or the app) after the batch
         return "out of date", built
     if built is not None:
-        return ("built" if built.timestamp() >= path.stat().st_mtime else "out of date"), built
+        return ("built" if built.timestamp() >= changed else "out of date"), built
     return "ready", None
 
 

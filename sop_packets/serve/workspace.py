@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import audit, patients
-from ..batch import PROFILE_SUFFIXES, collect_profiles
+from ..batch import PROFILE_SUFFIXES
 from ..clock import preparation_date
 from ..consistency import consistency_problems
 from ..errors import BuildError, InvalidInput, Problem
@@ -54,6 +54,7 @@ class Busy(Exception):
         return "a batch is building packets from this folder right now"
 
 
+MAX_CHECKED = 50_000  # profiles remembered checked (one version each): a worklist of 10,000 stays warm
 WAIT_FOR_OWN_WRITES = 120.0  # seconds a save waits for another save or build of this app to finish
 
 
@@ -134,66 +135,114 @@ class Workspace:
     imports: Path | None = None
     opened: dict[str, str] = field(default_factory=dict)  # digest -> text, to show what changed on disk
     checked: dict[tuple, Checked] = field(default_factory=dict)  # (name, inode, size, mtime) -> checked
+    stats: dict[str, os.stat_result] = field(default_factory=dict, repr=False)  # name -> last stat by read
+    known: dict[str, tuple] = field(default_factory=dict, repr=False)  # name -> (checked, patients.Known)
+    _version_of: dict[str, tuple] = field(default_factory=dict, repr=False)  # name -> its key in checked
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _audit: audit.Reader | None = field(default=None, repr=False)
 
     def listing(self) -> dict[str, Path]:
-        """Profile name (its path inside the folder) -> file; the only names the app will open."""
-        if not self.profiles.is_dir():
+        """Profile name (its path inside the folder) -> file; the only names the app will open.
+
+        The files `batch` collects (hidden names skipped, links to folders not followed, one file
+        reached twice through a link counted once), without archive/: one scandir per folder, no
+        Path object per file until it is listed (10,000 profiles on every worklist load)."""
+        root = str(self.profiles)
+        if not os.path.isdir(root):
             return {}
-        files, _missing = collect_profiles([self.profiles])
-        out = {}
-        for path in files:
-            relative = path.relative_to(self.profiles)
-            if relative.parts[0] == ARCHIVE:
+        found: list[tuple[str, str, bool]] = []
+        pending = [(root, "")]
+        while pending:
+            folder, prefix = pending.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
                 continue
-            out[relative.as_posix()] = path
+            for entry in entries:
+                if entry.name.startswith(".") or (not prefix and entry.name == ARCHIVE):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((entry.path, f"{prefix}{entry.name}/"))
+                    elif entry.name.lower().endswith(PROFILE_SUFFIXES) and entry.is_file():
+                        found.append((prefix + entry.name, entry.path, entry.is_symlink()))
+                except OSError:
+                    continue
+        found.sort()
+        real_folders: dict[str, str] = {}
+        seen: set[str] = set()
+        out = {}
+        for name, path, link in found:
+            if link:
+                real = os.path.realpath(path)
+            else:
+                folder, _, base = path.rpartition("/")
+                if folder not in real_folders:
+                    real_folders[folder] = os.path.realpath(folder)
+                real = f"{real_folders[folder]}/{base}"
+            if real in seen:
+                continue
+            seen.add(real)
+            out[name] = Path(path)
         return out
 
     def path_of(self, name: str) -> Path | None:
         return self.listing().get(name)
 
-    def read(self, name: str, path: Path | None = None) -> Checked:
+    def read(self, name: str, path: Path | None = None, *, remember: bool = True) -> Checked:
         """The profile checked, remembered while the file is unchanged (the worklist reads them all,
-        giving each path from one listing: a listing per profile would make it quadratic)."""
+        giving each path from one listing: a listing per profile would make it quadratic). With
+        remember, the version is kept to show what changed if a save meets a newer one."""
         path = path or self.listing()[name]
         try:
-            info = path.stat()
+            info = os.stat(path)
+            self.stats[name] = info
             key = (name, info.st_ino, info.st_size, info.st_mtime_ns)
         except OSError:
             key = None
         if key is not None and key in self.checked:
-            self.remember(self.checked[key].text)
+            if remember:
+                self.remember(self.checked[key].text, self.checked[key].digest)
             return self.checked[key]
         try:
             text = decode(read_bytes(path), path)
         except InvalidInput as exc:
             return Checked("", "", None, None, exc.problems, readable=False)
         checked = check_text(text, name)
-        self.remember(text)
+        if remember:
+            self.remember(text, checked.digest)
         if key is not None:
-            if len(self.checked) > 5000:
+            stale = self._version_of.get(name)
+            if stale is not None:
+                self.checked.pop(stale, None)  # one version per profile: the cache grows with the folder
+            if len(self.checked) > MAX_CHECKED:
                 self.checked.clear()
             self.checked[key] = checked
+            self._version_of[name] = key
         return checked
 
-    def remember(self, text: str) -> None:
-        """Keep a version the form was opened with (the last few hundred), to show a conflict."""
+    def remember(self, text: str, known_digest: str = "") -> None:
+        """Keep a version the form was opened with (the last few hundred), to show what changed in a
+        conflict (a conflict is found without it: the posted version's digest is enough)."""
         if len(self.opened) > 500:
             self.opened.pop(next(iter(self.opened)))
-        self.opened[digest(text)] = text
+        self.opened[known_digest or digest(text)] = text
 
     # ------------------------------------------------------------ identity
 
-    def identities(self, listing: dict[str, Path] | None = None) -> dict[str, patients.Known]:
-        """Listing name -> who the profile is about (id, name, birth date, source record)."""
+    def identities(self, listing: dict[str, Path] | None = None,
+                   read: dict[str, Checked] | None = None) -> dict[str, patients.Known]:
+        """Listing name -> who the profile is about (id, name, birth date, source record); `read` may
+        give the profiles already read for this request."""
         listing = self.listing() if listing is None else listing
         out = {}
         for name, path in listing.items():
-            checked = self.read(name, path)
-            found = patients.known(path, checked.data, checked.text)
-            if found is not None:
-                out[name] = found
+            checked = (read or {}).get(name) or self.read(name, path, remember=False)
+            cached = self.known.get(name)
+            if cached is None or cached[0] is not checked:
+                cached = self.known[name] = (checked, patients.known(path, checked.data, checked.text))
+            if cached[1] is not None:
+                out[name] = cached[1]
         return out
 
     def identity_check(self, name: str, checked: Checked) -> tuple[list[Problem], list[tuple[str, str]]]:
@@ -226,11 +275,12 @@ class Workspace:
         warnings = [(text, names[other.path]) for text, (other, _why) in zip(messages, pairs, strict=True)]
         return errors, warnings
 
-    def duplicate_ids(self, listing: dict[str, Path] | None = None) -> dict[str, list[str]]:
+    def duplicate_ids(self, listing: dict[str, Path] | None = None,
+                      read: dict[str, Checked] | None = None) -> dict[str, list[str]]:
         """Listing name -> the other profiles holding its patient.id (only names that clash)."""
         by_id: dict[str, list[str]] = {}
-        for name, known in self.identities(listing).items():
-            by_id.setdefault(known.patient_id, []).append(name)
+        for name, known in self.identities(listing, read).items():
+            by_id.setdefault(known.patient_id.casefold(), []).append(name)
         return {name: [o for o in group if o != name] for group in by_id.values() if len(group) > 1
                 for name in group}
 
