@@ -57,8 +57,9 @@ def main() -> None:
 
 def app_pictures() -> None:
     """The app's pictures: the browser test writes them to docs/ when SOP_DOCS_PICTURES=1."""
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", str(ROOT / "tests" / "test_serve_browser.py")],
-                          cwd=ROOT, env={**os.environ, "SOP_DOCS_PICTURES": "1"})
+    test = ROOT / "tests" / "test_serve_browser.py"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", str(test)], cwd=ROOT,
+                          env={**os.environ, "SOP_DOCS_PICTURES": "1"})
     if done.returncode:
         raise SystemExit("the browser test failed; the app's pictures in docs/ may be incomplete")
     for picture in sorted((ROOT / "docs").glob("serve-*.png")):

@@ -105,3 +105,17 @@ def test_the_action_bar_saves_builds_and_offers_the_download(client, settings):
         (settings.options.out_dir / "ex-01-melanoma-primary-care.pdf").is_file()
     after = client.get(response.headers["location"]).text
     assert "The packet is built" in after
+
+
+def test_saving_keeps_a_multiple_choice_list_in_the_files_order(client, settings):
+    path = settings.workspace.profiles / "pt-7.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  comorbidities:\n", "  immune_reasons:\n    - hiv  # Condition/hiv-1\n"
+        "    - organ_transplant  # Condition/tx-1\n  comorbidities:\n")
+    path.write_text(text, encoding="utf-8")
+    page = client.get("/profiles/pt-7.yaml").text
+    fields = replace(form_fields(page), "insurance.plan_name", "Lakeshore PPO")
+    assert post(client, "/profiles/pt-7.yaml", [*fields, ("action", "save")], settings.secrets.csrf).status_code == 303
+    saved = path.read_text(encoding="utf-8")
+    assert "    - hiv  # Condition/hiv-1\n    - organ_transplant  # Condition/tx-1\n" in saved  # untouched
+    assert saved == text.replace("Lakeshore HMO", "Lakeshore PPO")
