@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .guidance import ALERTS, NEXT_STEPS, RULES, SECTION_ORDER, every_source
+from .guidance import ACCESS, ALERTS, NEXT_STEPS, RULES, SECTION_ORDER, every_source
 
 SUPPORT_FILE = Path(__file__).with_name("source_support.yaml")
 
@@ -39,33 +39,39 @@ differential, a melanoma not read by a dermatopathologist, or the type uncertain
 """
 
 URGENCY = """## urgency (one level, first that applies)
+The level says how soon to get the second opinion. It never says whether the plan can wait: only a
+clinician does (`treatment_plan.timing_answer`), and the packet says it in their name.
+
 | level | when |
 | --- | --- |
-| urgent | spot changing fast; Merkel cell; melanoma IIB or higher; SCC stage III or IV; very-high-risk SCC |
-| routine | melanoma in situ (stage 0); early mycosis fungoides (stage I) |
-| prompt | invasive melanoma, skin lymphoma, Kaposi sarcoma, other or uncertain type, high-risk SCC or BCC |
+| routine | no evidence of disease now (prompt if a clinician said a proposed treatment should not wait) |
+| urgent | a clinician said it is not safe to wait for a second opinion (with the case's own reasons) |
+| urgent | fast-changing spot; an aggressive kind (*); melanoma IIB or higher |
+| urgent | SCC stage III or IV; very-high-risk SCC |
+| routine | melanoma in situ; early mycosis fungoides; classic Kaposi sarcoma; indolent B-cell lymphoma |
+| prompt | invasive melanoma, skin lymphoma, Kaposi sarcoma, a rarer kind (**), bone or eye-socket invasion |
+| prompt | high-risk SCC or BCC |
 | routine | everything else (low-risk BCC or SCC; second_opinion_optional names itself as the reason) |
+
+(*) Merkel cell carcinoma, angiosarcoma, mucosal melanoma, diffuse large B-cell lymphoma (leg type).
+(**) Pleomorphic dermal sarcoma, sebaceous carcinoma, atypical fibroxanthoma, an unmodelled, other or
+uncertain type.
 
 The reasons of a high-risk SCC or BCC are the risk facts that put it in its group (for example "the lab
 report shows cancer around a nerve", "you have new numbness, tingling, pain or weakness near it").
 
-classic Kaposi sarcoma (kaposi_type classic, not HIV positive) is routine, after the two routine rows above
-and before the prompt row.
-
-When a treatment is proposed the level adds `keep` ("keep all treatment appointments") only when the plan
-is time-critical, curative and complete (the keep_treatment test: surgery, radiation or cancer medicine;
-not observation, completion node dissection, light treatment, photopheresis or chemotherapy for skin
-lymphoma; and a surgical oncologist when a sentinel node biopsy is needed and not yet done); otherwise it
-adds `ask_first` (get the opinion before the date; asking is safe; do not cancel on your own). A note
-answers what the first doctor said (`immediate`, `within_weeks`): `doctor_said` for a plan to keep,
-`doctor_said_weigh` for a plan to weigh, `doctor_said_no_plan` when none is proposed.
+No evidence of disease and watching have their own words (`states`). When a treatment is proposed and no
+clinician has answered, the level adds `planned` (do not cancel or skip care on your own; talk with the
+doctor who planned it before changing any date). The box then states what a clinician said
+(`clinician_said`: no, yes, yes until a date; dated when `said_on` is given), or else reports what the
+first doctor said about when to start (`doctor_said`: immediate, within_weeks), in the doctor's name.
 """
 
 
 def rules_markdown(content: dict[str, Any]) -> str:
     """Every section's ids in packet order, with when each fires and its sources, as Markdown."""
     parts = [HEADER]
-    for name in (ALERTS, NEXT_STEPS, *SECTION_ORDER):
+    for name in (ALERTS, NEXT_STEPS, ACCESS, *SECTION_ORDER):
         if name == "urgency":
             parts.append(URGENCY)
             continue
@@ -74,7 +80,8 @@ def rules_markdown(content: dict[str, Any]) -> str:
             shown = _sources_shown(content, content[name][item_id].get("sources"))
             rows.append(f"| {item_id} | {rule.when} | {shown} |")
         order = {NEXT_STEPS: " (order = importance; at most three)",
-                 ALERTS: " (boxed on page one: call your care team at once)"}.get(
+                 ALERTS: " (boxed on page one: call your care team at once)",
+                 ACCESS: " (boxed on page one: how this patient reaches offices)"}.get(
             name, " (order = importance)")
         parts.append(f"## {name}{order}\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)

@@ -70,8 +70,20 @@ class CancerType(StrEnum):
     merkel_cell_carcinoma = "merkel_cell_carcinoma"
     skin_lymphoma = "skin_lymphoma"
     kaposi_sarcoma = "kaposi_sarcoma"
+    angiosarcoma = "angiosarcoma"
+    sebaceous_carcinoma = "sebaceous_carcinoma"
+    atypical_fibroxanthoma = "atypical_fibroxanthoma"
+    pleomorphic_dermal_sarcoma = "pleomorphic_dermal_sarcoma"
     other = "other"
     uncertain = "uncertain"
+
+
+class DiseaseState(StrEnum):
+    """Where the patient is in their care: the rules never speak of a treatment date without one."""
+
+    active = "active"  # the cancer is there now (or was just found), and care is being planned
+    no_evidence_of_disease = "no_evidence_of_disease"  # treated, no cancer found now: follow-up checks
+    watching = "watching"  # the patient chose to watch the cancer for now rather than treat it
 
 
 class Stage(StrEnum):
@@ -110,6 +122,7 @@ class MelanomaSubtype(StrEnum):
     lentigo_maligna = "lentigo_maligna"
     acral_lentiginous = "acral_lentiginous"
     desmoplastic = "desmoplastic"
+    mucosal = "mucosal"  # inside the mouth, nose, sinuses, genitals or anus: not a skin melanoma
     other = "other"
     unknown = "unknown"
 
@@ -117,7 +130,9 @@ class MelanomaSubtype(StrEnum):
 class LymphomaType(StrEnum):
     mycosis_fungoides = "mycosis_fungoides"
     sezary_syndrome = "sezary_syndrome"
-    b_cell = "b_cell"
+    b_cell = "b_cell"  # B-cell, kind not given: the packet asks which kind
+    b_cell_indolent = "b_cell_indolent"  # marginal zone or follicle centre: usually slow
+    b_cell_large_leg_type = "b_cell_large_leg_type"  # diffuse large B-cell, leg type: fast, needs medicine
     other = "other"
     unknown = "unknown"
 
@@ -128,6 +143,44 @@ class ImmuneReason(StrEnum):
     blood_cancer = "blood_cancer"
     immune_medicines = "immune_medicines"
     other = "other"
+
+
+class Condition(StrEnum):
+    """A health condition or medicine that changes the cancer choices (each adds a note and a question)."""
+
+    organ_transplant = "organ_transplant"
+    autoimmune_disease = "autoimmune_disease"
+    basal_cell_nevus_syndrome = "basal_cell_nevus_syndrome"  # Gorlin syndrome
+    xeroderma_pigmentosum = "xeroderma_pigmentosum"
+    lynch_muir_torre = "lynch_muir_torre"  # Lynch or Muir-Torre syndrome
+    blood_thinner = "blood_thinner"
+    btk_inhibitor = "btk_inhibitor"  # ibrutinib and similar: bleeding risk in surgery
+    heart_failure = "heart_failure"
+    blood_cancer = "blood_cancer"  # such as chronic lymphocytic leukemia
+
+
+class Communication(StrEnum):
+    """How the patient can (and cannot) use a phone or hear speech."""
+
+    deaf_sign_language = "deaf_sign_language"  # Deaf, uses a sign language such as ASL
+    hard_of_hearing = "hard_of_hearing"
+    no_phone = "no_phone"  # no phone of their own: a helper takes calls
+
+
+class CareSetting(StrEnum):
+    """Who arranges and pays for the patient's outside care."""
+
+    community = "community"
+    prison = "prison"  # requests go through the facility's health services
+    veterans_affairs = "veterans_affairs"  # VA health care
+
+
+class SafeToWait(StrEnum):
+    """A clinician's answer: is it safe to wait for a second opinion before treatment?"""
+
+    yes = "yes"
+    no = "no"
+    not_asked = "not_asked"
 
 
 class HivStatus(StrEnum):
@@ -309,6 +362,14 @@ class Representative(Section):
     phone: ShortText | None = None
 
 
+class Helper(Section):
+    """Someone who makes calls for the patient (for a patient with no phone, or who cannot call)."""
+
+    name: ShortText = Field(min_length=1, description="The helper's name as printed.")
+    relationship: ShortText | None = Field(None, description="Who they are, e.g. daughter, neighbour.")
+    phone: ShortText | None = Field(None, description="The number offices should call.")
+
+
 class Patient(Section):
     id: str = Field(pattern=PATIENT_ID_PATTERN, description="Names the output files.")
     name: ShortText = Field(min_length=1, description="The patient's name as printed.")
@@ -343,6 +404,22 @@ class Patient(Section):
     )
     decides_for_self: bool = Field(
         True, description="false: the patient cannot make health decisions alone (needs a representative)."
+    )
+    conditions: list[Condition] = Field(
+        default_factory=list, max_length=9,
+        description="Conditions or medicines that change the cancer choices: organ_transplant, "
+        "autoimmune_disease, basal_cell_nevus_syndrome, xeroderma_pigmentosum, lynch_muir_torre, "
+        "blood_thinner, btk_inhibitor, heart_failure, blood_cancer.",
+    )
+    communication: list[Communication] = Field(
+        default_factory=list, max_length=3,
+        description="deaf_sign_language, hard_of_hearing, no_phone: how offices can reach the patient.",
+    )
+    helper: Helper | None = Field(
+        None, description="Someone who makes calls for the patient (name, relationship, phone)."
+    )
+    care_setting: CareSetting = Field(
+        CareSetting.community, description="community, prison or veterans_affairs: who arranges outside care."
     )
 
     @model_validator(mode="after")
@@ -470,6 +547,14 @@ class Diagnosis(Section):
     kaposi_type: KaposiType = Field(
         KaposiType.unknown, description="Kaposi sarcoma: classic, hiv_associated, transplant or endemic."
     )
+    disease_state: DiseaseState = Field(
+        DiseaseState.active,
+        description="active (the cancer is there now), no_evidence_of_disease (treated, none found now: "
+        "follow-up) or watching (the patient chose to watch it for now).",
+    )
+    bone_or_orbit_invasion: bool | None = Field(
+        None, description="Scans or surgery show the cancer in bone or in the eye socket (orbit)."
+    )
 
     @field_validator("stage", mode="before")
     @classmethod
@@ -486,20 +571,25 @@ class Diagnosis(Section):
         return value
 
 
-class SafeToWait(StrEnum):
-    yes = "yes"
-    no = "no"
-    not_asked = "not_asked"
-
-
 class TimingAnswer(Section):
+    """A clinician's answer to: is it safe to wait for a second opinion before treatment, and how long?"""
+
     safe_to_wait: SafeToWait = Field(
-        SafeToWait.not_asked, description="A clinician's answer: is it safe to wait for a second opinion?"
+        SafeToWait.not_asked, description="yes (up to `until`), no, or not_asked."
     )
-    until: date | None = Field(None, description="When the answer is yes: safe to wait until (YYYY-MM-DD).")
-    said_by: ShortText | None = Field(None, description="The clinician who answered.")
-    role: ShortText | None = Field(None, description="Their role, such as dermatologist.")
-    said_on: date | None = Field(None, description="When they answered (YYYY-MM-DD).")
+    until: date | None = Field(None, description="yes: the last safe day to start treatment (YYYY-MM-DD).")
+    said_by: ShortText | None = Field(None, description="The clinician's name, e.g. Dr. Ana Ruiz.")
+    role: ShortText | None = Field(None, description="Their role, e.g. surgeon, dermatologist.")
+    said_on: date | None = Field(None, description="When they said it (YYYY-MM-DD).")
+
+    @model_validator(mode="after")
+    def _answer_has_a_name(self) -> TimingAnswer:
+        if self.safe_to_wait is not SafeToWait.not_asked and not self.said_by:
+            raise ValueError("safe_to_wait is answered, so add said_by: the clinician who said it "
+                             "(the packet states the answer in their name)")
+        if self.until is not None and self.safe_to_wait is not SafeToWait.yes:
+            raise ValueError("until is given only when safe_to_wait is yes; remove it or change the answer")
+        return self
 
 
 class TreatmentPlan(Section):
@@ -513,7 +603,14 @@ class TreatmentPlan(Section):
     performed_by: Performer = Field(
         Performer.unknown, description="The specialty of whoever would carry out the proposed treatment."
     )
-    timing_answer: TimingAnswer = Field(default_factory=TimingAnswer)
+    timing_answer: TimingAnswer = Field(
+        default_factory=TimingAnswer,
+        description="A clinician's answer: is it safe to wait for a second opinion, who said it and when.",
+    )
+    prior_opinions: int = Field(
+        0, ge=0, le=5,
+        description="How many second opinions the patient has had already (1: this is a third).",
+    )
 
 
 class CurrentTreatment(Section):

@@ -4,22 +4,22 @@ guidance.facts_of merges these yes/no facts with the diagnosis facts; the rules 
 use them. Kept apart from the guidance package so each module holds one concern:
 
 - the plan: is the primary tumour out, what the sentinel node showed, who would do the proposed
-  treatment, and whether the plan is time-critical, curative and complete ("keep your date") or a plan
-  a second opinion exists to weigh (observation, node dissection after a positive sentinel node,
-  light treatment, multi-agent chemotherapy for skin lymphoma);
+  treatment, and whether it is a plan a second opinion exists to weigh (observation, node dissection
+  after a positive sentinel node, light treatment, multi-agent chemotherapy for a T-cell skin lymphoma).
+  The rules never judge whether a plan should be kept: only a clinician does (guidance/kinds.py);
 - the treatment now: on, or recently off, immunotherapy or targeted therapy (the "call at once" box);
 - the reader: the patient, a child's parent, a teenager with a parent, or a representative.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from .schema import (
     CancerType,
     CoverageType,
     KaposiType,
+    LymphomaType,
     MelanomaSubtype,
     Performer,
     Profile,
@@ -33,15 +33,10 @@ from .schema import (
 RECENT_DAYS = 365  # "recently off" a drug that can still cause immune or drug side effects
 TEEN_AGE = 13
 ADULT_AGE = 18
-# Treatments that cure or control the cancer and lose value when put off.
-TIME_CRITICAL = {Treatment.excision, Treatment.wide_local_excision, Treatment.mohs_surgery,
-                 Treatment.sentinel_node_biopsy, Treatment.lymph_node_dissection, Treatment.radiation,
-                 Treatment.immunotherapy, Treatment.targeted_therapy, Treatment.chemotherapy}
-# Plans a second opinion exists to weigh: never "keep your date" for them.
+# Plans a second opinion exists to weigh (the indications say why; the packet never judges the plan).
 WEIGH = {Treatment.observation, Treatment.completion_lymph_node_dissection, Treatment.phototherapy,
          Treatment.photopheresis}
 NODE_SURGEONS = {Performer.surgical_oncologist}
-DFSP = re.compile(r"dermatofibrosarcoma|\bDFSP\b", re.IGNORECASE)
 
 
 def situation_facts(profile: Profile, today: date, age: int) -> dict[str, bool]:
@@ -57,12 +52,17 @@ def situation_facts(profile: Profile, today: date, age: int) -> dict[str, bool]:
     completion = Treatment.completion_lymph_node_dissection in proposed or (
         Treatment.lymph_node_dissection in proposed and sentinel is SentinelNode.positive
         and not dx.clinical_nodes)
-    recent = now.status is TherapyStatus.ongoing or (
-        now.stopped_on is not None and (today - now.stopped_on).days <= RECENT_DAYS)
+    # a stop date not given counts as recent: the warning signs are worth knowing until someone says otherwise
+    recent = now.status is TherapyStatus.ongoing or now.stopped_on is None or (
+        (today - now.stopped_on).days <= RECENT_DAYS)
     side_effects = now.serious_side_effects in (SideEffects.current, SideEffects.past)
     alert = recent or side_effects
     representative = patient.representative
     speaks_for = representative is not None and not patient.decides_for_self and age >= ADULT_AGE
+    # multi-agent chemotherapy is mostly a later line for T-cell skin lymphomas (mycosis fungoides, Sézary),
+    # but first-line (with rituximab) for diffuse large B-cell lymphoma, leg type: only the former is weighed
+    lymphoma_chemo = lymphoma and Treatment.chemotherapy in proposed \
+        and dx.lymphoma_type in (LymphomaType.mycosis_fungoides, LymphomaType.sezary_syndrome)
     facts = {
         "primary_removed": bool(dx.primary_removed),
         "unknown_primary": dx.unknown_primary,
@@ -72,21 +72,20 @@ def situation_facts(profile: Profile, today: date, age: int) -> dict[str, bool]:
         "sentinel_planned": sentinel is SentinelNode.planned,
         "sentinel_done": sentinel_done,
         "completion_dissection": melanoma and completion,
-        "lymphoma_chemotherapy": lymphoma and Treatment.chemotherapy in proposed,
-        "weigh_plan": bool(proposed & WEIGH) or completion
-        or (lymphoma and Treatment.chemotherapy in proposed),
-        "time_critical_plan": bool(proposed & TIME_CRITICAL),
+        "lymphoma_chemotherapy": lymphoma_chemo,
+        "weigh_plan": bool(proposed & WEIGH) or completion or lymphoma_chemo,
+        "treatment_planned": bool(proposed - {Treatment.observation}),
         "performer_node_surgeon": plan.performed_by in NODE_SURGEONS,
         "performer_unknown": plan.performed_by is Performer.unknown,
         "desmoplastic_melanoma": melanoma and dx.melanoma.subtype is MelanomaSubtype.desmoplastic,
-        "dfsp": dx.cancer_type is CancerType.other and bool(DFSP.search(dx.cancer_type_detail or "")),
         "kaposi_classic": dx.cancer_type is CancerType.kaposi_sarcoma and dx.kaposi_type is KaposiType.classic
         and not patient.hiv_positive,
         "on_immunotherapy": Therapy.immunotherapy in now.therapies and alert,
         "on_targeted_therapy": Therapy.targeted_therapy in now.therapies and alert,
         "serious_side_effects": side_effects and bool(now.therapies),
         # the skin-layers drawing and its caption speak of a melanoma's depth
-        "depth_matters": melanoma and not dx.unknown_primary,
+        "depth_matters": melanoma and not dx.unknown_primary
+        and dx.melanoma.subtype is not MelanomaSubtype.mucosal,
         "coverage_unknown": profile.insurance.coverage_type is CoverageType.unknown,
         "abroad_with_insurance": patient.seeking_care_abroad
         and profile.insurance.coverage_type is not CoverageType.none,

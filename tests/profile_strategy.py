@@ -32,6 +32,8 @@ TEXTS: dict[str, list[str]] = {
                            "melanoma with satellite lesions", "atypical Spitz tumor"],
     "differential_diagnoses": ["Spitz nevus", "keratoacanthoma"],
     "relationship": ["daughter", "mother", "son"],
+    "said_by": ["Dr. Ana Ruiz", "Dr. Lee"],
+    "role": ["surgeon", "dermatologist", "oncologist"],
 }
 # Values near the thresholds the rules use (mm): melanoma 0.8 / 1 / 2 / 4, SCC depth 6, size 10 / 20 / 40.
 EDGES = {"breslow_mm": [0.5, 0.8, 1.0, 1.2, 2.0, 2.5, 4.0, 4.5],
@@ -121,6 +123,12 @@ def _consistent(data: dict[str, Any]) -> dict[str, Any]:
     if patient.get("decides_for_self") is False and not patient.get("representative"):
         patient["representative"] = {"name": "Rosa Ruiz", "relationship": "daughter",
                                      "authority": "health_care_agent"}
+    answer = data.get("treatment_plan", {}).get("timing_answer")
+    if answer is not None:
+        if answer.get("safe_to_wait", "not_asked") != "not_asked" and not answer.get("said_by"):
+            answer["said_by"] = "Dr. Lee"
+        if answer.get("until") and answer.get("safe_to_wait") != "yes":
+            answer.pop("until")
     return data
 
 

@@ -79,31 +79,41 @@ WLE = {**MELANOMA, "treatment_plan.proposed": ["wide_local_excision"]}
 SMALL_TRUNK_BCC = {"diagnosis.size_mm": 6}
 KAPOSI_HIV = {"diagnosis.cancer_type": "kaposi_sarcoma", "patient.hiv": "positive"}
 TRANSPLANT = {"patient.immune_reasons": ["organ_transplant"]}
+NO_WAIT = {"treatment_plan.timing_answer.safe_to_wait": "no", "treatment_plan.timing_answer.said_by": "Dr. Ana Ruiz"}
+CAN_WAIT = {"treatment_plan.timing_answer.safe_to_wait": "yes", "treatment_plan.timing_answer.said_by": "Dr. Ana Ruiz"}
+HELPER = {"name": "Rosa Diaz", "relationship": "daughter", "phone": "(555) 010-3030"}
+DFSP = {"diagnosis.cancer_type": "other", "diagnosis.cancer_type_detail": "dermatofibrosarcoma protuberans"}
+OTHER = {"diagnosis.cancer_type": "other"}
+NED = {"diagnosis.disease_state": "no_evidence_of_disease"}
+WATCHING = {"diagnosis.disease_state": "watching", "treatment_plan.proposed": ["observation"]}
+MUCOSAL = {**MELANOMA, "diagnosis.melanoma.subtype": "mucosal"}
+ANGIO = {"diagnosis.cancer_type": "angiosarcoma"}
+DLBCL = {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.lymphoma_type": "b_cell_large_leg_type"}
 MF_EARLY = {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.lymphoma_type": "mycosis_fungoides",
             "diagnosis.stage": "IB"}
 # (section, item id, overrides that make it fire, the because-key it must give, overrides where it
 # must stay silent; None = the base profile)
 CASES = [
-    ("next_steps", "keep_treatment", {"treatment_plan.urgency_stated": "immediate"}, "stated_immediate",
-     {**NO_PLAN, "treatment_plan.urgency_stated": "immediate"}),
-    ("next_steps", "keep_treatment", {**MELANOMA, "diagnosis.stage": "III"}, "stage_III", MELANOMA),
-    ("next_steps", "keep_treatment", {"diagnosis.rapidly_changing": True}, "rapidly_changing", None),
-    ("next_steps", "call_insurance", {}, "has_insurance", {"insurance.coverage_type": "none"}),
+    ("next_steps", "clinician_no_wait", NO_WAIT, "clinician_no_wait", None),
+    ("next_steps", "clinician_can_wait", CAN_WAIT, "clinician_can_wait", None),
+    ("next_steps", "ask_if_safe_to_wait", {}, "timing_not_asked", NO_PLAN),
+    ("next_steps", "ask_if_safe_to_wait", {"treatment_plan.proposed": ["immunotherapy"]}, "treatment_planned",
+     {"treatment_plan.proposed": ["observation"]}),
+    ("next_steps", "call_insurance", NO_PLAN, "has_insurance", {**NO_PLAN, "insurance.coverage_type": "none"}),
+    ("next_steps", "call_insurance", NO_PLAN, "has_insurance", {**NO_PLAN, "patient.care_setting": "prison"}),
     ("next_steps", "find_help_paying", {"insurance.needs_financial_help": True}, "needs_financial_help",
      {"insurance.needs_financial_help": True, "insurance.coverage_type": "none"}),
     ("next_steps", "check_coverage_options", {"insurance.coverage_type": "none"}, "coverage_none", None),
-    ("next_steps", "book_visit", {}, "everyone", {"treatment_plan.proposed": ["observation"]}),
-    ("next_steps", "opinion_before_date", {"treatment_plan.proposed": ["observation"]}, "proposed_observation",
-     None),
-    ("next_steps", "opinion_before_date", {**MELANOMA, "diagnosis.stage": "IIIA", "diagnosis.sentinel_node": "positive",
-                                           "treatment_plan.proposed": ["completion_lymph_node_dissection"]},
-     "completion_dissection", {**MELANOMA, "diagnosis.stage": "IIIA", "treatment_plan.proposed": ["immunotherapy"]}),
-    ("next_steps", "opinion_before_date", {**MELANOMA, "diagnosis.stage": "IB", "diagnosis.melanoma.breslow_mm": 1.3,
-                                           "treatment_plan.proposed": ["wide_local_excision", "sentinel_node_biopsy"],
-                                           "treatment_plan.performed_by": "general_surgeon"},
-     "team_cannot_complete", {**MELANOMA, "diagnosis.stage": "IB", "diagnosis.melanoma.breslow_mm": 1.3,
-                              "treatment_plan.proposed": ["wide_local_excision", "sentinel_node_biopsy"],
-                              "treatment_plan.performed_by": "surgical_oncologist"}),
+    ("next_steps", "book_visit", NO_PLAN, "everyone", "always"),
+    ("access", "relay_deaf", {"patient.communication": ["deaf_sign_language"]}, "deaf_sign_language", None),
+    ("access", "captions_hard_of_hearing", {"patient.communication": ["hard_of_hearing"]}, "hard_of_hearing",
+     {"patient.communication": ["hard_of_hearing", "deaf_sign_language"]}),
+    ("access", "helper_calls", {"patient.communication": ["no_phone"], "patient.helper": HELPER}, "no_phone_helper",
+     {"patient.helper": HELPER}),
+    ("access", "no_phone_navigator", {"patient.communication": ["no_phone"]}, "no_phone_no_helper",
+     {"patient.communication": ["no_phone"], "patient.helper": HELPER}),
+    ("access", "prison_health_services", {"patient.care_setting": "prison"}, "in_prison", None),
+    ("access", "va_care_team", {"patient.care_setting": "veterans_affairs"}, "veterans_affairs", None),
     ("alerts", "immunotherapy_warning_signs", {"current_treatment.therapies": ["immunotherapy"]}, "on_immunotherapy",
      {"current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "stopped",
       "current_treatment.stopped_on": "2025-01-10", "current_treatment.serious_side_effects": "none"}),
@@ -175,7 +185,9 @@ CASES = [
     ("indications", "non_specialist_diagnosis", {"diagnosis.diagnosed_by": "other"}, "diagnosed_by_other", None),
     *[("indications", "rare_cancer_type", {"diagnosis.cancer_type": t}, f"type_{k}", MELANOMA)
       for t, k in [("merkel_cell_carcinoma", "merkel"), ("skin_lymphoma", "lymphoma"),
-                   ("kaposi_sarcoma", "kaposi"), ("other", "other"), ("uncertain", "uncertain")]],
+                   ("kaposi_sarcoma", "kaposi"), ("angiosarcoma", "angiosarcoma"),
+                   ("sebaceous_carcinoma", "sebaceous"), ("uncertain", "uncertain")]],
+    ("indications", "rare_cancer_type", DFSP, "type_other", {"diagnosis.cancer_type": "other"}),
     ("indications", "melanoma_specialist_review", MELANOMA, "invasive_melanoma", {**MELANOMA, "diagnosis.stage": "0"}),
     ("indications", "recurrent_cancer", {"diagnosis.recurrent": True}, "recurrent", None),
     ("indications", "single_treatment_option",
@@ -275,7 +287,7 @@ CASES = [
     ("questions", "rare_experience", {"diagnosis.cancer_type": "kaposi_sarcoma"}, "type_kaposi",
      {"diagnosis.cancer_type": "merkel_cell_carcinoma"}),
     ("questions", "why_this_plan", {}, "treatment_proposed", NO_PLAN),
-    ("questions", "side_effects", {}, "treatment_proposed", NO_PLAN),
+    ("questions", "side_effects", {}, "treatment_planned", {"treatment_plan.proposed": ["observation"]}),
     ("questions", "doctor_said_immediately", {"treatment_plan.urgency_stated": "immediate"}, "stated_immediate",
      {"treatment_plan.urgency_stated": "within_weeks"}),
     ("questions", "scarring_result", {"concerns.scarring": True}, "concern_scarring", None),
@@ -380,6 +392,81 @@ CASES = [
     ("questions", "melanoma_trials", {**MELANOMA, "diagnosis.stage": "IIC"}, "melanoma_stage_IIB_IIC",
      {**MELANOMA, "diagnosis.stage": "IIIA"}),
     ("clinical_trials", "trials_why", {**MELANOMA, "diagnosis.stage": "IIB"}, "melanoma_stage_IIB_IIC", MELANOMA),
+    # issue 25: named kinds, the unmodelled path, disease state, conditions, access, third opinions
+    ("indications", "third_opinion", {"treatment_plan.prior_opinions": 1}, "prior_opinions", None),
+    ("indications", "angiosarcoma_team", ANGIO, "type_angiosarcoma", DFSP),
+    ("indications", "mucosal_melanoma_team", MUCOSAL, "mucosal_melanoma", MELANOMA),
+    ("indications", "large_b_cell_lymphoma", DLBCL, "lymphoma_b_large_leg",
+     {**DLBCL, "diagnosis.lymphoma_type": "b_cell_indolent"}),
+    ("indications", "sebaceous_carcinoma_care", {"diagnosis.cancer_type": "sebaceous_carcinoma"}, "type_sebaceous",
+     None),
+    ("indications", "afx_pds_care", {"diagnosis.cancer_type": "atypical_fibroxanthoma"}, "type_afx", None),
+    ("indications", "afx_pds_care", {"diagnosis.cancer_type": "pleomorphic_dermal_sarcoma"}, "type_pds", ANGIO),
+    ("indications", "uncommon_type_center", OTHER, "unmodelled_type", DFSP),
+    ("indications", "uncommon_type_center", {**DLBCL, "diagnosis.lymphoma_type": "b_cell"}, "unmodelled_type", DLBCL),
+    ("indications", "follow_up_review", NED, "state_no_evidence", None),
+    ("indications", "watching_review", WATCHING, "state_watching", None),
+    ("indications", "condition_changes_choices", {"patient.conditions": ["heart_failure"]}, "cond_heart_failure",
+     None),
+    ("specialists", "uncommon_cancer_center", OTHER, "unmodelled_type", DFSP),
+    ("specialists", "sarcoma_center", ANGIO, "type_sarcoma", DFSP),
+    ("specialists", "mucosal_site_surgeon", MUCOSAL, "mucosal_melanoma", MELANOMA),
+    ("specialists", "oculoplastic_surgeon", {"diagnosis.body_site": "eyelid"}, "site_eyelid",
+     {**DLBCL, "diagnosis.body_site": "eyelid"}),
+    ("specialists", "oculoplastic_surgeon", {"diagnosis.bone_or_orbit_invasion": True}, "bone_or_orbit", None),
+    ("specialists", "genetic_counselor", {"patient.conditions": ["basal_cell_nevus_syndrome"]}, "genetic_syndrome",
+     {"patient.conditions": ["heart_failure"]}),
+    ("specialists", "genetic_counselor", {"diagnosis.cancer_type": "sebaceous_carcinoma"}, "type_sebaceous", None),
+    ("specialists", "cardiologist", {"patient.conditions": ["heart_failure"], "treatment_plan.proposed": ["chemotherapy"]},
+     "cond_heart_failure", {"patient.conditions": ["heart_failure"]}),
+    ("specialists", "condition_doctor",
+     {"patient.conditions": ["autoimmune_disease"], "treatment_plan.proposed": ["immunotherapy"]},
+     "cond_autoimmune_disease", {"patient.conditions": ["autoimmune_disease"]}),
+    ("records", "earlier_opinion_reports", {"treatment_plan.prior_opinions": 2}, "prior_opinions", None),
+    ("records", "follow_up_records", NED, "state_no_evidence", None),
+    ("records", "imaging", ANGIO, "type_angiosarcoma", None),
+    ("records", "imaging", {"diagnosis.bone_or_orbit_invasion": True}, "bone_or_orbit", None),
+    ("records", "imaging", DLBCL, "lymphoma_b_large_leg", {**DLBCL, "diagnosis.lymphoma_type": "b_cell_indolent"}),
+    ("records", "imaging", MUCOSAL, "mucosal_melanoma", None),
+    ("records", "imaging", OTHER, "unmodelled_type", DFSP),
+    ("records", "imaging", {"treatment_plan.proposed": ["immunotherapy"]}, "systemic_proposed", None),
+    ("records", "imaging", {"diagnosis.rapidly_changing": True}, "rapidly_changing", None),
+    ("questions", "ask_about_scans", {"diagnosis.cancer_type": "pleomorphic_dermal_sarcoma"}, "type_pds", None),
+    ("questions", "surveillance_schedule", NED, "state_no_evidence", None),
+    ("questions", "watch_plan", WATCHING, "state_watching", None),
+    ("questions", "which_b_cell_kind", {**DLBCL, "diagnosis.lymphoma_type": "b_cell"}, "lymphoma_b_kind_unknown",
+     DLBCL),
+    ("questions", "uncommon_center", OTHER, "unmodelled_type", DFSP),
+    ("questions", "sarcoma_team", ANGIO, "type_sarcoma", None),
+    ("questions", "mucosal_team", MUCOSAL, "mucosal_melanoma", MELANOMA),
+    ("questions", "large_b_cell_treatment", DLBCL, "lymphoma_b_large_leg", None),
+    ("questions", "muir_torre_check", {"diagnosis.cancer_type": "sebaceous_carcinoma"}, "type_sebaceous", None),
+    ("questions", "muir_torre_check", {"patient.conditions": ["lynch_muir_torre"]}, "cond_lynch_muir_torre", None),
+    ("questions", "afx_or_pds", {"diagnosis.cancer_type": "atypical_fibroxanthoma"}, "type_afx", None),
+    ("questions", "drug_choices_after_side_effects",
+     {"current_treatment.therapies": ["immunotherapy"], "current_treatment.serious_side_effects": "past"},
+     "serious_side_effects", {"current_treatment.therapies": ["immunotherapy"]}),
+    ("questions", "earlier_opinions_differ", {"treatment_plan.prior_opinions": 1}, "prior_opinions", None),
+    ("questions", "transplant_checkpoint", {**TRANSPLANT, "treatment_plan.proposed": ["immunotherapy"]},
+     "caution_cond_transplant", TRANSPLANT),
+    *[("questions", f"condition_{c}", {"patient.conditions": [c]}, f"cond_{c}", None)
+      for c in ("autoimmune_disease", "basal_cell_nevus_syndrome", "xeroderma_pigmentosum", "lynch_muir_torre",
+                "blood_thinner", "btk_inhibitor", "heart_failure", "blood_cancer")],
+    ("insurance_steps", "prison_outside_care", {"patient.care_setting": "prison"}, "in_prison", None),
+    ("insurance_steps", "va_second_opinion", {"patient.care_setting": "veterans_affairs"}, "veterans_affairs", None),
+    ("insurance_steps", "va_community_care", {"patient.care_setting": "veterans_affairs"}, "veterans_affairs", None),
+    ("population_notes", "transplant_checkpoint", {**TRANSPLANT, "treatment_plan.proposed": ["immunotherapy"]},
+     "caution_cond_transplant", TRANSPLANT),
+    ("population_notes", "autoimmune_checkpoint",
+     {"patient.conditions": ["autoimmune_disease"], "treatment_plan.proposed": ["immunotherapy"]},
+     "caution_cond_autoimmune_disease", {"patient.conditions": ["autoimmune_disease"]}),
+    ("population_notes", "radiation_avoided", {"patient.conditions": ["xeroderma_pigmentosum"]},
+     "cond_xeroderma_pigmentosum", None),
+    ("population_notes", "heart_and_medicines",
+     {"patient.conditions": ["heart_failure"], "treatment_plan.proposed": ["targeted_therapy"]}, "cond_heart_failure",
+     {"patient.conditions": ["heart_failure"]}),
+    ("population_notes", "bleeding_and_surgery", {"patient.conditions": ["btk_inhibitor"]}, "bleeding_risk_surgery",
+     {"patient.conditions": ["btk_inhibitor"], "treatment_plan.proposed": ["radiation"]}),
 ]
 ALWAYS = {
     "next_steps": ["request_records"],
@@ -421,15 +508,21 @@ def test_confirmation_is_always_the_last_indication():
 
 
 def test_dermatologist_is_the_fallback_specialist():
-    result = guidance({"diagnosis.cancer_type": "other", "treatment_plan.proposed": ["excision"]})
+    result = guidance({"diagnosis.cancer_type": "atypical_fibroxanthoma", "diagnosis.primary_removed": True})
     assert ids(result, "specialists") == ["dermatologist"]
     assert result.items("specialists")[0].because == (CONTENT["because"]["everyone"],)
 
 
 def test_at_most_three_next_steps_most_important_first():
     urgent = guidance({**MELANOMA, "diagnosis.stage": "IV", "insurance.needs_financial_help": True})
-    assert ids(urgent, "next_steps") == ["keep_treatment", "request_records", "book_visit"]
-    assert ids(guidance(), "next_steps") == ["request_records", "book_visit", "call_insurance"]
+    assert ids(urgent, "next_steps") == ["ask_if_safe_to_wait", "request_records", "find_help_paying"]
+    assert ids(guidance(NO_PLAN), "next_steps") == ["request_records", "book_visit", "call_insurance"]
+    # a clinician's answer comes first, in their name; the tool's own "ask" step is then not needed
+    answered = guidance({**MELANOMA, "diagnosis.stage": "IV", **NO_WAIT})
+    assert ids(answered, "next_steps") == ["clinician_no_wait", "request_records", "book_visit"]
+    # an uninsured patient's money step is never cut for booking (issue 25: the uninsured DFSP patient)
+    uninsured = guidance({**DFSP, "insurance.coverage_type": "none"})
+    assert "check_coverage_options" in ids(uninsured, "next_steps")
 
 
 def test_sections_that_do_not_apply_are_left_out():
@@ -471,10 +564,21 @@ def test_urgency_level_and_reason(overrides, level, because):
 
 def test_urgency_answers_what_the_doctor_said():
     urgent = guidance({**MELANOMA, "diagnosis.stage": "IV", "treatment_plan.urgency_stated": "immediate"})
-    assert urgent.urgency.doctor_said == CONTENT["urgency"]["doctor_said"]["immediate"]["urgent"].strip()
-    routine = guidance({"treatment_plan.urgency_stated": "immediate"})
-    assert routine.urgency.doctor_said == CONTENT["urgency"]["doctor_said"]["immediate"]["routine"].strip()
+    assert urgent.urgency.doctor_said == CONTENT["urgency"]["doctor_said"]["immediate"].strip()
+    assert urgent.urgency.doctor_said.startswith("Your doctor said")  # reported speech, never the tool's view
+    routine = guidance({"treatment_plan.urgency_stated": "within_weeks"})
+    assert routine.urgency.doctor_said == CONTENT["urgency"]["doctor_said"]["within_weeks"].strip()
     assert guidance().urgency.doctor_said == ""
+
+
+def test_a_clinicians_timing_answer_is_said_in_their_name():
+    no = guidance({**NO_WAIT, "treatment_plan.timing_answer.role": "surgeon",
+                   "treatment_plan.timing_answer.said_on": "2026-11-20"})
+    assert no.urgency.doctor_said.startswith("On 2026-11-20, Dr. Ana Ruiz (surgeon) said it is not safe to wait")
+    assert no.items("next_steps")[0].title == "Dr. Ana Ruiz says treatment should not wait"
+    until = guidance({**CAN_WAIT, "treatment_plan.timing_answer.until": "2026-12-15"})
+    assert "safe to wait for a second opinion until 2026-12-15" in until.urgency.doctor_said
+    assert until.items("next_steps")[0].title == "Dr. Ana Ruiz says there is time for a second opinion"
 
 
 def test_urgent_text_never_says_to_wait():
@@ -482,9 +586,8 @@ def test_urgent_text_never_says_to_wait():
         text = entry["text"].lower()
         if level == "urgent":
             assert "wait" not in text or "do not wait" in text or "don't wait" in text
-    for said in [*CONTENT["urgency"]["doctor_said"].values(), *CONTENT["urgency"]["doctor_said_weigh"].values()]:
-        assert "delay" not in said["urgent"].lower() or "not delay" in said["urgent"].lower() \
-            or "never delay" in said["urgent"].lower() or "don't delay" in said["urgent"].lower()
+    for said in CONTENT["urgency"]["doctor_said"].values():
+        assert "delay" not in said.lower() or "not delay" in said.lower()
 
 
 def test_because_names_profile_values():
@@ -496,7 +599,7 @@ def test_because_names_profile_values():
 
 def test_json_has_stable_keys_and_item_shape():
     data = guidance({**MELANOMA, "diagnosis.diagnosed_by": "primary_care"}).to_json()
-    assert list(data) == ["patient_id", "next_steps", *SECTION_ORDER, "alerts"]
+    assert list(data) == ["patient_id", "next_steps", *SECTION_ORDER, "alerts", "access"]
     assert data["patient_id"] == "t-1"
     assert set(data["urgency"]) >= {"level", "because"}
     first = next(item for item in data["indications"] if item["id"] == "non_specialist_diagnosis")
@@ -514,9 +617,10 @@ def test_every_rule_has_content_and_every_content_entry_has_a_rule():
             assert CONTENT[section][item_id]["text"].strip(), f"{section}.{item_id} has no text"
     assert set(CONTENT["urgency"]["levels"]) == {"urgent", "prompt", "routine"}
     assert set(CONTENT["urgency"]["doctor_said"]) == {"immediate", "within_weeks"}
-    assert set(CONTENT["urgency"]["doctor_said_weigh"]) == {"immediate", "within_weeks"}
-    assert all(set(level) >= {"keep", "ask_first"} for level in CONTENT["urgency"]["levels"].values())
-    assert set(CONTENT["sections"]) == set(SECTION_ORDER)
+    assert set(CONTENT["urgency"]["clinician_said"]) == {"no", "no_dated", "yes", "yes_dated", "yes_until",
+                                                          "yes_until_dated"}
+    assert all("keep" not in level for level in CONTENT["urgency"]["levels"].values())  # the tool never says keep
+    assert set(CONTENT["sections"]) == {*SECTION_ORDER, "access"}
 
 
 def test_every_fact_has_a_because_phrase_and_every_phrase_a_fact():

@@ -60,7 +60,8 @@ EXPECTED = {
         ["hiv_specialist", "medical_oncologist", "dermatologist"], ["hiv", "language_support"],
         ["insurance_card", "hiv_labs"]),
     "ex-09-other-minimal": (
-        "prompt", ["rare_cancer_type", "confirmation"], ["dermatologist"], [], ["slides_and_blocks"]),
+        "prompt", ["uncommon_type_center", "confirmation"], ["uncommon_cancer_center"], [],
+        ["slides_and_blocks", "imaging"]),
     "ex-10-child-atypical-melanocytic": (
         "prompt", ["pathology_uncertain", "rare_cancer_type", "scarring_concern", "low_confidence",
                    "confirmation"],
@@ -130,7 +131,7 @@ EXPECTED = {
 
 def test_new_examples_show_the_plan_and_person_classes():
     agent = build_guidance(load_profile(PROFILES / "ex-20-melanoma-older-agent.yaml"), load_content(), TODAY)
-    assert agent.items("next_steps")[0].id == "opinion_before_date"
+    assert agent.items("next_steps")[0].id == "ask_if_safe_to_wait"
     assert agent.voice == "representative" and "Susan Ellison-Park" in agent.reader.signature
     on_drug = build_guidance(load_profile(PROFILES / "ex-21-scc-immunotherapy.yaml"), load_content(), TODAY)
     assert [i.id for i in on_drug.items("alerts")] == ["immunotherapy_warning_signs"]
@@ -172,7 +173,7 @@ def test_explain_json_is_the_documented_shape():
     data = json.loads(result.output)
     assert list(data) == ["patient_id", "next_steps", "indications", "urgency", "specialists", "records", "questions",
                           "insurance_steps", "population_notes", "telemedicine", "clinical_trials",
-                          "differing_opinions", "after_visit", "alerts"]
+                          "differing_opinions", "after_visit", "alerts", "access"]
     assert data["patient_id"] == "ex-06-merkel-abroad"
     assert data["urgency"]["level"] == "urgent"
     assert data["urgency"]["because"] == ["you have Merkel cell carcinoma, a rare skin cancer that can grow fast",

@@ -19,7 +19,7 @@ from sop_packets.build import BuildOptions, make_packet
 from sop_packets.content import load_content
 from sop_packets.guidance import build_guidance
 from sop_packets.render import render_html
-from sop_packets.schema import CancerType, CoverageType, Profile, SentinelNode, Stage, Treatment
+from sop_packets.schema import CancerType, CoverageType, Profile, Stage
 
 TODAY = date(2026, 11, 25)
 EN = load_content("en")
@@ -34,13 +34,6 @@ PLAN_STEP_WORDS = ("Call your insurance plan", "in its network", "Get approval b
                    "Llame a su plan de seguro", "Su tarjeta del seguro")
 CALLS_IT_CANCER = re.compile(r"\b(?:your|my|the|this|his|her|their|child's)\s+(?:skin\s+)?cancer\b"
                              r"(?! (?:center|doctor))", re.IGNORECASE)
-NODE_SURGEONS = {"surgical_oncologist"}
-WEIGH = {Treatment.observation, Treatment.completion_lymph_node_dissection, Treatment.phototherapy,
-         Treatment.photopheresis}
-CAN_CURE = {Treatment.excision, Treatment.wide_local_excision, Treatment.mohs_surgery, Treatment.sentinel_node_biopsy,
-            Treatment.lymph_node_dissection, Treatment.radiation, Treatment.immunotherapy,
-            Treatment.targeted_therapy, Treatment.chemotherapy}
-
 
 def page_text(profile: Profile, language: str | None = None) -> tuple[str, str]:
     """(visible text, raw HTML) of the packet."""
@@ -53,34 +46,9 @@ def page_text(profile: Profile, language: str | None = None) -> tuple[str, str]:
 # ---- oracles: what the issue says, read from the profile
 
 
-def needs_node_test(p: Profile) -> bool:
-    """Invasive melanoma or Merkel cell with a sentinel node biopsy called for and not yet done."""
-    dx, mel = p.diagnosis, p.diagnosis.melanoma
-    if dx.stage.group in ("III", "IV") or dx.unknown_primary:
-        return False
-    if dx.sentinel_node in (SentinelNode.negative, SentinelNode.positive):
-        return False
-    if dx.cancer_type is CancerType.merkel_cell_carcinoma:
-        return True
-    if dx.cancer_type is not CancerType.melanoma or dx.stage is Stage.zero:
-        return False
-    depth, ulcer = mel.breslow_mm, mel.ulcerated
-    return (dx.stage in (Stage.IB, Stage.II, Stage.IIA, Stage.IIB, Stage.IIC) or (depth is not None and depth >= 0.8)
-            or bool(ulcer) or (dx.stage.group in ("unknown", "I") and depth is None and ulcer is None))
-
-
 def plan_may_keep_its_date(p: Profile) -> bool:
-    """Time-critical, curative, not a plan to weigh, and a team able to do all the case needs."""
-    proposed, dx = set(p.treatment_plan.proposed), p.diagnosis
-    if not proposed & CAN_CURE or proposed & WEIGH:
-        return False
-    if dx.cancer_type is CancerType.skin_lymphoma and Treatment.chemotherapy in proposed:
-        return False
-    if Treatment.lymph_node_dissection in proposed and dx.sentinel_node is SentinelNode.positive \
-            and not dx.clinical_nodes:
-        return False  # a completion dissection by another name
-    surgery = proposed & {Treatment.excision, Treatment.wide_local_excision, Treatment.sentinel_node_biopsy}
-    return not (needs_node_test(p) and surgery and p.treatment_plan.performed_by.value not in NODE_SURGEONS)
+    """Issue 25: only a clinician may say a plan should be kept (timing_answer.safe_to_wait: no)."""
+    return p.treatment_plan.timing_answer.safe_to_wait.value == "no"
 
 
 def on_treatment_now(p: Profile) -> bool:
@@ -115,7 +83,8 @@ def no_surgical_oncologist_for_skin_lymphoma(p: Profile, text: str, raw: str) ->
 
 
 def drawing_only_for_melanoma(p: Profile, text: str, raw: str) -> None:
-    melanoma = p.diagnosis.cancer_type is CancerType.melanoma and not p.diagnosis.unknown_primary
+    melanoma = p.diagnosis.cancer_type is CancerType.melanoma and not p.diagnosis.unknown_primary \
+        and p.diagnosis.melanoma.subtype.value != "mucosal"  # a skin drawing is not about mucosal melanoma
     assert ('class="drawing"' in raw) == melanoma
 
 
@@ -151,8 +120,10 @@ def call_at_once_box_exactly_when_on_treatment(p: Profile, text: str, raw: str) 
 
 def words_fit_the_phase(p: Profile, text: str, raw: str) -> None:
     dx = p.diagnosis
-    if dx.cancer_type is CancerType.skin_lymphoma and dx.lymphoma_type.value == "sezary_syndrome":
+    if dx.cancer_type is CancerType.skin_lymphoma and dx.lymphoma_type.value != "mycosis_fungoides":
+        slow = "usually grows slowly" in text.split(EN["tools"]["glossary"]["title"])[0]
         assert "Many kinds grow slowly" not in text
+        assert not slow or dx.lymphoma_type.value == "b_cell_indolent"
     if dx.stage.group == "IV":
         assert "medicine after surgery" not in text
     if dx.primary_removed:  # the glossary's general definitions are not about this patient
@@ -231,8 +202,9 @@ def test_each_invariant_holds_where_its_premise_fires(invariant, overrides):
 def test_the_premises_are_real():
     """The explicit cases do reach the situations the invariants guard (so the checks are not vacuous)."""
     clnd = profile_with(FIRING[0][1])
-    assert not plan_may_keep_its_date(clnd) and "opinion_before_date" in _ids(clnd, "next_steps")
-    keep = profile_with({**MELANOMA, "diagnosis.stage": "IV", "treatment_plan.proposed": ["immunotherapy"]})
+    assert not plan_may_keep_its_date(clnd) and "ask_if_safe_to_wait" in _ids(clnd, "next_steps")
+    keep = profile_with({**MELANOMA, "diagnosis.stage": "IV", "treatment_plan.proposed": ["immunotherapy"],
+                         "treatment_plan.timing_answer": {"safe_to_wait": "no", "said_by": "Dr. Ana Ruiz"}})
     assert plan_may_keep_its_date(keep) and KEEP_WORDS.search(page_text(keep)[0])
     wrong_team = profile_with(FIRING[2][1])
     assert "ask_node_biopsy_first" in _ids(wrong_team, "next_steps")

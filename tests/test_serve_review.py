@@ -105,8 +105,10 @@ def test_the_review_form_shows_gov_uk_errors(client, settings):
         assert f'<a href="#{anchor}">{message}</a>' in summary
         assert f'id="{anchor}-error"' in html  # the same words again at the field
     assert "status: checked" not in (settings.workspace.profiles / NAME).read_text(encoding="utf-8")
-    yes_without_date = _check(client, settings, until="")
-    assert yes_without_date.status_code == 422 and "Enter the date it is safe to wait until" in yes_without_date.text
+    not_a_date = _check(client, settings, until="next week")
+    assert not_a_date.status_code == 422 and "Enter the last day it is safe to wait as year-month-day" in not_a_date.text
+    assert _check(client, settings, until="").status_code == 303  # "yes" with no last day is an answer too
+    assert load_profile(settings.workspace.profiles / NAME).treatment_plan.timing_answer.until is None
 
 
 def test_the_packet_prints_the_check_in_its_language(client, settings):

@@ -95,8 +95,7 @@ def test_lentigo_maligna_mohs_cites_the_melanoma_guide():
     assert bcc.sources == ("nci_skin_cancer_pdq", "nccn_bcc")
 
 
-def test_keep_your_date_cites_no_source_that_does_not_say_it():
-    assert every_source(EN["next_steps"]["keep_treatment"].get("sources")) == ()
+def test_urgency_cites_no_source_that_does_not_say_it():
     for level in ("urgent", "prompt"):  # "do not put off treatment" is not in Cancer.Net's page
         assert every_source(EN["urgency"]["levels"][level].get("sources")) == ()
 

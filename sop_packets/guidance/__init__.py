@@ -25,12 +25,13 @@ from .facts import (
     facts_of,
     unless,
 )
-from .rules import ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER, Rule, rule
+from .rules import ACCESS, ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER, Rule, rule
 from .sources import every_source, item_sources
 from .summary import PLACEHOLDER, Summary, fill, stage_sentence, summarize
 from .urgency import urgency_level
 
 __all__ = [
+    "ACCESS",
     "ALERTS",
     "MAX_NEXT_STEPS",
     "NEXT_STEPS",

@@ -5,14 +5,16 @@ The result, `Guidance`, holds the sections, urgency, summary and reader; render.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
 from ..schema import CancerType, Profile
 from ..situation import reader_voice
 from .facts import Because, Facts, facts_of
-from .rules import ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER
+from .kinds import cautioned_specialists
+from .rules import ACCESS, ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER
 from .sources import item_sources
 from .summary import Summary, fill, summarize
 from .urgency import urgency_level
@@ -93,7 +95,7 @@ class Guidance:
         """The stable JSON form: patient_id, urgency, and one list of {id, text, because} per section
         (the page-one alerts come last)."""
         result: dict[str, Any] = {"patient_id": self.patient_id}
-        for name in (NEXT_STEPS, *SECTION_ORDER, ALERTS):  # alerts last: the shape only grew
+        for name in (NEXT_STEPS, *SECTION_ORDER, ALERTS, ACCESS):  # alerts, access last: the shape only grew
             if name == "urgency":
                 result["urgency"] = {**asdict(self.urgency), "because": list(self.urgency.because),
                                      "sources": list(self.urgency.sources)}
@@ -110,6 +112,25 @@ def _because(keys: Because, content: dict[str, Any], facts: Facts, voice: str = 
     """The phrases behind an item; about the patient by name when someone else reads for them."""
     about = content.get("because_about", {}) if voice != "self" else {}
     return tuple(dict.fromkeys(fill(about.get(key, content["because"][key]), facts.values) for key in keys))
+
+
+def _renumbered(sections: dict[str, Section], urgency: Urgency, words: dict[str, Any],
+                prior: int) -> tuple[dict[str, Section], Urgency]:
+    """Every "second opinion" as this patient's next one: a third opinion, or another after that."""
+    forms = [form.strip() for form in words["second"].split("|")]
+    pairs = list(zip(forms, (form.strip() for form in words["third" if prior == 1 else "later"].split("|")),
+                     strict=True))
+
+    def item(it: Item) -> Item:
+        if it.id in ABOUT_EARLIER_OPINIONS:  # these speak of the opinion already had: a second one
+            return it
+        return replace(it, title=renumber(it.title, pairs), text=renumber(it.text, pairs))
+
+    sections = {name: replace(sec, title=renumber(sec.title, pairs), intro=renumber(sec.intro, pairs),
+                              items=tuple(item(it) for it in sec.items)) for name, sec in sections.items()}
+    urgency = replace(urgency, title=renumber(urgency.title, pairs), text=renumber(urgency.text, pairs),
+                      doctor_said=renumber(urgency.doctor_said, pairs))
+    return sections, urgency
 
 
 def reader_of(voice: str, profile: Profile, content: dict[str, Any], values: dict[str, str]) -> Reader | None:
@@ -132,28 +153,100 @@ def reader_of(voice: str, profile: Profile, content: dict[str, Any], values: dic
                        else kind["letter_not_cancer"], words))
 
 
+# Items about the opinions already had: never renumbered ("You have had a second opinion already").
+ABOUT_EARLIER_OPINIONS = ("third_opinion", "earlier_opinion_reports", "earlier_opinions_differ")
+# In prison, the insurance section holds only these steps (health services arranges and pays).
+PRISON_INSURANCE_STEPS = ("prison_outside_care", "consultation_only", "bring_records")
+# The insurance section's first line when there is no plan to call, by the fact that says why.
+INSURANCE_INTROS = (("in_prison", "intro_prison"), ("veterans_affairs", "intro_va"),
+                    ("coverage_none", "intro_no_insurance"))
+
+
+def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[tuple[str, Because]]:
+    """A section's items in the packet's order: at most three first steps; among the specialists, radiation
+    after the others in pregnancy, and never first a specialist whose treatment a condition argues against."""
+    if name == NEXT_STEPS:
+        return fired[:MAX_NEXT_STEPS]
+    if name == "insurance_steps" and facts.holds["in_prison"]:  # health services pays: no plan steps at all
+        return [pair for pair in fired if pair[0] in PRISON_INSURANCE_STEPS]
+    if name != "specialists":
+        return fired
+    if facts.holds["pregnant"]:  # radiation usually waits for the birth
+        fired.sort(key=lambda pair: pair[0] == "radiation_oncologist")
+    cautioned = cautioned_specialists(facts.holds)
+    if fired and fired[0][0] in cautioned and any(item_id not in cautioned for item_id, _ in fired):
+        fired.sort(key=lambda pair: pair[0] in cautioned)
+    return fired or [("dermatologist", ("everyone",))]
+
+
+def _setting_text(entry: dict[str, Any], facts: Facts) -> dict[str, Any]:
+    """An item's words for the patient's care setting: `text_prison` in prison, `text_va` in VA care."""
+    for fact, suffix in (("in_prison", "_prison"), ("veterans_affairs", "_va")):
+        if facts.holds[fact]:
+            return {**entry, **{key.removesuffix(suffix): value for key, value in entry.items()
+                                if key.endswith(suffix)}}
+    return entry
+
+
+def renumber(text: str, replacements: list[tuple[str, str]]) -> str:
+    """"second opinion" as "third opinion" (or "another opinion") once the patient has had one."""
+    for old, new in replacements:
+        text = text.replace(old, new)
+    return text
+
+
+def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str) -> Urgency:
+    """The page-one box: how soon to get the second opinion, and what a clinician said about timing, in
+    their name. The tool never says a plan should be kept or cannot wait."""
+    level, because = urgency_level(facts)
+    words = content["urgency"]
+    # the follow-up words only when no treatment is proposed (a treatment after surgery has its own date)
+    state = next((state for fact, state in (("state_no_evidence", "no_evidence_of_disease"),
+                                            ("state_watching", "watching")) if facts.holds[fact]), "")
+    if state == "no_evidence_of_disease" and facts.holds["treatment_planned"]:
+        state = ""
+    level_text = {**words["levels"][level], **words["states"].get(state, {}).get(level, {})}
+    answered = facts.holds["clinician_no_wait"] or facts.holds["clinician_can_wait"]
+    advice = words["planned"] if facts.holds["treatment_planned"] and not answered else ""
+    text = " ".join(filter(None, [level_text["text"], advice]))
+    said = fill(_timing_said(profile, words, facts), facts.values)
+    reasons = _because(because, content, facts, voice)
+    return Urgency(level, level_text["title"], fill(text, facts.values), reasons, said,
+                   item_sources(level_text.get("sources"), facts))
+
+
+def _timing_said(profile: Profile, words: dict[str, Any], facts: Facts) -> str:
+    """A clinician's answer on timing in their name; else what the first doctor said, as reported speech."""
+    said = words["clinician_said"]
+    dated = "_dated" if profile.treatment_plan.timing_answer.said_on else ""
+    if facts.holds["clinician_no_wait"]:
+        return said["no" + dated]
+    if facts.holds["clinician_can_wait"]:
+        return said[("yes_until" if facts.holds["clinician_can_wait_until"] else "yes") + dated]
+    stated = profile.treatment_plan.urgency_stated.value
+    return words["doctor_said"].get(stated, "") if facts.holds["state_active"] or facts.holds[
+        "treatment_planned"] else ""
+
+
 def build_guidance(profile: Profile, content: dict[str, Any], today: date, language: str = "",
-                   language_name: str = "") -> Guidance:
+                   language_name: str = "", dates: Callable[[date], str] = date.isoformat) -> Guidance:
     """The guidance for one profile, in the language of `content`, as of a given day.
 
-    `language` and `language_name` are the patient's language tag and its name in words (see facts_of).
+    `language` and `language_name` are the patient's language tag and its name in words (see facts_of);
+    `dates` writes a date in words in the packet's language.
     """
-    facts = facts_of(profile, today, content["words"], language, language_name)
+    facts = facts_of(profile, today, content["words"], language, language_name, dates)
     voice = reader_voice(facts.holds)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
-        fired = [(item_id, because) for item_id, r in rules.items() if (because := r.check(facts))]
-        if name == NEXT_STEPS:
-            fired = fired[:MAX_NEXT_STEPS]
-        if name == "specialists" and facts.holds["pregnant"]:  # radiation usually waits for the birth
-            fired.sort(key=lambda pair: pair[0] == "radiation_oncologist")
-        if name == "specialists" and not fired:
-            fired = [("dermatologist", ("everyone",))]
+        fired = _ordered(name, [(item_id, because) for item_id, r in rules.items()
+                                if (because := r.check(facts))], facts)
         if not fired:
             continue
         # someone else reads for the patient: items that say "your" have words about the patient (about.yaml)
         about = content.get("about", {}).get(name, {}) if voice != "self" else {}
-        texts = {item_id: {**entry, **about.get(item_id, {})} for item_id, entry in content[name].items()}
+        texts = {item_id: _setting_text({**entry, **about.get(item_id, {})}, facts)
+                 for item_id, entry in content[name].items()}
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
                  fill(texts[item_id]["text"], facts.values), _because(because, content, facts, voice),
@@ -163,24 +256,14 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
         )
         heading = content["sections"].get(name, {"title": ""})
         intro = heading.get("intro", "")
-        if name == "insurance_steps" and facts.holds["coverage_none"]:  # no plan to call
-            intro = heading.get("intro_no_insurance", intro)
+        if name == "insurance_steps":  # no plan to call: in prison, in VA care, or with no insurance
+            setting = next((key for fact, key in INSURANCE_INTROS if facts.holds[fact]), "")
+            intro = heading.get(setting, intro)
         sections[name] = Section(name, heading["title"], intro, items)
-    level, because = urgency_level(facts)
-    urgency_text = content["urgency"]
-    level_text = urgency_text["levels"][level]
-    planned = facts.holds["treatment_proposed"]
-    keep = facts.holds["keep_date_ok"]
-    # "Keep your date" only for a time-critical, curative plan the team can complete; else ask first.
-    advice = (level_text["keep"] if keep else level_text["ask_first"]) if planned else ""
-    text = " ".join(filter(None, [level_text["text"], advice]))
-    said = urgency_text[("doctor_said" if keep else "doctor_said_weigh") if planned
-                        else "doctor_said_no_plan"]
-    urgency = Urgency(
-        level, level_text["title"], fill(text, facts.values), _because(because, content, facts, voice),
-        fill(said.get(profile.treatment_plan.urgency_stated.value, {}).get(level, ""), facts.values),
-        item_sources(level_text.get("sources"), facts),
-    )
+    urgency = _urgency(profile, content, facts, voice)
+    if profile.treatment_plan.prior_opinions:
+        sections, urgency = _renumbered(sections, urgency, content["words"]["opinion_number"],
+                                        profile.treatment_plan.prior_opinions)
     is_cancer = not facts.holds["type_uncertain"]
     return Guidance(profile.patient.id, int(facts.values["age"]),
                     summarize(profile, content["words"], facts.values, is_cancer), urgency, sections,

@@ -8,6 +8,7 @@ checks the rules reuse, so they live here with `both` and `unless`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +27,7 @@ from ..schema import (
     Treatment,
 )
 from ..situation import situation_facts
+from .kinds import AGGRESSIVE_KINDS, access_facts, condition_facts, kind_facts, timing_facts
 
 SENSITIVE_SITES = {BodySite.face, BodySite.scalp, BodySite.ear, BodySite.nose, BodySite.lip,
                    BodySite.eyelid, BodySite.neck, BodySite.hand, BodySite.foot, BodySite.genitals}
@@ -39,12 +41,21 @@ TYPE_FACT = {
     CancerType.merkel_cell_carcinoma: "type_merkel",
     CancerType.skin_lymphoma: "type_lymphoma",
     CancerType.kaposi_sarcoma: "type_kaposi",
+    CancerType.angiosarcoma: "type_angiosarcoma",
+    CancerType.sebaceous_carcinoma: "type_sebaceous",
+    CancerType.atypical_fibroxanthoma: "type_afx",
+    CancerType.pleomorphic_dermal_sarcoma: "type_pds",
     CancerType.other: "type_other",
     CancerType.uncertain: "type_uncertain",
 }
-RARE_TYPES = ("type_merkel", "type_lymphoma", "type_kaposi", "type_other", "type_uncertain")
+RARE_TYPES = ("type_merkel", "type_lymphoma", "type_kaposi", "type_angiosarcoma", "type_sebaceous",
+              "type_afx", "type_pds", "type_other", "type_uncertain")
 
 Because = tuple[str, ...]
+# Cases where scans belong in the work-up: ask for them, and bring any already done (issue 25).
+IMAGING_FACTS = ("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick", "type_merkel",
+                 "bone_or_orbit", "type_angiosarcoma", "type_pds", "lymphoma_b_large_leg", "sezary_syndrome",
+                 "lymphoma_stage_IIB_plus", "mucosal_melanoma", "systemic_proposed", "unmodelled_type")
 
 
 @dataclass(frozen=True)
@@ -82,11 +93,12 @@ def _number(value: float | None) -> str:
 
 
 def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str = "",
-             language_name: str = "") -> Facts:
+             language_name: str = "", dates: Callable[[date], str] = date.isoformat) -> Facts:
     """Derive every fact the rules use from the profile, as of a given day.
 
     `language` is the patient's language tag after any override (default: the profile's, else en);
-    `language_name` is that language in words in the packet's language, for the because phrase.
+    `language_name` is that language in words in the packet's language, for the because phrase;
+    `dates` writes a date in words in the packet's language.
     """
     patient, dx, plan = profile.patient, profile.diagnosis, profile.treatment_plan
     path, concerns, insurance = dx.pathology, profile.concerns, profile.insurance
@@ -96,7 +108,10 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
     coverage = insurance.coverage_type
     in_us = patient.country in (None, "US")
     group = dx.stage.group
-    melanoma = dx.cancer_type is CancerType.melanoma
+    any_melanoma = dx.cancer_type is CancerType.melanoma
+    # skin melanoma: depth, ulceration, AJCC skin stages and the sentinel node test; mucosal melanoma is
+    # staged and treated differently, and never gets those sentences
+    melanoma = any_melanoma and mel.subtype is not MelanomaSubtype.mucosal
     invasive = melanoma and dx.stage is not Stage.zero
     breslow = mel.breslow_mm if melanoma else None
     ulcerated = melanoma and bool(mel.ulcerated)
@@ -133,6 +148,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "confirmed_by_biopsy": dx.confirmed_by_biopsy,
         "site_ear": dx.body_site is BodySite.ear,
         "site_lip": dx.body_site is BodySite.lip,
+        "site_eyelid": dx.body_site is BodySite.eyelid,
         "sensitive_site": dx.body_site in SENSITIVE_SITES,
         "diagnosed_by_primary_care": dx.diagnosed_by is Diagnoser.primary_care,
         "diagnosed_by_other": dx.diagnosed_by is Diagnoser.other,
@@ -141,7 +157,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "pathology_borderline": path.borderline,
         "pathology_insufficient_tissue": path.insufficient_tissue,
         "pathology_differential": path.differential or bool(path.differential_diagnoses),
-        "melanoma_not_read_by_dermatopathologist": melanoma and not path.reviewed_by_dermatopathologist,
+        "melanoma_not_read_by_dermatopathologist": any_melanoma and not path.reviewed_by_dermatopathologist,
         "treatment_proposed": bool(proposed),
         "one_treatment_proposed": len(proposed) == 1,
         "alternatives_not_discussed": not plan.alternatives_discussed,
@@ -183,12 +199,15 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
     risk_holds, risk_values = risk_facts(profile)
     holds |= risk_holds
     holds.update(situation_facts(profile, today, age))
+    for more in (kind_facts, timing_facts, condition_facts, access_facts):
+        holds.update(more(profile))
+    holds["organ_transplant"] = holds["cond_transplant"]
     holds["advanced"] = holds["stage_III"] or holds["stage_IV"]
     holds["melanoma_IIB_plus"] = melanoma and any(
         holds[k] for k in ("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III", "stage_IV"))
     holds["older_adult"] = holds["age_75_plus"] or holds["age_65_plus_with_conditions"]
     holds["pathology_review"] = bool(_pathology_review(Facts(holds, {})))
-    holds["slides_needed"] = holds["pathology_review"] or melanoma or any(holds[k] for k in RARE_TYPES)
+    holds["slides_needed"] = holds["pathology_review"] or any_melanoma or any(holds[k] for k in RARE_TYPES)
     holds["high_risk_scc"] = bool(_high_risk_scc(Facts(holds, {})))
     holds["second_opinion_optional"] = bool(_second_opinion_optional(Facts(holds, {})))
     holds["staging_before_surgery"] = bool(_staging_before_surgery(Facts(holds, {})))
@@ -196,9 +215,8 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         holds[k] for k in ("stage_IV", "told_no_options", "unknown_primary"))
     holds["sentinel_needed"] = bool(_sentinel_needed(Facts(holds, {})))
     holds["team_cannot_complete"] = bool(_team_cannot_complete(Facts(holds, {})))
-    holds["keep_date_ok"] = holds["time_critical_plan"] and not holds["weigh_plan"] \
-        and not holds["team_cannot_complete"] and not holds["staging_before_surgery"]
-    holds["plan_to_weigh"] = holds["treatment_proposed"] and not holds["keep_date_ok"]
+    holds["aggressive_kind"] = any(holds[k] for k in AGGRESSIVE_KINDS)
+    holds["imaging_needed"] = any(holds[k] for k in IMAGING_FACTS)
     holds["gentler_question"] = holds["older_adult"] and any(
         holds[k] for k in ("comorbidities", "risk_conservative"))
     cancer = words["cancer_types"][dx.cancer_type.value]["name"]
@@ -218,8 +236,24 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "derived_t": risk_values["derived_t"],
         "risk_group": risk_values["risk_group"],
         "derived_stage": f" {words['derived_stage']['or']} ".join(risk_values["derived_stage"].split()),
+        **_people_values(profile, words, dates),
     }
     return Facts(holds, values)
+
+
+def _people_values(profile: Profile, words: dict[str, Any], dates: Callable[[date], str]) -> dict[str, str]:
+    """The clinician who answered on timing, the helper who takes calls, and the dates, for the phrases."""
+    plan, helper = profile.treatment_plan, profile.patient.helper
+    answer = plan.timing_answer
+    return {
+        "clinician": answer.said_by or "",
+        "clinician_role": f" ({answer.role})" if answer.role else "",
+        "said_on": dates(answer.said_on) if answer.said_on else "",
+        "wait_until": dates(answer.until) if answer.until else "",
+        "treatment_date": dates(plan.planned_date) if plan.planned_date else words["no_treatment_date"],
+        "helper": helper.name if helper else "",
+        "helper_phone": helper.phone or "" if helper else "",
+    }
 
 
 def _primary(tag: str) -> str:

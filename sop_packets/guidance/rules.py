@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .facts import (
+    IMAGING_FACTS,
     RARE_TYPES,
     Because,
     Facts,
@@ -24,13 +25,19 @@ from .facts import (
     both,
     unless,
 )
+from .urgency import urgency_level
 
 SECTION_ORDER = ("indications", "urgency", "specialists", "records", "questions", "insurance_steps",
                  "population_notes", "telemedicine", "clinical_trials", "differing_opinions",
                  "after_visit")
 NEXT_STEPS = "next_steps"
 ALERTS = "alerts"  # the boxed "call your care team at once" items on page one
+ACCESS = "access"  # how this patient reaches offices (relay, a helper, health services), on page one
 MAX_NEXT_STEPS = 3
+# The conditions with their own note and question (a transplant has its own items already).
+CONDITION_FACTS = ("cond_autoimmune_disease", "cond_basal_cell_nevus_syndrome", "cond_xeroderma_pigmentosum",
+                   "cond_lynch_muir_torre", "cond_blood_thinner", "cond_btk_inhibitor", "cond_heart_failure",
+                   "cond_blood_cancer")
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class Rule:
 
 
 RULES: dict[str, dict[str, Rule]] = {
-    name: {} for name in (ALERTS, NEXT_STEPS, *SECTION_ORDER) if name != "urgency"
+    name: {} for name in (ALERTS, ACCESS, NEXT_STEPS, *SECTION_ORDER) if name != "urgency"
 }
 
 
@@ -61,43 +68,50 @@ def _always(section: str, *ids: str) -> None:
         RULES[section][item_id] = Rule(lambda f: f.any("everyone"), "always")
 
 
+def _imaging(f: Facts) -> Because:
+    """Scans belong in the work-up: the cases IMAGING_FACTS names, or any urgent case."""
+    level, because = urgency_level(f)
+    return f.any(*IMAGING_FACTS) or (because if level == "urgent" else ())
+
+
 def _not_low_value(f: Facts, reasons: Because) -> Because:
     return unless(reasons, f.holds["second_opinion_optional"])
 
 
-# next_steps: the first things to do, shown on page one (at most three)
+# next_steps: the first things to do, shown on page one (at most three). The rules never judge the plan:
+# a clinician's answer on timing is stated in their name; where no one has answered, the patient asks.
+rule(NEXT_STEPS, "clinician_no_wait", "a clinician answered that it is not safe to wait for a second opinion "
+     "(treatment_plan.timing_answer.safe_to_wait: no); the packet says so in their name")(
+    lambda f: f.any("clinician_no_wait"))
+rule(NEXT_STEPS, "clinician_can_wait", "a clinician answered that it is safe to wait for a second opinion "
+     "(safe_to_wait: yes), up to a date when given; the packet says so in their name")(
+    lambda f: f.any("clinician_can_wait"))
+rule(NEXT_STEPS, "ask_if_safe_to_wait",
+     "a treatment other than watching is proposed and no clinician has answered whether it is safe to wait")(
+    lambda f: both(f.any("treatment_planned"), f.any("timing_not_asked")))
 rule(NEXT_STEPS, "ask_node_biopsy_first", "the staging_before_surgery indication applies")(
     _staging_before_surgery)
-rule(NEXT_STEPS, "keep_treatment",
-     "a treatment is proposed, and the spot is changing fast, Merkel cell, stage III or IV, melanoma IIB or "
-     "higher, or the doctor said to start right away; and the plan is time-critical and curative (surgery, "
-     "radiation or cancer medicine), is not one a second opinion exists to weigh (observation, completion "
-     "node dissection, light treatment, photopheresis, chemotherapy for skin lymphoma) and is done by a team "
-     "able to do the sentinel node biopsy the case needs (not when ask_node_biopsy_first applies)")(
-    lambda f: unless(both(f.any("treatment_proposed"), f.any(
-        "rapidly_changing", "type_merkel", "melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III",
-        "stage_IV", "stated_immediate")), not f.holds["keep_date_ok"]))
+rule(NEXT_STEPS, "request_records", "always (through health services in prison)")(lambda f: f.any("everyone"))
+rule(NEXT_STEPS, "check_coverage_options", "no insurance, not in prison or VA care")(
+    lambda f: unless(f.any("coverage_none"), not f.none("in_prison", "veterans_affairs")))
+rule(NEXT_STEPS, "find_help_paying", "needs financial help and has insurance, not in prison")(
+    lambda f: unless(f.any("needs_financial_help"), not f.none("coverage_none", "in_prison")))
+rule(NEXT_STEPS, "book_visit", "always (through health services in prison, the VA care team in VA care)")(
+    lambda f: f.any("everyone"))
+rule(NEXT_STEPS, "call_insurance", "the patient has insurance, not in prison or VA care")(
+    lambda f: unless(f.any("has_insurance"), not f.none("in_prison", "veterans_affairs")))
 
-
-def _opinion_before_date(f: Facts) -> Because:
-    """A plan to weigh, or one the booked team cannot complete: get the opinion before the date."""
-    reasons = f.any("completion_dissection", "lymphoma_chemotherapy", "proposed_observation",
-                    "proposed_phototherapy", "proposed_photopheresis", "team_cannot_complete") \
-        or f.any("plan_to_weigh")
-    return unless(reasons, not f.none("staging_before_surgery", "second_opinion_optional"))
-
-
-rule(NEXT_STEPS, "opinion_before_date",
-     "a treatment is proposed and keep_treatment's plan test fails (a plan to weigh, or a team that cannot "
-     "do the sentinel node biopsy), except when ask_node_biopsy_first applies or a second opinion is "
-     "optional")(_opinion_before_date)
-rule(NEXT_STEPS, "request_records", "always")(lambda f: f.any("everyone"))
-rule(NEXT_STEPS, "book_visit", "always, unless opinion_before_date says how to book")(
-    lambda f: unless(f.any("everyone"), bool(_opinion_before_date(f))))
-rule(NEXT_STEPS, "check_coverage_options", "no insurance")(lambda f: f.any("coverage_none"))
-rule(NEXT_STEPS, "find_help_paying", "needs financial help and has insurance")(
-    lambda f: unless(f.any("needs_financial_help"), f.holds["coverage_none"]))
-rule(NEXT_STEPS, "call_insurance", "the patient has insurance")(lambda f: f.any("has_insurance"))
+# access: how this patient reaches the offices in this guide, shown on page one
+rule(ACCESS, "relay_deaf", "patient.communication lists deaf_sign_language")(
+    lambda f: f.any("deaf_sign_language"))
+rule(ACCESS, "captions_hard_of_hearing", "patient.communication lists hard_of_hearing (and not deaf)")(
+    lambda f: f.any("hard_of_hearing"))
+rule(ACCESS, "helper_calls", "no phone, and a helper with a phone is named (patient.helper)")(
+    lambda f: f.any("no_phone_helper"))
+rule(ACCESS, "no_phone_navigator", "no phone, and no helper with a phone")(
+    lambda f: f.any("no_phone_no_helper"))
+rule(ACCESS, "prison_health_services", "patient.care_setting is prison")(lambda f: f.any("in_prison"))
+rule(ACCESS, "va_care_team", "patient.care_setting is veterans_affairs")(lambda f: f.any("veterans_affairs"))
 
 # alerts: the boxed "call your care team at once" items on page one
 rule(ALERTS, "immunotherapy_warning_signs",
@@ -116,6 +130,27 @@ rule("indications", "second_opinion_optional",
     _second_opinion_optional)
 rule("indications", "no_treatment_options", "treatment_plan.told_no_options")(
     lambda f: f.any("told_no_options"))
+rule("indications", "third_opinion", "the patient has had a second opinion already (prior_opinions)")(
+    lambda f: f.any("prior_opinions"))
+rule("indications", "angiosarcoma_team", "angiosarcoma")(lambda f: f.any("type_angiosarcoma"))
+rule("indications", "mucosal_melanoma_team", "mucosal melanoma (melanoma.subtype mucosal)")(
+    lambda f: f.any("mucosal_melanoma"))
+rule("indications", "large_b_cell_lymphoma", "skin lymphoma: diffuse large B-cell, leg type")(
+    lambda f: f.any("lymphoma_b_large_leg"))
+rule("indications", "sebaceous_carcinoma_care", "sebaceous carcinoma")(lambda f: f.any("type_sebaceous"))
+rule("indications", "afx_pds_care", "atypical fibroxanthoma or pleomorphic dermal sarcoma")(
+    lambda f: f.any("type_afx", "type_pds"))
+rule("indications", "uncommon_type_center",
+     "a type the rules do not model (other, not a named kind; B-cell lymphoma of no given kind): the safe "
+     "general path")(lambda f: f.any("unmodelled_type"))
+rule("indications", "follow_up_review", "no evidence of disease now (diagnosis.disease_state)")(
+    lambda f: f.any("state_no_evidence"))
+rule("indications", "watching_review",
+     "the patient chose to watch the cancer for now (disease_state watching)")(
+    lambda f: f.any("state_watching"))
+rule("indications", "condition_changes_choices",
+     "a condition that changes the choices (patient.conditions; a transplant has its own items)")(
+    lambda f: f.any(*CONDITION_FACTS))
 rule("indications", "staging_before_surgery",
      "invasive melanoma (stage not 0) with a wide excision proposed and no sentinel node biopsy proposed, "
      "not stage III or IV, and stage IB to IIC, Breslow ≥ 0.8 mm, ulcerated, thicker than 4 mm (or 2 mm with "
@@ -128,7 +163,8 @@ rule("indications", "team_for_node_test",
      "not yet done, and the doctor who would do it is not a surgical oncologist (or not named); not when "
      "staging_before_surgery applies (it says the same)")(
     lambda f: unless(f.any("team_cannot_complete"), f.holds["staging_before_surgery"]))
-rule("indications", "sezary_first_treatment", "skin lymphoma with chemotherapy proposed")(
+rule("indications", "sezary_first_treatment",
+     "T-cell skin lymphoma (mycosis fungoides or Sézary syndrome) with chemotherapy proposed")(
     lambda f: f.any("lymphoma_chemotherapy"))
 rule("indications", "pathology_uncertain",
      "borderline, insufficient tissue, a differential, or melanoma never read by a dermatopathologist")(
@@ -139,8 +175,9 @@ rule("indications", "non_specialist_diagnosis", "diagnosed_by primary_care or ot
 rule("indications", "weakened_immune_system",
      "weakened immune system, except Kaposi sarcoma (its HIV items cover it)")(
     lambda f: unless(f.any("weakened_immune"), f.holds["type_kaposi"]))
-rule("indications", "rare_cancer_type", "rare type")(lambda f: f.any(*RARE_TYPES))
-rule("indications", "melanoma_specialist_review", "invasive melanoma (stage not 0)")(
+rule("indications", "rare_cancer_type", "rare type, when uncommon_type_center does not apply")(
+    lambda f: unless(f.any(*RARE_TYPES), f.holds["unmodelled_type"]))
+rule("indications", "melanoma_specialist_review", "invasive skin melanoma (stage not 0)")(
     lambda f: f.any("invasive_melanoma"))
 rule("indications", "recurrent_cancer", "diagnosis.recurrent")(lambda f: f.any("recurrent"))
 rule("indications", "single_treatment_option",
@@ -162,8 +199,13 @@ rule("indications", "low_confidence", "concerns.low_confidence")(lambda f: f.any
 _always("indications", "confirmation")
 
 # specialists: whom to see
-rule("specialists", "melanoma_specialist", "invasive melanoma (stage not 0)")(
-    lambda f: f.any("invasive_melanoma"))
+rule("specialists", "melanoma_specialist", "invasive melanoma (stage not 0), or mucosal melanoma")(
+    lambda f: f.any("invasive_melanoma", "mucosal_melanoma"))
+rule("specialists", "uncommon_cancer_center", "a type the rules do not model (the safe general path)")(
+    lambda f: f.any("unmodelled_type"))
+rule("specialists", "sarcoma_center", "angiosarcoma or pleomorphic dermal sarcoma")(
+    lambda f: f.any("type_sarcoma"))
+rule("specialists", "mucosal_site_surgeon", "mucosal melanoma")(lambda f: f.any("mucosal_melanoma"))
 rule("specialists", "pediatric_oncologist", "child, and a cancer is confirmed (type not uncertain)")(
     lambda f: unless(f.any("child"), f.holds["type_uncertain"]))
 rule("specialists", "maternal_fetal_medicine", "pregnant")(lambda f: f.any("pregnant"))
@@ -178,51 +220,76 @@ rule("specialists", "dermatopathologist",
     lambda f: _pathology_review(f) or both(f.any("child"), f.any("type_melanoma", "type_uncertain"))
     or f.any("dfsp"))
 rule("specialists", "medical_oncologist",
-     "stage III or IV, melanoma IIB or higher, a drug treatment proposed, Merkel cell, Kaposi sarcoma, or "
+     "stage III or IV, melanoma IIB or higher, a drug treatment proposed, Merkel cell, Kaposi sarcoma, "
+     "angiosarcoma, mucosal melanoma, diffuse large B-cell lymphoma (leg type), or "
      "skin lymphoma other than early (stage I) mycosis fungoides; early mycosis fungoides only from "
      "stage IIB, with Sézary syndrome or a drug proposed")(
     lambda f: f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick", "systemic_proposed",
-                    "type_merkel", "type_kaposi",
+                    "type_merkel", "type_kaposi", "type_angiosarcoma", "mucosal_melanoma",
+                    "lymphoma_b_large_leg",
                     "sezary_syndrome", "lymphoma_stage_IIB_plus")
     or unless(f.any("type_lymphoma"), f.holds["mycosis_fungoides_early"]))
 rule("specialists", "surgical_oncologist",
      "stage III or IV, melanoma IIB or higher, a large surgery, lymph node dissection proposed, Merkel cell, "
+     "angiosarcoma, pleomorphic dermal sarcoma, mucosal melanoma, "
      "a sentinel node biopsy needed with a team that may not do it, or very-high-risk SCC; never for skin "
      "lymphoma or Kaposi sarcoma")(
     lambda f: unless(f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick",
                            "extensive_surgery", "proposed_lymph_node_dissection",
-                           "proposed_completion_lymph_node_dissection", "type_merkel",
-                           "team_cannot_complete"),
+                           "proposed_completion_lymph_node_dissection", "type_merkel", "type_angiosarcoma",
+                           "type_pds", "mucosal_melanoma", "team_cannot_complete"),
                      not f.none("type_lymphoma", "type_kaposi")) or _very_high_risk_scc(f))
 rule("specialists", "palliative_care", "stage IV, or told there are no options")(
     lambda f: f.any("stage_IV", "told_no_options"))
 rule("specialists", "radiation_oncologist",
-     "radiation proposed, Merkel cell, desmoplastic melanoma, classic (HIV-negative) Kaposi sarcoma that has "
+     "radiation proposed; otherwise (never with basal cell nevus syndrome or xeroderma pigmentosum, where "
+     "radiation is avoided) Merkel cell, angiosarcoma, mucosal melanoma, B-cell skin lymphoma (indolent, or "
+     "diffuse large B-cell, leg type), "
+     "desmoplastic melanoma, classic (HIV-negative) Kaposi sarcoma that has "
      "not spread (stage not IV), very-high-risk SCC, BCC or SCC with nerve invasion or nerve symptoms, SCC "
      "that is recurrent, called high risk or with a weakened immune system, or an older adult with BCC or "
      "SCC (not when a second opinion is optional); listed after the Mohs surgeon when pregnant")(
-    lambda f: f.any("proposed_radiation", "type_merkel", "desmoplastic_melanoma")
-    or unless(f.any("kaposi_classic"), f.holds["stage_IV"]) or _very_high_risk_scc(f) or _nerve_involved(f)
-    or both(f.any("type_scc"), f.any("recurrent", "high_risk", "weakened_immune"))
-    or _not_low_value(f, both(f.any("older_adult"), f.any("type_bcc", "type_scc"))))
+    lambda f: f.any("proposed_radiation") or unless(
+        f.any("type_merkel", "desmoplastic_melanoma", "type_angiosarcoma", "mucosal_melanoma",
+              "lymphoma_b_indolent", "lymphoma_b_large_leg")
+        or unless(f.any("kaposi_classic"), f.holds["stage_IV"]) or _very_high_risk_scc(f)
+        or _nerve_involved(f)
+        or both(f.any("type_scc"), f.any("recurrent", "high_risk", "weakened_immune"))
+        or _not_low_value(f, both(f.any("older_adult"), f.any("type_bcc", "type_scc"))),
+        not f.none("cond_basal_cell_nevus_syndrome", "cond_xeroderma_pigmentosum")))
 rule("specialists", "mohs_surgeon",
      "high-risk BCC or SCC (NCCN), or BCC or SCC on a sensitive site, recurrent, or with a cosmetic or "
      "scarring concern; or melanoma in situ or lentigo maligna on a sensitive site (never when a second "
      "opinion is optional); or dermatofibrosarcoma protuberans (cancer_type other, named in "
-     "cancer_type_detail); never when the spot is already out or no skin spot was found")(
+     "cancer_type_detail), sebaceous carcinoma, atypical fibroxanthoma or pleomorphic dermal sarcoma; never "
+     "when the spot is already out or no skin spot was found")(
     lambda f: unless(_high_risk_scc(f) or _high_risk_bcc(f) or _not_low_value(f, both(
         f.any("type_bcc", "type_scc"),
         f.any("sensitive_site", "concern_scarring", "concern_cosmetic", "recurrent")))
-        or both(f.any("melanoma_in_situ", "lentigo_maligna"), f.any("sensitive_site")) or f.any("dfsp"),
+        or both(f.any("melanoma_in_situ", "lentigo_maligna"), f.any("sensitive_site"))
+        or f.any("dfsp", "type_sebaceous", "type_afx", "type_pds"),
         not f.none("primary_removed", "unknown_primary")))
 rule("specialists", "plastic_surgeon", "treatment_plan.reconstruction")(lambda f: f.any("reconstruction"))
+rule("specialists", "oculoplastic_surgeon",
+     "on the eyelid, or in the eye socket or bone (not skin lymphoma or Kaposi sarcoma)")(
+    lambda f: unless(f.any("site_eyelid", "bone_or_orbit"), not f.none("type_lymphoma", "type_kaposi")))
+rule("specialists", "genetic_counselor",
+     "a genetic syndrome (basal cell nevus, xeroderma pigmentosum, Lynch or Muir-Torre), or sebaceous "
+     "carcinoma (Muir-Torre screening)")(lambda f: f.any("genetic_syndrome", "type_sebaceous"))
+rule("specialists", "cardiologist", "heart failure, and chemotherapy or another cancer medicine is proposed")(
+    lambda f: both(f.any("cond_heart_failure"), f.any("systemic_proposed")))
+rule("specialists", "condition_doctor",
+     "autoimmune disease, or a blood cancer, and cancer medicine is proposed or being taken")(
+    lambda f: both(f.any("cond_autoimmune_disease", "cond_blood_cancer"),
+                   f.any("systemic_proposed", "on_immunotherapy", "on_targeted_therapy")))
 rule("specialists", "dermatologist",
      "not yet seen by a skin specialist, or BCC, SCC, melanoma in situ or uncertain type (not skin "
      "lymphoma, and not stage III or IV, melanoma IIB or higher or Merkel cell, where the other specialists "
-     "lead)")(
+     "lead, nor an aggressive or unmodelled kind)")(
     lambda f: unless(f.any("not_seen_by_skin_specialist", "type_bcc", "type_scc", "melanoma_in_situ",
                            "type_uncertain"),
-                     not f.none("type_lymphoma", "advanced", "melanoma_IIB_plus", "type_merkel")))
+                     not f.none("type_lymphoma", "advanced", "melanoma_IIB_plus", "type_merkel",
+                                "aggressive_kind", "type_sarcoma", "unmodelled_type")))
 
 # records: what to gather
 rule("records", "pathology_reports", "always")(lambda f: f.any("everyone"))
@@ -230,12 +297,20 @@ rule("records", "slides_and_blocks", "pathology review indicated, melanoma, or a
     lambda f: _pathology_review(f) or f.any("type_melanoma", *RARE_TYPES))
 rule("records", "visit_notes", "always")(lambda f: f.any("everyone"))
 rule("records", "treatment_plan_written", "a treatment is proposed")(lambda f: f.any("treatment_proposed"))
-rule("records", "imaging", "stage III or IV, melanoma IIB or higher, or Merkel cell")(
-    lambda f: f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick", "type_merkel"))
+rule("records", "imaging",
+     "stage III or IV, melanoma IIB or higher, Merkel cell, bone or eye-socket invasion, a sarcoma, an "
+     "aggressive lymphoma, mucosal melanoma, a cancer medicine proposed, an unmodelled type, or an urgent "
+     "case")(
+    lambda f: _imaging(f))
+rule("records", "earlier_opinion_reports", "the patient has had a second opinion already")(
+    lambda f: f.any("prior_opinions"))
+rule("records", "follow_up_records", "no evidence of disease now (follow-up)")(
+    lambda f: f.any("state_no_evidence"))
 rule("records", "hiv_labs", "Kaposi sarcoma and HIV positive")(lambda f: f.all("type_kaposi", "hiv_positive"))
 rule("records", "operative_reports", "diagnosis.recurrent")(lambda f: f.any("recurrent"))
 rule("records", "medication_list", "always")(lambda f: f.any("everyone"))
-rule("records", "health_conditions_list", "patient.comorbidities given")(lambda f: f.any("comorbidities"))
+rule("records", "health_conditions_list", "patient.comorbidities or patient.conditions given")(
+    lambda f: f.any("comorbidities", "cond_transplant", *CONDITION_FACTS))
 rule("records", "prenatal_summary", "pregnant")(lambda f: f.any("pregnant"))
 rule("records", "photos",
      "wants a video visit, travel is hard, or care abroad; not when the spot is already removed or no skin "
@@ -245,7 +320,8 @@ rule("records", "photos",
 rule("records", "translated_summary", "care abroad")(lambda f: f.any("care_abroad"))
 rule("records", "customs_letter", "care abroad and slides will be sent")(
     lambda f: f.all("care_abroad", "slides_needed"))
-rule("records", "insurance_card", "the patient has insurance")(lambda f: f.any("has_insurance"))
+rule("records", "insurance_card", "the patient has insurance, not in prison")(
+    lambda f: unless(f.any("has_insurance"), f.holds["in_prison"]))
 rule("records", "referral",
      "preauthorization required, Medicare Advantage, or the insurer requires one (never with no insurance)")(
     lambda f: unless(f.any("preauth_required", "coverage_medicare_advantage", "insurance_requires"),
@@ -270,12 +346,15 @@ rule("questions", "melanoma_ulceration",
                      not f.none("ulceration_known", "no_primary_tumor_questions")))
 rule("questions", "melanoma_mitotic_rate", "invasive melanoma, not stage IV, not told there are no options")(
     lambda f: unless(f.any("invasive_melanoma"), f.holds["no_primary_tumor_questions"]))
-rule("questions", "melanoma_margins", "melanoma (in situ too), not stage IV, not told there are no options")(
-    lambda f: unless(f.any("type_melanoma"), f.holds["no_primary_tumor_questions"]))
+rule("questions", "melanoma_margins",
+     "melanoma (in situ too), the cancer active, not stage IV, not told there are no options")(
+    lambda f: unless(both(f.any("type_melanoma"), f.any("state_active")),
+                     f.holds["no_primary_tumor_questions"]))
 rule("questions", "melanoma_sentinel_node",
-     "invasive melanoma, stage I, II or unknown, not told there are no options, sentinel node not already "
+     "invasive melanoma, the cancer active, stage I, II or unknown, not told there are no options, sentinel "
+     "node not already "
      "tested, and sentinel_node_timing does not apply")(
-    lambda f: unless(f.any("invasive_melanoma"), not f.none(
+    lambda f: unless(both(f.any("invasive_melanoma"), f.any("state_active")), not f.none(
         "staging_before_surgery", "stage_III", "stage_IV", "told_no_options", "sentinel_done",
         "unknown_primary")))
 rule("questions", "node_ultrasound_instead", "a completion lymph node dissection is proposed")(
@@ -286,37 +365,73 @@ rule("questions", "melanoma_stage", "invasive melanoma, when no stage was worked
 rule("questions", "braf_testing", "melanoma stage III or IV")(
     lambda f: both(f.any("type_melanoma"), f.any("stage_III", "stage_IV")))
 rule("questions", "melanoma_drug_treatments",
-     "melanoma IIB to III (or thick), or melanoma with a drug proposed; not stage IV (medicine after surgery "
-     "is the question only before or after an operation)")(
-    lambda f: unless(both(f.any("type_melanoma"), f.any(
-        "melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III", "systemic_proposed")), f.holds["stage_IV"]))
+     "melanoma IIB to III (or thick) with the cancer active and a treatment proposed (or the spot already "
+     "out), or melanoma with a drug proposed; not stage IV (medicine after surgery is the question only "
+     "before or after an operation)")(
+    lambda f: unless(both(f.any("type_melanoma"), both(
+        f.any("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III"), f.any("state_active"),
+        f.any("treatment_planned", "primary_removed")) or f.any("systemic_proposed")), f.holds["stage_IV"]))
 rule("questions", "melanoma_drug_choices", "melanoma stage IV")(
     lambda f: f.all("type_melanoma", "stage_IV"))
 rule("questions", "melanoma_trials",
      "melanoma stage IIB or IIC (or thick), when trials_for_me does not apply")(
     lambda f: unless(f.any("melanoma_stage_IIB_IIC", "melanoma_thick"), not f.none(
         "concern_clinical_trials", "stage_III", "stage_IV", "told_no_options")))
-rule("questions", "low_risk_options", "second_opinion_optional applies")(
-    _second_opinion_optional)
-rule("questions", "bcc_options", "BCC, when a second opinion is not optional")(
-    lambda f: _not_low_value(f, f.any("type_bcc")))
+rule("questions", "low_risk_options", "second_opinion_optional applies, the cancer active")(
+    lambda f: both(_second_opinion_optional(f), f.any("state_active")))
+rule("questions", "bcc_options", "BCC, the cancer active, when a second opinion is not optional")(
+    lambda f: _not_low_value(f, both(f.any("type_bcc"), f.any("state_active"))))
 rule("questions", "bcc_recurrence", "BCC")(lambda f: f.any("type_bcc"))
 rule("questions", "bcc_cosmetic_result", "BCC, when a second opinion is not optional")(
     lambda f: _not_low_value(f, f.any("type_bcc")))
 rule("questions", "scc_risk_level", "SCC")(lambda f: f.any("type_scc"))
 rule("questions", "scc_lymph_nodes", "high-risk SCC")(_high_risk_scc)
-rule("questions", "scc_adjuvant", "high-risk SCC, with surgery proposed or the spot already removed")(
-    lambda f: both(_high_risk_scc(f), f.any("proposed_excision", "proposed_mohs_surgery",
-                                            "proposed_wide_local_excision", "primary_removed")))
+rule("questions", "scc_adjuvant",
+     "high-risk SCC with the cancer active, and surgery proposed or the spot already removed, or nerve "
+     "invasion with any treatment proposed")(
+    lambda f: both(_high_risk_scc(f), f.any("state_active"), f.any(
+        "proposed_excision", "proposed_mohs_surgery", "proposed_wide_local_excision", "primary_removed")
+        or both(f.any("risk_perineural", "nerve_symptoms"), f.any("treatment_planned"))))
 rule("questions", "nerve_imaging", "BCC or SCC with perineural invasion or new nerve symptoms")(
     _nerve_involved)
-rule("questions", "margin_checked_surgery", "high-risk BCC or SCC (NCCN), when Mohs surgery is not proposed")(
-    lambda f: unless(_high_risk_bcc(f) or _high_risk_scc(f), f.holds["proposed_mohs_surgery"]))
+rule("questions", "margin_checked_surgery",
+     "high-risk BCC or SCC (NCCN), the cancer active, when Mohs surgery is not proposed")(
+    lambda f: unless(both(_high_risk_bcc(f) or _high_risk_scc(f), f.any("state_active")),
+                     f.holds["proposed_mohs_surgery"]))
 rule("questions", "derived_stage",
      "no stage given, and one can be worked out: SCC of the head or neck (size, nerve invasion, depth) or "
      "invasive melanoma with its depth (no nodes found)")(
     lambda f: f.any("stage_derived"))
+rule("questions", "ask_about_scans",
+     "the case needs scans (as records.imaging) and they are not already the point of another question")(
+    lambda f: _imaging(f))
+rule("questions", "surveillance_schedule", "no evidence of disease now (follow-up)")(
+    lambda f: f.any("state_no_evidence"))
+rule("questions", "watch_plan", "the patient chose to watch the cancer for now")(
+    lambda f: f.any("state_watching"))
+rule("questions", "which_b_cell_kind", "B-cell skin lymphoma whose kind is not given")(
+    lambda f: f.any("lymphoma_b_kind_unknown"))
+rule("questions", "uncommon_center", "a type the rules do not model (the safe general path)")(
+    lambda f: f.any("unmodelled_type"))
+rule("questions", "sarcoma_team", "angiosarcoma or pleomorphic dermal sarcoma")(
+    lambda f: f.any("type_sarcoma"))
+rule("questions", "mucosal_team", "mucosal melanoma")(lambda f: f.any("mucosal_melanoma"))
+rule("questions", "large_b_cell_treatment", "diffuse large B-cell lymphoma, leg type")(
+    lambda f: f.any("lymphoma_b_large_leg"))
+rule("questions", "muir_torre_check", "sebaceous carcinoma, or Lynch or Muir-Torre syndrome")(
+    lambda f: f.any("type_sebaceous", "cond_lynch_muir_torre"))
+rule("questions", "afx_or_pds", "atypical fibroxanthoma")(lambda f: f.any("type_afx"))
+rule("questions", "drug_choices_after_side_effects",
+     "serious side effects (current or past) from a cancer medicine now or before")(
+    lambda f: f.any("serious_side_effects"))
+rule("questions", "earlier_opinions_differ", "the patient has had a second opinion already")(
+    lambda f: f.any("prior_opinions"))
 rule("questions", "transplant_medicines", "organ transplant")(lambda f: f.any("organ_transplant"))
+rule("questions", "transplant_checkpoint", "organ transplant, and immunotherapy is proposed")(
+    lambda f: f.any("caution_cond_transplant"))
+for _fact in CONDITION_FACTS:  # one question per condition: how does it change the choices?
+    rule("questions", _fact.replace("cond_", "condition_"),
+         f"patient.conditions lists {_fact.removeprefix('cond_')}")(lambda f, c=_fact: f.any(c))
 rule("questions", "hiv_treatment_first", "Kaposi sarcoma and HIV positive")(
     lambda f: f.all("type_kaposi", "hiv_positive"))
 rule("questions", "merkel_team", "Merkel cell")(lambda f: f.any("type_merkel"))
@@ -324,7 +439,8 @@ rule("questions", "rare_experience", "skin lymphoma, Kaposi sarcoma, other or un
     lambda f: f.any("type_lymphoma", "type_kaposi", "type_other", "type_uncertain"))
 rule("questions", "all_options", "always")(lambda f: f.any("everyone"))
 rule("questions", "why_this_plan", "a treatment is proposed")(lambda f: f.any("treatment_proposed"))
-rule("questions", "how_soon", "always")(lambda f: f.any("everyone"))
+rule("questions", "how_soon", "the cancer is active, or a treatment is proposed")(
+    lambda f: f.any("state_active", "treatment_planned"))
 rule("questions", "doctor_said_immediately", "the doctor said to start right away")(
     lambda f: f.any("stated_immediate"))
 rule("questions", "scarring_result", "concern about looks or scars, or a sensitive site")(
@@ -341,13 +457,14 @@ rule("questions", "older_adult_gentler_options",
      "older adult who also has other health problems or prefers a careful approach (never by age alone)")(
     lambda f: both(f.any("older_adult"), f.any("comorbidities", "risk_conservative")))
 rule("questions", "teen_voice", "a teenager (13 to 17)")(lambda f: f.any("teen"))
-rule("questions", "side_effects", "a treatment is proposed")(lambda f: f.any("treatment_proposed"))
+rule("questions", "side_effects", "a treatment other than watching is proposed")(
+    lambda f: f.any("treatment_planned"))
 _always("questions", "experience", "follow_up_plan")
 
 # insurance_steps
 def _insured(f: Facts, reasons: Because) -> Because:
-    """Plan steps only for someone with a plan."""
-    return unless(reasons, f.holds["coverage_none"])
+    """Plan steps only for someone with a plan, who deals with it themselves (not in prison or VA care)."""
+    return unless(reasons, not f.none("coverage_none", "in_prison", "veterans_affairs"))
 
 
 rule("insurance_steps", "insurer_requires", "insurance.requires_second_opinion (with insurance)")(
@@ -358,7 +475,8 @@ rule("insurance_steps", "preauthorization_check", "preauthorization unknown (wit
     lambda f: _insured(f, f.any("preauth_unknown")))
 rule("insurance_steps", "network_check",
      "network unknown or in-network, except Original Medicare in the US and no insurance")(
-    lambda f: unless(f.any("network_unknown", "network_in"), not f.none("medicare_us", "coverage_none")))
+    lambda f: unless(f.any("network_unknown", "network_in"),
+                     not f.none("medicare_us", "coverage_none", "in_prison", "veterans_affairs")))
 rule("insurance_steps", "out_of_network_costs", "out of network (with insurance)")(
     lambda f: _insured(f, f.any("network_out")))
 rule("insurance_steps", "documentation",
@@ -368,10 +486,19 @@ rule("insurance_steps", "medicare_part_b", "Original Medicare in the US")(lambda
 rule("insurance_steps", "medicare_advantage", "Medicare Advantage in the US")(
     lambda f: f.any("medicare_advantage_us"))
 rule("insurance_steps", "medicaid", "Medicaid")(lambda f: f.any("coverage_medicaid"))
-rule("insurance_steps", "no_insurance", "no insurance")(lambda f: f.any("coverage_none"))
-rule("insurance_steps", "uninsured_medicaid", "no insurance")(lambda f: f.any("coverage_none"))
-rule("insurance_steps", "uninsured_marketplace", "no insurance")(lambda f: f.any("coverage_none"))
-rule("insurance_steps", "uninsured_hospital_help", "no insurance")(lambda f: f.any("coverage_none"))
+rule("insurance_steps", "prison_outside_care",
+     "in prison (the section then holds only this step, consultation_only and bring_records)")(
+    lambda f: f.any("in_prison"))
+rule("insurance_steps", "va_second_opinion", "VA care")(lambda f: f.any("veterans_affairs"))
+rule("insurance_steps", "va_community_care", "VA care")(lambda f: f.any("veterans_affairs"))
+rule("insurance_steps", "no_insurance", "no insurance, not in prison")(
+    lambda f: unless(f.any("coverage_none"), f.holds["in_prison"]))
+rule("insurance_steps", "uninsured_medicaid", "no insurance, not in prison")(
+    lambda f: unless(f.any("coverage_none"), f.holds["in_prison"]))
+rule("insurance_steps", "uninsured_marketplace", "no insurance, not in prison")(
+    lambda f: unless(f.any("coverage_none"), f.holds["in_prison"]))
+rule("insurance_steps", "uninsured_hospital_help", "no insurance, not in prison")(
+    lambda f: unless(f.any("coverage_none"), f.holds["in_prison"]))
 rule("insurance_steps", "abroad_home_plan", "care abroad, with insurance")(
     lambda f: f.any("abroad_with_insurance"))
 rule("insurance_steps", "abroad_estimate", "care abroad")(lambda f: f.any("care_abroad"))
@@ -395,6 +522,17 @@ rule("population_notes", "weakened_immune_system",
     lambda f: unless(f.any("weakened_immune"), f.holds["type_kaposi"]))
 rule("population_notes", "hiv", "HIV positive (patient.hiv or immune_reasons)")(
     lambda f: f.any("hiv_positive"))
+rule("population_notes", "transplant_checkpoint", "organ transplant, and immunotherapy is proposed")(
+    lambda f: f.any("caution_cond_transplant"))
+rule("population_notes", "autoimmune_checkpoint", "autoimmune disease, and immunotherapy is proposed")(
+    lambda f: f.any("caution_cond_autoimmune_disease"))
+rule("population_notes", "radiation_avoided",
+     "basal cell nevus syndrome or xeroderma pigmentosum (radiation is usually avoided)")(
+    lambda f: f.any("cond_basal_cell_nevus_syndrome", "cond_xeroderma_pigmentosum"))
+rule("population_notes", "heart_and_medicines", "heart failure, and a cancer medicine is proposed")(
+    lambda f: both(f.any("cond_heart_failure"), f.any("systemic_proposed")))
+rule("population_notes", "bleeding_and_surgery", "a blood thinner or BTK inhibitor, and surgery is proposed")(
+    lambda f: f.any("bleeding_risk_surgery"))
 rule("population_notes", "older_adult", "older adult")(
     lambda f: f.any("age_75_plus", "age_65_plus_with_conditions"))
 rule("population_notes", "care_abroad", "care abroad")(lambda f: f.any("care_abroad"))

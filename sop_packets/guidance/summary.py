@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..schema import CancerType, Profile, Stage
+from ..schema import CancerType, MelanomaSubtype, Profile, Stage
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -32,6 +32,8 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     kind = dx.cancer_type.value
     if kind == "skin_lymphoma" and dx.lymphoma_type.value not in ("mycosis_fungoides", "sezary_syndrome"):
         kind = "skin_lymphoma_other"
+    if kind == "melanoma" and dx.melanoma.subtype is MelanomaSubtype.mucosal:
+        kind = "default"  # mucosal melanoma is not staged like a skin melanoma
     if dx.stage is Stage.unknown and values.get("derived_stage"):
         return fill(words["derived_stage"][kind], values)  # "about stage ..., ask your doctor"
     sentences = words["stage_sentences"].get(kind, words["stage_sentences"]["default"])
@@ -47,8 +49,9 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     diagnosis = profile.diagnosis
     phrases = words["summary"]["cancer" if is_cancer else "not_cancer"]
     kind = words["cancer_types"][diagnosis.cancer_type.value]
-    lines = [fill(kind.get(f"found_{diagnosis.lymphoma_type.value}", kind["found"])
-                  if diagnosis.cancer_type is CancerType.skin_lymphoma else kind["found"], values)]
+    subtype = {CancerType.skin_lymphoma: diagnosis.lymphoma_type.value,
+               CancerType.melanoma: diagnosis.melanoma.subtype.value}.get(diagnosis.cancer_type, "")
+    lines = [fill(kind.get(f"found_{subtype}", kind["found"]), values)]
     if diagnosis.body_site is not None:
         lines.append(fill(phrases["site"], values))
     lines.append(stage_sentence(profile, words, values))

@@ -1,13 +1,34 @@
-"""Urgency: how soon to act (urgent, prompt or routine), and the facts that set the level."""
+"""Urgency: how soon to get the second opinion (urgent, prompt or routine), and the facts that set it.
+
+The level is about the second opinion, never about the proposed plan: whether a plan can wait is a
+clinician's answer (treatment_plan.timing_answer), which the packet states in that clinician's name.
+No evidence of disease is never urgent. An aggressive named kind with active disease always is.
+"""
 
 from __future__ import annotations
 
 from .facts import Because, Facts, _high_risk_bcc, _high_risk_scc, _very_high_risk_scc, both
+from .kinds import AGGRESSIVE_KINDS
 
 
 def urgency_level(f: Facts) -> tuple[str, Because]:
-    """One level (urgent, prompt, routine) and the facts that set it."""
-    urgent = (f.any("rapidly_changing", "type_merkel")
+    """One level (urgent, prompt, routine) and the facts that set it.
+
+    A clinician who says treatment should not wait makes the second opinion, if wanted, a matter of days:
+    urgent (prompt with no evidence of disease, which is never urgent), so the box and the steps agree.
+    """
+    if f.holds["state_no_evidence"]:
+        if f.holds["clinician_no_wait"]:
+            return "prompt", ("clinician_no_wait",)
+        return "routine", ("state_no_evidence",)
+    if f.holds["clinician_no_wait"]:
+        return "urgent", ("clinician_no_wait", *_level(f)[1])
+    return _level(f)
+
+
+def _level(f: Facts) -> tuple[str, Because]:
+    """The level the case itself calls for."""
+    urgent = (f.any("rapidly_changing", *AGGRESSIVE_KINDS)
               + both(f.any("type_melanoma", "type_scc"), f.any("melanoma_stage_IIB_IIC", "melanoma_thick",
                                                                 "stage_III", "stage_IV"))
               + (_high_risk_scc(f) if _very_high_risk_scc(f) else ()))
@@ -19,7 +40,10 @@ def urgency_level(f: Facts) -> tuple[str, Because]:
         return "routine", ("mycosis_fungoides_early",)
     if f.holds["kaposi_classic"]:
         return "routine", ("kaposi_classic",)
-    prompt = (f.any("invasive_melanoma", "type_lymphoma", "type_kaposi", "type_other", "type_uncertain")
+    if f.holds["lymphoma_b_indolent"]:
+        return "routine", ("lymphoma_b_indolent",)
+    prompt = (f.any("invasive_melanoma", "type_lymphoma", "type_kaposi", "type_pds", "type_sebaceous",
+                    "type_afx", "unmodelled_type", "type_other", "type_uncertain", "bone_or_orbit")
               or _high_risk_scc(f) or _high_risk_bcc(f))
     if prompt:
         return "prompt", prompt

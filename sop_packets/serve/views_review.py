@@ -138,9 +138,9 @@ def _form_problems(values: dict) -> list[Problem]:
     found = []
     if values["safe_to_wait"] not in ("yes", "no"):
         found.append(Problem("Is it safe to wait", "Select yes or no", "r-safe_to_wait", "safe_to_wait"))
-    if values["safe_to_wait"] == "yes" and not _date(values["until"]):
-        found.append(Problem("Safe to wait until", "Enter the date it is safe to wait until, like 2027-01-31",
-                             "r-until", "until"))
+    if values["safe_to_wait"] == "yes" and values["until"] and not _date(values["until"]):
+        found.append(Problem("Safe to wait until", "Enter the last day it is safe to wait as year-month-day, "
+                             "like 2027-01-31, or leave it empty", "r-until", "until"))
     for key, label in (("checked_by", "Your name"), ("role", "Your role")):
         if not values[key]:
             found.append(Problem(label, f"Enter {label.lower()}", f"r-{key}", key))
@@ -179,7 +179,7 @@ def _check(request: Request, name: str, data) -> Response:
             "checked", "page-one")])
     on = _date(values["checked_on"])
     answer = {"safe_to_wait": values["safe_to_wait"]}
-    if values["safe_to_wait"] == "yes":
+    if values["safe_to_wait"] == "yes" and values["until"]:
         answer["until"] = _date(values["until"])
     answer |= {"said_by": values["checked_by"], "role": values["role"], "said_on": on}
     timing = {("treatment_plan", "timing_answer"): answer}
