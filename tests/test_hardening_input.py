@@ -312,6 +312,7 @@ def test_every_problem_is_listed_after_syntax_errors(write):
         f"{path}:7:3: patient.pregnent: unknown field 'pregnent'; did you mean 'pregnant'?",
         f"{path}:9:16: diagnosis.cancer_type: 'melanom' is not allowed; use one of: melanoma, "
         "basal_cell_carcinoma, squamous_cell_carcinoma, merkel_cell_carcinoma, skin_lymphoma, kaposi_sarcoma, "
+        "angiosarcoma, sebaceous_carcinoma, atypical_fibroxanthoma, pleomorphic_dermal_sarcoma, "
         "other, uncertain. Did you mean 'melanoma'?",
         f"{path}:10:24: put text that contains ': ' in quotes, for example name: \"Dr. Lee: dermatology\"",
         f"{path}:12:1: line 12 is indented more than the line above; line it up",
@@ -327,6 +328,7 @@ def test_duplicate_keys_and_bad_dates_do_not_hide_other_problems(write):
         "check this value",
         f"{path}:8:16: diagnosis.cancer_type: 'melanom' is not allowed; use one of: melanoma, "
         "basal_cell_carcinoma, squamous_cell_carcinoma, merkel_cell_carcinoma, skin_lymphoma, kaposi_sarcoma, "
+        "angiosarcoma, sebaceous_carcinoma, atypical_fibroxanthoma, pleomorphic_dermal_sarcoma, "
         "other, uncertain. Did you mean 'melanoma'?",
     ]
 

@@ -14,7 +14,8 @@ from sop_packets.profile import load_profile
 
 DATA = Path(__file__).parent / "data" / "csv"
 CANCER_TYPES = ("melanoma, basal_cell_carcinoma, squamous_cell_carcinoma, merkel_cell_carcinoma, skin_lymphoma, "
-                "kaposi_sarcoma, other, uncertain")
+                "kaposi_sarcoma, angiosarcoma, sebaceous_carcinoma, atypical_fibroxanthoma, "
+                "pleomorphic_dermal_sarcoma, other, uncertain")
 
 
 def run(*args):
