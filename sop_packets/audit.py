@@ -24,6 +24,7 @@ LOG_NAME = ".sop-packets-audit.log"
 ACTIONS = ("save", "new", "import", "build", "review", "archive", "convert")
 MAX_LINE = 16 * 1024  # a line longer than this was not written by us: skipped when read
 _lock = threading.Lock()
+_reading = threading.Lock()
 
 
 def os_user() -> str:
@@ -111,6 +112,10 @@ class Reader:
     _rest: bytes = b""
 
     def refresh(self) -> list[Event]:
+        with _reading:  # the app reads from several threads: one at a time moves the offset
+            return self._refresh()
+
+    def _refresh(self) -> list[Event]:
         path = log_path(self.profiles)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)

@@ -501,6 +501,8 @@ def import_fhir_command(paths, out_dir: Path, id_from, include_inactive: bool, f
         click.echo(f"error: … and {found.error_count - len(found.errors):,} more", err=True)
     done = write_merged(found.drafts, out_dir, force=force, diff=show_diff, how="import fhir")
     plans, written = done.plans, done.written
+    for line in done.same_people:
+        click.echo(f"warning: {line}", err=True)
     if show_diff:
         for line in plans.describe():
             click.echo(line)

@@ -121,6 +121,42 @@ def scan(files: Iterable[Path], wanted: set[str] | None = None) -> list[Known]:
     return out
 
 
+def new_people_seen_before(folder: Path, written: Iterable[Path]) -> list[str]:
+    """For each written profile that may be a person already in the folder under another id, a warning
+    naming both files. Only files whose raw text holds the new profile's name or source record are
+    parsed, so a nightly import into 10,000 profiles reads each file once, as text."""
+    from .profile import decode, parse_located, read_bytes
+
+    new = []
+    for path in written:
+        try:
+            text = decode(read_bytes(path), path)
+        except SopError:
+            continue
+        found = known(path, parse_located(text, str(path)).data, text)
+        if found is not None and (found.person or found.source):
+            new.append(found)
+    if not new:
+        return []
+    needles = {n: [x for x in (n.name, n.source) if x] for n in new}
+    texts: dict[Path, str] = {}
+    mine = {n.path for n in new}
+    for path in folder_files(folder):
+        if path in mine:
+            continue
+        try:
+            texts[path] = decode(read_bytes(path), path)
+        except SopError:
+            continue
+    out = []
+    for candidate in new:
+        others = [known(p, parse_located(t, str(p)).data, t) for p, t in texts.items()
+                  if any(needle in t for needle in needles[candidate])]
+        pairs = same_person(candidate, [o for o in others if o is not None])
+        out += [f"{candidate.path}: {message}" for message in person_message(pairs)]
+    return out
+
+
 def check_build(path: Path, patient_id: str) -> None:
     """Refuse to build a profile when another file of its folder holds the same patient.id."""
     path = Path(path)
@@ -141,5 +177,5 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-__all__ = ["Known", "check_build", "clash_message", "folder_files", "known", "person_message", "same_id",
-           "same_person", "scan"]
+__all__ = ["Known", "check_build", "clash_message", "folder_files", "known", "new_people_seen_before",
+           "person_message", "same_id", "same_person", "scan"]

@@ -175,7 +175,7 @@ def test_a_stale_tab_is_refused_even_when_its_version_is_forgotten(client, setti
     assert "Riverside PPO" in path.read_text() and "Rosa Stale" not in path.read_text()
 
 
-def test_a_save_waits_for_the_importers_lock(client, settings):
+def test_a_save_is_refused_while_an_import_holds_the_folder(client, settings):
     path = settings.workspace.profiles / "pt-7.yaml"
     fields = replace(form_fields(client.get("/profiles/pt-7.yaml").text), "patient.name", "Rosa During Import")
     with folder_lock(settings.workspace.profiles):  # what `import fhir` holds while it writes
@@ -185,18 +185,17 @@ def test_a_save_waits_for_the_importers_lock(client, settings):
 
 
 def test_saves_and_builds_of_different_profiles_at_once_are_not_refused(settings):
-    first, second = client_for(settings), None
-    second = first
-    fields = {name: form_fields(first.get(f"/profiles/{name}").text)
+    browser = client_for(settings)
+    fields = {name: form_fields(browser.get(f"/profiles/{name}").text)
               for name in ("pt-7.yaml", "ex-09-other-minimal.yaml", "ex-01-melanoma-primary-care.yaml")}
     results = {}
 
     def save(name):
-        results[name] = post(second, f"/profiles/{name}",
+        results[name] = post(browser, f"/profiles/{name}",
                              [*replace(fields[name], "patient.country", "CA"), ("action", "save")], None).status_code
 
     def build():
-        results["build"] = post(second, "/profiles/ex-01-melanoma-primary-care.yaml/build", {},
+        results["build"] = post(browser, "/profiles/ex-01-melanoma-primary-care.yaml/build", {},
                                 settings.secrets.csrf).status_code
 
     workers = [threading.Thread(target=save, args=(n,)) for n in ("pt-7.yaml", "ex-09-other-minimal.yaml")]

@@ -292,3 +292,35 @@ def test_ids_that_differ_only_in_capitals_are_one_file_name(client, settings):
     assert response.status_code == 409
     assert ("both have patient.id &#39;EX-09-Other-Minimal&#39; (or &#39;ex-09-other-minimal&#39;, the same "
             "file name where capitals do not count)") in response.text
+
+
+def test_import_fhir_warns_of_the_same_person_under_a_new_id(tmp_path):
+    out = tmp_path / "profiles"
+    assert CliRunner().invoke(cli, ["import", "fhir", str(BUNDLE), "-o", str(out)]).exit_code == 0
+    again = CliRunner().invoke(cli, ["import", "fhir", str(BUNDLE), "-o", str(out), "--id-from", MRN])
+    assert again.exit_code == 0, again.output
+    assert (f"warning: {out / 'RB-0042-7.yaml'}: this may be the same person as {out / 'pt-1001.yaml'} "
+            "(patient.id 'pt-1001', the same name and birth date)") in again.output
+
+
+def test_a_save_the_history_cannot_record_is_not_made(client, settings):
+    path = settings.workspace.profiles / "pt-7.yaml"
+    before = path.read_bytes()
+    (settings.workspace.profiles / LOG_NAME).mkdir()  # the log cannot be written
+    response = save(client, settings, "pt-7.yaml", **{"patient.name": "Rosa Unrecorded"})
+    assert response.status_code == 500 and "audit log" in response.text and "Not saved" in response.text
+    assert path.read_bytes() == before
+
+
+def test_a_batch_build_after_the_apps_makes_the_packet_the_batch_profiles(client, settings):
+    from sop_packets.batch import run_batch
+
+    profiles = settings.workspace.profiles
+    first, second = "ex-01-melanoma-primary-care.yaml", "ex-09-other-minimal.yaml"
+    old_id = settings.workspace.read(first).profile.patient.id
+    assert post(client, f"/profiles/{first}/build", {}, settings.secrets.csrf).status_code == 303
+    assert save(client, settings, first, **{"patient.id": "renamed-01"}).status_code == 303
+    assert save(client, settings, second, **{"patient.id": old_id}).status_code == 303
+    assert "state-built" not in row_of(client.get("/").text, second)  # the app's packet was the first's
+    run_batch([profiles / second], settings.options, jobs=1)  # the nightly batch builds the second
+    assert "state-built" in row_of(client.get("/").text, second)  # now its own packet is on disk

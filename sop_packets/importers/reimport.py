@@ -4,7 +4,7 @@ cannot land between the merge's reading of a profile and its writing)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SopError
@@ -17,6 +17,7 @@ from . import merge as _merge
 class Imported:
     plans: _merge.Merge
     written: WriteResult
+    same_people: list[str] = field(default_factory=list)  # new profiles that may be someone already there
 
 
 def id_from_default(given: str | None, clinic: Path | None) -> str | None:
@@ -48,7 +49,10 @@ def write_merged(drafts: list[Draft], out_dir: Path, *, force: bool = False, dif
         if merging:
             _merge.finish(drafts, out_dir, written, render)
         audit_import(out_dir, plans, written, who=who, how=how)
-    return Imported(plans, written)
+    from ..patients import new_people_seen_before
+
+    new = [target for target in written.written if target not in plans.plans]
+    return Imported(plans, written, new_people_seen_before(out_dir, new))
 
 
 def _plan(drafts: list[Draft], out_dir: Path, force: bool, merging: bool) -> _merge.Merge:

@@ -187,10 +187,9 @@ async def convert(request: Request) -> Response:
                 audit.append(space.profiles, "convert", name, who=settings.user,
                              note=f"from {str(data.get('encoding') or '')[:20]}, original kept in .backup")
         except Busy as exc:
-            return PlainTextResponse(f"Not converted: {exc.words}; try again when it is done.",
-                                     status_code=423)
+            return refused_page(request, name, 423, f"Not converted: {exc.words}; try again when it is done.")
         except SopError as exc:
-            return PlainTextResponse(f"Not converted: {exc.format_message()}", status_code=409)
+            return refused_page(request, name, 409, f"Not converted: {exc.format_message()}")
         return RedirectResponse(f"/profiles/{quote(name)}?done=converted", status_code=303)
 
     return await run_in_threadpool(work)
@@ -386,12 +385,7 @@ def _build_now(request: Request, name: str) -> Response:
     path = space.path_of(name)
 
     def refused(status: int, notice: str, extra: list[Problem] = ()) -> Response:
-        checked = space.read(name)
-        errors = shown([*checked.problems, *extra], profile_specs())
-        return page(request, "profile.html.j2", status=status, name=name, checked=checked,
-                    opened=checked.digest, errors=errors, field_errors=_by_field(errors), warnings=[],
-                    conflict=None, result=None, notice=notice,
-                    **_context(checked, form.flat_values(profile_specs(), checked.data), request))
+        return refused_page(request, name, status, notice, extra)
 
     checked = space.read(name)
     same_id, _ = space.identity_check(name, checked)
@@ -408,6 +402,19 @@ def _build_now(request: Request, name: str) -> Response:
         return refused(409 if "already" in str(exc) else 422,
                        f"The packet could not be built: {_first_line(exc.format_message(), name)}")
     return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
+
+
+def refused_page(request: Request, name: str, status: int, notice: str,
+                 extra: list[Problem] = ()) -> Response:
+    """The profile's page with why an action was not done at the top (and any problems at their fields)."""
+    space = settings_of(request).workspace
+    checked = space.read(name)
+    errors = shown([*checked.problems, *extra], profile_specs())
+    return page(request, "profile.html.j2", status=status, name=name, checked=checked,
+                opened=checked.digest, errors=errors, field_errors=_by_field(errors), warnings=[],
+                conflict=None, result=None, notice=notice,
+                encoding_offer=None if checked.readable else encoding_offer(space, name),
+                **_context(checked, form.flat_values(profile_specs(), checked.data), request))
 
 
 def _first_line(message: str, name: str) -> str:
@@ -461,5 +468,6 @@ async def archive(request: Request) -> Response:
     try:
         await run_in_threadpool(functools.partial(settings.workspace.archive, name, who=settings.user))
     except Busy as exc:
-        return PlainTextResponse(f"Not archived: {exc.words}; archive it when it is done.", status_code=423)
+        return await run_in_threadpool(refused_page, request, name, 423,
+                                       f"Not archived: {exc.words}; archive it when it is done.")
     return RedirectResponse("/?done=archived", status_code=303)

@@ -200,21 +200,8 @@ def _run_import(request: Request, source: Path, kind: str, id_from: str = "") ->
     report.unchanged = [p.name for p in result.unchanged]
     report.problems += [_tidy(m, source) for m in result.refused]
     report.warnings += [_tidy(line, source) for line in done.plans.conflicts]
-    report.warnings += _same_people(space, result.written)
+    report.warnings += [_tidy(line.replace(f"{space.profiles}/", ""), source) for line in done.same_people]
     return report
-
-
-def _same_people(space, written: list[Path]) -> list[str]:
-    """A warning for each written profile that may be a person already in the folder under another id."""
-    out = []
-    for path in written:
-        inside = path.is_relative_to(space.profiles)
-        name = path.relative_to(space.profiles).as_posix() if inside else path.name
-        if space.path_of(name) is None:
-            continue
-        _errors, pairs = space.identity_check(name, space.read(name))
-        out += [f"{name}: {message}" for message, _other in pairs]
-    return out
 
 
 def _tidy(message: str, source: Path) -> str:

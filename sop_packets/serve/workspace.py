@@ -302,9 +302,15 @@ class Workspace:
         """patient id -> the resolved path of the profile its packet in the output folder was built from,
         where known: the audit trail (the app's and `sop-packets build`'s builds) first, then the
         batch's build record. A packet whose owner is another file is never shown as this one's."""
-        owners = {entry.patient_id: key for key, entry in (manifest.entries.items() if manifest else ())}
+        entries = manifest.entries.items() if manifest else ()
+        batch = {entry.patient_id: (key, entry) for key, entry in entries}
+        owners = {patient_id: key for patient_id, (key, _entry) in batch.items()}
         for patient_id, name in self.audit_log().last_builds().items():
-            owners[patient_id] = str((self.profiles / name).resolve())
+            owner = str((self.profiles / name).resolve())
+            if patient_id in batch and batch[patient_id][0] != owner \
+                    and _wrote_current(batch[patient_id][1], manifest.folder):
+                continue  # a batch built this id's files after that build: they are the batch's
+            owners[patient_id] = owner
         return owners
 
     def packet_of(self, name: str, patient_id: str) -> Path | None:
@@ -367,9 +373,10 @@ class Workspace:
                 raise Conflict(current, shown)
             if text == current:  # nothing changed: the file (and its time) stays as it is
                 return False
-            write_atomic(path, text.encode("utf-8"), _mode(path))
+            # the record first: a save the trail cannot record is not made (the error is shown instead)
             audit.append(self.profiles, "save", name, who=who, patient_id=_patient_id(text, name),
                          fields=fields)
+            write_atomic(path, text.encode("utf-8"), _mode(path))
         return True
 
     def create(self, patient_name: str, *, who: str | None = None) -> str:
@@ -412,6 +419,15 @@ class Workspace:
                          patient_id=patient_id.patient.id if patient_id is not None else "",
                          note=f"moved to {target.relative_to(self.profiles).as_posix()}")
         return target
+
+
+def _wrote_current(entry, out_dir: Path) -> bool:
+    """Are the output files on disk now exactly the ones this build record's entry wrote?"""
+    from ..incremental import output_stat
+
+    pairs = zip(entry.outputs, entry.stats, strict=False)
+    return bool(entry.stats) and len(entry.stats) == len(entry.outputs) and all(
+        output_stat(out_dir / name) == tuple(stat) for name, stat in pairs)
 
 
 @contextlib.contextmanager
