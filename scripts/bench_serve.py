@@ -8,8 +8,9 @@ name (so the packet changes), after --warm:
   wall and CPU time, p50 and p95;
 - in Debian's headless Chromium (tests/a11y/preview-latency.mjs, on a real `sop-packets serve`): from
   the keydown to the panel swapped in, and to the packet's page loaded in its frame.
-With --all, every example profile too (--n posts each). Start-up: `sop-packets serve` in a new process
-until the worklist answers (median of --starts runs).
+With --all, every example profile too (English, Spanish, Vietnamese and both Chinese scripts; --n
+posts each, the patient's name changed, in Chinese a new character each time): the panel's answer.
+Start-up: `sop-packets serve` in a new process until the worklist answers (median of --starts runs).
 
 Worklist: --worklist N profiles (copies of the examples under new ids, default 10,000), the first
 load (every profile checked) and the median of 5 warm loads, wall and CPU seconds (CPU is the figure
@@ -23,6 +24,7 @@ to compare on a shared machine; the goal is 1 s or less for 10,000).
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import shutil
 import socket
@@ -63,6 +65,18 @@ def posted_fields(values: dict) -> list[tuple[str, str]]:
     return fields
 
 
+HAN_START = 0x4E00 + random.randrange(0, 15000)
+"""Each run types other Chinese characters: the HTML's font subsets have not seen them."""
+
+
+def renamed(name: str, i: int, language: str) -> str:
+    """The name as typed in the i-th edit: in Chinese a character the packet did not have yet (typing
+    a new patient's name), else a number added."""
+    if language.lower().startswith("zh"):
+        return name + chr(HAN_START + i)
+    return f"{name} {i}"
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -89,16 +103,18 @@ def bench_preview(n: int, warm: int) -> None:
         client.get(f"/?token={settings.secrets.token}")
         print(f"Every example: the panel's answer, warm ({warm} posts first), {n} posts per profile; "
               "server ms")
-        print(f"{'profile':48} {'p50':>7} {'p95':>7} {'cpu p50':>8} {'round trip p50':>15}")
+        print(f"{'profile':48} {'p50':>7} {'p95':>7} {'cpu p50':>8} {'cpu p95':>8} {'round trip p50':>15}")
         all_wall = []
+        by_language: dict[str, list[tuple[float, float]]] = {}
         for name in sorted(settings.workspace.listing()):
             checked = settings.workspace.read(name)
             values = form.flat_values(views_profile.profile_specs(), checked.data)
             fields = [*posted_fields(values), ("opened", checked.digest),
                       ("csrf_token", settings.secrets.csrf)]
             trips = []
+            language = str((checked.data.get("patient") or {}).get("language") or "en")
             for i in range(warm + n):
-                changed = [(k, f"{v} {i}" if k == "patient.name" else v) for k, v in fields]
+                changed = [(k, renamed(v, i, language) if k == "patient.name" else v) for k, v in fields]
                 start = time.perf_counter()
                 response = client.post(f"/profiles/{name}/preview", content=urlencode(changed),
                                        headers={"content-type": "application/x-www-form-urlencoded"})
@@ -108,8 +124,15 @@ def bench_preview(n: int, warm: int) -> None:
             wall = [w * 1000 for w, _ in measured]
             cpu = [c * 1000 for _, c in measured]
             all_wall += wall
-            print(f"{name:48} {statistics.median(wall):7.1f} {percentile(wall, 0.95):7.1f} "
-                  f"{statistics.median(cpu):8.1f} {statistics.median(trips[warm:]) * 1000:15.1f}")
+            by_language.setdefault(language, []).extend(measured)
+            label = f"{name[:38]} ({language})"
+            print(f"{label:48} {statistics.median(wall):7.1f} {percentile(wall, 0.95):7.1f} "
+                  f"{statistics.median(cpu):8.1f} {percentile(cpu, 0.95):8.1f} "
+                  f"{statistics.median(trips[warm:]) * 1000:15.1f}")
+        for language, measured in sorted(by_language.items()):
+            wall, cpu = [w * 1000 for w, _ in measured], [c * 1000 for _, c in measured]
+            print(f"{'all in ' + language:48} {statistics.median(wall):7.1f} {percentile(wall, 0.95):7.1f} "
+                  f"{statistics.median(cpu):8.1f} {percentile(cpu, 0.95):8.1f}")
         print(f"{'all profiles':48} {statistics.median(all_wall):7.1f} {percentile(all_wall, 0.95):7.1f}")
         views_profile.live_preview = original
     finally:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import re
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -615,5 +618,29 @@ def serve(profiles_dir: Path, out_dir: Path, clinic, port: int, host: str, impor
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="sop-packets")
+    """Console-script entry point.
+
+    When the command is done, the process leaves without tearing the interpreter down (freeing every
+    module and object took 0.3-0.4 s of CPU after a `build`): exit handlers run and the output streams
+    are flushed first, and every file the command wrote is already complete (written atomically).
+    """
+    try:
+        cli(prog_name="sop-packets")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: leave the usual way
+        raise SystemExit(code)
+    if not isinstance(code, int):  # as Python itself does with sys.exit("message")
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    for thread in threading.enumerate():  # as the interpreter does before its exit handlers
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
