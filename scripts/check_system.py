@@ -2,9 +2,10 @@
 
 Pango is required: if it is missing, say which Debian packages to install and stop.
 HarfBuzz-Subset makes PDFs faster to write (WeasyPrint warns without it). The packet's font stack
-(sop_packets/fonts.py) takes two fonts from Debian because PyPI has no package for them: DejaVu Sans
-(fonts-dejavu-core: marks such as ✓) and Noto Sans CJK (fonts-noto-cjk: Chinese, Japanese and
-Korean names). Install what is missing when this machine allows it, otherwise say how.
+(sop_packets/fonts.py) takes three fonts from Debian because PyPI has no package for them: DejaVu Sans
+(fonts-dejavu-core: marks such as ✓), Noto Sans CJK (fonts-noto-cjk: Chinese, Japanese and
+Korean names) and Noto Nastaliq Urdu (fonts-noto-core: Urdu is read in the Nastaliq style).
+Install what is missing when this machine allows it, otherwise say how.
 """
 
 import ctypes.util
@@ -22,6 +23,8 @@ OPTIONAL = {
                           "marks such as ✓ in every packet"),
     "fonts-noto-cjk": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                        "Chinese, Japanese and Korean names"),
+    "fonts-noto-core": ("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf",
+                        "the Urdu notice in its Nastaliq style"),
 }
 
 

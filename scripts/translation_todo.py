@@ -45,6 +45,8 @@ def english_at(commit: str, name: str) -> dict:
 def main(language: str, since: str | None = None) -> int:
     todo = 0
     for english_file in sorted((CONTENT / "en").glob("*.yaml")):
+        if english_file.name.startswith("_"):  # settings (_language.yaml, _lint.yaml), each language its own
+            continue
         if english_file.name == "glossary.yaml":  # each language has its own terms
             continue
         english = dict(leaves(load(english_file.read_text(encoding="utf-8"), str(english_file))))

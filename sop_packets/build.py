@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .clinic import Branding, load_clinic
 from .clock import preparation_date
-from .content import language_name, load_content, long_date, packet_language, use_content_overrides
+from .content import language_name, load_content, long_date, packet_language, use_content_overrides, writing
 from .errors import BuildError
 from .guidance import build_guidance
 from .output import ensure_output_folder, folder_lock, output_path, private_temp_folder, write_atomic
@@ -109,7 +109,7 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
 
     def guidance_in(content_language: str):
         return build_guidance(profile, load_content(content_language), prepared_on, tag,
-                              language_name(tag, content_language),
+                              language_name(tag, content_language), writing(content_language),
                               dates=lambda day: long_date(day, content_language))
 
     guidance = guidance_in(language)

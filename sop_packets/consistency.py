@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import Problem
 from .profile import parse_yaml, read_text
 from .schema import HivStatus, Profile
+from .script import has_latin_letters
 
 IMMUNE_HINTS = re.compile(
     r"transplant|tacrolimus|cyclospor|ciclospor|mycophenol|azathioprin|sirolimus|everolimus|belatacept"
@@ -49,6 +50,10 @@ def consistency_problems(profile: Profile) -> list[tuple[tuple, str]]:
         if not patient.pregnant and PREGNANCY_HINTS.search(text):
             found.append((where, f"'{shown}' mentions pregnancy, but patient.pregnant is false. "
                                  "Set patient.pregnant: true if she is pregnant now"))
+    if not patient.name_latin and not has_latin_letters(patient.name):
+        found.append((("patient", "name"), f"the name '{patient.name}' has no Latin letters, and the letter "
+                                           "and case summary go to offices that read English. Add "
+                                           "patient.name_latin: the name as on the insurance card"))
     return found + risk_text_problems(profile)
 
 

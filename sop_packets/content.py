@@ -55,8 +55,29 @@ def shipped_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     folder = content_root() / language
     if language not in available_languages():
         raise FileNotFoundError(f"no content folder for language {language!r} in {content_root()}")
-    return {path.stem: _parse(path, "content file")
+    return {path.stem: _english_words(_parse(path, "content file"), language)
             for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")}
+
+
+def _english_words(node: Any, language: str) -> Any:
+    """Content with its {en:…} and {say:…} markers printed the language's way (english_words.py)."""
+    from .english_words import expand
+
+    data = language_data(language)
+    return expand(node, data["english_term"], data["english_say"])
+
+
+@functools.cache
+def marked_english(language: str) -> frozenset[tuple[str, str]]:
+    """The English words and sentences a language's shipped content marks ({en:…}, {say:…})."""
+    from .english_words import marked
+    from .profile import read_text
+
+    found: set[tuple[str, str]] = set()
+    for path in sorted((content_root() / language).glob("*.yaml")):
+        if not path.name.startswith("_"):
+            found.update(marked(read_text(path, "content file")))
+    return frozenset(found)
 
 
 _overrides: list[Path | None] = [None]
@@ -84,7 +105,7 @@ def load_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         return shipped
     from .clinic_content import merge_language
 
-    return merge_language(shipped, folder, language)
+    return _english_words(merge_language(shipped, folder, language), language)
 
 
 @functools.cache
@@ -96,7 +117,9 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
 LANGUAGE_FILE = "_language.yaml"
 LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": ".",
-                     "first_font": "yes"}
+                     "first_font": "yes", "english_term": "", "english_say": "\u201c{en}\u201d",
+                     "language_names": "as_given", "collation": "plain", "sentence_joiner": " ",
+                     "enumeration_separator": ", ", "colon": ":"}
 
 
 @functools.cache
@@ -109,16 +132,45 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     list_separator and full_stop: how the "Why this is in your guide" reasons are joined and ended
       ("; " and "." by default; Chinese: the full-width semicolon and the ideographic full stop);
     first_font: "no" sets the page without the stack's first (Latin) font, for a language whose
-      letters that font mostly lacks (Vietnamese), so words are not set in two typefaces.
+      letters that font mostly lacks (Vietnamese), so words are not set in two typefaces;
+    english_term and english_say: how an English word the patient must say is printed beside the
+      translation ({en:prior authorization}) and how a sentence to say is quoted ({say:…}); {en} is
+      the English (see english_words.py). English drops {en:…} and quotes {say:…} in “ ”;
+    language_names: "lower" when a language is named in lower case inside a sentence (Vietnamese
+      "tiếng Anh"; Babel gives the capital of a list heading, "Tiếng Anh");
+    number_locale: the Babel locale for measures such as 2,4 mm (the folder's own by default);
+    collation: the glossary's order (collation.py): plain, vietnamese, pinyin or zhuyin;
+    sentence_joiner: what goes between two sentences set one after the other (" "; Chinese: nothing);
+    enumeration_separator: between the items of a list inside a sentence (", "; Chinese: 、);
+    colon: after a glossary term or a label (":"; Chinese: the full-width colon U+FF1A).
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
-    return {**LANGUAGE_DEFAULTS, **{key: str(value) for key, value in data.items()}}
+    return {**LANGUAGE_DEFAULTS, **{key: str(value) for key, value in data.items()
+                                    if not isinstance(value, (list, dict))}}
+
+
+def quoted_names(language: str) -> set[str]:
+    """Names a language's content may quote that are no title of the packet (_language.yaml
+    quoted_names: a web page's own title, a word quoted as a word); see lint/references.py."""
+    path = content_root() / language / LANGUAGE_FILE
+    data = dict(_parse(path, "language file") or {}) if path.is_file() else {}
+    return {str(name) for name in data.get("quoted_names") or []}
 
 
 def babel_locale(language: str) -> str:
     """A content folder or tag as Babel's locale name: zh-Hant gives zh_Hant."""
     return (language or DEFAULT_LANGUAGE).replace("-", "_")
+
+
+def writing(language: str) -> dict[str, str]:
+    """How a language joins sentences and list items and writes numbers, for the guidance:
+    sentence_joiner, enumeration_separator and number_locale (the folder's Babel locale unless its
+    _language.yaml names one: Spanish in the US writes 2.4, so es gives es_US; vi writes 2,4)."""
+    data = language_data(language)
+    return {"sentence_joiner": data["sentence_joiner"],
+            "enumeration_separator": data["enumeration_separator"],
+            "number_locale": data.get("number_locale") or babel_locale(language)}
 
 
 def long_date(day: Any, language: str = DEFAULT_LANGUAGE) -> str:
@@ -191,7 +243,9 @@ def language_name(tag: str, in_language: str = DEFAULT_LANGUAGE) -> str:
     except (UnknownLocaleError, ValueError):
         names = Locale.parse(DEFAULT_LANGUAGE).languages
     if code in names:
-        return names[code]
+        name = names[code]
+        folder = packet_language(in_language)
+        return name[:1].lower() + name[1:] if language_data(folder)["language_names"] == "lower" else name
     return str(load_content(packet_language(in_language))["ui"]["unknown_language"])
 
 

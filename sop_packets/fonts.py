@@ -81,6 +81,16 @@ STACK = (
          folder="/usr/share/fonts/opentype/noto", large=True),
 )
 FAMILIES = ", ".join(f'"{font.family}"' for font in STACK)
+LANGUAGE_FONTS = {
+    "ur": Font("Noto Nastaliq Urdu", "Urdu in its Nastaliq style", "fonts-noto-core",
+               (("NotoNastaliqUrdu-Regular.ttf", 400, "normal"),
+                ("NotoNastaliqUrdu-Bold.ttf", 700, "normal")), folder="/usr/share/fonts/truetype/noto"),
+}
+"""A face for one language's text only, first in its stack: Urdu readers expect Nastaliq, not the
+Naskh of Noto Sans Arabic (which still sets Arabic and Persian). Keyed by primary language subtag.
+Without the Debian package installed the text prints in the stack's Naskh."""
+LANGUAGE_LINE_HEIGHT = {"ur": 2.2}
+"""Nastaliq's letters climb and fall far from the line: more room between lines than the page's."""
 CJK_FACES = {"JP": 0, "KR": 1, "SC": 2, "TC": 3, "HK": 4}
 """The faces of the Noto Sans CJK collection (.ttc): one per regional form of the Han characters."""
 
@@ -96,7 +106,16 @@ def stack_families(form: str = "SC", first_family: bool = True) -> list[str]:
     return families if first_family else families[1:]
 
 
-def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = True) -> str:
+QUOTES = "\u2018\u2019\u201c\u201d"
+"""The curly quotes, which Latin fonts draw narrow: in Chinese lines they come from the CJK font."""
+
+
+def quotes_family(form: str) -> str:
+    return f"Packet CJK Quotes {form}"
+
+
+def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = True,
+               cjk_quotes: bool = False) -> str:
     """CSS giving each CJK lang of a page its regional forms: {"zh-Hant": "TC"} sets the stack with
     Noto Sans CJK TC on every element in zh-Hant, and on its words set in the fallback fonts (.intl).
 
@@ -104,6 +123,8 @@ def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = 
     page's own lang (page_lang) also sets the page margin boxes (header, footer). first_family=False
     sets the page without the first (Latin) family: for a language such as Vietnamese, whose letters
     the first family mostly lacks, so that a page is not set in two typefaces word by word.
+    cjk_quotes sets the curly quotes of the page's own lang in the CJK font (full width, as Chinese
+    readers expect), through a family that holds only them (quotes_face_css).
     """
     rules = []
     langs = dict(forms)
@@ -114,8 +135,9 @@ def script_css(forms: dict[str, str], page_lang: str = "", first_family: bool = 
         if lang == page_lang and not first_family:
             families = families[1:]
         # the plain figures first, as in packet.css (issue 20: Atkinson Hyperlegible's zero is slashed)
-        stack = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, *families])
-        fallback = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, *families[1:]]
+        first = [DIGITS_FAMILY, *([quotes_family(form or "SC")] if cjk_quotes and lang == page_lang else [])]
+        stack = ", ".join(f'"{family}"' for family in [*first, *families])
+        fallback = ", ".join(f'"{family}"' for family in [*first, *families[1:]]
                              if family != STACK[0].family)
         rules.append(f'[lang|="{lang}"] {{ font-family: {stack}, sans-serif; }}\n'
                      f'[lang|="{lang}"] .intl {{ font-family: {fallback}, sans-serif; }}')
@@ -230,7 +252,7 @@ def fontconfig_file() -> Path:
         if not font.installed:
             raise MissingSystemLibrary(f"the font {font.family} ({font.covers}) is missing. "
                                        f"Install it with: {font.install}")
-    fonts = [font for font in STACK if font.installed]
+    fonts = [font for font in (*STACK, *LANGUAGE_FONTS.values()) if font.installed]
     name = f"fonts-{_digest(fonts)}-{FONT_FOLDER_VERSION}-{_recipe()}"
     problems = []
     for root in _cache_roots():
@@ -474,6 +496,40 @@ def font_face_css(text: str, *, italic: bool, cjk_forms: Iterable[str] = ("SC",)
                 data = _subset_woff(path, mine, weight, face)
                 rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: '
                              f'{style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    return "\n".join(rules)
+
+
+def language_font_css(lang: str, text: str) -> tuple[str, str]:
+    """For a language with its own face (LANGUAGE_FONTS): the @font-face rules with the characters of
+    text (for browsers; the PDF takes the face from the project's fontconfig), and the rule that sets
+    it on the language's elements. ("", "") when it has none or its package is not installed."""
+    font = LANGUAGE_FONTS.get(lang.split("-")[0].lower())
+    chars = "".join(sorted({c for c in text if not _needs_no_glyph(c)}))
+    if font is None or not font.installed or not chars:
+        return "", ""
+    rules = []
+    for path, weight, style in font.paths():
+        data = _subset_woff(path, chars, weight)
+        rules.append(f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; '
+                     f'font-style: {style}; src: url(data:font/woff;base64,{data}) format("woff"); }}')
+    stack = ", ".join(f'"{family}"' for family in [DIGITS_FAMILY, font.family, *stack_families()])
+    height = LANGUAGE_LINE_HEIGHT.get(lang.split("-")[0].lower())
+    rule = (f'[lang|="{lang}"], [lang|="{lang}"] .intl, .language-notice [lang|="{lang}"] '
+            f'{{ font-family: {stack}, sans-serif;{f" line-height: {height};" if height else ""} }}')
+    return "\n".join(rules), rule
+
+
+def quotes_face_css(form: str) -> str:
+    """@font-face rules for the curly quotes alone, from the CJK font in a regional form (see script_css)."""
+    cjk = next(font for font in STACK if font.large)
+    if not cjk.installed:
+        return ""
+    rules = []
+    for path, weight, _ in cjk.paths():
+        data = _subset_woff(path, QUOTES, weight, CJK_FACES[form])
+        rules.append(f'@font-face {{ font-family: "{quotes_family(form)}"; font-weight: {weight}; '
+                     f'src: url(data:font/woff;base64,{data}) format("woff"); '
+                     'unicode-range: U+2018-2019, U+201C-201D; }')
     return "\n".join(rules)
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .collation import sort_key as collation_key
 from .script import SPACED_LETTER, spaceless, whole_word
 
 
@@ -43,9 +43,10 @@ class Use:
     found: str
 
 
-def load_glossary(content: Mapping[str, Any], stem: str = "glossary") -> tuple[Term, ...]:
-    """The glossary from loaded content (content[stem], by default content["glossary"]), sorted
-    alphabetically.
+def load_glossary(content: Mapping[str, Any], stem: str = "glossary",
+                  collation: str = "plain") -> tuple[Term, ...]:
+    """The glossary from loaded content (content[stem], by default content["glossary"]), in the order
+    a reader of the language looks words up (collation.py: plain, vietnamese, pinyin, zhuyin).
 
     Each entry is `term: {definition: "...", aliases: [...]}`. Raises ValueError naming the term
     when an entry has no definition or its aliases are not a list.
@@ -62,14 +63,13 @@ def load_glossary(content: Mapping[str, Any], stem: str = "glossary") -> tuple[T
             raise ValueError(f"glossary term {name!r}: aliases must be a list")
         terms.append(Term(str(name).strip(), " ".join(definition.split()),
                           tuple(str(alias).strip() for alias in aliases)))
-    return tuple(sorted(terms, key=sort_key))
+    key = collation_key(collation)
+    return tuple(sorted(terms, key=lambda term: key(term.term)))
 
 
-def sort_key(term: Term) -> tuple[str, str]:
+def sort_key(term: Term) -> tuple:
     """Alphabetical order ignoring case and accents, as a reader expects in a glossary ("índice" under i)."""
-    letters = unicodedata.normalize("NFD", term.term.casefold())
-    plain = "".join(c for c in letters if not unicodedata.combining(c))
-    return (plain, term.term)
+    return collation_key("plain")(term.term)
 
 
 @functools.cache
@@ -94,8 +94,9 @@ def find_uses(text: str, glossary: Iterable[Term]) -> list[Use]:
     return sorted(uses, key=lambda use: (use.start, -use.end))
 
 
-def terms_used(texts: Iterable[str], glossary: Iterable[Term]) -> list[Term]:
-    """The glossary terms that occur in any of the texts (whole word, any case), sorted alphabetically.
+def terms_used(texts: Iterable[str], glossary: Iterable[Term], collation: str = "plain") -> list[Term]:
+    """The glossary terms that occur in any of the texts (whole word, any case), in the language's
+    glossary order (collation.py).
 
     The same answer as searching with each term's whole-word pattern (_pattern), found faster: each
     form's words are searched as plain text, and only the character on each side is checked. The
@@ -107,7 +108,8 @@ def terms_used(texts: Iterable[str], glossary: Iterable[Term]) -> list[Term]:
     found = [term for term in glossary
              if term.forms and _may_occur(term.forms, lowered)
              and any(_occurs(form, text) for form in term.forms for text in texts)]
-    return sorted(found, key=sort_key)
+    key = collation_key(collation)
+    return sorted(found, key=lambda term: key(term.term))
 
 
 _SPACED_LETTER = re.compile(SPACED_LETTER)

@@ -373,6 +373,10 @@ class Helper(Section):
 class Patient(Section):
     id: str = Field(pattern=PATIENT_ID_PATTERN, description="Names the output files.")
     name: ShortText = Field(min_length=1, description="The patient's name as printed.")
+    name_latin: ShortText | None = Field(
+        None, description="The name in Latin letters as on the insurance card (王秀英: Wang Xiuying), for "
+        "the English letter and case summary. Give it when name has no Latin letters.",
+    )
     date_of_birth: date | None = Field(None, description="YYYY-MM-DD. Give this or age.")
     age: int | None = Field(
         None, ge=0, le=120, validate_default=True, description="Age in years, or date_of_birth."

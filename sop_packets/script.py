@@ -25,6 +25,13 @@ SPACED_LETTER_OR_HYPHEN = f"(?:{SPACED_LETTER}|-)"
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
+def has_latin_letters(text: str) -> bool:
+    """Whether text has a Latin letter (with or without marks: Nguyễn, Müller); 王秀英 has none."""
+    import unicodedata
+
+    return any(char.isalpha() and unicodedata.name(char, "").startswith("LATIN") for char in text)
+
+
 def spaceless(char: str) -> bool:
     """Is char a letter of a script written without spaces between words?"""
     return bool(SPACELESS.match(char))

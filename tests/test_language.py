@@ -246,7 +246,7 @@ def test_spanish_packet_words_header_date_and_lang(spanish):
     _, html = spanish
     assert '<html lang="es">' in html
     assert "Palabras que debe saber" in html
-    assert 'string(patientname) "  ·  Confidencial  ·  " "Página " counter(page)' in html and '"Página " counter(page) " de " counter(pages)' in html
+    assert 'string(patientname) "  ·  Confidencial  ·  Jordan Ellis, RN (555) 010-2014  ·  " "Página " counter(page)' in html and '"Página " counter(page) " de " counter(pages)' in html
     assert "Preparada el 27 de noviembre de 2026" in re.sub(r"<[^>]+>", "", html)  # the date is one nowrap span
     assert "Qué hay en esta guía" in html and "Su situación de un vistazo" in html
     body = html.split("<body", 1)[1]
@@ -338,7 +338,7 @@ def test_other_language_gets_english_packet_named_language_and_notice(minimal, c
     direction = "rtl" if code in ("ar", "fa", "ur") else "ltr"
     assert f'lang="{notice.tag}" dir="{direction}"' in cover
     first, _, _ = notice.text.partition("{phone}")
-    assert first.strip() in unescape(cover) and '<bdi dir="ltr">(555) 010-2000</bdi>' in cover  # Somali ra'yi
+    assert first.strip() in unescape(cover) and '<bdi dir="ltr">\u2066(555) 010-2014\u2069</bdi>' in cover  # Somali ra'yi
 
 
 def test_english_and_spanish_packets_have_no_notice(minimal):
@@ -685,7 +685,7 @@ def test_new_language_packet_is_in_its_language_with_dates_and_letter(new_langua
     language, html = new_language
     assert f'<html lang="{language}">' in html
     date_text = {"zh-Hans": "准备日期：2026年11月27日。", "zh-Hant": "準備日期：2026年11月27日。",  # noqa: RUF001
-                 "vi": "Soạn ngày 27 tháng 11 năm 2026, bởi"}[language]
+                 "vi": ", ngày 27 tháng 11 năm 2026. "}[language]
     assert date_text in re.sub(r'<span class="nowrap">(.*?)</span>', r"\1", html)  # a date never breaks
     units = visible_units(html)
     report = check_packet(units, language)
@@ -708,18 +708,19 @@ def test_chinese_packets_use_their_font_forms_and_punctuation(new_language):
         assert "Atkinson" not in style.group(1).split("}")[0]
         return
     form = {"zh-Hans": "SC", "zh-Hant": "TC"}[language]
-    assert style and f'[lang|="{language}"] {{ font-family: "Packet Digits", "Atkinson Hyperlegible"' in style.group(1)
+    assert style and (f'[lang|="{language}"] {{ font-family: "Packet Digits", "Packet CJK Quotes {form}", '
+                      '"Atkinson Hyperlegible"') in style.group(1)  # curly quotes from the CJK font
     assert f'"Noto Sans CJK {form}", sans-serif; }}' in style.group(1)
     assert f'font-family: "Noto Sans CJK {form}"; font-weight: 400' in html  # the face embedded for browsers
-    because = re.search(r'<p class="because"><strong>[^<]*</strong> ([^<]*)</p>', html).group(1)
-    assert because.endswith("。") and "; " not in because
+    because = re.search(r'<p class="because"><strong>[^<]*</strong>([^<]*)</p>', html).group(1)
+    assert because.endswith("。") and "; " not in because and not because.startswith(" ")  # no space in Chinese
 
 
 def test_a_hong_kong_reader_gets_the_hong_kong_font_forms():
     html = html_for(PROFILES / "ex-32-bcc-nose-zh-hant.yaml", language="zh-HK")
     assert '<html lang="zh-Hant">' in html
-    assert '[lang|="zh-Hant"] { font-family: "Packet Digits", "Atkinson Hyperlegible", "Noto Sans", "Noto Sans Arabic", ' \
-           '"DejaVu Sans", "Noto Sans CJK HK", sans-serif; }' in html
+    assert '[lang|="zh-Hant"] { font-family: "Packet Digits", "Packet CJK Quotes HK", "Atkinson Hyperlegible", ' \
+           '"Noto Sans", "Noto Sans Arabic", "DejaVu Sans", "Noto Sans CJK HK", sans-serif; }' in html
 
 
 @pytest.mark.parametrize("language", sorted(NEW_EXAMPLES))

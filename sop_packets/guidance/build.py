@@ -5,7 +5,7 @@ The result, `Guidance`, holds the sections, urgency, summary and reader; render.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
@@ -195,7 +195,8 @@ def renumber(text: str, replacements: list[tuple[str, str]]) -> str:
     return text
 
 
-def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str) -> Urgency:
+def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str,
+             joiner: str = " ") -> Urgency:
     """The page-one box: how soon to get the second opinion, and what a clinician said about timing, in
     their name. The tool never says a plan should be kept or cannot wait."""
     level, because = urgency_level(facts)
@@ -208,7 +209,7 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
     level_text = {**words["levels"][level], **words["states"].get(state, {}).get(level, {})}
     answered = facts.holds["clinician_no_wait"] or facts.holds["clinician_can_wait"]
     advice = words["planned"] if facts.holds["treatment_planned"] and not answered else ""
-    text = " ".join(filter(None, [level_text["text"], advice]))
+    text = joiner.join(filter(None, [level_text["text"], advice]))
     said = fill(_timing_said(profile, words, facts), facts.values)
     reasons = _because(because, content, facts, voice)
     return Urgency(level, level_text["title"], fill(text, facts.values), reasons, said,
@@ -229,13 +230,18 @@ def _timing_said(profile: Profile, words: dict[str, Any], facts: Facts) -> str:
 
 
 def build_guidance(profile: Profile, content: dict[str, Any], today: date, language: str = "",
-                   language_name: str = "", dates: Callable[[date], str] = date.isoformat) -> Guidance:
+                   language_name: str = "", writing: Mapping[str, str] | None = None,
+                   dates: Callable[[date], str] = date.isoformat) -> Guidance:
     """The guidance for one profile, in the language of `content`, as of a given day.
 
     `language` and `language_name` are the patient's language tag and its name in words (see facts_of);
-    `dates` writes a date in words in the packet's language.
+    `writing` is how the content's language joins sentences and lists and writes numbers
+    (content.writing: sentence_joiner, enumeration_separator, number_locale); `dates` writes a date in
+    words in the packet's language.
     """
-    facts = facts_of(profile, today, content["words"], language, language_name, dates)
+    writing = writing or {}
+    joiner = writing.get("sentence_joiner", " ")
+    facts = facts_of(profile, today, content["words"], language, language_name, writing, dates)
     voice = reader_voice(facts.holds)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
@@ -260,12 +266,12 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             setting = next((key for fact, key in INSURANCE_INTROS if facts.holds[fact]), "")
             intro = heading.get(setting, intro)
         sections[name] = Section(name, heading["title"], intro, items)
-    urgency = _urgency(profile, content, facts, voice)
+    urgency = _urgency(profile, content, facts, voice, joiner)
     if profile.treatment_plan.prior_opinions:
         sections, urgency = _renumbered(sections, urgency, content["words"]["opinion_number"],
                                         profile.treatment_plan.prior_opinions)
     is_cancer = not facts.holds["type_uncertain"]
     return Guidance(profile.patient.id, int(facts.values["age"]),
-                    summarize(profile, content["words"], facts.values, is_cancer), urgency, sections,
+                    summarize(profile, content["words"], facts.values, is_cancer, joiner), urgency, sections,
                     voice=voice, is_cancer=is_cancer, show_depth_drawing=facts.holds["depth_matters"],
                     reader=reader_of(voice, profile, content, facts.values))

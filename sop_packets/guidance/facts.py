@@ -8,7 +8,7 @@ checks the rules reuse, so they live here with `both` and `unless`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -88,12 +88,16 @@ def unless(reasons: Because, blocked: bool) -> Because:
     return () if blocked else reasons
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def _number(value: float | None, locale: str = "en") -> str:
+    """A measure as the packet's language writes it: 2.4 in English, 2,4 in Vietnamese (Babel)."""
+    from babel.numbers import format_decimal
+
+    return "" if value is None else format_decimal(value, format="0.###", locale=locale)
 
 
 def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str = "",
-             language_name: str = "", dates: Callable[[date], str] = date.isoformat) -> Facts:
+             language_name: str = "", writing: Mapping[str, str] | None = None,
+             dates: Callable[[date], str] = date.isoformat) -> Facts:
     """Derive every fact the rules use from the profile, as of a given day.
 
     `language` is the patient's language tag after any override (default: the profile's, else en);
@@ -101,6 +105,8 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
     `dates` writes a date in words in the packet's language.
     """
     patient, dx, plan = profile.patient, profile.diagnosis, profile.treatment_plan
+    writing = writing or {}
+    number_locale = writing.get("number_locale", "en")
     path, concerns, insurance = dx.pathology, profile.concerns, profile.insurance
     mel = dx.melanoma
     age = patient.age_on(today)
@@ -226,13 +232,13 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "body_site": words["body_sites"][dx.body_site.value] if dx.body_site else words["no_body_site"],
         "diagnosed_by": words["diagnosers"][dx.diagnosed_by.value],
         "language": language_name or language or patient.language or "en",
-        "comorbidities": ", ".join(patient.comorbidities),
+        "comorbidities": writing.get("enumeration_separator", ", ").join(patient.comorbidities),
         "stage": dx.stage.value,
         "patient": patient.name,
         "representative": patient.representative.name if patient.representative else "",
-        "breslow_mm": _number(breslow),
-        "size_mm": _number(dx.size_mm),
-        "tumor_depth_mm": _number(path.tumor_depth_mm),
+        "breslow_mm": _number(breslow, number_locale),
+        "size_mm": _number(dx.size_mm, number_locale),
+        "tumor_depth_mm": _number(path.tumor_depth_mm, number_locale),
         "derived_t": risk_values["derived_t"],
         "risk_group": risk_values["risk_group"],
         "derived_stage": f" {words['derived_stage']['or']} ".join(risk_values["derived_stage"].split()),

@@ -44,7 +44,8 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     return fill(sentences.get(group, sentences.get("any", "")), values)
 
 
-def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], is_cancer: bool) -> Summary:
+def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], is_cancer: bool,
+              joiner: str = " ") -> Summary:
     """Describe the diagnosis and the proposed plan in plain sentences."""
     diagnosis = profile.diagnosis
     phrases = words["summary"]["cancer" if is_cancer else "not_cancer"]
@@ -74,5 +75,5 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     plan = tuple(after.get(t.value, words["treatments"][t.value]) for t in profile.treatment_plan.proposed)
     note = words["stated_urgency"][profile.treatment_plan.urgency_stated.value]
     if not plan:
-        note = " ".join(filter(None, [phrases["no_plan"], note]))
+        note = joiner.join(filter(None, [phrases["no_plan"], note]))
     return Summary(values["cancer_name"], tuple(filter(None, lines)), plan, note)

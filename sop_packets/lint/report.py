@@ -222,7 +222,8 @@ def lint_file(path: Path | str, prepared_on: date | None = None,
         if content is None or packet.language != DEFAULT_LANGUAGE:
             content = load_content(packet.language)
         rules = rules_for(packet.language)
-        glossary = load_glossary(content, language_data(packet.language)["glossary"])
+        data = language_data(packet.language)
+        glossary = load_glossary(content, data["glossary"], data["collation"])
         html = render_html(packet)
     except SopError as exc:
         return PacketLint(str(path), profile.patient.id, error=exc.format_message())

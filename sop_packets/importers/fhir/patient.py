@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ...schema import ISO_COUNTRIES, LANGUAGE_PATTERN
+from ...script import has_latin_letters
 from .. import Draft, Notice, codes
 from .codetable import code_of
 from .common import (
@@ -67,6 +68,25 @@ def profile_id(patient: Any, item: Item, id_from: str | None, result: ImportResu
     return safe
 
 
+EN_REPRESENTATION = "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation"
+"""The HumanName extension that says which writing a name is in (ABC: alphabetic, IDE: ideographic)."""
+
+
+def latin_name(names: list[Any] | None) -> str | None:
+    """The patient's name in Latin letters (as on an insurance card): a name marked alphabetic (ABC)
+    first, else the first current name that has Latin letters; None when there is none."""
+
+    def alphabetic(name: Any) -> bool:
+        return any(ext.url == EN_REPRESENTATION and getattr(ext, "valueCode", None) == "ABC"
+                   for ext in name.extension or [])
+
+    for name in sorted((n for n in names or [] if n.use != "old"), key=lambda n: not alphabetic(n)):
+        text = person_name([name])
+        if text and has_latin_letters(text):
+            return text
+    return None
+
+
 def map_demographics(draft: Draft, patient: Any, key: str, id_from: str | None, notice) -> None:
     draft.set(
         "patient.id", draft.patient_id, f"{key} identifier {id_from}" if id_from else f"{key} (the FHIR id)"
@@ -74,6 +94,9 @@ def map_demographics(draft: Draft, patient: Any, key: str, id_from: str | None, 
     name = person_name(patient.name)
     if name:
         draft.set("patient.name", name, f"{key} name")
+        latin = latin_name(patient.name) if not has_latin_letters(name) else None
+        if latin and schema_has("patient", "name_latin"):
+            draft.set("patient.name_latin", latin, f"{key} name in Latin letters")
     else:
         notice(key, "patient.name", "the Patient has no name; fill it in")
         draft.placeholder("patient", "name:                  # FILL IN: the name as printed")
