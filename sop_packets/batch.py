@@ -43,6 +43,7 @@ from .output import (
     remove_stale_parts,
 )
 from .profile import load_profile, parse_profile_bytes, read_bytes
+from .review import state as review_state
 from .schema import Profile
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
@@ -62,7 +63,7 @@ class ItemResult:
 
     source: Path
     patient_id: str | None = None
-    status: str = "failed"  # built | unchanged | failed
+    status: str = "failed"  # built | unchanged | failed | not_reviewed (--require-review: not built)
     outputs: list[Path] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
@@ -114,6 +115,8 @@ class BatchReport:
     def summary(self) -> str:
         text = (f"{self.count('built')} built, {self.count('unchanged')} unchanged, "
                 f"{self.count('failed')} failed, {len(self.items)} profiles in {self.seconds:.1f} s")
+        if self.count("not_reviewed"):
+            text += f"; {self.count('not_reviewed')} not built: not checked by a clinician (--require-review)"
         if self.removed:
             text += f"; removed {len(self.removed)} files of deleted profiles"
         if self.orphans:
@@ -531,12 +534,14 @@ def run_batch(
     on_start: Callable[[int], None] | None = None,
     prune: bool = False,
     on_warning: Callable[[str], None] | None = None,
+    require_review: bool = False,
 ) -> BatchReport:
     """Build every profile found under paths, skipping unchanged ones; keeps going past bad ones.
 
     on_start is told how many packets will be rendered; on_result hears about each profile;
     on_warning hears warnings (a damaged build record, a skipped file, removed packets).
-    With prune, the packets of profiles that no longer exist are removed.
+    With prune, the packets of profiles that no longer exist are removed. With require_review, only
+    profiles a clinician checked are built; the others are reported as not_reviewed (not failures).
     """
     started = time.perf_counter()
     options = dataclasses.replace(options, prepared_on=preparation_date(options.prepared_on))
@@ -558,6 +563,9 @@ def run_batch(
                          "check the folder name")
     if shard:
         files = [file for file in files if shard.holds(os.path.basename(file))]
+    if require_review:
+        files, held = _checked_only(files, options.prepared_on)
+        missing = [*missing, *held]
     ensure_output_folder(options.out_dir, options.group_readable)
     with private_temp_folder(), folder_lock(options.out_dir, warn):
         report = _run_locked(files, keys, missing, options, jobs, on_result, force, on_start, prune, warn)
@@ -659,6 +667,25 @@ def _run_locked(files: list[str], keys: dict[str, str], missing: list[ItemResult
         manifest.close()
     results.sort(key=lambda item: order.get(str(item.source), -1))
     return report
+
+
+def _checked_only(files: list[str], prepared_on) -> tuple[list[str], list[ItemResult]]:
+    """The files whose packet a clinician checked (as it is now), and a not_reviewed result for each
+    other one. A file that does not load stays in, so it fails with its own message."""
+    kept, held = [], []
+    for file in files:
+        path = Path(file)
+        try:
+            profile = parse_profile_bytes(read_bytes(path), path, prepared_on)
+        except SopError:
+            kept.append(file)
+            continue
+        found = review_state(profile)
+        if found.checked:
+            kept.append(file)
+        else:
+            held.append(ItemResult(path, profile.patient.id, "not_reviewed", error=f"{path}: {found.label}"))
+    return kept, held
 
 
 def _warn_shared_fhir_ids(items: list[ItemResult], warn) -> None:
