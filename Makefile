@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILES ?= profiles
 OUTPUT   ?= output
 
-.PHONY: setup packets test lint clean bench bench-serve a11y-setup
+.PHONY: setup packets test lint clean bench bench-throughput bench-serve a11y-setup
 
 setup: $(STAMP)
 
@@ -35,11 +35,17 @@ a11y-setup:
 clean:
 	rm -rf $(OUTPUT) .pytest_cache .ruff_cache
 
-# Benchmark, not a test: naive loop vs batch --jobs 1 vs all cores vs WeasyPrint alone.
-# Defaults: --n 100 --memory-n 1000 (about 20 min on 2 cores). Quick: make bench BENCH_ARGS="--n 20 --memory-n 0"
+# Benchmark, not a test: render CPU against commit b7cb0b6 (A B / B A batches of 20 packets), a Chinese
+# packet against an English one, a cold build, a no-op batch. Makes a checkout of b7cb0b6 in /tmp once.
 BENCH_ARGS ?=
 bench: setup
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench_summary.py $(BENCH_ARGS)
+
+# Throughput: naive loop vs batch --jobs 1 vs all cores vs WeasyPrint alone. Defaults: --n 100
+# --memory-n 1000 (about 20 min on 2 cores). Quick: make bench-throughput THROUGHPUT_ARGS="--n 20 --memory-n 0"
+THROUGHPUT_ARGS ?=
+bench-throughput: setup
+	$(BIN)/python scripts/bench.py $(THROUGHPUT_ARGS)
 
 # Benchmark of `sop-packets serve`: live-preview latency (p50/p95 per example profile, warm) and start-up.
 bench-serve: setup

@@ -515,11 +515,13 @@ def compare_worker(profiles: Path, out_dir: Path) -> None:
     options = BuildOptions(out_dir=out_dir, prepared_on=dt.date.fromisoformat(DATE))
 
     wants_identity = "identity" in inspect.signature(render_pdf).parameters  # before the PDF lost its /ID
+    # a PDF-only build leaves the browser's fonts out of the HTML (as `batch --format pdf` does)
+    pdf_only = {"embed_fonts": False} if "embed_fonts" in inspect.signature(render_html).parameters else {}
 
     def build(path: Path) -> tuple[str, bytes]:
         profile = load_profile(path)
         packet = make_packet(profile, options)
-        html = render_html(packet)
+        html = render_html(packet, **pdf_only)
         if wants_identity:
             return profile.patient.id, render_pdf(html, identity=f"{profile.patient.id}:{DATE}")
         return profile.patient.id, render_pdf(html)
@@ -593,17 +595,20 @@ def compare(args: argparse.Namespace, work: Path) -> int:
         order = ("A", "B") if number % 2 else ("B", "A")
         for side in order:
             folder, python, commit = sides[side]
-            log(f"round {number}/{args.rounds}: {side} ({commit}): warm process, then batch --jobs 1")
-            out = work / f"warm-{side}-{number}"
-            ran = run([python, Path(__file__).resolve(), "--compare-worker", profiles, out],
-                      f"{side} warm worker", cwd=folder)
-            for name, data in json.loads(ran.stdout.strip().splitlines()[-1]).items():
-                per_packet[side].setdefault(name, []).append(data["cpu"])
-                sizes[side][name] = data["bytes"]
             batch_out = work / f"batch-{side}-{number}"
+            if args.batch_only:
+                log(f"round {number}/{args.rounds}: {side} ({commit}): batch --jobs 1")
+            else:
+                log(f"round {number}/{args.rounds}: {side} ({commit}): warm process, then batch --jobs 1")
+                out = work / f"warm-{side}-{number}"
+                ran = run([python, Path(__file__).resolve(), "--compare-worker", profiles, out],
+                          f"{side} warm worker", cwd=folder)
+                for name, data in json.loads(ran.stdout.strip().splitlines()[-1]).items():
+                    per_packet[side].setdefault(name, []).append(data["cpu"])
+                    sizes[side][name] = data["bytes"]
             batch_runs[side].append(run([folder / ".venv" / "bin" / "sop-packets", "batch", profiles, "-o",
-                                         batch_out, "--date", DATE, "--jobs", 1, "--format", "pdf"],
-                                        f"{side} batch", cwd=folder))
+                                         batch_out, "--date", DATE, "--jobs", 1, "--force",
+                                         "--format", "pdf"], f"{side} batch", cwd=folder))
     lines = [f"### This checkout (A, {sides['A'][2]}) against B ({sides['B'][2]}): {count} profiles "
              f"({len(sources)} from {args.profiles}, {args.copies}x), `--date {DATE}`", "",
              f"_{environment_line('as installed in each checkout')}_", "",
@@ -613,6 +618,8 @@ def compare(args: argparse.Namespace, work: Path) -> int:
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     total = {"A": 0.0, "B": 0.0}
     pages_ok = True
+    if args.batch_only:
+        return compare_batches(args, work, sides, batch_runs, count)
     for name in sorted(per_packet["A"]):
         cpu = {side: statistics.median(per_packet[side][name]) for side in ("A", "B")}
         for side in cpu:
@@ -649,6 +656,43 @@ def compare(args: argparse.Namespace, work: Path) -> int:
     return 3 if args.strict and (ratio > TARGET_CPU_RATIO or not pages_ok) else 0
 
 
+def compare_batches(args: argparse.Namespace, work: Path, sides: dict, batch_runs: dict[str, list[Ran]],
+                    count: int) -> int:
+    """The --batch-only report: CPU of the whole `batch --jobs 1 --force --format pdf` command, A / B,
+    and the page counts and words of the first round's PDFs."""
+    cpu = {side: statistics.median(r.cpu for r in runs) for side, runs in batch_runs.items()}
+    wall = {side: statistics.median(r.seconds for r in runs) for side, runs in batch_runs.items()}
+    ratio = cpu["A"] / cpu["B"]
+    pages_ok, same_text = True, 0
+    for pdf_a in sorted((work / "batch-A-1").glob("*.pdf")):
+        pages_a, words_a = _pdf_words(pdf_a)
+        pages_b, words_b = _pdf_words(work / "batch-B-1" / pdf_a.name)
+        pages_ok = pages_ok and abs(pages_a - pages_b) <= 1
+        same_text += words_a == words_b
+    lines = [f"### Render CPU: this checkout (A, {sides['A'][2]}) against B ({sides['B'][2]}), "
+             f"{count} packets",
+             "", f"_{environment_line('as installed in each checkout')}_", "",
+             f"`batch --jobs 1 --force --format pdf --date {DATE}`, rounds interleaved ({args.rounds}: "
+             "A B, B A, ...); CPU seconds (user + system of the command and its workers, from wait4), "
+             "medians.", "",
+             "| whole command | A | B | A / B |", "|---|---:|---:|---:|",
+             f"| CPU s | {cpu['A']:.1f} | {cpu['B']:.1f} | **{ratio:.2f}** |",
+             f"| CPU ms/packet | {1000 * cpu['A'] / count:.0f} | {1000 * cpu['B'] / count:.0f} | "
+             f"{ratio:.2f} |",
+             f"| wall s | {wall['A']:.1f} | {wall['B']:.1f} | {wall['A'] / wall['B']:.2f} |", "",
+             f"- render CPU A / B: {ratio:.2f} (target <= {TARGET_CPU_RATIO}): "
+             f"**{'PASS' if ratio <= TARGET_CPU_RATIO else 'FAIL'}**",
+             f"- page counts within 1: **{'PASS' if pages_ok else 'FAIL'}**; "
+             f"same words: {same_text} of {count}",
+             f"- every round's CPU s, A: {', '.join(f'{r.cpu:.1f}' for r in batch_runs['A'])}; "
+             f"B: {', '.join(f'{r.cpu:.1f}' for r in batch_runs['B'])}"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 3 if args.strict and (ratio > TARGET_CPU_RATIO or not pages_ok) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100, help="profiles for runs (a)-(d2) (default 100)")
@@ -667,6 +711,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles", type=Path, default=ROOT / "profiles",
                         help="profiles for --compare (default: the examples in profiles/)")
     parser.add_argument("--copies", type=int, default=1, help="--compare builds each profile this many times")
+    parser.add_argument("--batch-only", action="store_true",
+                        help="--compare times only the whole batch command (no warm per-packet pass)")
     parser.add_argument("--compare-worker", nargs=2, type=Path, metavar=("PROFILES", "OUT_DIR"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -122,9 +122,9 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
 def build_profile(profile: Profile, source: Path, options: BuildOptions) -> BuildResult:
     """Render a validated profile and write its files into the output folder."""
     packet = make_packet(profile, options)
-    html = render_html(packet)
-    result = BuildResult(source, profile.patient.id)
     targets = {s: output_path(options.out_dir, profile.patient.id, f".{s}") for s in options.suffixes}
+    html = render_html(packet, embed_fonts="html" in targets)  # a PDF takes its fonts from fontconfig
+    result = BuildResult(source, profile.patient.id)
     if "pdf" in targets:
         pdf = render_pdf(html)
         write_atomic(targets["pdf"], pdf, options.file_mode)

@@ -80,6 +80,9 @@ class Clinic(Section):
     referrals: list[Referral] = Field(default_factory=list, max_length=40)
     content: ShortText | None = Field(None, description=(
         "A folder of the clinic's own content files (beside this file) that reword shipped entries."))
+    import_id_from: ShortText | None = Field(None, description=(
+        "For FHIR imports: the Patient identifier system to name profiles by (your MRN system), as "
+        "`import fhir --id-from` does; used when no --id-from is given."))
 
     @field_validator("language")
     @classmethod

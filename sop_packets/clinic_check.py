@@ -50,7 +50,8 @@ def check_folder(folder: Path | str) -> list[Problem]:
         problems += found
         rules, glossary = rules_for(language), load_glossary(merged)
         for path in sorted((folder / language).glob("*.yaml")):
-            if path.stem in NOT_PATIENT_TEXT or path.name.startswith("_") or path.stem not in merged:
+            if path.stem in NOT_PATIENT_TEXT or path.name.startswith("_") or path.stem not in merged \
+                    or not path.resolve().is_relative_to(folder.resolve()):  # a link out: refused above
                 continue
             located = _located(path)
             texts = [(where, " ".join(PLACEHOLDER.sub("", text).split()))

@@ -61,7 +61,7 @@ def _merge(shipped: Any, override: Any, path: tuple, problem) -> Any:
         if not isinstance(override, list):
             problem(path, "must be a list, as in the shipped file")
             return shipped
-        return override
+        return override if _items_shaped(shipped, override, path, problem) else shipped
     if isinstance(shipped, str):
         if not isinstance(override, str):
             problem(path, "must be text")
@@ -81,6 +81,57 @@ def _merge(shipped: Any, override: Any, path: tuple, problem) -> Any:
     return override
 
 
+def _items_shaped(shipped: list, override: list, path: tuple, problem) -> bool:
+    """Each item of a clinic's list has the shape of the shipped items (a text where texts are, a group
+    with the shipped groups' keys, each key holding what it holds there), so a packet never prints a
+    text letter by letter or a group as one prompt. A shipped list that is empty holds texts."""
+    found: list[tuple] = []
+
+    def noted(where: tuple, message: str) -> None:
+        found.append(where)
+        problem(where, message)
+
+    template: Any = ""
+    if shipped and all(isinstance(item, dict) for item in shipped):
+        template = {}
+        for item in shipped:
+            for key, value in item.items():
+                template.setdefault(key, value)
+    elif shipped:
+        template = shipped[0]
+    for index, item in enumerate(override):
+        where = (*path, index)
+        if isinstance(template, dict):
+            if not isinstance(item, dict):
+                noted(where, "must be a group of keys, as the shipped list's items are")
+                continue
+            for key, value in item.items():
+                if key not in template:
+                    noted((*where, key), f"'{key}' is not a key of the shipped list's items; use "
+                          f"{', '.join(map(str, template))}")
+                elif isinstance(template[key], list):
+                    if not isinstance(value, list):
+                        noted((*where, key), "must be a list, as in the shipped file")
+                    else:
+                        _items_shaped(template[key], value, (*where, key), noted)
+                elif type(value) is not type(template[key]) and not (
+                        isinstance(template[key], str) and isinstance(value, str)):
+                    noted((*where, key), f"must be {_kind(template[key])}, as in the shipped file")
+        elif isinstance(template, list):
+            if not isinstance(item, list):
+                noted(where, "must be a list, as the shipped list's items are")
+            else:
+                _items_shaped(template, item, where, noted)
+        elif type(item) is not type(template):
+            noted(where, f"must be {_kind(template)} (one '- item' per line), as in the shipped file")
+    return not found
+
+
+def _kind(value: Any) -> str:
+    return {str: "text", bool: "true or false", int: "a number", float: "a number", list: "a list",
+            dict: "a group of keys"}.get(type(value), type(value).__name__)
+
+
 def merge_language(shipped: dict[str, Any], folder: Path, language: str) -> dict[str, Any]:
     """The shipped content of one language with the clinic's files of folder/<language> laid over it.
 
@@ -98,7 +149,12 @@ def _merge_with_problems(shipped: dict[str, Any], folder: Path,
     merged = copy.copy(shipped)
     problems: list[Problem] = []
     overridden: dict[str, Any] = {}
+    inside = folder.resolve()
     for path in sorted((folder / language).glob("*.yaml")):
+        if not path.resolve().is_relative_to(inside):
+            problems.append(Problem(str(path), 1, 1, "", "links to a file outside the clinic's content "
+                                    "folder; copy the file into the folder instead"))
+            continue
         if path.name.startswith("_"):
             problems.append(Problem(str(path), 1, 1, "", "settings files (_lint.yaml) cannot be overridden"))
             continue

@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-from .errors import MissingSystemLibrary, Problem
+from .errors import BuildError, MissingSystemLibrary, Problem
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def fontconfig_file() -> Path:
             raise MissingSystemLibrary(f"the font {font.family} ({font.covers}) is missing. "
                                        f"Install it with: {font.install}")
     fonts = [font for font in (*STACK, *LANGUAGE_FONTS.values()) if font.installed]
-    name = f"fonts-{_digest(fonts)}-{FONT_FOLDER_VERSION}"
+    name = f"fonts-{_digest(fonts)}-{FONT_FOLDER_VERSION}-{_recipe()}"
     problems = []
     for root in _cache_roots():
         folder = root / name
@@ -283,6 +284,19 @@ def fontconfig_file() -> Path:
 
 FONT_FOLDER_VERSION = "v3"
 """Changes when the generated files of the font folder change (static instances, the digits face)."""
+
+
+def _recipe() -> str:
+    """A digest of what makes the generated files of the font folder (the digits face): the code of
+    digits_font, the Python that runs it and fontTools' version. With the fonts' own digest in the
+    folder's name, a folder is never read after anything that made its files has changed."""
+    from fontTools import version as fonttools_version
+
+    code = digits_font.__code__
+    consts = [const for const in code.co_consts if not hasattr(const, "co_code")]
+    made_by = (code.co_code, repr(consts), code.co_names, sys.version_info[:2], fonttools_version,
+               DIGITS_FONT_TEXT, DIGITS_FAMILY)
+    return hashlib.sha256(repr(made_by).encode()).hexdigest()[:8]
 DIGITS_FAMILY = "Packet Digits"
 """Plain figures from Noto Sans: Atkinson Hyperlegible's zero is slashed, and "stage 0" read "stage Ø"."""
 DIGITS = "0123456789"
@@ -340,77 +354,116 @@ def digits_font(weight: int) -> bytes:
 # ---------------------------------------------------------------- fonts embedded in the HTML
 
 
-def _kept_on_disk(make):
-    """Keep a font subset in the user's cache folder (beside the fontconfig cache), so a cold `build`
-    does not subset the Latin font again (about 0.3 s of CPU). The key covers the font file (path, size,
-    modification time), the arguments and fontTools' version; a damaged entry is made again."""
+def _fonttools_version() -> str:
+    from fontTools import version
 
-    @functools.wraps(make)
-    def cached(path: Path, *args):
-        from fontTools import version as fonttools_version
+    return f"fontTools {version}"
 
-        try:
-            info = path.stat()
-            key = hashlib.sha256(repr((make.__name__, str(path), info.st_size, info.st_mtime_ns, args,
-                                       fonttools_version)).encode()).hexdigest()[:32]
-        except OSError:
-            return make(path, *args)
-        for root in _cache_roots():
-            with contextlib.suppress(OSError, ValueError):
-                data = (root / "subsets" / f"{key}.b64").read_text("ascii")
-                if base64.b64decode(data, validate=True)[:4] == b"wOFF":
-                    return data
-        data = make(path, *args)
-        for root in _cache_roots():
-            with contextlib.suppress(OSError):
-                folder = root / "subsets"
-                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-                partial = folder / f".{key}.{os.getpid()}"
-                partial.write_text(data, "ascii")
-                os.replace(partial, folder / f"{key}.b64")
-                break
-        return data
 
-    return cached
+def _subsetter_version() -> str:
+    import uharfbuzz
+
+    harfbuzz = f"uharfbuzz {uharfbuzz.__version__} (HarfBuzz {uharfbuzz.version_string()})"
+    return f"{harfbuzz}, {_fonttools_version()}"
+
+
+def _kept_on_disk(version: Callable[[], str]):
+    """Keep a font made from a font file (a WOFF, a subset) in the user's cache folder, beside the
+    fontconfig cache, so that no process makes it again. The key covers the font file (path, size,
+    modification time), the arguments (for a subset: the face and its characters) and version(), the
+    versions of the libraries that make it; a damaged entry is made again."""
+
+    def wrap(make):
+        @functools.wraps(make)
+        def cached(path: Path, *args):
+            try:
+                info = path.stat()
+                key = hashlib.sha256(repr((make.__name__, str(path), info.st_size, info.st_mtime_ns, args,
+                                           version())).encode()).hexdigest()[:32]
+            except OSError:
+                return make(path, *args)
+            for root in _cache_roots():
+                with contextlib.suppress(OSError, ValueError):
+                    data = (root / "subsets" / f"{key}.b64").read_text("ascii")
+                    if base64.b64decode(data, validate=True)[:4] == b"wOFF":
+                        return data
+            data = make(path, *args)
+            for root in _cache_roots():
+                with contextlib.suppress(OSError):
+                    folder = root / "subsets"
+                    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    partial = folder / f".{key}.{os.getpid()}"
+                    partial.write_text(data, "ascii")
+                    os.replace(partial, folder / f"{key}.b64")
+                    break
+            return data
+
+        return cached
+
+    return wrap
 
 
 @functools.cache
-@_kept_on_disk
+def _harfbuzz_face(path: Path, face: int):
+    """One face of a font file for HarfBuzz (the file is mapped, not read), kept for the process."""
+    import uharfbuzz
+
+    return uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)), face)
+
+
+@functools.cache
+@_kept_on_disk(_subsetter_version)
 def _subset_woff(path: Path, text: str, weight: int, face: int = 0) -> str:
-    """A WOFF subset of one font file with the glyphs for text, as base64; variable fonts at weight."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    """A WOFF subset of one face of a font file with the glyphs for text, as base64; variable fonts
+    made static at weight (and normal width).
 
-    options = subset.Options()
-    options.hinting = False
-    options.desubroutinize = True
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
-    options.drop_tables += ["FFTM"]
-    with TTFont(path, fontNumber=face, recalcTimestamp=False, lazy=True) as font:
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=text)
-        subsetter.subset(font)  # first: instancing a whole variable font takes seconds
-        if "fvar" in font:
-            from fontTools.varLib.instancer import instantiateVariableFont
+    HarfBuzz's subsetter (uharfbuzz) takes about 10 ms for a face of the 19 MB Noto Sans CJK
+    collection where fontTools took 1.4-2 s, so a new patient name in Chinese costs milliseconds;
+    fontTools only wraps the result as WOFF.
+    """
+    import uharfbuzz as hb
 
-            axes = {axis.axisTag for axis in font["fvar"].axes}
-            location = {"wght": weight, **({"wdth": 100} if "wdth" in axes else {})}
-            font = instantiateVariableFont(font, location, static=True)
-        out = io.BytesIO()
-        font.flavor = "woff"
-        font.save(out)
-    return base64.b64encode(out.getvalue()).decode("ascii")
+    source = _harfbuzz_face(path, face)
+    request = hb.SubsetInput()
+    request.sets(hb.SubsetInputSets.UNICODE).update(map(ord, text))
+    request.sets(hb.SubsetInputSets.DROP_TABLE_TAG).add(int.from_bytes(b"FFTM", "big"))
+    request.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
+    axes = {axis.tag for axis in source.axis_infos}
+    if axes:
+        for tag, value in (("wght", weight), ("wdth", 100)):
+            if tag in axes:
+                request.pin_axis_location(source, tag, value)
+    subset = hb.subset(source, request)
+    if subset is None:
+        raise BuildError(f"HarfBuzz could not subset the font {path.name} (face {face})")
+    return base64.b64encode(_woff(subset.blob.data)).decode("ascii")
 
 
 @functools.cache
 def _digits_woff(weight: int) -> bytes:
+    """The digits face as WOFF, from the file the font folder already holds (made once per machine,
+    in a folder named by everything that made it), never made again per process."""
+    try:
+        source = fontconfig_file().parent / "fonts" / f"00-packet-digits-{weight}.ttf"
+    except MissingSystemLibrary:  # no font folder (a font the PDF needs is missing): make it here
+        return _woff(digits_font(weight))
+    return base64.b64decode(_woff_of_file(source))
+
+
+def _woff(data: bytes) -> bytes:
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(digits_font(weight)), recalcTimestamp=False)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
     font.flavor = "woff"
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
+
+
+@_kept_on_disk(_fonttools_version)
+def _woff_of_file(path: Path) -> str:
+    """A font file as WOFF, base64."""
+    return base64.b64encode(_woff(path.read_bytes())).decode("ascii")
 
 
 def font_face_css(text: str, *, italic: bool, cjk_forms: Iterable[str] = ("SC",)) -> str:

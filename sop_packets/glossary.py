@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .collation import sort_key as collation_key
-from .script import whole_word
+from .script import SPACED_LETTER, spaceless, whole_word
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,44 @@ def find_uses(text: str, glossary: Iterable[Term]) -> list[Use]:
 
 def terms_used(texts: Iterable[str], glossary: Iterable[Term], collation: str = "plain") -> list[Term]:
     """The glossary terms that occur in any of the texts (whole word, any case), in the language's
-    glossary order (collation.py)."""
+    glossary order (collation.py).
+
+    The same answer as searching with each term's whole-word pattern (_pattern), found faster: each
+    form's words are searched as plain text, and only the character on each side is checked. The
+    whole-word pattern starts with a look-behind over a character class spanning the spaceless
+    scripts, which costs milliseconds to compile per form and keeps `search` from skipping ahead.
+    """
     texts = [text for text in texts if text]
     lowered = [text.lower() for text in texts]
     found = [term for term in glossary
              if term.forms and _may_occur(term.forms, lowered)
-             and any(_pattern(term.forms).search(text) for text in texts)]
+             and any(_occurs(form, text) for form in term.forms for text in texts)]
     key = collation_key(collation)
     return sorted(found, key=lambda term: key(term.term))
+
+
+_SPACED_LETTER = re.compile(SPACED_LETTER)
+
+
+@functools.cache
+def _plain(form: str) -> tuple[re.Pattern[str], bool, bool]:
+    """A form's words as a case-insensitive pattern without boundary checks, and whether its first
+    and last letters need a word boundary (as in whole_word: not when they are in a spaceless script)."""
+    words = re.compile(r"\s+".join(re.escape(word) for word in form.split()), re.IGNORECASE)
+    return words, not spaceless(form[0]), not spaceless(form[-1])
+
+
+def _occurs(form: str, text: str) -> bool:
+    """Does form occur in text as _pattern((form,)) finds it: no letter of a spaced script touching it?"""
+    words, check_before, check_after = _plain(form)
+    position = 0
+    while match := words.search(text, position):
+        start, end = match.span()
+        if not ((check_before and start and _SPACED_LETTER.match(text, start - 1))
+                or (check_after and _SPACED_LETTER.match(text, end))):
+            return True
+        position = start + 1
+    return False
 
 
 def _may_occur(forms: tuple[str, ...], lowered_texts: list[str]) -> bool:

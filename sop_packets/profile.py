@@ -474,10 +474,13 @@ def _normalise(model: type[BaseModel], data: dict, path: Path_, located: _Locate
                problems: list[Problem]) -> None:
     """Make the data mean what was typed: text fields keep the typed characters (555.0100 stays
     555.0100, 1:20 stays 1:20); true/false and yes/no are the only yes-or-no answers; numbers are
-    numbers, not quoted text."""
+    numbers, not quoted text. An empty value (`stage:` with nothing after it) of a field that is not
+    required counts as not given, as the profile reference says: the field's default applies."""
     for name, value in list(data.items()):
         info = model.model_fields.get(name) if isinstance(name, str) else None
-        if info is not None:
+        if info is not None and value is None and not info.is_required():
+            del data[name]
+        elif info is not None:
             _fix(info.annotation, value, (*path, name), data, name, located, source, problems)
 
 

@@ -209,12 +209,13 @@ def fewer_collections():
 
 
 @fewer_collections()
-def render_html(packet: Packet) -> str:
+def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     """The complete, self-contained HTML packet, in the packet's language.
 
     The records-request letter and the case summary are in the clinic's language (they are read by
     doctors' offices); when that differs from the packet's, they carry their own lang attribute and
-    a line in the patient's language says so.
+    a line in the patient's language says so. embed_fonts=False leaves out the fonts a browser
+    needs (render_pdf drops them anyway): for a packet printed only as PDF.
     """
     language, clinic_language = packet.language, packet.clinic_language
     content = load_content(language)
@@ -282,7 +283,8 @@ def render_html(packet: Packet) -> str:
     check_glyphs(text)
     page = _mark_other_scripts(page)
     forms = cjk_forms(page, language, packet.language_tag)
-    faces = fonts.font_face_css(text, italic="<em>" in page, cjk_forms=set(forms.values()) or {"SC"})
+    faces = fonts.font_face_css(text, italic="<em>" in page, cjk_forms=set(forms.values()) or {"SC"}) \
+        if embed_fonts else ""
     first_family = language_data(language)["first_font"] != "no"
     cjk_quotes = language_data(language).get("quote_font") == "cjk" and language in forms
     if cjk_quotes:

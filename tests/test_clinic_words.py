@@ -178,3 +178,40 @@ def test_content_check_finds_words_in_the_wrong_language(tmp_path):
           text: Llame a nuestra enfermera al número de abajo. Ella le ayuda a pedir la cita y contesta sus preguntas.
         """)
     assert not [p for p in check_folder(folder) if "reads as" in p.message]
+
+
+def test_content_check_locates_a_badly_shaped_list(tmp_path):
+    """Issue 26: a list item of the wrong shape (a text where the shipped items hold a list) is a located
+    error, so a packet never prints one prompt per letter."""
+    bad = tmp_path / "bad"
+    write(bad, "en/tools.yaml", """\
+        worksheet:
+          groups:
+            - title: Medical facts
+              prompts: What did each doctor say it is?
+            - title: My life
+              prompts:
+                - [What matters most to me?]
+            - Practical things
+        """)
+    messages = [f"{Path(p.file).name}:{p.line}:{p.column}: {p.field}: {p.message}" for p in check_folder(bad)]
+    text = "\n".join(messages)
+    assert "tools.yaml:4:7: worksheet.groups.0.prompts: must be a list, as in the shipped file" in text
+    assert "tools.yaml:7:11: worksheet.groups.1.prompts.0: must be text (one '- item' per line)" in text
+    assert "tools.yaml:8:7: worksheet.groups.2: must be a group of keys" in text
+    result = CliRunner().invoke(cli, ["content", "check", str(bad)])
+    assert result.exit_code == 2 and "worksheet.groups.0.prompts" in result.output
+
+
+def test_a_content_file_linked_from_outside_the_folder_is_refused(tmp_path):
+    outside = write(tmp_path / "elsewhere", "tools.yaml", """\
+        disclaimer:
+          title: Words from outside
+        """)
+    folder = tmp_path / "clinic-content"
+    (folder / "en").mkdir(parents=True)
+    (folder / "en" / "tools.yaml").symlink_to(outside)
+    text = "\n".join(str(p) for p in check_folder(folder))
+    assert "tools.yaml:1:1: links to a file outside the clinic's content folder" in text
+    result = CliRunner().invoke(cli, ["content", "check", str(folder)])
+    assert result.exit_code == 2 and "outside the clinic's content folder" in result.output

@@ -249,3 +249,67 @@ def test_same_bytes_under_another_host_font_configuration(tmp_path):
                                                       "XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert plain == other
     assert b"Decoy" not in other
+
+
+# ---- fonts made once, kept on disk (issue 29)
+
+
+def test_the_digits_face_is_read_from_the_font_folder_not_made_again(monkeypatch):
+    folder = fonts.fontconfig_file().parent / "fonts"
+    expected = {weight: fonts._woff((folder / f"00-packet-digits-{weight}.ttf").read_bytes()) for weight in (400, 700)}
+
+    def never(weight):
+        raise AssertionError("the digits face was made again")
+
+    monkeypatch.setattr(fonts, "digits_font", never)
+    fonts._digits_woff.cache_clear()
+    try:
+        for weight in (400, 700):
+            woff = fonts._digits_woff(weight)
+            assert woff == expected[weight] and woff[:4] == b"wOFF"
+            font = TTFont(io.BytesIO(woff))
+            assert font["name"].getDebugName(1) == fonts.DIGITS_FAMILY and font["OS/2"].usWeightClass == weight
+    finally:
+        fonts._digits_woff.cache_clear()
+
+
+def test_the_font_folder_is_named_by_what_makes_its_files(monkeypatch):
+    """A new fontTools or a changed recipe for the digits face gives a new folder, never a stale face."""
+    import fontTools
+
+    before = fonts._recipe()
+    monkeypatch.setattr(fontTools, "version", fontTools.version + ".dev-test")
+    assert fonts._recipe() != before
+    monkeypatch.undo()
+    monkeypatch.setattr(fonts, "DIGITS_FONT_TEXT", fonts.DIGITS_FONT_TEXT + "%")
+    assert fonts._recipe() != before
+    assert before in fonts.fontconfig_file().parent.name
+
+
+def test_html_subsets_have_every_character_and_variable_fonts_are_made_static():
+    """HarfBuzz subsets (not cached): a face of the CJK collection and the bold of variable Noto Sans."""
+    make = fonts._subset_woff.__wrapped__.__wrapped__
+    cjk = next(font for font in fonts.STACK if font.large).paths()[0][0]
+    han = "王秀英診斷黑色素瘤"
+    font = TTFont(io.BytesIO(base64.b64decode(make(cjk, han, 400, fonts.CJK_FACES["TC"]))))
+    assert font.flavor == "woff" and {ord(c) for c in han} <= set(font.getBestCmap())
+    assert len(font.getGlyphOrder()) < 100  # a subset, not the 65,000 glyphs of the face
+    noto = next(font for font in fonts.STACK if font.family == "Noto Sans").paths()[0][0]
+    name = "Nguyễn Thị Hương"
+    font = TTFont(io.BytesIO(base64.b64decode(make(noto, name, 700, 0))))
+    assert {ord(c) for c in name if c != " "} <= set(font.getBestCmap())
+    assert "fvar" not in font and "gvar" not in font and font["OS/2"].usWeightClass == 700
+
+
+def test_a_pdf_only_build_makes_no_browser_fonts_and_the_same_pdf(monkeypatch, tmp_path):
+    from sop_packets import render
+    from sop_packets.build import make_packet
+    from sop_packets.profile import load_profile
+
+    packet = make_packet(load_profile(ROOT / "profiles" / "ex-09-other-minimal.yaml"),
+                         BuildOptions(out_dir=tmp_path, prepared_on=DAY))
+    full = render.render_html(packet)
+    monkeypatch.setattr(fonts, "font_face_css", lambda *args, **kwargs: pytest.fail("fonts made for a PDF"))
+    bare = render.render_html(packet, embed_fonts=False)
+    assert "@font-face" in full and "@font-face" not in bare
+    assert render.render_pdf(bare) == render.render_pdf(full)

@@ -162,3 +162,30 @@ def test_no_term_is_written_twice_in_the_file():
 ])
 def test_the_words_a_packet_may_use_are_covered(term):
     assert terms_used([term], GLOSSARY), f"{term!r} is not in the glossary (as a term or an alias)"
+
+
+# ---- the fast search finds what the whole-word pattern finds
+
+
+EDGE_TEXTS = ["upstage stage", "stage_two stage", "Stage-IV", "biopsy2 biopsy", "PD-1抑制剂", "活检。活检",
+              "lymph  nodes,", "Mohs\nsurgeryx Mohs surgery", "\u017ftage", "ÉTAPE étape", "stage", "xstage"]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "vi", "zh-Hans", "zh-Hant"])
+def test_terms_used_finds_exactly_what_the_whole_word_pattern_finds(language):
+    """terms_used searches plain text and checks the letters on each side; _pattern (what find_uses and
+    lint use) has look-arounds. Both must agree on every text of the language's content, every term."""
+    from sop_packets.content import language_data
+    from sop_packets.glossary import _may_occur, _pattern
+    from sop_packets.lint.sources import content_strings
+
+    content = load_content(language)
+    glossary = load_glossary(content, language_data(language)["glossary"])
+    texts = list(dict.fromkeys(text for _, text in content_strings(content))) + EDGE_TEXTS
+    texts += [" ".join(form.upper() + tail for form in term.forms) for term in glossary for tail in ("", "s", "-")]
+    assert len(glossary) > 20 and len(texts) > 200
+    disagree = [(term.term, text) for term in glossary for text in texts
+                if bool(terms_used([text], [term])) != bool(_may_occur(term.forms, [text.lower()])
+                                                            and _pattern(term.forms).search(text))]
+    assert not disagree, disagree[:10]
+    assert len(terms_used(texts, glossary)) == len(glossary)  # the forms themselves are among the texts

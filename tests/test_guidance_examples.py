@@ -126,6 +126,23 @@ EXPECTED = {
         "prompt", ["cosmetically_sensitive_site", "confirmation"],
         ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["older_adult", "language_support"],
         ["pathology_reports"]),
+    "ex-22-angiosarcoma-scalp-deaf": (
+        "urgent", ["angiosarcoma_team", "condition_changes_choices", "rare_cancer_type",
+                   "cosmetically_sensitive_site", "confirmation"],
+        ["sarcoma_center", "medical_oncologist", "surgical_oncologist", "radiation_oncologist", "cardiologist"],
+        ["heart_and_medicines", "bleeding_and_surgery", "older_adult"], ["imaging", "health_conditions_list"]),
+    "ex-23-sebaceous-eyelid-va": (
+        "prompt", ["sebaceous_carcinoma_care", "condition_changes_choices", "rare_cancer_type",
+                   "single_treatment_option", "cosmetically_sensitive_site", "confirmation"],
+        ["mohs_surgeon", "oculoplastic_surgeon", "genetic_counselor"], [], ["slides_and_blocks"]),
+    "ex-24-afx-watching-older": (
+        "prompt", ["afx_pds_care", "watching_review", "rare_cancer_type", "cosmetically_sensitive_site",
+                   "confirmation"],
+        ["mohs_surgeon"], ["older_adult"], ["slides_and_blocks"]),
+    "ex-25-pds-follow-up-prison": (
+        "routine", ["third_opinion", "afx_pds_care", "follow_up_review", "rare_cancer_type",
+                    "cosmetically_sensitive_site", "confirmation"],
+        ["sarcoma_center", "surgical_oncologist"], [], ["follow_up_records", "earlier_opinion_reports"]),
 }
 
 

@@ -54,7 +54,8 @@ def plan_may_keep_its_date(p: Profile) -> bool:
 def on_treatment_now(p: Profile) -> bool:
     now = p.current_treatment
     drugs = {t.value for t in now.therapies} & {"immunotherapy", "targeted_therapy"}
-    recent = now.status.value == "ongoing" or (now.stopped_on is not None and (TODAY - now.stopped_on).days <= 365)
+    # issue 25: a stop date not given counts as recent (the warning signs matter until someone says otherwise)
+    recent = now.status.value == "ongoing" or now.stopped_on is None or (TODAY - now.stopped_on).days <= 365
     return bool(drugs) and (recent or now.serious_side_effects.value in ("current", "past"))
 
 

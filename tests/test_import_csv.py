@@ -46,7 +46,7 @@ def test_excel_export_bom_semicolons_crlf_and_one_bad_row(tmp_path):
     assert (f"{DATA / 'patients-excel.csv'}:3:4 (diagnosis.cancer_type): 'melanom' is not allowed; use one of: "
             f"{CANCER_TYPES}. Did you mean 'melanoma'?") in result.output
     assert "2 written, 0 unchanged, 1 failed, 3 rows" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["csv-01.yaml", "csv-03.yaml"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["csv-01.yaml", "csv-03.yaml"]
     rosa = load_profile(out / "csv-01.yaml")
     assert rosa.patient.id == "csv-01"  # the BOM is not part of the first column's name
     assert rosa.patient.comorbidities == ["diabetes", "asthma"]
@@ -109,7 +109,7 @@ def test_duplicate_ids_fail_both_rows(tmp_path):
     assert result.exit_code == 1
     assert f"{path}:2:1 (patient.id): patient.id 'same' is also used in row 3" in result.output
     assert f"{path}:3:1 (patient.id): patient.id 'same' is also used in row 2" in result.output
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["other.yaml"]
+    assert [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == ["other.yaml"]
 
 
 def test_clinic_column_names_through_a_mapping_file(tmp_path):

@@ -282,8 +282,10 @@ def test_conflicting_cancer_conditions_are_uncertain_with_both_sources(tmp_path)
     assert ("in.json: Condition/a: diagnosis.cancer_type: the cancer codes disagree (Condition/a ICD-10-CM C43.9: "
             "melanoma; Condition/b ICD-10-CM C44.91: basal_cell_carcinoma); wrote 'uncertain'") in result.output
     text = (tmp_path / "out" / "p1.yaml").read_text()
-    assert ("  cancer_type: uncertain  # Condition/a codes disagree: Condition/a ICD-10-CM C43.9: melanoma; "
-            "Condition/b ICD-10-CM C44.91: basal_cell_carcinoma") in text.splitlines()
+    line = next(line for line in text.splitlines() if line.startswith("  cancer_type:"))
+    assert line.startswith("  cancer_type: uncertain  # Condition/a codes disagree: Condition/a ICD-10-CM C43.9: "
+                           "melanoma; Condition/b ICD-10-CM C44.91: basal_cell_carcinoma")
+    assert "; FILL IN: the cancer codes disagree" in line  # the form asks for it (issue 26)
 
 
 def test_refuted_conditions_are_ignored(tmp_path):
@@ -347,7 +349,8 @@ def test_us_core_examples_with_a_melanoma_condition(tmp_path):
     draft = result.drafts[0]
     text = render(draft)
     assert "  name: Amy V. Baxter  # Patient/example name" in text
-    assert "pregnant" not in text  # recorded 2022-08-24: stale, a warning instead
+    assert "\n  pregnant:" not in text  # recorded 2022-08-24: stale, a warning instead ...
+    assert "  # pregnant:  # FILL IN: the latest pregnancy status" in text  # ... that the form asks about
     assert "  plan_name: Acme Gold Plan  # Coverage/coverage-example class plan" in text
     assert "  coverage_type: other  # Coverage/coverage-example type SOPT 3712 PPO" in text
     assert "  name: Dr Ronald Bone  # Practitioner/practitioner-1 name (via Condition/mel asserter)" in text

@@ -53,7 +53,8 @@ def test_the_import_record_is_hidden_and_private(imported):
     base = base_path(profile)
     assert base == out / ".import" / "pt-1001.yaml" and base.read_text() == profile.read_text()
     assert base.stat().st_mode & 0o077 == 0 and base.parent.stat().st_mode & 0o077 == 0
-    assert sorted(p.name for p in out.iterdir()) == [".import", "pt-1001.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [".import", ".sop-packets-audit.log", "pt-1001.yaml"]
+    assert (out / ".sop-packets-audit.log").stat().st_mode & 0o077 == 0  # the audit trail (issue 26): private
     assert "1 valid, 0 invalid" in run("validate", out).output  # the record is not taken for a profile
 
 

@@ -21,7 +21,7 @@ from sop_packets.profile import load_profile
 from sop_packets.schema import Profile
 from sop_packets.serve import Settings, create_app, form
 from sop_packets.serve.app import routes
-from sop_packets.serve.security import COOKIE, MAX_BODY_BYTES
+from sop_packets.serve.security import MAX_BODY_BYTES
 from sop_packets.serve.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def test_no_token_no_access(settings):
         assert response.status_code == 403, path
         assert "Rosa" not in response.text
     assert client.get("/?token=wrong").status_code == 403
-    client.cookies.set(COOKIE, "forged")
+    client.cookies.set(settings.secrets.cookie, "forged")
     assert client.get("/").status_code == 403
 
 
@@ -407,7 +407,9 @@ def test_new_profile_gets_a_safe_id_and_archive_moves_never_deletes(client, sett
     assert path.parent == settings.workspace.profiles and path.is_file()
     text = path.read_text()
     patient_id = re.search(r"^  id: (\S+)$", text, re.M).group(1)
-    assert re.fullmatch(r"vil-name-[0-9a-f]{6}", patient_id) and patient_id == path.stem
+    # the name is never in the id, the file name, the address or the PDF's name (issue 26)
+    assert re.fullmatch(r"patient-[0-9a-f]{8}", patient_id) and patient_id == path.stem
+    assert "vil" not in created.lower()
     page = client.get(f"/profiles/{created}").text  # a start: the form asks for what is missing
     assert "give the patient&#39;s date_of_birth or age" in page and "invisible character" in page
     assert "To fill in (3)" in page
@@ -649,3 +651,17 @@ def test_live_check_updates_the_message_beside_each_field(client):
     fixed = post(client, "/profiles/ex-09-other-minimal.yaml/preview", fields, None).text
     assert "must be a whole number" not in fixed
     assert '<div class="live-error" id="live-f-patient-age" hx-swap-oob="true"></div>' in fixed
+
+
+def test_a_long_worklist_is_shown_a_page_at_a_time(client, settings, monkeypatch):
+    from sop_packets.serve import views_worklist
+
+    monkeypatch.setattr(views_worklist, "PAGE_SIZE", 2)
+    page = client.get("/?sort=patient").text
+    assert "1 to 2 of 3 shown, of 3 profiles" in page
+    assert page.count('<th scope="row">') == 2
+    assert '<a href="/?sort=patient&amp;state=&amp;q=&amp;page=2" rel="next">' in page
+    second = client.get("/?sort=patient&page=2").text
+    assert "3 to 3 of 3 shown" in second and second.count('<th scope="row">') == 1
+    assert 'aria-current="page">2</a>' in second
+    assert "3 to 3 of 3 shown" in client.get("/?sort=patient&page=99").text  # past the end: the last page

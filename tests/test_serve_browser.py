@@ -79,6 +79,12 @@ def server(tmp_path_factory):
         process.wait(timeout=10)
 
 
+def newest_link(server) -> str:
+    """The start link printed last: each link opens the app once, and serve prints a new one after."""
+    server["log"].seek(0)
+    return re.findall(r"http://127\.0\.0\.1:\d+/\?token=\S+", server["log"].read())[-1]
+
+
 def listening_addresses(port: int) -> set[str]:
     """The IPv4/IPv6 addresses with a listening socket on port (Linux: /proc/net/tcp and tcp6)."""
     found = set()
@@ -120,6 +126,13 @@ def test_real_server_listens_on_loopback_only_with_the_guards(server):
     assert response.status == 400  # DNS rebinding: a name that is not this server
     response, _ = request(port, "GET", f"/?token={token}")
     assert response.status == 303
+    again, _ = request(port, "GET", f"/?token={token}")
+    assert again.status == 403  # a start link opens the app once ...
+    for _ in range(50):  # ... and serve prints a new one (wait for its output to reach the log)
+        if newest_link(server) != url:
+            break
+        time.sleep(0.1)
+    assert newest_link(server) != url
     cookie = response.getheader("set-cookie").split(";")[0]
     assert "HttpOnly" in response.getheader("set-cookie")
     response, data = request(port, "GET", "/", {"Cookie": cookie})
@@ -144,7 +157,7 @@ def test_real_server_listens_on_loopback_only_with_the_guards(server):
 def test_browser_flow_is_accessible_and_works_by_keyboard(server, tmp_path):
     node = require_setup()
     shots = DOCS if os.environ.get("SOP_DOCS_PICTURES") == "1" else tmp_path
-    proc = subprocess.run([node, str(E2E), server["url"], str(server["profiles"]), str(shots)],
+    proc = subprocess.run([node, str(E2E), newest_link(server), str(server["profiles"]), str(shots)],
                           capture_output=True, text=True, timeout=600, cwd=A11Y)
     if proc.returncode == 2 or not proc.stdout.strip():
         pytest.fail(f"serve-e2e.mjs could not run:\n{proc.stderr}", pytrace=False)

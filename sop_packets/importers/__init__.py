@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -111,7 +112,15 @@ def render(draft: Draft) -> str:
     if (key := source_key_line(draft)) is not None:
         out.append(f"# {key}")
     out.append("schema_version: 1")
-    sections = [s for s in SECTION_ORDER if s in draft.values or s in draft.placeholders
+    asks = _fill_ins_from_notices(draft)
+    placeholders: dict[str, list[str]] = {}
+    for section in [*draft.placeholders, *(s for s in asks if s not in draft.placeholders)]:
+        given = draft.placeholders.get(section, [])
+        asked = [f"{key}:  # FILL IN: {why}" for key, why in asks.get(section, {}).items()
+                 if key not in draft.values.get(section, {}) and (section, key) not in draft.lists
+                 and not any(re.match(rf"\s*{re.escape(key)}\s*:", line) for line in given)]
+        placeholders[section] = [*draft.placeholders.get(section, []), *asked]
+    sections = [s for s in SECTION_ORDER if s in draft.values or placeholders.get(s)
                 or any(sec == s for sec, _ in draft.lists)]
     for section in sections:
         written = draft.values.get(section, {})
@@ -119,13 +128,15 @@ def render(draft: Draft) -> str:
         out.append("")
         if not written and not lists:
             out.append(f"# {section}:")
-            out.extend(f"#   {_placeholder(line)}" for line in draft.placeholders.get(section, []))
+            out.extend(f"#   {_placeholder(line)}" for line in placeholders.get(section, []))
             continue
         out.append(f"{section}:")
         nested: dict[str, list[str]] = {}
         top: list[str] = []
         for key, (value, comment) in written.items():
             head, _, sub = key.partition(".")
+            if key in asks.get(section, {}) and "FILL IN" not in comment:  # a value the import is unsure of
+                comment = f"{_comment(comment)[:120]}; FILL IN: {asks[section][key]}"
             line = f"{sub or key}: {scalar(value)}  # {_comment(comment)}"
             (nested.setdefault(head, []) if sub else top).append(line)
         for key, items in lists.items():
@@ -137,8 +148,19 @@ def render(draft: Draft) -> str:
         for head, lines in nested.items():
             out.append(f"  {head}:")
             out.extend(f"    {line}" for line in lines)
-        out.extend(f"  # {_placeholder(line)}" for line in draft.placeholders.get(section, []))
+        out.extend(f"  # {_placeholder(line)}" for line in placeholders.get(section, []))
     return "\n".join(out) + "\n"
+
+
+def _fill_ins_from_notices(draft: Draft) -> dict[str, dict[str, str]]:
+    """The import's warnings about one field (an unknown code, a value it had to guess) as FILL IN
+    notes on that field, so the form asks the coordinator for it: section -> field -> the warning."""
+    asks: dict[str, dict[str, str]] = {}
+    for notice in draft.notices:
+        section, _, key = notice.field.partition(".")
+        if section in SECTION_ORDER and key and re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", key):
+            asks.setdefault(section, {}).setdefault(key, _comment(notice.message)[:160])
+    return asks
 
 
 def check(text: str, name: str) -> Profile:
@@ -270,7 +292,7 @@ def _claims(out_dir: Path, ids: set[str]) -> dict[str, Path]:
 
 
 def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, diff: bool = False,
-                   mode: int = 0o600) -> WriteResult:
+                   mode: int = 0o600, locked: bool = False) -> WriteResult:
     """Write each draft as <out_dir>/<id>.yaml; never overwrite without force; with diff, only show.
 
     Safe against the ways an import can lose a profile: one import at a time per folder (a second is
@@ -278,6 +300,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
     patients whose ids become one file name are both refused, a file of another patient is never
     replaced, even with force, nor is a second file written for an id another profile already has.
     The folder is made owner-only, files are 0600, and temporary files of a killed import are removed.
+    With locked, the caller already holds the folder's lock (reimport.write_merged does).
     """
     result = WriteResult()
     rendered = _render_all(drafts, out_dir, result)
@@ -289,7 +312,7 @@ def write_profiles(drafts: list[Draft], out_dir: Path, *, force: bool = False, d
     _make_private_folder(out_dir)
     busy = (f"another import is already writing to {out_dir}; wait for it to finish (nothing was "
             "written by this one)")
-    with folder_lock(out_dir, busy_message=busy):
+    with contextlib.nullcontext() if locked else folder_lock(out_dir, busy_message=busy):
         remove_stale_parts(out_dir)
         _write_or_show(rendered, out_dir, result, force=force, diff=False, mode=mode)
     return result

@@ -24,6 +24,7 @@ def routes() -> list:
         Route("/profiles/{name:path}/build", views_profile.build, methods=["POST"]),
         Route("/profiles/{name:path}/packet.pdf", views_profile.download, methods=["GET"]),
         Route("/profiles/{name:path}/archive", views_profile.archive, methods=["POST"]),
+        Route("/profiles/{name:path}/convert", views_profile.convert, methods=["POST"]),
         Route("/profiles/{name:path}", views_profile.edit, methods=["GET", "POST"]),
         Route("/preview/{key}", views_profile.preview_page, methods=["GET"]),
         Route("/clinic", views_clinic.clinic, methods=["GET", "POST"]),
@@ -46,7 +47,8 @@ def create_app(settings: Settings) -> Guard:
     """The ASGI app, wrapped in the guard (token, Host check, limits, headers)."""
     app = Starlette(routes=routes(), exception_handlers={CsrfError: _csrf_refused, TooLarge: _too_large})
     app.state.settings = settings
-    return Guard(app, settings.secrets, allowed_hosts(settings.host, settings.port))
+    hosts = allowed_hosts(settings.host, settings.port)
+    return Guard(app, settings.secrets, hosts, announce=settings.announce)
 
 
 __all__ = ["Settings", "create_app", "routes"]

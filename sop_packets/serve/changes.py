@@ -88,7 +88,14 @@ def _empty(group: Spec, value: Any) -> bool:
 
 
 def apply(text: str, changes: dict[Path_, Any], done: set[Path_]) -> str:
-    """The file's text with the changed fields written and the FILL IN notes of done fields cleared."""
+    """The file's text with the changed fields written and the FILL IN notes of done fields cleared.
+    A file whose lines all end in CR LF (saved on Windows) keeps them: only the changed lines differ."""
+    if "\r\n" in text and text.count("\r\n") == text.count("\n"):
+        return _apply(text.replace("\r\n", "\n"), changes, done).replace("\n", "\r\n")
+    return _apply(text, changes, done)
+
+
+def _apply(text: str, changes: dict[Path_, Any], done: set[Path_]) -> str:
     cleared = yaml_edit.clear_fill_ins(text, done | set(changes)) if (done or changes) else text
     if not changes:
         return cleared

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ..audit import os_user
 from ..build import BuildOptions
 from .preview import Store
 from .security import Secrets, checked_form
@@ -29,11 +31,17 @@ class Settings:
     port: int = 8000
     secrets: Secrets = field(default_factory=Secrets)
     previews: Store = field(default_factory=Store)
+    user: str = field(default_factory=os_user)  # who the audit trail names (serve --user, or the login)
+    id_from: str | None = None  # the identifier system imports name profiles by (serve --id-from)
+    announce: Callable[[str], None] | None = None  # told each new start token (serve prints the link)
 
     @property
     def start_url(self) -> str:
+        return self.link_for(self.secrets.token)
+
+    def link_for(self, token: str) -> str:
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{shown}:{self.port}/?token={self.secrets.token}"
+        return f"http://{shown}:{self.port}/?token={token}"
 
 
 def settings_of(request: Request) -> Settings:
@@ -58,6 +66,8 @@ def templates():
 def page(request: Request, template: str, status: int = 200, **context) -> Response:
     """A rendered page; every page gets the CSRF token and the app's settings."""
     settings = settings_of(request)
+    if template == "profile.html.j2" and "history" not in context:
+        context["history"] = settings.workspace.history(context["name"])  # the profile's audit trail
     html = templates().get_template(template).render(
         csrf=settings.secrets.csrf, request_path=request.url.path, clinic_editable=settings.workspace.clinic
         is not None, **context)

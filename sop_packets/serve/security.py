@@ -12,22 +12,25 @@ import contextlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOG = logging.getLogger("sop_packets.serve")
-COOKIE = "sop_packets_session"
+COOKIE = "sop_packets_session"  # the prefix: each server's cookie adds its own random part
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a profile form is a few kilobytes
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # a FHIR export or a spreadsheet
 UPLOAD_PATHS = ("/import", "/clinic/logo")
 MAX_FORM_FIELDS = 2000
+MAX_FIELD_BYTES = 32 * 1024  # one posted value (the longest free text a profile takes is far shorter)
+MAX_URLENCODED_BYTES = 1024 * 1024  # a whole form without files
 
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "font-src 'self'; connect-src 'self'; form-action 'self'; frame-src 'self'; "
@@ -45,6 +48,13 @@ class Secrets:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     session: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    cookie: str = field(default_factory=lambda: f"{COOKIE}_{secrets.token_hex(6)}")  # two servers on one
+    # computer (cookies ignore the port) each keep their own cookie: opening one never logs out the other
+
+    def renew_token(self) -> str:
+        """A start link opens the app once: the used token is replaced by a new one (returned)."""
+        self.token = secrets.token_urlsafe(32)
+        return self.token
 
 
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
@@ -70,10 +80,12 @@ def _same(a: str, b: str) -> bool:
 class Guard:
     """ASGI middleware: Host check, token or cookie, body limits, security headers."""
 
-    def __init__(self, app: ASGIApp, secret: Secrets, hosts: frozenset[str]):
+    def __init__(self, app: ASGIApp, secret: Secrets, hosts: frozenset[str],
+                 announce: Callable[[str], None] | None = None):
         self.app = app
         self.secret = secret
         self.hosts = hosts
+        self.announce = announce  # told the new token when a start link is used (serve prints a new link)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,13 +100,17 @@ class Guard:
         token = query.pop("token", None)
         if token is not None:
             if not _same(token, self.secret.token):
-                await _plain(send, 403, "This link's access token is wrong or out of date. Open the "
-                             "link that sop-packets serve printed when it started.")
+                await _plain(send, 403, "This link's access key is wrong or was already used (each link "
+                             "opens the app once). Open the newest link that sop-packets serve printed; it "
+                             "prints a new one each time a link is used.")
                 return
+            new = self.secret.renew_token()  # no await since the comparison: two uses cannot both pass
+            if self.announce is not None:
+                self.announce(new)
             rest = urlencode(query)
-            location = scope["path"] + (f"?{rest}" if rest else "")
-            cookie = (f"{COOKIE}={self.secret.session}; HttpOnly; SameSite=Strict; Path=/")
-            await _send(send, 303, b"", [(b"location", location.encode("latin-1")),
+            location = same_site_path(scope.get("path", "/")) + (f"?{rest}" if rest else "")
+            cookie = (f"{self.secret.cookie}={self.secret.session}; HttpOnly; SameSite=Strict; Path=/")
+            await _send(send, 303, b"", [(b"location", location.encode("ascii")),
                                          (b"set-cookie", cookie.encode())])
             return
         cookies = SimpleCookie()
@@ -102,7 +118,7 @@ class Guard:
             cookies.load(headers.get("cookie", ""))
         except Exception:  # a malformed cookie header is the same as none
             cookies = SimpleCookie()
-        session = cookies.get(COOKIE)
+        session = cookies.get(self.secret.cookie)
         if session is None or not _same(session.value, self.secret.session):
             await _plain(send, 403, "Open the link that sop-packets serve printed when it started "
                          "(it holds the access token).")
@@ -129,6 +145,13 @@ class Guard:
                       "logged because they may hold patient data)", type(exc).__name__, scope.get("method"))
             if not started:
                 await _plain(send, 500, "Something went wrong on the server. Go back and try again.")
+
+
+def same_site_path(path: str) -> str:
+    """The path to send a browser back to after the token: always on this server. Leading slashes and
+    backslashes go (//evil.example/ would leave the site), and everything but plain path characters is
+    percent-encoded, so a non-Latin letter or a CR/LF is a clean address, never a broken header."""
+    return "/" + quote(path.lstrip("/\\"), safe="/-._~!$&'()*+,;=:@", encoding="utf-8", errors="replace")
 
 
 class TooLarge(Exception):
@@ -184,6 +207,14 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await _send(send, status, text.encode() + b"\n", [(b"content-type", b"text/plain; charset=utf-8")])
 
 
+def check_urlencoded(body: bytes) -> None:
+    """The same caps for a form posted without files as for one with: fields, one value, the whole."""
+    if len(body) > MAX_URLENCODED_BYTES or body.count(b"&") + 1 > MAX_FORM_FIELDS:
+        raise TooLarge
+    if len(body) > MAX_FIELD_BYTES and any(len(part) > MAX_FIELD_BYTES for part in body.split(b"&")):
+        raise TooLarge
+
+
 class CsrfError(Exception):
     """A post without this server's CSRF token."""
 
@@ -195,10 +226,9 @@ async def checked_form(request: Request, secret: Secrets) -> FormData:
         host = origin.split("://", 1)[-1]
         if host != request.headers.get("host"):
             raise CsrfError
-    try:
-        form = await request.form(max_files=4, max_fields=MAX_FORM_FIELDS)
-    except TooLarge:
-        raise
+    if not request.headers.get("content-type", "").lower().startswith("multipart/"):
+        check_urlencoded(await request.body())  # Starlette caps fields in multipart posts only
+    form = await request.form(max_files=4, max_fields=MAX_FORM_FIELDS)
     sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     if not isinstance(sent, str) or not _same(sent, secret.csrf):
         raise CsrfError

@@ -260,7 +260,7 @@ def _save_logo(request: Request, path: Path, editable: bool, opened: str, filena
     folder = path.parent
     name = f"logo{suffix}"
     number = 1
-    while (folder / name).exists() and (folder / name).read_bytes() != content:
+    while _taken(folder / name, content):
         number += 1
         name = f"logo-{number}{suffix}"
     space = settings_of(request).workspace
@@ -277,3 +277,22 @@ def _save_logo(request: Request, path: Path, editable: bool, opened: str, filena
         return refuse("Not saved: a batch is building packets right now; try again when it is done.", 423)
     branding.cache_clear()
     return RedirectResponse("/clinic?done=logo", status_code=303)
+
+
+def _taken(path: Path, content: bytes) -> bool:
+    """Is the name used by anything but a regular file holding exactly this content? A pipe, device,
+    link or folder counts as taken and is never opened (a FIFO named logo.png would hang a read)."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return os.path.lexists(path)  # a dangling link
+    except OSError:
+        return True
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(content):
+            return True
+        return handle.read(len(content) + 1) != content

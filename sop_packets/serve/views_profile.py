@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import functools
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from .. import audit
 from ..build import build_file
 from ..errors import Problem, SopError
-from ..output import output_path
 from ..schema import Profile
-from . import changes, form, preview
+from . import changes, encoding, flags, form, preview
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
@@ -24,6 +25,8 @@ UNREADABLE = ("The form cannot change this file: its YAML has a mistake (listed 
               "in a text editor first. Open the file, fix the lines named, save it, then reload this page.")
 SAVED_NOTICES = {
     "saved": "Saved.",
+    "converted": "Converted to UTF-8. The original file is kept in the .backup folder of the profiles "
+                 "folder.",
     "built": "The packet is built.",
 }
 
@@ -42,6 +45,7 @@ class Shown:
     field: str
     anchor: str
     spec_name: str
+    link: str = ""  # another profile's page (a possible same person)
 
 
 def anchor_of(dotted: str) -> str:
@@ -88,7 +92,7 @@ def _context(checked: Checked, values: dict[str, Any], **extra) -> dict[str, Any
                          "path": ".".join(note.path), "anchor": spec.anchor if spec else "form-top",
                          "note": note.note, "name": spec.name if spec else ""})
     return {"specs": specs, "values": values, "fill_ins": fill_ins,
-            "fill_in_names": {f["name"] for f in fill_ins}, **extra}
+            "fill_in_names": {f["name"] for f in fill_ins}, "ehr_flags": ehr_flags(checked), **extra}
 
 
 async def edit(request: Request) -> Response:
@@ -107,15 +111,70 @@ def _show(request: Request, name: str) -> Response:
     space = settings_of(request).workspace
     checked = space.read(name)
     values = form.flat_values(profile_specs(), checked.data)
-    errors = shown(checked.problems, profile_specs())
+    same_id, same_person = space.identity_check(name, checked)
+    errors = shown([*checked.problems, *same_id], profile_specs())
     result = None
     if checked.profile is not None:
         result = _preview(request, Attempt(checked, checked, values, checked.digest, {}))
     notice = SAVED_NOTICES.get(request.query_params.get("done", "")) if checked.readable else UNREADABLE
+    offer = None if checked.readable else encoding_offer(space, name)
+    if offer is not None:
+        notice = ("This file is not saved as UTF-8, the text encoding sop-packets reads. It reads cleanly "
+                  f"as {offer.label}: check the lines below, then convert it (the original is kept as a "
+                  "backup).")
     return page(request, "profile.html.j2", name=name, checked=checked, opened=checked.digest,
+                encoding_offer=offer,
                 errors=errors, field_errors=_by_field(errors),
-                warnings=shown(checked.warnings, profile_specs()), notice=notice, conflict=None,
-                result=result, **_context(checked, values))
+                warnings=[*identity_warnings(same_person), *shown(checked.warnings, profile_specs())],
+                notice=notice, conflict=None, result=result, **_context(checked, values))
+
+
+def encoding_offer(space, name: str):
+    """An offer to convert a profile saved in another encoding (None for UTF-8 or unreadable bytes)."""
+    from ..errors import SopError
+    from ..profile import read_bytes
+
+    path = space.path_of(name)
+    try:
+        return encoding.offer(read_bytes(path)) if path is not None else None
+    except SopError:
+        return None
+
+
+async def convert(request: Request) -> Response:
+    """Convert a profile to UTF-8 from the encoding its page offered, keeping the original as a backup."""
+    name = _name_or_404(request)
+    if name is None:
+        return _not_found()
+    data = await posted(request)
+    settings = settings_of(request)
+    space = settings.workspace
+
+    def work() -> Response:
+        try:
+            with space.writing():
+                encoding.convert(space.path_of(name), space.profiles, name, str(data.get("digest") or ""),
+                                 str(data.get("encoding") or ""))
+                audit.append(space.profiles, "convert", name, who=settings.user,
+                             note=f"from {str(data.get('encoding') or '')[:20]}, original kept in .backup")
+        except Busy as exc:
+            return refused_page(request, name, 423, f"Not converted: {exc.words}; try again when it is done.")
+        except SopError as exc:
+            return refused_page(request, name, 409, f"Not converted: {exc.format_message()}")
+        return RedirectResponse(f"/profiles/{quote(name)}?done=converted", status_code=303)
+
+    return await run_in_threadpool(work)
+
+
+def identity_warnings(pairs: list[tuple[str, str]]) -> list[Shown]:
+    """'This may be the same person as ...', each with a link to the other profile."""
+    return [Shown("Patient", message, "patient.id", "f-patient", "patient.id",
+                  link=f"/profiles/{quote(other)}") for message, other in pairs]
+
+
+def history(request: Request, name: str) -> list:
+    """The profile's audit trail, newest first (for its page)."""
+    return settings_of(request).workspace.history(name)
 
 
 @dataclass
@@ -140,14 +199,33 @@ def attempt(space, name: str, data, *, preview_only: bool = False) -> Attempt:
     values = form.flat_values(specs, submitted)
     done = {tuple(p.split(".")) for p in data.getlist("fill_in_done") if isinstance(p, str)}
     found = changes.edits(specs, submitted, base.data)
+    # The version the form was opened with is what was posted, whether or not this app still holds its
+    # text: a save is checked against it, so a stale tab never passes for a fresh one.
     if not base.readable:
         return Attempt(base, base, values, base.digest, {})
     if preview_only:
         new = check_data(changes.apply_to_data(base.data, found), name) if found else base
-        return Attempt(base, new, values, base.digest, found)
-    new_text = changes.apply(base.text, found, done)
+        return Attempt(base, new, values, opened, found)
+    new_text = flags.clear(changes.apply(base.text, found, done), _flags_done(data))
     new = check_text(new_text, name) if new_text != base.text else base
-    return Attempt(base, new, values, base.digest, found)
+    return Attempt(base, new, values, opened, found)
+
+
+def _flags_done(data) -> set[tuple[str, ...]]:
+    """The `# EHR CONFLICT:` flags the coordinator ticked as dealt with."""
+    return {tuple(p.split(".")) for p in data.getlist("ehr_flag_done") if isinstance(p, str) and p}
+
+
+def ehr_flags(checked: Checked) -> list[dict]:
+    """The re-import's conflict flags of the file, each with its field's label and place on the form."""
+    specs = profile_specs()
+    out = []
+    for flag in flags.flags(checked.text):
+        dotted = ".".join(flag.path)
+        spec = form.field_for(specs, dotted)
+        out.append({"path": dotted, "label": spec.label if spec else dotted,
+                    "anchor": spec.anchor if spec else "form-top", "note": flag.note})
+    return out
 
 
 def _by_field(errors: list[Shown]) -> dict[str, list[str]]:
@@ -176,14 +254,21 @@ def _post(request: Request, name: str, data) -> Response:
     context = dict(name=name, checked=tried.base, opened=tried.opened, errors=[], field_errors={},
                    warnings=warnings, notice=None, conflict=None, result=None, **_context(tried.base, values))
     if action == "save" and not errors:
+        same_id, same_person = space.identity_check(name, tried.new)
+        if same_id:  # two files, one patient.id: one packet would overwrite the other
+            errors = shown(same_id, specs)
+            context.update(errors=errors, field_errors=_by_field(errors),
+                           notice="Not saved: another profile already has this patient id.")
+            return page(request, "profile.html.j2", status=409, **context)
+        context["warnings"] = [*identity_warnings(same_person), *warnings]
         try:
-            space.save(name, tried.new.text, tried.opened)
+            space.save(name, tried.new.text, tried.opened, who=settings.user,
+                       fields=[".".join(map(str, path)) for path in tried.changes])
         except Conflict as exc:
             context["conflict"] = exc.difference or "(the earlier version is no longer known to this app)"
             return page(request, "profile.html.j2", status=409, **context)
-        except Busy:
-            context["notice"] = ("Not saved: a batch is building packets from this folder right now. "
-                                 "Wait for it to finish, then press Save again.")
+        except Busy as exc:
+            context["notice"] = f"Not saved: {exc.words}. Wait for it to finish, then press Save again."
             return page(request, "profile.html.j2", status=423, **context)
         except SopError as exc:
             context["notice"] = f"Not saved: {exc.format_message()}"
@@ -255,22 +340,43 @@ async def build(request: Request) -> Response:
         return _not_found()
     await posted(request)
     settings = settings_of(request)
-    path = settings.workspace.path_of(name)
+    space = settings.workspace
+    path = space.path_of(name)
+
+    def refused(status: int, notice: str, extra: list[Problem] = ()) -> Response:
+        return refused_page(request, name, status, notice, extra)
 
     def work() -> Response:
+        checked = space.read(name)
+        same_id, _ = space.identity_check(name, checked)
+        if same_id:
+            return refused(409, "The packet was not built: another profile has this patient id.", same_id)
         try:
-            build_file(path, settings.options)
+            with space.own_turn():  # two builds (or a build and a save) of this app wait for each other
+                result = build_file(path, settings.options)
+                audit.append(space.profiles, "build", name, who=settings.user, patient_id=result.patient_id,
+                             note="in the app")
+        except Busy as exc:
+            return refused(423, f"The packet was not built: {exc.words}. Try again when it is done.")
         except SopError as exc:
-            checked = settings.workspace.read(name)
-            errors = shown(checked.problems, profile_specs())
-            return page(request, "profile.html.j2", status=409 if "already" in str(exc) else 422,
-                        name=name, checked=checked, opened=checked.digest, errors=errors,
-                        field_errors=_by_field(errors), warnings=[], conflict=None, result=None,
-                        notice=f"The packet could not be built: {_first_line(exc.format_message(), name)}",
-                        **_context(checked, form.flat_values(profile_specs(), checked.data)))
+            return refused(409 if "already" in str(exc) else 422,
+                           f"The packet could not be built: {_first_line(exc.format_message(), name)}")
         return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
 
     return await run_in_threadpool(work)
+
+
+def refused_page(request: Request, name: str, status: int, notice: str,
+                 extra: list[Problem] = ()) -> Response:
+    """The profile's page with why an action was not done at the top (and any problems at their fields)."""
+    space = settings_of(request).workspace
+    checked = space.read(name)
+    errors = shown([*checked.problems, *extra], profile_specs())
+    return page(request, "profile.html.j2", status=status, name=name, checked=checked,
+                opened=checked.digest, errors=errors, field_errors=_by_field(errors), warnings=[],
+                conflict=None, result=None, notice=notice,
+                encoding_offer=None if checked.readable else encoding_offer(space, name),
+                **_context(checked, form.flat_values(profile_specs(), checked.data)))
 
 
 def _first_line(message: str, name: str) -> str:
@@ -282,15 +388,37 @@ async def download(request: Request) -> Response:
     if name is None:
         return _not_found()
     settings = settings_of(request)
-    checked = await run_in_threadpool(settings.workspace.read, name)
+    return await run_in_threadpool(_download, settings.workspace, name)
+
+
+def _download(space, name: str) -> Response:
+    """The PDF built from this profile, read through a descriptor opened without following links."""
+    import os
+
+    checked = space.read(name)
     if checked.profile is None:
         return PlainTextResponse("This profile has problems; fix them and build the packet first.",
                                  status_code=404)
-    target = output_path(settings.options.out_dir, checked.profile.patient.id, ".pdf")
-    if not target.is_file():
+    same_id, _ = space.identity_check(name, checked)
+    if same_id:
+        return PlainTextResponse("Another profile has this patient id, so the packet cannot be told apart "
+                                 "from theirs. Give each patient their own id, then build again.",
+                                 status_code=409)
+    target = space.packet_of(name, checked.profile.patient.id)
+    if target is None:
+        return PlainTextResponse("The packet has not been built from this profile yet; press “Build the PDF” "
+                                 "first.", status_code=404)
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
         return PlainTextResponse("The packet has not been built yet; press “Build the PDF” first.",
                                  status_code=404)
-    return FileResponse(target, media_type="application/pdf", filename=target.name)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return PlainTextResponse("The packet has not been built yet.", status_code=404)
+        data = handle.read()
+    return Response(data, media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="{target.name}"'})
 
 
 async def archive(request: Request) -> Response:
@@ -298,9 +426,10 @@ async def archive(request: Request) -> Response:
     if name is None:
         return _not_found()
     await posted(request)
+    settings = settings_of(request)
     try:
-        await run_in_threadpool(settings_of(request).workspace.archive, name)
-    except Busy:
-        return PlainTextResponse("A batch is building packets from this folder; archive it when it is done.",
-                                 status_code=423)
+        await run_in_threadpool(functools.partial(settings.workspace.archive, name, who=settings.user))
+    except Busy as exc:
+        return await run_in_threadpool(refused_page, request, name, 423,
+                                       f"Not archived: {exc.words}; archive it when it is done.")
     return RedirectResponse("/?done=archived", status_code=303)

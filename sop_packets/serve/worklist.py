@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 from ..build import BuildOptions, make_packet
 from ..clock import preparation_date
 from ..errors import SopError
-from ..incremental import Manifest, build_stamp, output_stat, profile_digest
+from ..incremental import Manifest, build_stamp, profile_digest
 from .workspace import Workspace
 
 STATES = ("invalid", "needs filling in", "ready", "built", "out of date")
@@ -36,11 +38,7 @@ class Row:
     @property
     def language_text(self) -> str:
         """The language in words with its tag: "Spanish (es-MX)"."""
-        if not self.language:
-            return ""
-        from ..content import language_name
-
-        return f"{language_name(self.language)} ({self.language})"
+        return _language_text(self.language) if self.language else ""
 
     @property
     def state_text(self) -> str:
@@ -49,6 +47,13 @@ class Row:
         if self.state == "needs filling in":
             return f"Needs filling in: {self.fill_ins} left"
         return self.state[:1].upper() + self.state[1:]
+
+
+@functools.lru_cache(maxsize=256)
+def _language_text(tag: str) -> str:
+    from ..content import language_name
+
+    return f"{language_name(tag)} ({tag})"
 
 
 _cache: dict[tuple, tuple[str, str]] = {}  # (file, size, mtime) -> (urgency, language): guidance is pure
@@ -63,9 +68,14 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
         with contextlib.suppress(SopError, OSError):
             stamp = build_stamp(options)
     out = []
-    for name, path in space.listing().items():
-        checked = space.read(name)
-        info = path.stat()
+    listing = space.listing()  # one listing for the whole page: a listing per row made it quadratic
+    read = {name: space.read(name, path, remember=False) for name, path in listing.items()}
+    duplicates = space.duplicate_ids(listing, read)
+    owners = space.packet_owners(manifest)
+    made = _outputs(space.output)
+    for name, path in listing.items():
+        checked = read[name]
+        info = space.stats.get(name) or path.stat()
         profile = checked.profile
         urgency = language = ""
         if profile is not None:
@@ -80,7 +90,13 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
         data = checked.data or {}
         patient = data.get("patient") if isinstance(data.get("patient"), dict) else {}
         diagnosis = data.get("diagnosis") if isinstance(data.get("diagnosis"), dict) else {}
-        state, built = _state(path, checked, manifest, stamp, space.output, options)
+        state, built = _state(path, checked, manifest, stamp, made, info.st_mtime)
+        patient_id = checked.profile.patient.id if checked.profile else ""
+        if built is not None and owners.get(patient_id, str(path.resolve())) != str(path.resolve()):
+            state, built = ("ready" if state in ("built", "out of date") else state), None  # another's packet
+        problems = len(checked.problems)
+        if name in duplicates:  # two files, one id: neither may be built, and neither packet is its own
+            state, built, problems = "invalid", None, problems + 1
         out.append(Row(
             name=name,
             patient=str(patient.get("name") or "(no name)"),
@@ -89,7 +105,7 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
             urgency=urgency,
             language=language or str(patient.get("language") or ""),
             state=state,
-            problems=len(checked.problems),
+            problems=problems,
             fill_ins=len({n.path for n in checked.fill_ins}),
             changed=datetime.fromtimestamp(info.st_mtime),
             built=built,
@@ -98,13 +114,27 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
     return out
 
 
-def _state(path: Path, checked, manifest: Manifest | None, stamp: str | None, out_dir: Path,
-           options: BuildOptions) -> tuple[str, datetime | None]:
+def _outputs(out_dir: Path) -> dict[str, float]:
+    """File name -> time written, for the regular files of the output folder (one listing per page,
+    not a stat per profile); links and folders are left out, as output_stat leaves them."""
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return {}
+    out = {}
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                out[entry.name] = entry.stat(follow_symlinks=False).st_mtime
+    return out
+
+
+def _state(path: Path, checked, manifest: Manifest | None, stamp: str | None, outputs: dict[str, float],
+           changed: float) -> tuple[str, datetime | None]:
     if checked.problems:
         return "invalid", None
     patient_id = checked.profile.patient.id if checked.profile else path.stem
-    outputs = [out_dir / f"{patient_id}.{suffix}" for suffix in ("pdf", "html")]
-    made = [p.stat().st_mtime for p in outputs if output_stat(p)]
+    made = [outputs[name] for name in (f"{patient_id}.pdf", f"{patient_id}.html") if name in outputs]
     built = datetime.fromtimestamp(max(made)) if made else None
     entry = manifest.entries.get(Manifest.key(path)) if manifest is not None else None
     if checked.fill_ins:
@@ -112,11 +142,11 @@ def _state(path: Path, checked, manifest: Manifest | None, stamp: str | None, ou
     if entry is not None and stamp is not None:
         if manifest.unchanged(path, profile_digest(stamp, checked.text.encode("utf-8"))):
             return "built", built
-        if built is not None and built.timestamp() >= path.stat().st_mtime:
+        if built is not None and built.timestamp() >= changed:
             return "built", built  # built here (sop-packets build or the app) after the batch
         return "out of date", built
     if built is not None:
-        return ("built" if built.timestamp() >= path.stat().st_mtime else "out of date"), built
+        return ("built" if built.timestamp() >= changed else "out of date"), built
     return "ready", None
 
 
