@@ -47,10 +47,40 @@ def localized(value: object, language: str, clinic_language: str) -> tuple[str, 
 
 
 class Contact(Section):
+    """The one person a patient calls: printed on page one and in every page's footer."""
+
     name: ShortText
     role: ClinicText | None = None
-    phone: ShortText | None = None
+    phone: ShortText | None = Field(None, description="Direct number; the clinic's phone when not given.")
+    hours: ClinicText | None = Field(None, description="When the phone is answered.")
+    after_hours_phone: ShortText | None = Field(
+        None, description="Urgent or after hours (a nurse line, an on-call doctor); else the phone.")
     email: ShortText | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom the patient calls, in the packet's language: one name, one number, one after-hours number."""
+
+    name: str
+    role: str
+    phone: str
+    hours: str
+    after_hours: str
+
+
+def reach(clinic: Clinic, language: str) -> Reach:
+    """The contact block's words: the named contact, else the clinic itself."""
+    contact = clinic.contact
+    if contact is None:
+        return Reach(clinic.name, "", clinic.phone, "", clinic.phone)
+
+    def words(value: object) -> str:
+        return localized(value, language, clinic.language)[0] if value else ""
+
+    phone = contact.phone or clinic.phone
+    return Reach(contact.name, words(contact.role), phone, words(contact.hours),
+                 contact.after_hours_phone or phone)
 
 
 class Referral(Section):

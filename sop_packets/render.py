@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -23,7 +22,9 @@ from markupsafe import Markup
 from markupsafe import escape as html_escape
 
 from . import fonts, markup
-from .clinic import Branding
+from .calls import calls_without_number, care_call, with_digits
+from .case_summary import case_summary_rows, letter_records
+from .clinic import Branding, reach
 from .content import (
     DEFAULT_LANGUAGE,
     available_languages,
@@ -39,6 +40,7 @@ from .content import (
 from .content import (
     long_date as content_long_date,
 )
+from .drawings import MOHS_TYPES, care_path, mohs_uri
 from .english_words import mark_in_page
 from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
@@ -111,8 +113,19 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["fill"] = fill_in
     env.filters["in_language"] = in_language
     env.filters["ctext"] = clinic_text
+    env.filters["call_needs_number"] = lambda text, language: bool(text) and care_call(text, language)
     env.globals["phone_span"] = keep_together
     return env
+
+
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate_ltr(text: str) -> str:
+    """A phone number set left to right inside right-to-left text, by Unicode isolate marks in the text
+    itself (LRI … PDI), so it keeps its order in the PDF: "(555) 010-2000", never "2000-010 (555)".
+    WeasyPrint ignores <bdi>; the marks are kept by the text shaper."""
+    return f"{LRI}{text}{PDI}"
 
 
 def keep_together(text: object) -> Markup:
@@ -246,6 +259,10 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         drawing_uri=drawing_uri({**tools["drawing"], "font_family": ", ".join(fonts.stack_families(
             cjk_form(packet.language_tag if language_folder(packet.language_tag) == language else language),
             language_data(language)["first_font"] != "no"))}, packet.large_print),
+        care_path=care_path(packet.profile, packet.guidance, tools["roadmap"], language,
+                            packet.language_tag, packet.large_print),
+        mohs={"uri": mohs_uri(tools["mohs"], context_family(packet, language), packet.large_print)}
+        if profile.diagnosis.cancer_type.value in MOHS_TYPES else None,
         sections_text=content["sections"],
         alert_words=content.get("alerts", {}),
         tools=tools,
@@ -255,7 +272,9 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         punct=language_data(language),
         page_of=page_counter_css(content["ui"]["page_of"]),
         notice=notice_for(packet.language_tag) if needs_help else None,
-        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(packet.branding.clinic.phone),
+        reach=reach(packet.branding.clinic, language),
+        notice_phone=Markup('<bdi dir="ltr">{}</bdi>').format(
+            isolate_ltr(reach(packet.branding.clinic, language).phone)),
         notice_language=language_name(packet.language_tag, language) if needs_help else "",
         clinic_lang=clinic_language,
         clinic_language_name=language_name(clinic_language, language),
@@ -265,17 +284,20 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         cguidance=clinic_guidance,
         csummary=clinic_guidance.summary,
         toc=_table_of_contents(guidance, content, with_glossary=False),
-        letter_records=_letter_records(guidance, clinic_guidance, clinic_content),
+        letter_records=letter_records(clinic_guidance, clinic_tools["letter"],
+                                      for_someone=clinic_guidance.reader is not None),
         tool_name=TOOL_NAME,
         glossary_terms=[],
         **_case_summary_facts(profile, clinic_tools["summary"]),
+        **case_summary_rows(profile, clinic_content, packet.clinic_language, packet.language_tag),
     )
     template = environment().get_template("packet.html.j2")
-    page = template.render(context)
+    page = with_digits(template.render(context))
+    check_calls(page, language)
     terms = terms_used([_text_in(page, language)], _glossary(language), language_data(language)["collation"])
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
-        page = template.render(context)
+        page = with_digits(template.render(context))
     if language != DEFAULT_LANGUAGE:
         punct = language_data(language)
         page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
@@ -287,13 +309,14 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         if embed_fonts else ""
     first_family = language_data(language)["first_font"] != "no"
     cjk_quotes = language_data(language).get("quote_font") == "cjk" and language in forms
-    if cjk_quotes:
+    if cjk_quotes and embed_fonts:
         faces += "\n" + fonts.quotes_face_css(forms[language])
     own_fonts = []
     for lang in sorted(set(re.findall(r' lang="([A-Za-z0-9-]+)"', page.partition("<body")[2]))):
         own_faces, own_rule = fonts.language_font_css(lang, _text_of_lang(page, lang))
         if own_rule:
-            faces += "\n" + own_faces
+            if embed_fonts:
+                faces += "\n" + own_faces
             own_fonts.append(own_rule)
     styles = FONTS_STYLE.format(f"\n{faces}\n")
     if forms or not first_family or own_fonts:
@@ -304,21 +327,10 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     return page.replace(FONTS_STYLE.format(""), styles, 1)
 
 
-def _letter_records(guidance: Guidance, clinic_guidance: Guidance,
-                    clinic_content: dict[str, Any]) -> list[Any]:
-    """What the records letter asks for: the records the guidance lists that the letter may request,
-    and the slides whenever page one tells the patient to ask for them (request_records), even when a
-    dermatopathologist has already read them."""
-    wanted = clinic_content["tools"]["letter"]["request_ids"]
-    found = [item for item in clinic_guidance.items("records") if item.id in wanted]
-    asks_for_slides = any(item.id == "request_records" for item in guidance.items("next_steps"))
-    if asks_for_slides and SLIDES not in {item.id for item in found} and SLIDES in clinic_content["records"]:
-        slides = SimpleNamespace(id=SLIDES, title=clinic_content["records"][SLIDES]["title"])
-        found.insert(min(1, len(found)), slides)
-    return found
-
-
-SLIDES = "slides_and_blocks"
+def context_family(packet: Packet, language: str) -> str:
+    """The font families a drawing's labels are set in, for the packet's language and script."""
+    own = packet.language_tag if language_folder(packet.language_tag) == language else language
+    return ", ".join(fonts.stack_families(cjk_form(own), language_data(language)["first_font"] != "no"))
 
 
 def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:
@@ -374,6 +386,15 @@ def _mark_other_scripts(page: str) -> str:
         return other.sub(lambda run: f'<span class="intl">{run.group()}</span>', text)
 
     return head + sep + re.sub(r">[^<>]+<", mark, body)
+
+
+def check_calls(page: str, language: str) -> None:
+    """Refuse a packet that tells the reader to call their care team and gives no number (issue 28)."""
+    missing = calls_without_number(page, language)
+    if missing:
+        shown = "; ".join(f'in "{where}": "{sentence}"' for where, sentence in missing[:5])
+        raise BuildError(f"the packet tells the reader to call but gives no phone number ({shown}). "
+                         "Give the clinic's contact a phone in clinic.yaml, or add the number to that text")
 
 
 def check_glyphs(text: str) -> None:
@@ -663,12 +684,57 @@ def render_pdf(html: str) -> bytes:
         stylesheets.append(_packet_css())
     html = re.sub(r'<style id="packet-fonts">.*?</style>', "", html, count=1, flags=re.S)
     html = PRINT_HIDDEN.sub("", html)
+    options = dict(stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     with fewer_collections():
-        document = _packet_html_class()(
-            string=html, base_url=template_dir().as_uri() + "/", url_fetcher=url_fetcher()
-        )
-        return document.write_pdf(
-            stylesheets=stylesheets,
-            font_config=_font_config(),
-            pdf_variant="pdf/ua-1",
-        )
+        document = _layout(html, options)
+        for shorter in _shorter_page_ones(html):
+            if PAGE_ONE_END not in document.pages[0].anchors:
+                document = _layout(shorter, options)
+        return document.write_pdf(**options)
+
+
+PAGE_ONE_END = "page-one-end"
+"""The anchor after the contact block: page one stands alone when it is on page one (issue 28)."""
+DIAGNOSIS_DETAIL = re.compile(r' <span class="diagnosis-detail">(.*?)</span><!--/diagnosis-detail-->', re.S)
+
+
+def _layout(html: str, options: dict[str, Any]) -> Any:
+    return _packet_html_class()(string=html, base_url=template_dir().as_uri() + "/",
+                                url_fetcher=url_fetcher()).render(font_config=_font_config(), **options)
+
+
+def _shorter_page_ones(html: str) -> list[str]:
+    """Shorter page ones, tried in turn while page one overflows, each shorter than the last:
+    1. the diagnosis keeps its first sentence; its detail follows the first section (on page two);
+    2. page one's furniture tightens (no section heading, smaller gaps);
+    3. the "prepared on" line moves to page two, and the short warning keeps its title and number (the
+       full warning box follows the first section);
+    4. the contact block keeps the contact's name, number and after-hours number, without role and hours;
+    5. page one's lines sit closer (the title, the band and the step labels smaller, never the body text)."""
+    if PAGE_ONE_END not in html:
+        return []
+    tries = []
+    moved = html
+    if detail := DIAGNOSIS_DETAIL.search(html):
+        moved = DIAGNOSIS_DETAIL.sub("", html, count=1).replace(
+            MOVED_HERE, f'<p class="diagnosis diagnosis-moved">{detail.group(1)}</p>{MOVED_HERE}', 1)
+        tries.append(moved)
+    tight = moved.replace('<body class="', '<body class="compact-first ', 1)
+    tries.append(tight)
+    shortest = ALERT_SHORT_TEXT.sub("", tight)
+    if prepared := PREPARED.search(shortest):
+        shortest = PREPARED.sub("", shortest, count=1).replace(MOVED_HERE, prepared.group() + MOVED_HERE, 1)
+    if shortest != tight:
+        tries.append(shortest)
+    if short_contact := CONTACT_SHORT.search(shortest):
+        shortest = CONTACT_BLOCK.sub(lambda _: short_contact.group(1), shortest, count=1)
+        tries.append(shortest)
+    tries.append(shortest.replace('class="compact-first ', 'class="compact-first compact-more ', 1))
+    return tries
+
+
+MOVED_HERE = "<!--diagnosis-moved-->"
+ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span><!--/alert-short-text-->', re.S)
+PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)
+CONTACT_SHORT = re.compile(r"<!--contact-short:(.*?):contact-short-->", re.S)
+CONTACT_BLOCK = re.compile(r'<div class="contact-block" role="note">.*?</div>', re.S)

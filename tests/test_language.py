@@ -246,7 +246,7 @@ def test_spanish_packet_words_header_date_and_lang(spanish):
     _, html = spanish
     assert '<html lang="es">' in html
     assert "Palabras que debe saber" in html
-    assert 'string(patientname) "  ·  Confidencial  ·  " "Página " counter(page)' in html and '"Página " counter(page) " de " counter(pages)' in html
+    assert 'string(patientname) "  ·  Confidencial  ·  Jordan Ellis, RN (555) 010-2014  ·  " "Página " counter(page)' in html and '"Página " counter(page) " de " counter(pages)' in html
     assert "Preparada el 27 de noviembre de 2026" in re.sub(r"<[^>]+>", "", html)  # the date is one nowrap span
     assert "Qué hay en esta guía" in html and "Su situación de un vistazo" in html
     body = html.split("<body", 1)[1]
@@ -338,7 +338,7 @@ def test_other_language_gets_english_packet_named_language_and_notice(minimal, c
     direction = "rtl" if code in ("ar", "fa", "ur") else "ltr"
     assert f'lang="{notice.tag}" dir="{direction}"' in cover
     first, _, _ = notice.text.partition("{phone}")
-    assert first.strip() in unescape(cover) and '<bdi dir="ltr">(555) 010-2000</bdi>' in cover  # Somali ra'yi
+    assert first.strip() in unescape(cover) and '<bdi dir="ltr">\u2066(555) 010-2014\u2069</bdi>' in cover  # Somali ra'yi
 
 
 def test_english_and_spanish_packets_have_no_notice(minimal):

@@ -18,7 +18,7 @@ from sop_packets.fonts import LANGUAGE_FONTS
 from sop_packets.profile import load_profile
 from sop_packets.render import render_html, render_pdf
 
-PHONE = "(555) 010-2000"  # the example clinic's
+PHONE = "(555) 010-2014"  # the example clinic's contact (issue 28: one number, the contact's)
 NOTICES = sorted(language_notices())
 SENTENCE_END = r"(?<=[.\u3002\u06d4\u061f?!])\s*"  # the full stops of Latin, Chinese and Urdu, and question marks
 
@@ -48,7 +48,7 @@ def test_every_notice_prints_the_phone_in_logical_order_isolated(minimal, tag):
                           r"(.*?)</p>", html, re.S)
     assert paragraph, tag
     inner = paragraph.group(1)
-    assert f'<bdi dir="ltr">{PHONE}</bdi>' in inner
+    assert f'<bdi dir="ltr">\u2066{PHONE}\u2069</bdi>' in inner  # LRI … PDI in the text itself (issue 28)
     assert language_notices()[tag]["free"] in unescape(inner)
 
 

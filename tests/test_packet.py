@@ -70,7 +70,7 @@ def test_page_one_shows_situation_urgency_and_three_steps(child_packet):
 def test_running_footer_page_numbers_and_contents(child_packet):
     _, pdf = child_packet
     pages = pdf_pages(pdf)
-    assert all(f"Nico Pemberton-Vale · Confidential · Page {number} of {len(pages)}" in page
+    assert all(f"Nico Pemberton-Vale · Confidential · Jordan Ellis, RN (555) 010-2014 · Page {number} of {len(pages)}" in page
                for number, page in enumerate(pages[1:], start=2))
     assert "Nico Pemberton-Vale" not in pages[0].replace("Prepared for Nico Pemberton-Vale", "")
     assert f"Page 1 of {len(pages)}" in pages[0]  # the cover's footer: its page number only
@@ -86,7 +86,8 @@ def test_tools_each_start_a_page_and_are_filled_in(child_packet):
         assert any(body(page).startswith(title) for page in pages), title
     letter = next(p for p in pages if body(p).startswith("Letter to ask for your records"))
     assert "Dr. Abigail Starling" in letter and "Fax (717) 555-0192" in letter
-    assert "Biopsy slides and tissue blocks" in letter
+    assert "The patient's biopsy slides and tissue blocks" in letter  # a parent writes for the child
+    assert "If your office needs its own release form, please send it to me." in letter
     assert "Signature of parent or guardian" in letter  # the patient is a child
     summary = next(p for p in pages if body(p).startswith("Case summary for the second-opinion doctor"))
     assert "Borderline" in summary and "Not yet read by a dermatopathologist" in summary
@@ -143,9 +144,9 @@ def test_profile_can_ask_for_large_print(tmp_path):
 def test_clinic_branding_on_every_packet(tmp_path):
     _html, pdf = build(tmp_path, "ex-09-other-minimal")
     text = " ".join(pdf_pages(pdf))
-    assert "Riverbend Skin Health Center" in text and "(555) 010-2000" in text
+    assert "Riverbend Skin Health Center" in text and "(555) 010-2014" in text
     assert "Lakeside Dermatopathology Lab" in text  # the local referral list
-    assert "Questions about this guide? Call Riverbend Skin Health Center at (555) 010-2014." in text
+    assert "Questions about this guide? Call Jordan Ellis, RN at (555) 010-2014." in text
 
 
 def clinic_copy(tmp_path: Path, **changes: str) -> Path:

@@ -15,8 +15,10 @@ from pypdf import PdfReader
 
 from sop_packets import fonts
 from sop_packets.build import BuildOptions, make_packet
+from sop_packets.clinic import reach
 from sop_packets.content import available_languages, load_content, template_dir
 from sop_packets.profile import load_profile
+from sop_packets.render import long_date
 
 ROOT = Path(__file__).parent.parent
 SOURCES = sorted((ROOT / "profiles").glob("*.yaml")) + sorted((ROOT / "tests/fixtures/international").glob("*.yaml"))
@@ -53,7 +55,8 @@ def test_page_one_stands_alone(built):
         first = squeeze(reader.pages[0].extract_text())
         guidance = packet.guidance
         wanted = {"diagnosis": guidance.summary.diagnosis[0], "how soon": guidance.urgency.title,
-                  "phone": packet.branding.clinic.phone}
+                  "phone": reach(packet.branding.clinic, packet.language).phone,
+                  "after hours": reach(packet.branding.clinic, packet.language).after_hours}
         steps = guidance.items("next_steps")
         assert len(steps) == 3, (config, name)
         wanted |= {f"step {number}": step.title for number, step in enumerate(steps, start=1)}
@@ -124,7 +127,8 @@ def test_phone_numbers_and_dates_never_break(built):
     for config, name, packet, reader in packets(built):
         clinic = packet.branding.clinic
         doctor = packet.profile.original_physician
-        phones = {clinic.phone, doctor.phone, doctor.fax, *(ref.phone for ref in clinic.referrals)} - {None}
+        contact = reach(clinic, packet.language)
+        phones = {clinic.phone, contact.phone, contact.after_hours, doctor.phone, doctor.fax, *(ref.phone for ref in clinic.referrals)} - {None}
         for page in reader.pages:
             text = page.extract_text()
             whole = squeeze(text)
@@ -133,7 +137,7 @@ def test_phone_numbers_and_dates_never_break(built):
                 assert whole.count(squeeze(phone)) == sum(line.count(squeeze(phone)) for line in one_line), \
                     (config, name, phone)
         if packet.profile.patient.date_of_birth:
-            born = packet.profile.patient.date_of_birth.isoformat()
+            born = long_date(packet.profile.patient.date_of_birth, packet.clinic_language)  # in words (issue 28)
             assert any(born in line for page in reader.pages for line in page.extract_text().splitlines()), name
 
 
