@@ -25,6 +25,8 @@ BANNED = {
         "財務顧問": "a hospital financial counselor is not an investment adviser",
         "用正楷": "a US office needs the name in Latin letters, as on the insurance card",
         "该去看谁": "no section has this title",
+        "两三周": "'a couple of weeks' is about two (几天到两周)",
+        "兩三週": "'a couple of weeks' is about two (幾天到兩週)",
         "該去看誰": "no section has this title",
     },
     "zh-Hant": {
