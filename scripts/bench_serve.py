@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """Benchmark of `sop-packets serve` (a script, not a test): live-preview latency and start-up time.
 
-Preview: for every example profile (English, Spanish, Vietnamese and both Chinese scripts), the form is
-posted to /profiles/NAME/preview with one field changed (the patient's name, so the packet changes; in
-Chinese a new character each time, as when a name is typed), warm (after --warm posts), --n times. Server time
-is measured inside the app around the preview endpoint (wall and CPU); the round trip through
-Starlette's TestClient is shown beside it. Start-up: `sop-packets serve` in a new process until the
-worklist answers (median of --starts runs).
+Preview of an imported profile (tests/data/fhir/melanoma-bundle.json), --edits edits of the patient's
+name (so the packet changes), after --warm:
+- on the server, inside the app: the preview answer (the panel: guidance, what changed, messages)
+  and the frame's page (the packet's HTML, rendered in the background from the moment of the change),
+  wall and CPU time, p50 and p95;
+- in Debian's headless Chromium (tests/a11y/preview-latency.mjs, on a real `sop-packets serve`): from
+  the keydown to the panel swapped in, and to the packet's page loaded in its frame.
+With --all, every example profile too (English, Spanish, Vietnamese and both Chinese scripts; --n
+posts each, the patient's name changed, in Chinese a new character each time): the panel's answer.
+Start-up: `sop-packets serve` in a new process until the worklist answers (median of --starts runs).
 
 Worklist: --worklist N profiles (copies of the examples under new ids, default 10,000), the first
 load (every profile checked) and the median of 5 warm loads, wall and CPU seconds (CPU is the figure
 to compare on a shared machine; the goal is 1 s or less for 10,000).
 
-    .venv/bin/python scripts/bench_serve.py [--n 40] [--warm 5] [--starts 3] [--worklist 10000]
+    .venv/bin/python scripts/bench_serve.py [--edits 50] [--warm 5] [--starts 3] [--worklist 10000]
+                                            [--all --n 10]
     .venv/bin/python scripts/bench_serve.py --only-worklist --worklist 10000
 """
 
@@ -36,6 +41,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure_form import imported_and_served, node  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from sop_packets.build import BuildOptions  # noqa: E402
@@ -95,7 +101,8 @@ def bench_preview(n: int, warm: int) -> None:
         views_profile.live_preview = timed
         client = TestClient(create_app(settings), base_url="http://127.0.0.1:8765")
         client.get(f"/?token={settings.secrets.token}")
-        print(f"Preview latency, warm ({warm} posts first), {n} posts per profile; server time in ms")
+        print(f"Every example: the panel's answer, warm ({warm} posts first), {n} posts per profile; "
+              "server ms")
         print(f"{'profile':48} {'p50':>7} {'p95':>7} {'cpu p50':>8} {'cpu p95':>8} {'round trip p50':>15}")
         all_wall = []
         by_language: dict[str, list[tuple[float, float]]] = {}
@@ -130,6 +137,76 @@ def bench_preview(n: int, warm: int) -> None:
         views_profile.live_preview = original
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _timed(endpoint, timings: list):
+    async def timed(request):
+        wall, cpu = time.perf_counter(), time.process_time()
+        response = await endpoint(request)
+        timings.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
+        return response
+
+    return timed
+
+
+def _line(label: str, values: list[float], cpu: list[float] | None = None) -> str:
+    text = f"  {label:44} p50 {statistics.median(values):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms"
+    return text + (f"   (process CPU p50 {statistics.median(cpu):5.1f} ms)" if cpu else "")
+
+
+def bench_imported(edits: int, warm: int) -> None:
+    """The server's share of a change to an imported profile: the panel's answer and the frame's page."""
+    from sop_packets.importers import write_profiles
+    from sop_packets.importers.fhir import import_fhir
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    original_panel, original_frame = views_profile.live_preview, views_profile.preview_page
+    try:
+        (folder / "profiles").mkdir()
+        write_profiles(import_fhir([ROOT / "tests" / "data" / "fhir" / "melanoma-bundle.json"]).drafts,
+                       folder / "profiles")
+        settings = Settings(Workspace(folder / "profiles", folder / "output"),
+                            BuildOptions(out_dir=folder / "output"), port=8765)
+        panel: list = []
+        frame: list = []
+        views_profile.live_preview = _timed(original_panel, panel)
+        views_profile.preview_page = _timed(original_frame, frame)
+        client = TestClient(create_app(settings), base_url="http://127.0.0.1:8765")
+        client.get(f"/?token={settings.secrets.token}")
+        name = next(iter(settings.workspace.listing()))
+        checked = settings.workspace.read(name)
+        values = form.flat_values(views_profile.profile_specs(), checked.data)
+        fields = [*posted_fields(values), ("opened", checked.digest), ("live_shown", ""),
+                  ("csrf_token", settings.secrets.csrf)]
+        for i in range(warm + edits):
+            changed = [(k, f"{v} {i}" if k == "patient.name" else v) for k, v in fields]
+            response = client.post(f"/profiles/{name}/preview", content=urlencode(changed),
+                                   headers={"content-type": "application/x-www-form-urlencoded"})
+            key = re.search(r'src="/preview/([\w-]+)"', response.text)
+            assert response.status_code == 200 and key, response.text[:300]
+            page = client.get(f"/preview/{key.group(1)}")
+            assert page.status_code == 200 and f"{i}</" in page.text
+        panel, frame = panel[warm:], frame[warm:]
+        both = [p[0] + f[0] for p, f in zip(panel, frame, strict=True)]
+        print(f"Preview of an imported profile ({name}), {edits} edits after {warm}; server time in the app")
+        print(_line("the panel's answer (POST .../preview)", [w for w, _ in panel], [c for _, c in panel]))
+        print(_line("the frame's page (GET /preview/KEY)", [w for w, _ in frame], [c for _, c in frame]))
+        print(_line("both, one after the other", both))
+    finally:
+        views_profile.live_preview, views_profile.preview_page = original_panel, original_frame
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench_browser(edits: int) -> None:
+    """From a keystroke to the updated preview in Chromium, on a real server."""
+    if not shutil.which("node") or not (ROOT / "tests/a11y/node_modules/playwright-core").is_dir():
+        print("Chromium: skipped (run scripts/setup_a11y.sh for node, Chromium and playwright-core)")
+        return
+    with imported_and_served() as (url, name):
+        found = node("preview-latency.mjs", url, name, str(edits))
+    print(f"In Chromium (1280 px), {edits} edits of {name}, one key each, from the keydown")
+    print(_line("to the preview panel updated", found["panel"]))
+    print(_line("to the packet's page loaded in the frame", found["frame"]))
 
 
 def bench_start(starts: int) -> None:
@@ -207,16 +284,21 @@ def bench_worklist(count: int, loads: int = 5) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--warm", type=int, default=5)
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--all", action="store_true", help="also every example profile, --n posts each")
+    parser.add_argument("--n", type=int, default=10)
     parser.add_argument("--worklist", type=int, default=10000, help="profiles in the worklist benchmark")
     parser.add_argument("--only-worklist", action="store_true", help="run the worklist benchmark alone")
     args = parser.parse_args()
     bench_worklist(args.worklist)
     if args.only_worklist:
         return
-    bench_preview(args.n, args.warm)
+    bench_imported(args.edits, args.warm)
+    bench_browser(args.edits)
+    if args.all:
+        bench_preview(args.n, args.warm)
     bench_start(args.starts)
 
 

@@ -1,13 +1,17 @@
-"""Regenerate the README's pictures from the current packet: page one, the letter, a Spanish page one.
+"""Regenerate the README's pictures: the packet's (page one, the letter, a Spanish page one) and, with
+SOP_DOCS_PICTURES=1, the coordinator app's (the browser test's flow in Chromium).
 
-    python scripts/docs_pictures.py
+    python scripts/docs_pictures.py                        # the packet's pictures
+    SOP_DOCS_PICTURES=1 python scripts/docs_pictures.py    # and the app's (docs/serve-*.png)
 
 Needs `pdftoppm` (Debian: poppler-utils). Writes docs/packet-page-1.png, docs/packet-letter.png and
-docs/packet-page-1-es.png at 70 dpi, from the example profiles, dated 2026-11-25.
+docs/packet-page-1-es.png at 70 dpi, from the example profiles, dated 2026-11-25. The app's pictures
+need what tests/test_serve_browser.py needs (scripts/setup_a11y.sh).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -47,6 +51,19 @@ def main() -> None:
         letter = next(number for number, page in enumerate(reader.pages, start=1)
                       if title in page.extract_text() and "Printed name" in page.extract_text())
         page_png(english, letter, ROOT / "docs" / "packet-letter.png")
+    if os.environ.get("SOP_DOCS_PICTURES") == "1":
+        app_pictures()
+
+
+def app_pictures() -> None:
+    """The app's pictures: the browser test writes them to docs/ when SOP_DOCS_PICTURES=1."""
+    test = ROOT / "tests" / "test_serve_browser.py"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", str(test)], cwd=ROOT,
+                          env={**os.environ, "SOP_DOCS_PICTURES": "1"})
+    if done.returncode:
+        raise SystemExit("the browser test failed; the app's pictures in docs/ may be incomplete")
+    for picture in sorted((ROOT / "docs").glob("serve-*.png")):
+        print(f"wrote {picture.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -20,15 +20,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildOptions, build_profile, time_limit
+from .build import BuildOptions, branding, build_profile, time_limit
 from .clock import preparation_date
 from .consistency import profile_warnings
-from .content import language_warning
+from .content import language_warning, load_content
 from .errors import BuildError, InvalidInput, Problem, SopError
 from .incremental import (
     Entry,
     Manifest,
     build_stamp,
+    content_folder,
     output_stat,
     profile_digest,
     source_stat,
@@ -42,6 +43,7 @@ from .output import (
     remove_stale_parts,
 )
 from .profile import load_profile, parse_profile_bytes, read_bytes
+from .review import state as review_state
 from .schema import Profile
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
@@ -61,7 +63,7 @@ class ItemResult:
 
     source: Path
     patient_id: str | None = None
-    status: str = "failed"  # built | unchanged | failed
+    status: str = "failed"  # built | unchanged | failed | not_reviewed (--require-review: not built)
     outputs: list[Path] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
@@ -113,6 +115,8 @@ class BatchReport:
     def summary(self) -> str:
         text = (f"{self.count('built')} built, {self.count('unchanged')} unchanged, "
                 f"{self.count('failed')} failed, {len(self.items)} profiles in {self.seconds:.1f} s")
+        if self.count("not_reviewed"):
+            text += f"; {self.count('not_reviewed')} not built: not checked by a clinician (--require-review)"
         if self.removed:
             text += f"; removed {len(self.removed)} files of deleted profiles"
         if self.orphans:
@@ -148,47 +152,77 @@ def _looks_like_profile(name: str) -> bool:
     return any(f"{suffix}." in lower or lower.endswith(f"{suffix} ") for suffix in PROFILE_SUFFIXES)
 
 
+ARCHIVE = "archive"  # where `serve` moves a profile it archives (serve/workspace.py): never built
+
+
 def collect_profiles(paths: Iterable[Path | str], shard: Shard | None = None,
-                     warn: Callable[[str], None] | None = None) -> tuple[list[Path], list[ItemResult]]:
+                     warn: Callable[[str], None] | None = None,
+                     skip: dict[Path, str] | None = None) -> tuple[list[Path], list[ItemResult]]:
     """Profile files named directly or found (recursively) in folders, in a stable order.
 
     With a shard, only the files whose name falls in that shard (so every machine agrees). Files in
-    a folder that look like profiles saved under another name (c.yaml.txt) are named to warn.
+    a folder that look like profiles saved under another name (c.yaml.txt) are named to warn. A folder's
+    own archive/ (profiles the coordinator archived) and the folders of skip (folder -> what it is, such
+    as the clinic's content folder) are not read, and each one met is named to warn.
     """
-    found: list[Path] = []
+    files, _real, missing = _collect(paths, shard, warn, skip)
+    return [Path(file) for file in files], missing
+
+
+def _collect(paths: Iterable[Path | str], shard: Shard | None, warn: Callable[[str], None] | None,
+             skip: dict[Path, str] | None) -> tuple[list[str], dict[str, str], list[ItemResult]]:
+    """collect_profiles with plain strings, and each file's real path (the batch's key for it).
+
+    Strings, not Path objects: at 100,000 profiles, making and hashing Paths was a quarter of an
+    unchanged run."""
+    found: list[str] = []
     missing: list[ItemResult] = []
+    plain: set[str] = set()  # files the walk saw as plain files (not links)
+    skipped = _folder_ids(skip or {})
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in _walk(path):
-                if file.suffix.lower() in PROFILE_SUFFIXES:
+            for file in _walk(path, skipped, warn, plain):
+                name = os.path.basename(file)
+                if name.lower().endswith(PROFILE_SUFFIXES):
                     found.append(file)
-                elif warn and _looks_like_profile(file.name):
+                elif warn and _looks_like_profile(name):
                     warn(f"warning: skipped {file}: a profile's name must end in .yaml or .yml; "
                          "rename it if it is a profile")
         elif path.exists() or path.is_symlink():
-            found.append(path)
+            found.append(str(path))
         else:
             problem = Problem(str(path), 1, 1, "", "no such file or folder")
             missing.append(ItemResult(path, error=str(problem)))
-    real = real_paths(found)
-    unique = {real[file]: file for file in reversed(found)}  # one file named twice counts once
-    files = [file for file in found if unique.get(real[file]) is file]
-    return [file for file in files if shard is None or shard.holds(file.name)], missing
+    real = real_paths(found, plain)
+    unique = {real[file]: index for index, file in reversed(list(enumerate(found)))}  # named twice: once
+    files = [file for index, file in enumerate(found) if unique[real[file]] == index]
+    if shard is not None:
+        files = [file for file in files if shard.holds(os.path.basename(file))]
+    return files, real, missing
 
 
-_NOT_LINKS: set[Path] = set()  # files the last folder walk saw as plain files (not links)
-_REAL: dict[Path, str] = {}  # real paths worked out since that walk (a batch asks twice)
+def _folder_ids(folders: dict[Path, str]) -> dict[tuple[int, int], str]:
+    ids = {}
+    for folder, what in folders.items():
+        with contextlib.suppress(OSError):
+            info = os.stat(folder)
+            ids[(info.st_dev, info.st_ino)] = what
+    return ids
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path, skip: dict[tuple[int, int], str] | None = None,
+          warn: Callable[[str], None] | None = None, plain: set[str] | None = None) -> list[str]:
     """Every file under folder (links to files included), hidden names skipped, in path order.
 
     One scandir per folder: the kind of each entry comes with the listing, so 100,000 profiles cost no
-    stat each (rglob plus is_file plus relative_to cost about 0.3 ms a file).
+    stat each (rglob plus is_file plus relative_to cost about 0.3 ms a file). The top-level archive/
+    and the folders of skip ((device, inode) -> what it is) are left out and named to warn. Files that
+    are not links are added to plain.
     """
-    found: list[tuple[tuple[str, ...], Path, bool]] = []
-    pending = [(folder, ())]
+    say = warn or (lambda message: None)
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
     while pending:
         current, parts = pending.pop()
         try:
@@ -200,35 +234,40 @@ def _walk(folder: Path) -> list[Path]:
                 continue
             try:
                 if entry.is_dir():  # follows links to folders, as rglob does
-                    if not entry.is_symlink():
-                        pending.append((Path(entry.path), (*parts, entry.name)))
+                    if entry.is_symlink():
+                        continue
+                    if not parts and entry.name == ARCHIVE:
+                        say(f"warning: skipped {entry.path}: archived profiles are not built")
+                        continue
+                    if skip and (what := skip.get((entry.stat().st_dev, entry.inode()))):
+                        say(f"warning: skipped {entry.path}: it is {what}, not profiles")
+                        continue
+                    pending.append((entry.path, (*parts, entry.name)))
                 elif entry.is_file():
-                    found.append(((*parts, entry.name), Path(entry.path), entry.is_symlink()))
+                    found.append(((*parts, entry.name), entry.path))
+                    if plain is not None and not entry.is_symlink():
+                        plain.add(entry.path)
             except OSError:
                 continue
     found.sort(key=lambda item: item[0])
-    _NOT_LINKS.clear()
-    _NOT_LINKS.update(path for _, path, link in found if not link)
-    _REAL.clear()
-    return [path for _, path, _ in found]
+    return [path for _, path in found]
 
 
-def real_paths(files: Iterable[Path]) -> dict[Path, str]:
-    """Each file's real path, resolving each folder once (resolving every file costs a stat per part)."""
-    folders: dict[Path, str] = {}
+def real_paths(files: Iterable[str], plain: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """Each file's real path, resolving each folder once (resolving every file costs a stat per part).
+
+    plain: files known not to be links (from the folder walk), so they need no lstat."""
+    folders: dict[str, str] = {}
     real = {}
     for file in files:
-        if file in _REAL:
-            real[file] = _REAL[file]
-            continue
-        if file not in _NOT_LINKS and file.is_symlink():
+        if file not in plain and os.path.islink(file):
             real[file] = os.path.realpath(file)
             continue
-        parent = folders.get(file.parent)
+        head, name = os.path.split(file)
+        parent = folders.get(head)
         if parent is None:
-            parent = folders[file.parent] = os.path.realpath(file.parent)
-        real[file] = os.path.join(parent, file.name)
-    _REAL.update((file, real[file]) for file in files if file in _NOT_LINKS)
+            parent = folders[head] = os.path.realpath(head or ".")
+        real[file] = os.path.join(parent, name)
     return real
 
 
@@ -249,9 +288,9 @@ def load_all(files: list[Path], prepared_on=None) -> tuple[list[tuple[Path, Prof
     return [(path, profile) for path, profile in loaded if path not in duplicates], failures
 
 
-def _duplicate_ids(ids: dict[Path, str]) -> dict[Path, str]:
-    """For each file whose patient.id another file also uses, the error that says so."""
-    by_id: dict[str, list[Path]] = {}
+def _duplicate_ids(ids: dict) -> dict:
+    """For each file (a Path or a string) whose patient.id another file also uses, the error that says so."""
+    by_id: dict[str, list] = {}
     for path, patient_id in ids.items():
         by_id.setdefault(patient_id, []).append(path)
     errors = {}
@@ -460,6 +499,16 @@ def _run_pool(work: list[Task], options, jobs, emit, in_flight: Path) -> tuple[l
 
 # ---------------------------------------------------------------- the batch
 
+_LAST_STAMP = [""]
+
+
+def _forget_if_changed(stamp: str) -> None:
+    """A caller that runs batches in one process (a test, a library user) gets packets from the clinic's
+    words and content as they are now: the content read earlier is dropped when the stamp changed."""
+    if _LAST_STAMP[0] and _LAST_STAMP[0] != stamp:
+        load_content.cache_clear()
+    _LAST_STAMP[0] = stamp
+
 
 @contextlib.contextmanager
 def _fewer_collections():
@@ -485,12 +534,14 @@ def run_batch(
     on_start: Callable[[int], None] | None = None,
     prune: bool = False,
     on_warning: Callable[[str], None] | None = None,
+    require_review: bool = False,
 ) -> BatchReport:
     """Build every profile found under paths, skipping unchanged ones; keeps going past bad ones.
 
     on_start is told how many packets will be rendered; on_result hears about each profile;
     on_warning hears warnings (a damaged build record, a skipped file, removed packets).
-    With prune, the packets of profiles that no longer exist are removed.
+    With prune, the packets of profiles that no longer exist are removed. With require_review, only
+    profiles a clinician checked are built; the others are reported as not_reviewed (not failures).
     """
     started = time.perf_counter()
     options = dataclasses.replace(options, prepared_on=preparation_date(options.prepared_on))
@@ -502,28 +553,37 @@ def run_batch(
         if on_warning:
             on_warning(message)
 
-    files, missing = collect_profiles(paths, None, warn)
+    branding.cache_clear()  # the clinic file as it is now (a long-lived caller may have edited it)
+    content = content_folder(options)
+    skip = {content: "the clinic's content folder (its own words)"} if content else {}
+    files, keys, missing = _collect(paths, None, warn, skip)
     if not files and not missing:
         names = ", ".join(str(p) for p in paths)
         raise NoProfiles(f"no profiles found in {names} (a profile is a .yaml or .yml file); "
                          "check the folder name")
     if shard:
-        files = [file for file in files if shard.holds(file.name)]
+        files = [file for file in files if shard.holds(os.path.basename(file))]
+    if require_review:
+        files, held = _checked_only(files, options.prepared_on)
+        missing = [*missing, *held]
     ensure_output_folder(options.out_dir, options.group_readable)
     with private_temp_folder(), folder_lock(options.out_dir, warn):
-        report = _run_locked(files, missing, options, jobs, on_result, force, on_start, prune, warn)
+        report = _run_locked(files, keys, missing, options, jobs, on_result, force, on_start, prune, warn)
     report.seconds = time.perf_counter() - started
     report.warnings = warnings
     return report
 
 
-def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOptions, jobs, on_result,
-                force: bool, on_start, prune: bool, warn) -> BatchReport:
+def _run_locked(files: list[str], keys: dict[str, str], missing: list[ItemResult], options: BuildOptions,
+                jobs, on_result, force: bool, on_start, prune: bool, warn) -> BatchReport:
+    """The batch in its locked output folder. files are plain strings and keys their real paths (the
+    build record's keys); a Path is made only for a profile that is reported or built."""
     remove_stale_parts(options.out_dir)
     results: list[ItemResult] = []
     manifest = Manifest(options.out_dir, warn)
     stamp = build_stamp(options)
     options = dataclasses.replace(options, stamp=stamp)
+    _forget_if_changed(stamp)
     jobs = max(1, jobs or default_jobs())
 
     def emit(item: ItemResult) -> None:
@@ -534,52 +594,52 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
     for item in missing:
         emit(item)
 
-    unchanged: dict[Path, Entry] = {}
+    unchanged: dict[str, Entry] = {}
     to_read: list[Path] = []
-    keys = real_paths(files)
-    manifest.seen.update(keys.values())
+    manifest.seen.update(keys[file] for file in files)
     sources = {}
-    for path in files:
+    for file in files:
         entry = None
-        info = sources[path] = source_stat(path)  # before any read: a later change shows in the next stat
+        info = sources[file] = source_stat(file)  # before any read: a later change shows in the next stat
         if not force:
-            entry = manifest.unchanged_by_stat(keys[path], info, stamp)
+            entry = manifest.unchanged_by_stat(keys[file], info, stamp)
             if entry is None:
+                path = Path(file)
                 with contextlib.suppress(SopError):
-                    entry = manifest.unchanged(path, profile_digest(stamp, read_bytes(path)), keys[path])
+                    entry = manifest.unchanged(path, profile_digest(stamp, read_bytes(path)), keys[file])
                 if entry and (tag := source_tag(info, stamp)):  # touched, not changed: stat it next time
                     manifest.record(path, dataclasses.replace(entry, source=tag))
         if entry:
-            unchanged[path] = entry
+            unchanged[file] = entry
         else:
-            to_read.append(path)
+            to_read.append(Path(file))
 
     read = _read_in_pool(to_read, stamp, options, jobs)  # duplicate ids are checked once, with the unchanged
-    ids = {path: entry.patient_id for path, entry in unchanged.items()}
-    ids |= {path: patient_id for path, patient_id, _digest, failure in read if failure is None}
+    ids = {file: entry.patient_id for file, entry in unchanged.items()}
+    ids |= {str(path): patient_id for path, patient_id, _digest, failure in read if failure is None}
     duplicates = _duplicate_ids(ids)
     for path, _patient_id, _digest, failure in read:
         if failure is not None:
             manifest.record(path, None)
             emit(failure)
-    for path, entry in unchanged.items():
-        if path in duplicates:
-            manifest.record(path, None)
-            emit(ItemResult(path, entry.patient_id, error=duplicates[path]))
+    for file, entry in unchanged.items():
+        if file in duplicates:
+            manifest.record(Path(file), None)
+            emit(ItemResult(Path(file), entry.patient_id, error=duplicates[file]))
         else:
-            emit(ItemResult(path, entry.patient_id, "unchanged", [Path(p) for p in entry.outputs],
+            emit(ItemResult(Path(file), entry.patient_id, "unchanged", [Path(p) for p in entry.outputs],
                             fhir_id=entry.fhir_id))
     work = []
     for path, patient_id, digest, failure in read:
         if failure is not None:
             continue
-        if path in duplicates:
+        if str(path) in duplicates:
             manifest.record(path, None)
-            emit(ItemResult(path, patient_id, error=duplicates[path]))
+            emit(ItemResult(path, patient_id, error=duplicates[str(path)]))
         else:
             work.append(Task(path, patient_id, digest))
-    order = {path: index for index, path in enumerate(files)}
-    work.sort(key=lambda task: order[task.path])
+    order = {file: index for index, file in enumerate(files)}
+    work.sort(key=lambda task: order[str(task.path)])
     if on_start:
         on_start(len(work))
 
@@ -591,7 +651,7 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
         if item.status == "built" and task_digest and all(stats):
             entry = Entry(task_digest, item.patient_id or "", tuple(str(p) for p in item.outputs),
                           tuple(stats), item.fhir_id,  # type: ignore[arg-type]
-                          source_tag(sources.get(item.source), stamp))
+                          source_tag(sources.get(str(item.source)), stamp))
         manifest.record(item.source, entry)
 
     digests = {task.path: task.digest for task in work}
@@ -605,8 +665,27 @@ def _run_locked(files: list[Path], missing: list[ItemResult], options: BuildOpti
             _warn_shared_fhir_ids(results, warn)
         manifest.compact()
         manifest.close()
-    results.sort(key=lambda item: order.get(item.source, -1))
+    results.sort(key=lambda item: order.get(str(item.source), -1))
     return report
+
+
+def _checked_only(files: list[str], prepared_on) -> tuple[list[str], list[ItemResult]]:
+    """The files whose packet a clinician checked (as it is now), and a not_reviewed result for each
+    other one. A file that does not load stays in, so it fails with its own message."""
+    kept, held = [], []
+    for file in files:
+        path = Path(file)
+        try:
+            profile = parse_profile_bytes(read_bytes(path), path, prepared_on)
+        except SopError:
+            kept.append(file)
+            continue
+        found = review_state(profile)
+        if found.checked:
+            kept.append(file)
+        else:
+            held.append(ItemResult(path, profile.patient.id, "not_reviewed", error=f"{path}: {found.label}"))
+    return kept, held
 
 
 def _warn_shared_fhir_ids(items: list[ItemResult], warn) -> None:

@@ -146,10 +146,11 @@ def build_profile(profile: Profile, source: Path, options: BuildOptions) -> Buil
 def _write_document_reference(profile: Profile, packet: Packet, document: Path, options: BuildOptions,
                               html: str) -> Path:
     """<id>.documentreference.json beside the packet, for the PDF (or the HTML when no PDF is made)."""
-    from .fhir_document import document_reference, html_language, to_json
+    from .fhir_document import document_reference, to_json
 
+    # the language the packet is written in (its <html lang>), whatever tag the profile gave
     resource = document_reference(profile, document.read_bytes(), document.name, packet.prepared_on,
-                                  packet.branding.clinic.name, options.fhir or "inline", html_language(html))
+                                  packet.branding.clinic.name, options.fhir or "inline", packet.language)
     target = output_path(options.out_dir, profile.patient.id, ".documentreference.json")
     write_atomic(target, to_json(resource), options.file_mode)
     return target

@@ -224,9 +224,11 @@ def _show_warnings(paths, language: str | None = None) -> None:
               help="Progress bar. Default: on when the output is a terminal.")
 @click.option("--prune", is_flag=True,
               help="Remove the packets of profiles that no longer exist (each removed file is named).")
+@click.option("--require-review", is_flag=True,
+              help="Build only the profiles a clinician checked in the app (others are listed, not built).")
 def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, language, clinic,
           content_dir, group_readable: bool, fhir: bool, fhir_attach, jobs, force: bool, shard_text,
-          report_file, progress, prune: bool) -> None:
+          report_file, progress, prune: bool, require_review: bool) -> None:
     """Build packets for every profile in PATHS (files or folders), redoing only what changed.
 
     Keeps going past bad profiles, lists each failure, and exits with status 1 if any failed.
@@ -250,7 +252,7 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
                        language, content_dir)
     show = Progress(enabled=progress)
     report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start,
-                       prune=prune, on_warning=show.warning)
+                       prune=prune, on_warning=show.warning, require_review=require_review)
     show.finish()
     if report_file:
         from .output import write_atomic
@@ -539,7 +541,8 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
     """Write one profile per row of a spreadsheet export (CSV, comma or semicolon, UTF-8).
 
     Columns are field paths (patient.name, diagnosis.cancer_type; lists separated by ';'), or your
-    own names through --map. A bad row is listed and the rest are written; exits 1 if any row failed.
+    own names through --map. A bad row is listed and the rest are written; exits 1 if any row failed or a
+    value was left out for a person to fill in.
 
     \b
     Examples:
@@ -563,7 +566,7 @@ def import_csv_command(file, out_dir: Path, map_file, print_template: bool, forc
     click.echo(f"{len(written.written)} written, {len(written.unchanged)} unchanged, "
                f"{found.failed_rows + len(written.refused)} failed, {found.rows} rows, "
                f"{len(found.warnings)} warnings")
-    if found.failed_rows or written.refused:
+    if found.failed_rows or written.refused or found.left_out:  # 1: something needs a person
         sys.exit(1)
 
 

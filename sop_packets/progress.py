@@ -32,6 +32,10 @@ class Progress:
         if item.status == "failed":
             self._clear()
             click.echo(f"FAILED {item.error}", file=self.stream)
+        if item.status == "not_reviewed":
+            self._clear()
+            click.echo(f"NOT BUILT {item.error}", file=self.stream)
+            return
         if item.status == "unchanged" or (item.status == "failed" and not item.worker_pid):
             return  # not one of the packets being rendered
         self.done += 1

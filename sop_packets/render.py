@@ -46,6 +46,7 @@ from .errors import BuildError, MissingSystemLibrary
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .language import cjk_form
+from .review import state as review_state
 from .schema import Profile
 from .visible import all_body_text, visible_units
 
@@ -287,6 +288,7 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         letter_records=letter_records(clinic_guidance, clinic_tools["letter"],
                                       for_someone=clinic_guidance.reader is not None),
         tool_name=TOOL_NAME,
+        review=review_state(profile),
         glossary_terms=[],
         **_case_summary_facts(profile, clinic_tools["summary"]),
         **case_summary_rows(profile, clinic_content, packet.clinic_language, packet.language_tag),

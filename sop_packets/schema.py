@@ -662,6 +662,36 @@ class OriginalPhysician(Section):
     address: ShortText | None = None
 
 
+class ReviewStatus(StrEnum):
+    draft = "draft"
+    sent_for_review = "sent_for_review"
+    checked = "checked"
+
+
+class Review(Section):
+    """A clinician's check of the packet (sop_packets/review.py); any later change clears it."""
+
+    status: ReviewStatus = Field(ReviewStatus.draft, description="draft, sent_for_review or checked.")
+    sent_on: date | None = Field(None, description="When it was sent for review (YYYY-MM-DD).")
+    checked_by: ShortText | None = Field(None, description="The clinician who checked the packet.")
+    role: ShortText | None = Field(None, description="Their role, such as dermatologist.")
+    checked_on: date | None = Field(None, description="When they checked it (YYYY-MM-DD).")
+    content_hash: str | None = Field(
+        None, pattern=r"^sha256:[0-9a-f]{64}$",
+        description="Written by the app: the content checked. Any later change clears the check.",
+    )
+
+    @model_validator(mode="after")
+    def _checked_needs_who(self) -> Review:
+        if self.status == ReviewStatus.checked:
+            missing = [name for name in ("checked_by", "role", "checked_on", "content_hash")
+                       if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"a checked packet needs {', '.join(missing)}; "
+                                 "mark it checked in the app's review page")
+        return self
+
+
 class Profile(Section):
     """One patient's profile: the whole YAML file."""
 
@@ -677,3 +707,4 @@ class Profile(Section):
     coordinator_note: LongText | None = Field(
         None, description="A short personal note to the patient (Markdown; no HTML)."
     )
+    review: Review = Field(default_factory=Review)

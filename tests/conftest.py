@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from printing import PRINT_DAY, PdfText, print_key, print_plan, read_pdf
 
 MINIMAL = """\
 schema_version: 1
@@ -60,14 +61,16 @@ def folder(tmp_path: Path) -> Path:
     return target
 
 
-PRINT_CONFIGS = ("standard-letter", "large-letter", "standard-a4", "large-a4")
-INTERNATIONAL = Path(__file__).parent / "fixtures" / "international"
-
-
 @pytest.fixture(scope="session")
-def printed(tmp_path_factory) -> dict[str, tuple[Path, Path | None]]:
-    """Every example profile and international fixture as PDF, in its own language, in standard and large
-    print on Letter and A4: config -> (output folder, the clinic file used). Built once per session."""
+def printed(request, tmp_path_factory) -> dict[str, tuple[Path, Path | None]]:
+    """The example profiles and international fixtures as PDF, in their own language, per print_plan:
+    config -> (output folder, the clinic file used). Built once per session.
+
+    The PDFs are deterministic (fixed date, fixed inputs), so they are kept between runs in the pytest
+    cache under a content hash of everything they depend on (print_key); an older key's folder is removed.
+    SOP_PACKETS_TEST_CACHE=0 builds them afresh in a temporary folder.
+    """
+    import os
     import re
     from datetime import date
 
@@ -75,19 +78,60 @@ def printed(tmp_path_factory) -> dict[str, tuple[Path, Path | None]]:
     from sop_packets.build import BuildOptions
     from sop_packets.content import template_dir
 
-    base = tmp_path_factory.mktemp("printed")
+    key = print_key()
+    if os.environ.get("SOP_PACKETS_TEST_CACHE", "1") == "0":
+        base = tmp_path_factory.mktemp("printed")
+    else:
+        root = request.config.cache.mkdir("sop-printed")
+        for old in root.iterdir():
+            if old.name != key:
+                shutil.rmtree(old, ignore_errors=True)
+        base = root / key
+    base.mkdir(exist_ok=True)
     clinic = base / "a4-clinic"
-    shutil.copytree(template_dir() / "clinic", clinic)
+    if not clinic.exists():
+        shutil.copytree(template_dir() / "clinic", clinic)
+        conf = clinic / "clinic.yaml"
+        conf.write_text(re.sub(r"(?m)^paper_size: \w+", "paper_size: a4", conf.read_text()))
     conf = clinic / "clinic.yaml"
-    conf.write_text(re.sub(r"(?m)^paper_size: \w+", "paper_size: a4", conf.read_text()))
-    sources = sorted(EXAMPLE_PROFILES.glob("*.yaml")) + sorted(INTERNATIONAL.glob("*.yaml"))
     found = {}
-    for config in PRINT_CONFIGS:
+    for config, sources in print_plan().items():
         out = base / config
         clinic_file = conf if config.endswith("a4") else None
-        options = BuildOptions(out_dir=out, format="pdf", prepared_on=date(2026, 11, 25),
+        options = BuildOptions(out_dir=out, format="pdf", prepared_on=date(*PRINT_DAY),
                                large_print=config.startswith("large"), clinic=clinic_file)
-        report = run_batch(sources, options, jobs=2)
+        report = run_batch(sources, options, jobs=2, prune=True)
         assert not report.failed, report.summary()
         found[config] = (out, clinic_file)
     return found
+
+
+_PDF_TEXTS: dict[Path, PdfText] = {}
+
+
+@pytest.fixture(scope="session")
+def pdf_text(request):
+    """read(path) -> PdfText, parsed once per session and kept between runs in the pytest cache under
+    the PDF's own content hash and pypdf's version (pypdf's text extraction is pure Python and slow)."""
+    import hashlib
+
+    import pypdf
+
+    cache = request.config.cache
+
+    def read(path: Path) -> PdfText:
+        path = Path(path)
+        if path not in _PDF_TEXTS:
+            data = path.read_bytes()
+            key = f"sop-pdf-text/{pypdf.__version__}/{hashlib.sha256(data).hexdigest()}"
+            kept = cache.get(key, None)
+            if kept:
+                value = PdfText(tuple(kept["texts"]), kept["lang"], tuple(tuple(b) for b in kept["bookmarks"]))
+            else:
+                value = read_pdf(path)
+                cache.set(key, {"texts": list(value.texts), "lang": value.lang,
+                                "bookmarks": [list(b) for b in value.bookmarks]})
+            _PDF_TEXTS[path] = value
+        return _PDF_TEXTS[path]
+
+    return read

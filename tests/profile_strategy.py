@@ -115,6 +115,11 @@ def _consistent(data: dict[str, Any]) -> dict[str, Any]:
         patient.pop("weakened_immune_system")
     if "hiv" in patient.get("immune_reasons", ()) and patient.get("hiv") == "negative":
         patient["hiv"] = "unknown"
+    review = data.get("review")
+    if isinstance(review, dict):  # a check is the app's to write (its hash is of the content checked)
+        review.pop("content_hash", None)
+        if review.get("status") == "checked":
+            review["status"] = "sent_for_review"
     if patient.get("decides_for_self") is False and not patient.get("representative"):
         patient["representative"] = {"name": "Rosa Ruiz", "relationship": "daughter",
                                      "authority": "health_care_agent"}

@@ -210,22 +210,38 @@ def test_progress_bar_on_a_terminal_and_plain_lines_otherwise(folder, tmp_path):
     assert code == 0 and "packets/s" in bar and "ETA" in bar and "[##############################] 3/3" in bar
 
 
+KILLED = ("ex-01-melanoma-primary-care", "ex-02-bcc-nose-reconstruction", "ex-04-melanoma-stage-iv-urgent",
+          "ex-07-skin-lymphoma-telemedicine", "ex-09-other-minimal", "ex-16-bcc-small-trunk")
+
+
+def _wait_for_new_pdfs(out: Path, since: int, count: int, process) -> None:
+    """Until count PDFs were replaced after since (ns), or the run ended."""
+    while process.poll() is None:
+        if sum(p.stat().st_mtime_ns > since for p in out.glob("*.pdf")) >= count:
+            return
+        time.sleep(0.02)
+
+
 def test_killed_batch_leaves_only_complete_pdfs(tmp_path):
-    """SIGKILL a running batch at several moments: every PDF is the old or the new complete file."""
+    """SIGKILL a running batch while it writes (after its first, second and third new PDF): every PDF is
+    the old or the new complete file. Six profiles: the check is about writing, not about content."""
     profiles = tmp_path / "profiles"
     profiles.mkdir()
-    for path in sorted(EXAMPLES.glob("*.yaml")):
-        shutil.copy(path, profiles)
+    for name in KILLED:
+        shutil.copy(EXAMPLES / f"{name}.yaml", profiles)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "sop_packets", "batch", str(profiles), "-o", str(out), "--format", "pdf",
                "--jobs", "2", "--no-progress"]
     subprocess.run([*command, "--date", "2026-01-01"], check=True, capture_output=True)
     old = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
-    assert len(old) == len(list(EXAMPLES.glob("*.yaml")))
-    for delay in (0.8, 1.6, 2.4):
+    assert len(old) == len(KILLED)
+    killed_while_running = 0
+    for count in (1, 2, 3):
+        started = time.time_ns()
         process = subprocess.Popen([*command, "--date", "2026-11-25", "--force"], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(delay)
+        _wait_for_new_pdfs(out, started, count, process)
+        killed_while_running += process.poll() is None
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         for pdf in out.glob("*.pdf"):
@@ -233,6 +249,7 @@ def test_killed_batch_leaves_only_complete_pdfs(tmp_path):
             assert data.endswith(b"%%EOF\n") or data.rstrip().endswith(b"%%EOF"), pdf.name
             assert len(PdfReader(pdf).pages) > 5, pdf.name
         assert {p.name for p in out.glob("*.pdf")} == set(old)
+    assert killed_while_running == 3  # each kill came while the batch was writing
     finished = subprocess.run([*command, "--date", "2026-11-25"], capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert not list(out.glob(".*.part"))

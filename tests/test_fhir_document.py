@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 
+import pytest
 from click.testing import CliRunner
 from fhir.resources.R4B.documentreference import DocumentReference
 
@@ -94,3 +95,18 @@ def test_imported_profile_packet_refers_to_the_fhir_patient(tmp_path):
     doc = _read(out / "RB-0042-7.documentreference.json")
     assert doc["subject"] == {"reference": "Patient/pt-1001"}
     assert doc["content"][0]["attachment"]["language"] == html_language((out / "RB-0042-7.html").read_text())
+
+
+@pytest.mark.parametrize(("tag", "packet"), [("ES-mx", "es"), ("zh-Hant-TW", "zh-Hant"), ("tlh", "en"),
+                                             ("i-klingon", "en"), ("sgn-US", "en")])
+def test_attachment_language_is_the_packets_language_for_any_tag(minimal, tmp_path, tag, packet):
+    """The attachment says the language the packet is written in (its <html lang>), not the tag given."""
+    profile = minimal(id="p_1")
+    profile.write_text(profile.read_text().replace("  age: 58\n", f"  age: 58\n  language: {tag}\n"))
+    out = tmp_path / "out"
+    result = run("build", profile, "-o", out, "--format", "html", "--fhir", "--date", "2026-11-20")
+    if result.exit_code != 0:  # a tag the schema refuses is a located error, never a wrong record
+        assert "patient.language" in result.output and "Traceback" not in result.output, result.output
+        return
+    attachment = _read(out / "p_1.documentreference.json")["content"][0]["attachment"]
+    assert attachment["language"] == html_language((out / "p_1.html").read_text()) == packet

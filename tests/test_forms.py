@@ -1,12 +1,13 @@
 """Printed forms hold together, read from the PDF page by page: standard and large print, Letter and A4, every
-example and international fixture in its own language (the `printed` fixture of conftest.py)."""
+example and international fixture in its own language (the `printed` fixture of conftest.py, read once
+per session through `pdf_text`)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from pypdf import PdfReader
+import pytest
 
 from sop_packets.content import available_languages, load_content, packet_language
 
@@ -21,106 +22,97 @@ SECRET = {ui["confidential"] for ui in UI}
 """Each language's running footer: its page counter and its word for confidential."""
 
 
-def tools_of(reader: PdfReader) -> dict:
+def tools_of(pdf) -> dict:
     """The tools' words in the packet's own language (the PDF's /Lang)."""
-    return load_content(packet_language(str(reader.trailer["/Root"].get("/Lang", "en"))))["tools"]
+    return load_content(packet_language(pdf.lang))["tools"]
 
 
-def titles_of(reader: PdfReader) -> dict[str, str]:
-    tools = tools_of(reader)
+def titles_of(pdf) -> dict[str, str]:
+    tools = tools_of(pdf)
     return {name: tools[name]["title"] for name in ("letter", "summary", "tracker", "worksheet")}
 
 
-def bookmarks(reader: PdfReader) -> list[tuple[int, str, int]]:
+def bookmarks(pdf) -> tuple[tuple[int, str, int], ...]:
     """(depth, title, page index) of every PDF bookmark, in document order."""
-    found = []
-
-    def walk(entries, depth):
-        for entry in entries:
-            if isinstance(entry, list):
-                walk(entry, depth + 1)
-            else:
-                found.append((depth, entry.title, reader.get_destination_page_number(entry)))
-
-    walk(reader.outline, 0)
-    return found
+    return pdf.bookmarks
 
 
-def body(page) -> list[str]:
+def body(text: str) -> list[str]:
     """A page's lines without the running footer (name, "Confidential", the page number)."""
-    lines = [" ".join(line.split()) for line in page.extract_text().splitlines() if line.strip()]
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
     return [line for line in lines if not FOOTER.search(line) and not any(word in line for word in SECRET)]
 
 
-def tool_pages(reader: PdfReader) -> dict[str, range]:
+def tool_pages(pdf) -> dict[str, range]:
     """The pages of each tool: from its heading's page to the page before the next tool (the worksheet is
     last: to the end)."""
-    marks = {title: page for _, title, page in bookmarks(reader)}
-    titles = titles_of(reader)
+    marks = {title: page for _, title, page in bookmarks(pdf)}
+    titles = titles_of(pdf)
     starts = sorted({marks[title] for title in titles.values() if title in marks})
     pages = {}
     for name, title in titles.items():
         start = marks[title]
-        end = next((s for s in starts if s > start), len(reader.pages))
+        end = next((s for s in starts if s > start), len(pdf.texts))
         pages[name] = range(start, end)
     return pages
 
 
-def each_packet(printed):
-    for config, (folder, _) in printed.items():
-        for pdf in sorted(folder.glob("*.pdf")):
-            yield config, pdf.stem, PdfReader(pdf)
+@pytest.fixture(scope="module")
+def each_packet(printed, pdf_text):
+    """(config, name, PdfText) of every PDF of the shared build."""
+    return [(config, path.stem, pdf_text(path)) for config, (folder, _) in printed.items()
+            for path in sorted(folder.glob("*.pdf"))]
 
 
-def test_each_tool_starts_a_new_page(printed):
-    for config, name, reader in each_packet(printed):
-        pages, titles = tool_pages(reader), titles_of(reader)
+def test_each_tool_starts_a_new_page(each_packet):
+    for config, name, pdf in each_packet:
+        pages, titles = tool_pages(pdf), titles_of(pdf)
         for tool, span in pages.items():
-            text = " ".join(body(reader.pages[span.start]))
+            text = " ".join(body(pdf.texts[span.start]))
             assert titles[tool] in text, (config, name, tool)
-            before = " ".join(body(reader.pages[span.start - 1]))
+            before = " ".join(body(pdf.texts[span.start - 1]))
             assert titles[tool] not in before, (config, name, tool)
 
 
-def test_letter_and_case_summary_fit_one_page_in_standard_print(printed):
-    for config, name, reader in each_packet(printed):
+def test_letter_and_case_summary_fit_one_page_in_standard_print(each_packet):
+    for config, name, pdf in each_packet:
         source = PROFILES / f"{name}.yaml"
         asks_for_large_print = source.is_file() and "large_print: true" in source.read_text(encoding="utf-8")
         if config.startswith("standard") and not asks_for_large_print:  # e.g. ex-03 and ex-18 print large
-            pages = tool_pages(reader)
+            pages = tool_pages(pdf)
             assert len(pages["letter"]) == 1, (config, name)
             assert len(pages["summary"]) == 1, (config, name)
 
 
-def test_no_signature_block_last_row_or_heading_alone_on_a_page(printed):
-    for config, name, reader in each_packet(printed):
-        pages = tool_pages(reader)
+def test_no_signature_block_last_row_or_heading_alone_on_a_page(each_packet):
+    for config, name, pdf in each_packet:
+        pages = tool_pages(pdf)
         assert len(pages["tracker"]) == 1, (config, name)  # the tracker's rows stay on one page
         # The fill-in label itself (a Spanish packet's instructions also name «Printed name»).
         signed = [i for i in pages["letter"] if any(line.startswith(("Signature", "Printed name"))
-                                                    for line in body(reader.pages[i]))]
+                                                    for line in body(pdf.texts[i]))]
         assert len(signed) == 1, (config, name)
-        signature_page = " ".join(body(reader.pages[signed[0]]))
+        signature_page = " ".join(body(pdf.texts[signed[0]]))
         assert "Please send them to" in signature_page and "Thank you" in signature_page, (config, name)
-        worksheet = tools_of(reader)["worksheet"]
-        decided = [i for i in pages["worksheet"] if worksheet["decision"] in body(reader.pages[i])]
+        worksheet = tools_of(pdf)["worksheet"]
+        decided = [i for i in pages["worksheet"] if worksheet["decision"] in body(pdf.texts[i])]
         assert len(decided) == 1, (config, name)
-        decision_page = " ".join(body(reader.pages[decided[0]]))
+        decision_page = " ".join(body(pdf.texts[decided[0]]))
         last_group = worksheet["groups"][-1]
         assert last_group["title"] in decision_page and last_group["prompts"][-1] in decision_page, (config, name)
         assert worksheet["reason"] in decision_page
-        last_summary_page = " ".join(body(reader.pages[pages["summary"][-1]]))
+        last_summary_page = " ".join(body(pdf.texts[pages["summary"][-1]]))
         assert len(pages["summary"]) == 1 or last_summary_page.count("?") >= 2, (config, name)
 
 
-def test_no_heading_ends_a_page(printed):
-    for config, name, reader in each_packet(printed):
-        headings = {title for depth, title, _ in bookmarks(reader) if depth > 0}
+def test_no_heading_ends_a_page(each_packet):
+    for config, name, pdf in each_packet:
+        headings = {title for depth, title, _ in bookmarks(pdf) if depth > 0}
         # The worksheet's last heading is followed by writing lines (no text), on the same page: the
         # whole decision block is one unbreakable box, checked above.
-        tools = tools_of(reader)
+        tools = tools_of(pdf)
         headings.discard(tools["worksheet"]["reason"])
-        for number, page in enumerate(reader.pages):
+        for number, page in enumerate(pdf.texts):
             lines = body(page)
             if not lines or tools["contents_title"] in lines:
                 continue  # the contents page lists the headings

@@ -98,6 +98,22 @@ def test_nan_and_infinity_are_refused():
             loads(text)
 
 
+def test_a_lone_surrogate_is_refused_and_a_real_pair_is_read(tmp_path):
+    """A \\ud800 escape with no other half cannot be written into a profile (or the import's index):
+    the line is a located error, never a traceback; a proper pair (an emoji) is ordinary text."""
+    with pytest.raises(Refused, match="half of a UTF-16 pair"):
+        loads('{"family": "Ana\\ud800Ruiz"}')
+    assert loads('{"family": "Ana\\ud83d\\ude00Ruiz"}') == {"family": "Ana\U0001F600Ruiz"}
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "data.ndjson").write_text(json.dumps(patient(family="Ana\ud800Ruiz")) + "\n"
+                                        + json.dumps(melanoma()) + "\n")
+    result = run("import", "fhir", folder, "-o", tmp_path / "out")
+    no_traceback(result)
+    assert result.exit_code in (1, 2), result.output
+    assert f"{folder / 'data.ndjson'}:1:1: a broken character (half of a UTF-16 pair" in result.output
+
+
 # ---------------------------------------------------------------- references
 
 

@@ -1,5 +1,5 @@
 """Printed pages a frightened reader can use, read from the PDFs: every example and international fixture,
-standard and large print, Letter and A4, in the packet's own language."""
+standard and large print, Letter and A4 (conftest.py `print_plan`), in the packet's own language."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTCollection, TTFont
+from printing import print_plan
 from pypdf import PdfReader
 
 from sop_packets import fonts
@@ -36,23 +37,39 @@ def squeeze(text: str) -> str:
     return "".join(unicodedata.normalize("NFC", text).split())
 
 
-def packets(built):
+def packets(built, pdf_text):
+    """(config, patient id, the packet's inputs, the PDF's text) of every PDF the shared build made."""
+    plan = print_plan()
     for config, (out, clinic) in built.items():
-        for source in SOURCES:
+        for source in plan[config]:
             profile = load_profile(source, DAY)
             options = BuildOptions(prepared_on=DAY, large_print=config.startswith("large"), clinic=clinic)
-            yield config, profile.patient.id, make_packet(profile, options), PdfReader(out / f"{profile.patient.id}.pdf")
+            yield config, profile.patient.id, make_packet(profile, options), pdf_text(out / f"{profile.patient.id}.pdf")
 
 
-def lines_of(page) -> list[str]:
-    return [" ".join(line.split()) for line in page.extract_text().splitlines()
+def test_every_source_prints_in_both_sizes_on_both_papers(built):
+    """The shared build covers each class: every source in standard and large print, on Letter and A4."""
+    names = {config: {pdf.stem for pdf in out.glob("*.pdf")} for config, (out, _) in built.items()}
+    ids = {load_profile(source, DAY).patient.id for source in SOURCES}
+    for size in ("standard", "large"):
+        assert names[f"{size}-letter"] | names[f"{size}-a4"] == ids
+    for paper in ("letter", "a4"):
+        assert names[f"standard-{paper}"] | names[f"large-{paper}"] == ids
+    for config, chosen in names.items():  # each configuration holds packets in every packet language
+        assert {"ex-17-melanoma-child-es", "ex-18-bcc-large-print-es"} & chosen, config
+        assert {"ex-31-melanoma-zh-hans", "intl-zh-wang-fang"} & chosen, config
+        assert {"ex-33-scc-scalp-vi", "intl-vi-nguyen"} & chosen, config
+
+
+def lines_of(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines()
             if line.strip() and not FOOTER.search(line)]
 
 
-def test_page_one_stands_alone(built):
+def test_page_one_stands_alone(built, pdf_text):
     """Diagnosis in plain words, how soon, all three first steps and the clinic's phone, on page one."""
-    for config, name, packet, reader in packets(built):
-        first = squeeze(reader.pages[0].extract_text())
+    for config, name, packet, pdf in packets(built, pdf_text):
+        first = squeeze(pdf.texts[0])
         guidance = packet.guidance
         wanted = {"diagnosis": guidance.summary.diagnosis[0], "how soon": guidance.urgency.title,
                   "phone": reach(packet.branding.clinic, packet.language).phone,
@@ -64,73 +81,64 @@ def test_page_one_stands_alone(built):
         assert not missing, (config, name, missing)
 
 
-def test_page_one_check_fires_when_a_step_is_on_page_two(built):
-    out, _ = built["large-letter"]
-    reader = PdfReader(out / "ex-01-melanoma-primary-care.pdf")
-    second = squeeze(reader.pages[1].extract_text())
+def test_page_one_check_fires_when_a_step_is_on_page_two(built, pdf_text):
+    out = next(out for config, (out, _) in built.items()
+               if config.startswith("large") and (out / "ex-01-melanoma-primary-care.pdf").exists())
+    texts = pdf_text(out / "ex-01-melanoma-primary-care.pdf").texts
+    second = squeeze(texts[1])
     assert "Whentoexpectthis" not in second  # a sanity line: page two is not page one
-    assert squeeze(reader.pages[0].extract_text()) != second
+    assert squeeze(texts[0]) != second
 
 
-def tool_starts(reader: PdfReader) -> list[int]:
+def tool_starts(pdf) -> list[int]:
     """The page index where each tool starts (from the PDF bookmarks of the tools' headings)."""
     titles = {load_content(lang)["tools"][tool]["title"] for lang in available_languages()
               for tool in ("letter", "summary", "tracker", "worksheet")}
-    found = []
-
-    def walk(entries):
-        for entry in entries:
-            if isinstance(entry, list):
-                walk(entry)
-            elif entry.title in titles:
-                found.append(reader.get_destination_page_number(entry))
-
-    walk(reader.outline)
-    return sorted(found)
+    return sorted(page for _, title, page in pdf.bookmarks if title in titles)
 
 
-def test_no_page_holds_fewer_than_six_lines_except_a_tools_last_page(built):
+def test_no_page_holds_fewer_than_six_lines_except_a_tools_last_page(built, pdf_text):
     short = []
     for config, (out, _) in built.items():
-        for pdf in sorted(out.glob("*.pdf")):
-            reader = PdfReader(pdf)
-            starts = tool_starts(reader)
-            assert len(starts) == 4, (config, pdf.stem, starts)
+        for path in sorted(out.glob("*.pdf")):
+            pdf = pdf_text(path)
+            starts = tool_starts(pdf)
+            assert len(starts) == 4, (config, path.stem, starts)
             # A tool's last page: the page before the next tool, and the packet's last page.
-            excused = {start - 1 for start in starts[1:]} | {len(reader.pages) - 1}
-            for number, page in enumerate(reader.pages):
+            excused = {start - 1 for start in starts[1:]} | {len(pdf.texts) - 1}
+            for number, page in enumerate(pdf.texts):
                 lines = lines_of(page)
                 # The five core questions each have two write-in lines, which the PDF text cannot show.
                 written = 2 * sum(1 for line in lines if re.match(r"[1-5]\. ", line))
                 if number not in excused and len(lines) + written < 6:
-                    short.append((config, pdf.stem, number + 1, lines[:3]))
+                    short.append((config, path.stem, number + 1, lines[:3]))
     assert not short, short[:10]
 
 
-def test_contents_heading_keeps_at_least_two_rows(built):
+def test_contents_heading_keeps_at_least_two_rows(built, pdf_text):
     for config, (out, _) in built.items():
-        for pdf in sorted(out.glob("*.pdf")):
-            reader = PdfReader(pdf)
-            code = str(reader.trailer["/Root"].get("/Lang", "en")).split("-")[0]
+        for path in sorted(out.glob("*.pdf")):
+            pdf = pdf_text(path)
+            code = pdf.lang.split("-")[0]
             content = load_content(code if code in available_languages() else "en")
             rows = {section["title"] for section in content["sections"].values()} | {
                 content["tools"][name]["title"] for name in ("more", "letter", "summary", "tracker", "worksheet")}
-            for page in reader.pages:
+            for page in pdf.texts:
                 lines = lines_of(page)
                 if content["tools"]["contents_title"] in lines:
                     after = lines[lines.index(content["tools"]["contents_title"]) + 1:]
                     kept = [line for line in after if re.sub(r"\s*\d+$", "", line) in rows]
-                    assert len(kept) >= 2, (config, pdf.stem, after[:4])
+                    assert len(kept) >= 2, (config, path.stem, after[:4])
 
 
-def test_phone_numbers_and_dates_never_break(built):
-    for config, name, packet, reader in packets(built):
+def test_phone_numbers_and_dates_never_break(built, pdf_text):
+    for config, name, packet, pdf in packets(built, pdf_text):
         clinic = packet.branding.clinic
         doctor = packet.profile.original_physician
         contact = reach(clinic, packet.language)
-        phones = {clinic.phone, contact.phone, contact.after_hours, doctor.phone, doctor.fax, *(ref.phone for ref in clinic.referrals)} - {None}
-        for page in reader.pages:
-            text = page.extract_text()
+        phones = {clinic.phone, contact.phone, contact.after_hours, doctor.phone, doctor.fax,
+                  *(ref.phone for ref in clinic.referrals)} - {None}
+        for text in pdf.texts:
             whole = squeeze(text)
             one_line = [squeeze(line) for line in text.splitlines()]
             for phone in phones:
@@ -138,13 +146,18 @@ def test_phone_numbers_and_dates_never_break(built):
                     (config, name, phone)
         if packet.profile.patient.date_of_birth:
             born = long_date(packet.profile.patient.date_of_birth, packet.clinic_language)  # in words (issue 28)
-            assert any(born in line for page in reader.pages for line in page.extract_text().splitlines()), name
+            assert any(born in line for page in pdf.texts for line in page.splitlines()), name
+
+
+def standard_print(built) -> list[Path]:
+    """Every source's standard-print PDF (on Letter or A4, as print_plan has it)."""
+    return sorted((path for config, (out, _) in built.items() if config.startswith("standard")
+                   for path in out.glob("*.pdf")), key=lambda path: path.name)
 
 
 def test_figures_print_in_the_plain_digits_face(built):
     """Atkinson Hyperlegible's zero is slashed ("stage Ø"): every figure prints in "Packet Digits"."""
-    out, _ = built["standard-letter"]
-    for pdf in sorted(out.glob("*.pdf")):
+    for pdf in standard_print(built):
         reader = PdfReader(pdf)
         for page in reader.pages[:3]:
             fonts_by_name = {str(key): str(font.get_object()["/BaseFont"])
@@ -180,11 +193,11 @@ def test_embedded_fonts_carry_no_build_time(built):
                     continue
                 with TTFont(path, lazy=True, fontNumber=0) as source:
                     sources.add(source["head"].modified)
-    out, _ = built["standard-letter"]
+    by_name = {path.stem: path for path in standard_print(built)}
     checked = 0
     for name in ("intl-vi-nguyen", "intl-ru-ivanova", "intl-ar-haddad", "intl-zh-wang-fang",
                  "ex-01-melanoma-primary-care"):
-        reader = PdfReader(out / f"{name}.pdf")
+        reader = PdfReader(by_name[name])
         for page in reader.pages[:2]:
             for font in page["/Resources"].get("/Font", {}).values():
                 descendant = font.get_object().get("/DescendantFonts")

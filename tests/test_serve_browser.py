@@ -24,13 +24,12 @@ from pathlib import Path
 import pytest
 from test_accessibility import A11Y, require_setup
 
-from sop_packets.importers import write_profiles
-from sop_packets.importers.fhir import import_fhir
-
 ROOT = Path(__file__).resolve().parent.parent
 E2E = A11Y / "serve-e2e.mjs"
 DOCS = ROOT / "docs"
 PATIENT = "Dana J. Whitfield"  # in the imported profile: must never reach the server's output
+EXAMPLE_PATIENT = "Dana Whitfield"  # in ex-01, on the worklist from the start
+BUNDLE = ROOT / "tests" / "data" / "fhir" / "melanoma-bundle.json"
 
 
 def free_port() -> int:
@@ -41,14 +40,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`sop-packets serve` in its own process on a copy of two examples and one FHIR import."""
+    """`sop-packets serve` in its own process on a copy of two examples (the browser imports a Bundle)."""
     base = tmp_path_factory.mktemp("serve")
     profiles = base / "profiles"
     profiles.mkdir()
     for name in ("ex-01-melanoma-primary-care", "ex-09-other-minimal"):
         shutil.copy(ROOT / "profiles" / f"{name}.yaml", profiles)
-    found = import_fhir([ROOT / "tests" / "data" / "fhir" / "melanoma-bundle.json"])
-    assert write_profiles(found.drafts, profiles).written
     shutil.copytree(ROOT / "templates" / "clinic", base / "clinic")
     port = free_port()
     command = [sys.executable, "-m", "sop_packets", "serve", str(profiles), "-o", str(base / "output"),
@@ -121,11 +118,11 @@ def test_real_server_listens_on_loopback_only_with_the_guards(server):
     url = server["url"]
     token = url.split("token=")[1]
     response, data = request(port, "GET", "/")
-    assert response.status == 403 and PATIENT.encode() not in data
+    assert response.status == 403 and EXAMPLE_PATIENT.encode() not in data
     response, _ = request(port, "GET", f"/?token={token}", {"Host": f"evil.example:{port}"})
     assert response.status == 400  # DNS rebinding: a name that is not this server
-    response, _ = request(port, "GET", f"/?token={token}")
-    assert response.status == 303
+    opened, _ = request(port, "GET", f"/?token={token}")
+    assert opened.status == 303
     again, _ = request(port, "GET", f"/?token={token}")
     assert again.status == 403  # a start link opens the app once ...
     for _ in range(50):  # ... and serve prints a new one (wait for its output to reach the log)
@@ -133,10 +130,10 @@ def test_real_server_listens_on_loopback_only_with_the_guards(server):
             break
         time.sleep(0.1)
     assert newest_link(server) != url
-    cookie = response.getheader("set-cookie").split(";")[0]
-    assert "HttpOnly" in response.getheader("set-cookie")
+    cookie = opened.getheader("set-cookie").split(";")[0]
+    assert "HttpOnly" in opened.getheader("set-cookie")
     response, data = request(port, "GET", "/", {"Cookie": cookie})
-    assert response.status == 200 and PATIENT.encode() in data
+    assert response.status == 200 and EXAMPLE_PATIENT.encode() in data
     assert "script-src 'self'" in response.getheader("content-security-policy")
     response, _ = request(port, "POST", "/new", {"Cookie": cookie, "Content-Type":
                                                  "application/x-www-form-urlencoded"}, b"patient_name=X")
@@ -157,31 +154,43 @@ def test_real_server_listens_on_loopback_only_with_the_guards(server):
 def test_browser_flow_is_accessible_and_works_by_keyboard(server, tmp_path):
     node = require_setup()
     shots = DOCS if os.environ.get("SOP_DOCS_PICTURES") == "1" else tmp_path
-    proc = subprocess.run([node, str(E2E), newest_link(server), str(server["profiles"]), str(shots)],
+    proc = subprocess.run([node, str(E2E), newest_link(server), str(server["profiles"]), str(shots), str(BUNDLE)],
                           capture_output=True, text=True, timeout=600, cwd=A11Y)
     if proc.returncode == 2 or not proc.stdout.strip():
         pytest.fail(f"serve-e2e.mjs could not run:\n{proc.stderr}", pytrace=False)
     report = json.loads(proc.stdout)
-    (shots / ".e2e-download.pdf").unlink(missing_ok=True)
+    downloaded = shots / ".e2e-download.pdf"
+    pdf_text = _pdf_text(downloaded) if downloaded.is_file() else ""
+    downloaded.unlink(missing_ok=True)
     failed = [s for s in report["steps"] if not s["ok"]]
     assert not failed, failed[0]["error"]
     names = [s["name"] for s in report["steps"]]
-    assert names == ["worklist", "open the imported profile with the keyboard",
+    assert names == ["worklist", "import a FHIR Bundle in the app", "open the imported profile with the keyboard",
                      "fill in a FILL IN field and make a mistake",
                      "fix the mistake from the summary and see the preview change", "save",
-                     "build and download the PDF", "a conflicting save is refused", "clinic page",
-                     "without JavaScript", "200% zoom"]
+                     "a duplicate patient id is refused", "send for review and a clinician's check",
+                     "build and download the PDF", "the history is shown", "a conflicting save is refused",
+                     "clinic page", "without JavaScript", "200% zoom"]
     violations = {page: v for page, v in report["axe"].items() if v}
     assert not violations, json.dumps(violations, indent=1)[:4000]
-    assert set(report["axe"]) >= {"worklist", "form", "form with an error", "form with preview", "conflict",
-                                  "clinic", "clinic with preview"}
+    assert set(report["axe"]) >= {"worklist", "worklist after an import", "form", "form with an error",
+                                  "form with preview", "duplicate refused", "review", "conflict", "clinic",
+                                  "clinic with preview"}
     assert not report["csp"], report["csp"]
     assert not report["foreign"], report["foreign"]
     for page, size in report["overflow"].items():
         assert size["scroll"] <= size["client"] + 1, f"{page} scrolls sideways at 200% zoom: {size}"
     assert report["pdf_name"] == "pt-1001.pdf"
-    for shot in ("serve-worklist.png", "serve-form-error.png", "serve-field-error.png", "serve-preview.png"):
+    assert "Revisada por Dr Ana Ruiz, dermatologist, el" in " ".join(pdf_text.split())  # who checked (in Spanish)
+    for shot in ("serve-worklist.png", "serve-form.png", "serve-form-error.png", "serve-field-error.png",
+                 "serve-preview.png", "serve-review.png", "serve-history.png"):
         assert (shots / shot).read_bytes().startswith(b"\x89PNG")
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages[:2])
 
 
 def test_no_patient_data_in_the_server_log(server):
@@ -193,5 +202,5 @@ def test_no_patient_data_in_the_server_log(server):
     server["log"].seek(0)
     log = server["log"].read()
     assert "Open this link" in log
-    for secret in (PATIENT, "Whitfield", "pt-1001", "ex-01-melanoma", "Beatrix", "/profiles/"):
+    for secret in (PATIENT, "Whitfield", "pt-1001", "ex-01-melanoma", "Beatrix", "/profiles/", "Ana Ruiz"):
         assert secret not in log, f"{secret!r} is in the server log:\n{log}"

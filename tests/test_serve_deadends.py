@@ -99,8 +99,8 @@ def test_an_import_warning_becomes_a_field_to_fill_in(client, settings):
     page = client.get("/profiles/pt-1001.yaml").text
     box = page[page.index('id="fill-ins"'):]
     box = box[: box.index("</div>")]
-    assert re.search(r'<a href="#f-insurance-coverage_type">[^<]*</a> <span class="field-path">'
-                     r"\(insurance.coverage_type\)</span>: type &#39;Gold plan&#39; has no Source of Payment", box)
+    assert re.search(r'<a href="#f-insurance-coverage_type">Kind of coverage</a>: '
+                     r"type &#39;Gold plan&#39; has no Source of Payment", box)  # plain label, no field path
 
 
 FLAGGED = IMPORTED.replace(

@@ -149,6 +149,9 @@ def load_mapping(path: Path) -> Mapping:
     return mapping
 
 
+LEFT_OUT = "; left out of the profile (fill it in by hand)"
+
+
 @dataclass
 class CsvResult:
     drafts: list[Draft] = field(default_factory=list)
@@ -156,6 +159,11 @@ class CsvResult:
     warnings: list[str] = field(default_factory=list)  # a value left out, the patient still written
     rows: int = 0
     failed_rows: int = 0
+
+    @property
+    def left_out(self) -> int:
+        """Values left out of a written profile for a person to fill in (the import exits 1)."""
+        return sum(warning.endswith(LEFT_OUT) for warning in self.warnings)
 
 
 def _read_rows(path: Path) -> list[list[str]]:
@@ -336,7 +344,7 @@ def _row(name: str, row_number: int, row: list[str], header: list[str], targets:
             for problem in out_of_range:
                 column = located.get(problem.field)
                 where = at(column) if column else f"{name}:{row_number}:1 ({problem.field})"
-                left_out.append(f"{where}: {problem.message}; left out of the profile (fill it in by hand)")
+                left_out.append(f"{where}: {problem.message}{LEFT_OUT}")
                 _drop(data, problem.field)
                 used.pop(problem.field, None)
             try:

@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import views_clinic, views_profile, views_worklist
+from . import views_clinic, views_profile, views_review, views_worklist
 from .pages import STATIC, Settings
 from .security import CsrfError, Guard, TooLarge, allowed_hosts
 
@@ -25,6 +25,8 @@ def routes() -> list:
         Route("/profiles/{name:path}/packet.pdf", views_profile.download, methods=["GET"]),
         Route("/profiles/{name:path}/archive", views_profile.archive, methods=["POST"]),
         Route("/profiles/{name:path}/convert", views_profile.convert, methods=["POST"]),
+        Route("/profiles/{name:path}/send-for-review", views_review.send_for_review, methods=["POST"]),
+        Route("/profiles/{name:path}/review", views_review.review_page, methods=["GET", "POST"]),
         Route("/profiles/{name:path}", views_profile.edit, methods=["GET", "POST"]),
         Route("/preview/{key}", views_profile.preview_page, methods=["GET"]),
         Route("/clinic", views_clinic.clinic, methods=["GET", "POST"]),

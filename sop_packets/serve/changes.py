@@ -52,6 +52,8 @@ def edits(specs: list[Spec], submitted: dict[str, Any], current: dict[str, Any] 
         present, old = yaml_edit.get_path(current, spec.path)
         if not present or old is None:
             old = spec.default if spec.kind not in ("texts", "enums", "groups") else []
+        if spec.kind == "enums" and _same_choices(new, old):
+            continue  # the form lists choices in the schema's order; the file's order is kept
         if not _same(new, old):
             out[spec.path] = new
     for group in _optional_groups(specs):
@@ -62,6 +64,13 @@ def edits(specs: list[Spec], submitted: dict[str, Any], current: dict[str, Any] 
                 del out[path]
             out[group.path] = None
     return out
+
+
+def _same_choices(new: Any, old: Any) -> bool:
+    """Two lists of choices holding the same values, in any order (ticking boxes has no order)."""
+    if not isinstance(new, list) or not isinstance(old, list):
+        return False
+    return sorted(map(str, new)) == sorted(str(getattr(v, "value", v)) for v in old)
 
 
 def _optional_groups(specs: list[Spec]) -> list[Spec]:

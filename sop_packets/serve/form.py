@@ -89,6 +89,10 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 
 
 def _max_length(info: FieldInfo, annotation: Any) -> int | None:
+    if get_origin(annotation) in (Union, types.UnionType):  # Optional[LongText]: the text's own limit
+        for arg in get_args(annotation):
+            if arg is not type(None) and (found := _max_length(FieldInfo(), arg)) is not None:
+                return found
     for meta in [*info.metadata, *(get_args(annotation)[1:] if get_origin(annotation) is Annotated else ())]:
         value = getattr(meta, "max_length", None)
         if value is not None:

@@ -3,10 +3,13 @@ to the packet or took out of it (compared with the packet of the file as saved).
 
 from __future__ import annotations
 
+import functools
 import secrets
 import textwrap
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..build import BuildOptions, make_packet
@@ -45,23 +48,73 @@ class Preview:
 
 
 class Store:
-    """Rendered previews by random key, for the frame that shows them (kept in memory only)."""
+    """Rendered previews by random key, for the frame that shows them (kept in memory only).
+
+    A preview's page may be given as a render still to do: it starts at once on one background
+    thread, so the form's panel (which needs only the guidance) answers without waiting for it, and
+    the frame's request waits for it. A newer render for the same form drops one not yet started.
+    """
 
     def __init__(self) -> None:
-        self._pages: OrderedDict[str, str] = OrderedDict()
+        self._pages: OrderedDict[str, str | _Pending] = OrderedDict()
+        self._latest: dict[str, _Pending] = {}  # form -> its newest render
         self._lock = threading.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview-render")
 
     def put(self, html: str) -> str:
+        return self._keep(html)
+
+    def put_render(self, render: Callable[[], str], form: str = "") -> str:
+        """A key for a page that render() makes; rendering starts now, in the background."""
+        pending = _Pending(render)
+        with self._lock:
+            older = self._latest.get(form)
+            if older is not None:
+                older.future.cancel()  # superseded before it started: its frame renders it on demand
+            self._latest[form] = pending
+        pending.future = self._worker.submit(pending.run)
+        return self._keep(pending)
+
+    def _keep(self, page: str | _Pending) -> str:
         key = secrets.token_urlsafe(16)
         with self._lock:
-            self._pages[key] = html
+            self._pages[key] = page
             while len(self._pages) > KEEP:
                 self._pages.popitem(last=False)
         return key
 
     def get(self, key: str) -> str | None:
+        """The page (waiting for its render, or rendering it here if it was dropped); None if unknown."""
         with self._lock:
-            return self._pages.get(key)
+            page = self._pages.get(key)
+        if page is None or isinstance(page, str):
+            return page
+        html = page.result()
+        with self._lock:
+            if key in self._pages:
+                self._pages[key] = html
+        return html
+
+
+class _Pending:
+    """A page being rendered (or waiting to be)."""
+
+    def __init__(self, render: Callable[[], str]) -> None:
+        self.render = render
+        self.future: Future = Future()
+        self._lock = threading.Lock()
+        self._html: str | None = None
+
+    def run(self) -> str:
+        with self._lock:  # the worker and a frame's request never render it twice
+            if self._html is None:
+                self._html = self.render()
+            return self._html
+
+    def result(self) -> str:
+        if self.future.cancelled():
+            return self.run()
+        return self.future.result()
 
 
 def _items(guidance: Guidance) -> dict[str, ItemView]:
@@ -77,10 +130,11 @@ def _items(guidance: Guidance) -> dict[str, ItemView]:
 
 
 def preview(profile: Profile, options: BuildOptions, store: Store, baseline: Guidance | None,
-            edited: bool = True) -> Preview:
-    """Render the packet for these values and compare its items with the saved file's."""
+            edited: bool = True, form: str = "") -> Preview:
+    """The packet's guidance for these values compared with the saved file's; its page is rendered in
+    the background for the frame (the panel shows as soon as the guidance is known)."""
     packet = make_packet(profile, options)
-    key = store.put(render_html(packet))
+    key = store.put_render(functools.partial(render_html, packet), form)
     guidance = packet.guidance
     now = _items(guidance)
     before = _items(baseline) if baseline is not None else {}

@@ -16,8 +16,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from .. import audit
 from ..build import build_file
 from ..errors import Problem, SopError
+from ..review import state as review_state
 from ..schema import Profile
-from . import changes, encoding, flags, form, preview
+from . import changes, encoding, flags, form, form_layout, preview, views_review
 from .pages import page, posted, settings_of
 from .workspace import Busy, Checked, Conflict, check_data, check_text, checked_once
 
@@ -25,6 +26,8 @@ UNREADABLE = ("The form cannot change this file: its YAML has a mistake (listed 
               "in a text editor first. Open the file, fix the lines named, save it, then reload this page.")
 SAVED_NOTICES = {
     "saved": "Saved.",
+    "saved-cleared": "Saved. The profile changed after a clinician checked it, so the check is cleared: "
+                     "send it for review again.",
     "converted": "Converted to UTF-8. The original file is kept in the .backup folder of the profiles "
                  "folder.",
     "built": "The packet is built.",
@@ -33,7 +36,8 @@ SAVED_NOTICES = {
 
 @functools.cache
 def profile_specs() -> list[form.Spec]:
-    return form.specs_for(Profile)
+    """The form's fields: every schema field but the review, which only the review page writes."""
+    return form_layout.plain([spec for spec in form.specs_for(Profile) if spec.name != "review"])
 
 
 @dataclass
@@ -69,6 +73,16 @@ def shown(problems: list[Problem], specs: list[form.Spec]) -> list[Shown]:
     return out
 
 
+def live_updates(data, by_field: dict[str, list[str]]) -> tuple[list[str], str]:
+    """The message places a live check updates: the fields with a message now, and the ones the page
+    shows a message for (its live_shown field), so a fixed field's message goes. Only those: swapping
+    every field's place made each update cost the browser about 300 ms. Also the new live_shown."""
+    known = set(live_names(profile_specs()))
+    posted_shown = {n for n in str(data.get("live_shown") or "").split(",") if n in known}
+    now = set(by_field) & known
+    return sorted(now | posted_shown), ",".join(sorted(now))
+
+
 def live_names(specs: list[form.Spec]) -> list[str]:
     """Every field and section that has a message place on the page (for the live check)."""
     return [spec.name for spec in form.every_spec(specs) if spec.kind != "fixed"]
@@ -83,16 +97,31 @@ def _not_found() -> Response:
     return PlainTextResponse("There is no such profile in this folder.", status_code=404)
 
 
-def _context(checked: Checked, values: dict[str, Any], **extra) -> dict[str, Any]:
+def _context(checked: Checked, values: dict[str, Any], request: Request, **extra) -> dict[str, Any]:
     specs = profile_specs()
     fill_ins = []
     for note in checked.fill_ins:
         spec = form.field_for(specs, ".".join(note.path))
         fill_ins.append({"label": spec.label if spec else ".".join(note.path),
                          "path": ".".join(note.path), "anchor": spec.anchor if spec else "form-top",
-                         "note": note.note, "name": spec.name if spec else ""})
-    return {"specs": specs, "values": values, "fill_ins": fill_ins,
-            "fill_in_names": {f["name"] for f in fill_ins}, "ehr_flags": ehr_flags(checked), **extra}
+                         "note": form_layout.plain_note(note.note), "name": spec.name if spec else ""})
+    state = review_state(checked.profile) if checked.profile is not None else None
+    fill_names = {f["name"] for f in fill_ins}
+
+    def parts_for(field_errors: dict) -> list[form_layout.Part]:  # the errors are known only at render
+        return form_layout.parts(specs, values, set(field_errors), fill_names)
+
+    return {"specs": specs, "values": values, "fill_ins": fill_ins, "fill_in_names": fill_names,
+            "review": state, "parts_for": parts_for, "pdf_ready": _pdf_ready(request, checked),
+            "ehr_flags": ehr_flags(checked), **extra}
+
+
+def _pdf_ready(request: Request, checked: Checked) -> bool:
+    """Whether this profile's PDF is in the output folder (the action bar offers its download)."""
+    if checked.profile is None:
+        return False
+    target = settings_of(request).workspace.packet_of(request.path_params["name"], checked.profile.patient.id)
+    return target is not None and target.suffix == ".pdf"
 
 
 async def edit(request: Request) -> Response:
@@ -126,7 +155,7 @@ def _show(request: Request, name: str) -> Response:
                 encoding_offer=offer,
                 errors=errors, field_errors=_by_field(errors),
                 warnings=[*identity_warnings(same_person), *shown(checked.warnings, profile_specs())],
-                notice=notice, conflict=None, result=result, **_context(checked, values))
+                notice=notice, conflict=None, result=result, **_context(checked, values, request))
 
 
 def encoding_offer(space, name: str):
@@ -248,12 +277,13 @@ def _post(request: Request, name: str, data) -> Response:
         errors = shown(tried.base.problems, specs)
         return page(request, "profile.html.j2", status=409, name=name, checked=tried.base,
                     opened=tried.opened, errors=errors, field_errors=_by_field(errors), warnings=[],
-                    notice=UNREADABLE, conflict=None, result=None, **_context(tried.base, values))
+                    notice=UNREADABLE, conflict=None, result=None, **_context(tried.base, values, request))
     errors = shown(tried.new.problems, specs)
     warnings = shown(tried.new.warnings, specs)
     context = dict(name=name, checked=tried.base, opened=tried.opened, errors=[], field_errors={},
-                   warnings=warnings, notice=None, conflict=None, result=None, **_context(tried.base, values))
-    if action == "save" and not errors:
+                   warnings=warnings, notice=None, conflict=None, result=None,
+                   **_context(tried.base, values, request))
+    if action in ("save", "build") and not errors:
         same_id, same_person = space.identity_check(name, tried.new)
         if same_id:  # two files, one patient.id: one packet would overwrite the other
             errors = shown(same_id, specs)
@@ -261,9 +291,10 @@ def _post(request: Request, name: str, data) -> Response:
                            notice="Not saved: another profile already has this patient id.")
             return page(request, "profile.html.j2", status=409, **context)
         context["warnings"] = [*identity_warnings(same_person), *warnings]
+        saved, cleared = views_review.clear_if_edited(tried.base, tried.new, name)
+        fields = [".".join(map(str, path)) for path in tried.changes] + (["review"] if cleared else [])
         try:
-            space.save(name, tried.new.text, tried.opened, who=settings.user,
-                       fields=[".".join(map(str, path)) for path in tried.changes])
+            space.save(name, saved.text, tried.opened, who=settings.user, fields=fields)
         except Conflict as exc:
             context["conflict"] = exc.difference or "(the earlier version is no longer known to this app)"
             return page(request, "profile.html.j2", status=409, **context)
@@ -273,8 +304,11 @@ def _post(request: Request, name: str, data) -> Response:
         except SopError as exc:
             context["notice"] = f"Not saved: {exc.format_message()}"
             return page(request, "profile.html.j2", status=500, **context)
-        return RedirectResponse(f"/profiles/{quote(name)}?done=saved", status_code=303)
-    if action in ("save", "check"):
+        if action == "build":
+            return _build_now(request, name)
+        done = "saved-cleared" if cleared else "saved"
+        return RedirectResponse(f"/profiles/{quote(name)}?done={done}", status_code=303)
+    if action in ("save", "check", "build"):
         context.update(errors=errors, field_errors=_by_field(errors))
     if action == "check" and not errors:
         context["result"] = _preview(request, tried)
@@ -287,7 +321,7 @@ def _preview(request: Request, tried: Attempt) -> preview.Preview | None:
     settings = settings_of(request)
     baseline = _baseline(settings, tried.base)
     return preview.preview(tried.new.profile, settings.options, settings.previews, baseline,
-                           edited=bool(tried.changes))
+                           edited=bool(tried.changes), form=tried.base.digest[:16])
 
 
 def _baseline(settings, base: Checked):
@@ -312,9 +346,11 @@ async def live_preview(request: Request) -> Response:
         tried = attempt(settings_of(request).workspace, name, data, preview_only=True)
         errors = shown(tried.new.problems, profile_specs())
         result = None if errors else _preview(request, tried)
+        by_field = _by_field(errors)
+        updated, now_shown = live_updates(data, by_field)
         html = _fragment("_preview.html.j2", name=name, errors=errors, result=result,
                          warnings=shown(tried.new.warnings, profile_specs()),
-                         live_names=live_names(profile_specs()), live_errors=_by_field(errors))
+                         live_names=updated, live_errors=by_field, live_shown=now_shown)
         return HTMLResponse(html)
 
     return await run_in_threadpool(work)
@@ -327,7 +363,7 @@ def _fragment(template: str, **context) -> str:
 
 
 async def preview_page(request: Request) -> Response:
-    html = settings_of(request).previews.get(request.path_params["key"])
+    html = await run_in_threadpool(settings_of(request).previews.get, request.path_params["key"])
     if html is None:
         return PlainTextResponse("This preview has expired; change a field to make a new one.",
                                  status_code=404)
@@ -339,6 +375,11 @@ async def build(request: Request) -> Response:
     if name is None:
         return _not_found()
     await posted(request)
+    return await run_in_threadpool(_build_now, request, name)
+
+
+def _build_now(request: Request, name: str) -> Response:
+    """Build the saved profile's packet; the profile page again, with the reason, when it cannot."""
     settings = settings_of(request)
     space = settings.workspace
     path = space.path_of(name)
@@ -346,24 +387,21 @@ async def build(request: Request) -> Response:
     def refused(status: int, notice: str, extra: list[Problem] = ()) -> Response:
         return refused_page(request, name, status, notice, extra)
 
-    def work() -> Response:
-        checked = space.read(name)
-        same_id, _ = space.identity_check(name, checked)
-        if same_id:
-            return refused(409, "The packet was not built: another profile has this patient id.", same_id)
-        try:
-            with space.own_turn():  # two builds (or a build and a save) of this app wait for each other
-                result = build_file(path, settings.options)
-                audit.append(space.profiles, "build", name, who=settings.user, patient_id=result.patient_id,
-                             note="in the app")
-        except Busy as exc:
-            return refused(423, f"The packet was not built: {exc.words}. Try again when it is done.")
-        except SopError as exc:
-            return refused(409 if "already" in str(exc) else 422,
-                           f"The packet could not be built: {_first_line(exc.format_message(), name)}")
-        return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
-
-    return await run_in_threadpool(work)
+    checked = space.read(name)
+    same_id, _ = space.identity_check(name, checked)
+    if same_id:
+        return refused(409, "The packet was not built: another profile has this patient id.", same_id)
+    try:
+        with space.own_turn():  # two builds (or a build and a save) of this app wait for each other
+            result = build_file(path, settings.options)
+            audit.append(space.profiles, "build", name, who=settings.user, patient_id=result.patient_id,
+                         note="in the app")
+    except Busy as exc:
+        return refused(423, f"The packet was not built: {exc.words}. Try again when it is done.")
+    except SopError as exc:
+        return refused(409 if "already" in str(exc) else 422,
+                       f"The packet could not be built: {_first_line(exc.format_message(), name)}")
+    return RedirectResponse(f"/profiles/{quote(name)}?done=built", status_code=303)
 
 
 def refused_page(request: Request, name: str, status: int, notice: str,
@@ -376,7 +414,7 @@ def refused_page(request: Request, name: str, status: int, notice: str,
                 opened=checked.digest, errors=errors, field_errors=_by_field(errors), warnings=[],
                 conflict=None, result=None, notice=notice,
                 encoding_offer=None if checked.readable else encoding_offer(space, name),
-                **_context(checked, form.flat_values(profile_specs(), checked.data)))
+                **_context(checked, form.flat_values(profile_specs(), checked.data), request))
 
 
 def _first_line(message: str, name: str) -> str:

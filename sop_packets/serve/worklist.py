@@ -15,6 +15,8 @@ from ..build import BuildOptions, make_packet
 from ..clock import preparation_date
 from ..errors import SopError
 from ..incremental import Manifest, build_stamp, profile_digest
+from ..review import ReviewState
+from ..review import state as review_state
 from .workspace import Workspace
 
 STATES = ("invalid", "needs filling in", "ready", "built", "out of date")
@@ -34,6 +36,7 @@ class Row:
     fill_ins: int
     changed: datetime
     built: datetime | None
+    review: ReviewState | None = None  # the clinician's check (None: the profile has problems)
 
     @property
     def language_text(self) -> str:
@@ -109,6 +112,7 @@ def rows(space: Workspace, options: BuildOptions) -> list[Row]:
             fill_ins=len({n.path for n in checked.fill_ins}),
             changed=datetime.fromtimestamp(info.st_mtime),
             built=built,
+            review=review_state(profile) if profile is not None else None,
         ))
     out.sort(key=lambda r: (URGENCY_ORDER.get(r.urgency, 3), r.patient.lower(), r.name))
     return out

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // End-to-end check of `sop-packets serve` in Debian's headless Chromium (tests/test_serve_browser.py).
 //
-//   node tests/a11y/serve-e2e.mjs START_URL PROFILES_DIR SCREENSHOT_DIR
+//   node tests/a11y/serve-e2e.mjs START_URL PROFILES_DIR SCREENSHOT_DIR FHIR_BUNDLE
 //
-// Walks the coordinator's flow with the keyboard alone: the worklist, an imported profile and its
-// FILL IN fields, a mistake (error summary + field message) and its fix, the live preview, saving,
-// building and downloading the PDF, a conflicting save, and the clinic page. axe-core runs on every
-// page; each page is checked at 200% zoom for sideways scrolling; any Content-Security-Policy
-// violation or request to another origin fails the run. Saves the README screenshots.
+// Walks the coordinator's flow, with the keyboard alone wherever a person can: the worklist, importing
+// a FHIR Bundle in the app, the imported profile and its FILL IN fields, a mistake (error summary +
+// field message) and its fix, the live preview, saving, a duplicate patient id refused, sending the
+// profile for review and a clinician's check, building and downloading the PDF, the profile's
+// history, a conflicting save, and the clinic page. axe-core runs on every page; each page is checked
+// at 200% zoom for sideways scrolling; any Content-Security-Policy violation or request to another
+// origin fails the run. Saves the README screenshots.
 // Prints a JSON report; exit 0 when every step passed, 1 when a step failed, 2 when it could not run.
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -17,9 +19,9 @@ import { join } from "node:path";
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
 const require = createRequire(import.meta.url);
-const [startUrl, profilesDir, shots] = process.argv.slice(2);
-if (!startUrl || !profilesDir || !shots) {
-  process.stderr.write("usage: node serve-e2e.mjs START_URL PROFILES_DIR SCREENSHOT_DIR\n");
+const [startUrl, profilesDir, shots, bundle] = process.argv.slice(2);
+if (!startUrl || !profilesDir || !shots || !bundle) {
+  process.stderr.write("usage: node serve-e2e.mjs START_URL PROFILES_DIR SCREENSHOT_DIR FHIR_BUNDLE\n");
   process.exit(2);
 }
 const origin = new URL(startUrl).origin;
@@ -68,7 +70,9 @@ async function tabTo(page, predicate, what, limit = 400) {
   throw new Error(`could not reach ${what} with the Tab key`);
 }
 
+let current = "";
 async function step(name, body) {
+  current = name;
   const started = Date.now();
   try {
     await body();
@@ -96,7 +100,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
-  page.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) report.csp.push(m.text()); });
+  page.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) report.csp.push(`${current}: ${m.location().url}: ${m.text()}`); });
   page.on("request", (r) => { if (!r.url().startsWith(origin) && !/^(data|blob|about):/.test(r.url())) report.foreign.push(r.url()); });
 
   await step("worklist", async () => {
@@ -104,11 +108,23 @@ try {
     check(new URL(page.url()).search === "", "the token stays in the address bar");
     await page.locator("table.worklist").waitFor();
     check((await page.title()).startsWith("Worklist"), "title");
-    check(await page.locator("text=Needs filling in").count() > 0, "the imported profile is marked");
     await axe(page, "worklist");
-    await page.screenshot({ path: join(shots, "serve-worklist.png") });
   });
   const cookies = await context.cookies();
+
+  await step("import a FHIR Bundle in the app", async () => {
+    await page.locator("#upload").setInputFiles(bundle);  // the file chooser: the one step not by keyboard
+    await tabTo(page, () => document.activeElement?.id === "kind-auto", "the kind of file");
+    await page.keyboard.press("ArrowDown");  // FHIR
+    check(await page.locator("#kind-fhir").isChecked(), "FHIR chosen with the arrow key");
+    await tabTo(page, () => document.activeElement?.textContent?.trim() === "Import", "the Import button");
+    await Promise.all([page.waitForLoadState("load"), page.waitForURL("**/import"), page.keyboard.press("Enter")]);
+    const report = await page.locator("#import-report").innerText();
+    check(report.includes("New profiles: pt-1001.yaml"), `the import report names the new profile: ${report}`);
+    check(await page.locator("text=Needs filling in").count() > 0, "the imported profile is marked");
+    await axe(page, "worklist after an import");
+    await page.screenshot({ path: join(shots, "serve-worklist.png") });
+  });
 
   await step("open the imported profile with the keyboard", async () => {
     await tabTo(page, () => document.activeElement?.getAttribute("href") === "/profiles/pt-1001.yaml", "the profile link");
@@ -165,8 +181,51 @@ try {
     check(text.includes("# Imported from FHIR"), "comments kept");
   });
 
+  await step("a duplicate patient id is refused", async () => {
+    await page.goto(origin + "/profiles/ex-09-other-minimal.yaml");
+    await page.locator("#s-patient details.more > summary").click();
+    await page.locator("#f-patient-id").fill("pt-1001");
+    await Promise.all([page.waitForLoadState("load"), page.locator(".action-bar button[value=save]").click()]);
+    await page.locator(".error-summary").waitFor();
+    const summary = await page.locator(".error-summary").innerText();
+    check(summary.includes("pt-1001.yaml") && summary.includes("ex-09-other-minimal.yaml"), `both files named: ${summary}`);
+    check(readFileSync(join(profilesDir, "ex-09-other-minimal.yaml"), "utf8").includes("id: ex-09-other-minimal"), "not saved");
+    await page.evaluate(() => window.scrollTo(0, 0));  // a link half scrolled off the top is no small target
+    await axe(page, "duplicate refused");
+  });
+
+  await step("send for review and a clinician's check", async () => {
+    await page.goto(origin + "/profiles/pt-1001.yaml");
+    await tabTo(page, () => document.activeElement?.textContent?.trim() === "Send for review", "Send for review");
+    await Promise.all([page.waitForURL("**/profiles/pt-1001.yaml/review?done=sent"), page.keyboard.press("Enter")]);
+    check(await page.locator("#page-one").innerText().then((t) => t.length > 100), "page one is shown");
+    await axe(page, "review");
+    await tabTo(page, () => document.activeElement?.id === "r-safe_to_wait", "the timing question");
+    await page.keyboard.press("ArrowDown");  // "No, treatment should not wait"
+    await page.keyboard.press("ArrowUp");  // "Yes, it is safe to wait"
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("2027-01-15");  // safe to wait until (a date field takes typed digits)
+    await page.locator("#r-checked_by").focus();
+    await page.keyboard.type("Dr Ana Ruiz");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("dermatologist");
+    await tabTo(page, () => document.activeElement?.id === "r-confirm", "the confirmation box");
+    await page.keyboard.press("Space");
+    await page.screenshot({ path: join(shots, "serve-review.png"), fullPage: true });
+    await tabTo(page, () => document.activeElement?.textContent?.trim() === "Mark the packet checked", "the check button");
+    await Promise.all([page.waitForURL("**/review?done=checked"), page.keyboard.press("Enter")]);
+    const state = await page.locator(".review-state").innerText();
+    check(state.startsWith("Checked by Dr Ana Ruiz, dermatologist, on "), `the review page says who checked it: ${state}`);
+    check(readFileSync(join(profilesDir, "pt-1001.yaml"), "utf8").includes("safe_to_wait: yes"), "the timing answer is written");
+  });
+
   await step("build and download the PDF", async () => {
-    await tabTo(page, () => document.activeElement?.textContent?.trim() === "Build the PDF", "the build button");
+    await page.goto(origin + "/profiles/pt-1001.yaml");
+    check(await page.locator(".review-panel").innerText().then((t) => t.includes("Checked by Dr Ana Ruiz")), "the profile shows the check");
+    await page.evaluate(() => window.scrollTo(0, document.querySelector(".action-bar").offsetTop));
+    await page.screenshot({ path: join(shots, "serve-form.png") });  // the sticky actions, the form, the preview
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await tabTo(page, () => document.activeElement?.textContent?.trim() === "Save and build the PDF", "the build button", 20);
     await Promise.all([page.waitForURL("**/profiles/pt-1001.yaml?done=built", { timeout: 120000 }), page.keyboard.press("Enter")]);
     await tabTo(page, () => document.activeElement?.textContent?.trim() === "Download the PDF", "the download link");
     const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
@@ -176,13 +235,25 @@ try {
     report.pdf_name = download.suggestedFilename();
   });
 
+  await step("the history is shown", async () => {
+    const history = await page.locator("#history").innerText();
+    for (const what of ["Imported", "Saved", "Reviewed (sent for review)", "Reviewed (marked checked by a clinician)", "Built the packet"]) {
+      check(history.includes(what), `the history lists “${what}”: ${history}`);
+    }
+    check(!history.includes("Dr Ana Ruiz") && !history.includes("1.2"), "field names, never values");
+    await page.locator("#history").screenshot({ path: join(shots, "serve-history.png") });
+    await page.goto(origin + "/");
+    const row = await page.locator("tr", { has: page.locator("a[href='/profiles/pt-1001.yaml']") }).innerText();
+    check(row.includes("Checked by Dr Ana Ruiz, dermatologist"), `the worklist shows who checked it: ${row}`);
+  });
+
   await step("a conflicting save is refused", async () => {
     await page.goto(origin + "/profiles/ex-09-other-minimal.yaml");
     const file = join(profilesDir, "ex-09-other-minimal.yaml");
     const nightly = readFileSync(file, "utf8") + "# changed by the nightly import\n";
     writeFileSync(file, nightly);
     await page.locator("#f-patient-name").fill("Beatrix Hollowell-Ames");
-    await page.locator("button[value=save]").first().click();
+    await page.locator(".action-bar button[value=save]").click();
     await page.locator("#conflict").waitFor();
     check((await page.title()).startsWith("Error:"), "conflict title");
     check((await page.locator("pre.diff").innerText()).includes("+# changed by the nightly import"), "the difference is shown");
@@ -208,7 +279,7 @@ try {
     const page2 = await plain.newPage();
     await page2.goto(origin + "/profiles/ex-01-melanoma-primary-care.yaml");
     await page2.locator("#f-concerns-cost").check();
-    await Promise.all([page2.waitForLoadState("load"), page2.locator("button[value=check]").first().click()]);
+    await Promise.all([page2.waitForLoadState("load"), page2.locator(".action-bar button[value=check]").click()]);
     await page2.locator("#preview-panel iframe").waitFor();
     check((await page2.locator("#preview-panel .changes").innerText()).includes("Added"), "the preview without JavaScript");
     await Promise.all([page2.waitForLoadState("load"), page2.locator("button[value='add:patient.comorbidities']").click()]);

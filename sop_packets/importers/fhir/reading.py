@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -73,9 +74,20 @@ _DECODER = json.JSONDecoder(
 )
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def loads(text: str) -> Any:
-    """json.loads with duplicate keys, huge numbers and NaN refused (raises Refused or JSONDecodeError)."""
-    return _DECODER.decode(text)
+    """json.loads with duplicate keys, huge numbers, NaN and lone surrogates refused (raises Refused or
+    JSONDecodeError)."""
+    value = _DECODER.decode(text)
+    if _SURROGATE_ESCAPE.search(text):  # a \ud800 escape: fine only as half of a pair
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise Refused("a broken character (half of a UTF-16 pair, written as \\ud800 to \\udfff, with "
+                          "no other half); no name or text can hold it: correct the export") from None
+    return value
 
 
 @dataclass
