@@ -6,12 +6,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 from test_serve import IMPORTED, client_for, form_fields, post, replace
+from test_serve import client as _client
 from test_serve import place as _place
+from test_serve import settings as _settings
 
 from sop_packets.build import BuildOptions
 from sop_packets.output import folder_lock
@@ -21,17 +22,7 @@ from sop_packets.serve.workspace import Workspace
 
 place = _place
 
-
-@pytest.fixture
-def settings(place: Path) -> Settings:
-    clinic = place / "clinic" / "clinic.yaml"
-    return Settings(Workspace(place / "profiles", place / "output", clinic, place / "imports"),
-                    BuildOptions(out_dir=place / "output", clinic=clinic, format="html"), port=8765)
-
-
-@pytest.fixture
-def client(settings: Settings) -> TestClient:
-    return client_for(settings)
+settings, client = _settings, _client  # the same fixtures as test_serve's
 
 
 def fresh(settings: Settings) -> TestClient:

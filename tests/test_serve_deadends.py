@@ -6,30 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
-import pytest
-from test_serve import IMPORTED, ROOT, client_for, form_fields, post, replace
+from test_serve import IMPORTED, ROOT, form_fields, post, replace
+from test_serve import client as _client
 from test_serve import place as _place
+from test_serve import settings as _settings
 
 from sop_packets.audit import LOG_NAME
-from sop_packets.build import BuildOptions
-from sop_packets.serve import Settings
-from sop_packets.serve.workspace import Workspace
 
 place = _place
 
-
-@pytest.fixture
-def settings(place: Path) -> Settings:
-    clinic = place / "clinic" / "clinic.yaml"
-    return Settings(Workspace(place / "profiles", place / "output", clinic, place / "imports"),
-                    BuildOptions(out_dir=place / "output", clinic=clinic, format="html"), port=8765)
-
-
-@pytest.fixture
-def client(settings: Settings):
-    return client_for(settings)
+settings, client = _settings, _client  # the same fixtures as test_serve's
 
 
 ACCENTED = IMPORTED.replace("Rosa Imported", "José Peña")
