@@ -210,7 +210,7 @@ def test_an_unexpected_exception_is_one_clean_line_and_the_batch_goes_on(folder,
 def test_build_turns_an_unexpected_exception_into_one_line(minimal, tmp_path, monkeypatch):
     from sop_packets import build as build_module
 
-    monkeypatch.setattr(build_module, "render_html", lambda packet: 1 / 0)
+    monkeypatch.setattr(build_module, "render_html", lambda packet, **_: 1 / 0)
     code, output = run("build", minimal(), "-o", tmp_path / "out", "--format", "html")
     assert code == 1 and output.strip().endswith(
         "could not build this packet (an unexpected ZeroDivisionError); run again with --debug for details, "

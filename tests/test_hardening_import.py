@@ -66,7 +66,7 @@ def test_a_second_import_into_a_busy_folder_is_refused_and_writes_nothing(tmp_pa
         assert holder.stdout.readline().strip() == "held"
         result = run("import", "csv", csv_file(tmp_path, ["a,Ann,50,melanoma,dermatologist"]), "-o", out)
         assert result.exit_code == 1
-        assert f"another import is already writing to {out}; wait for it to finish" in result.output
+        assert f"another import (or a save in sop-packets serve) is writing to {out}; wait for it to finish" in result.output
         assert not (out / "a.yaml").exists()
     finally:
         holder.kill()
@@ -89,7 +89,7 @@ def test_two_imports_at_once_never_both_write_one_profile(tmp_path):
     assert not written[0] & written[1], "two imports both reported writing the same profile"
     for (_stdout, stderr), process in zip(outputs, processes, strict=True):
         assert "Traceback" not in stderr
-        assert process.returncode == 0 or "another import is already writing" in stderr \
+        assert process.returncode == 0 or "another import (or a save in sop-packets serve) is writing" in stderr \
             or "exists and differs" in stderr
     for number in range(40):  # every profile is one import's complete file
         profile = load_profile(out / f"p{number}.yaml")

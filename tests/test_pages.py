@@ -75,7 +75,9 @@ def test_page_one_stands_alone(built, pdf_text):
                   "phone": reach(packet.branding.clinic, packet.language).phone,
                   "after hours": reach(packet.branding.clinic, packet.language).after_hours}
         steps = guidance.items("next_steps")
-        assert len(steps) == 3, (config, name)
+        # three steps, or two where no third applies (in prison with no cancer now: records and booking)
+        assert len(steps) == 3 or (len(steps) == 2 and packet.profile.patient.care_setting.value == "prison"), \
+            (config, name)
         wanted |= {f"step {number}": step.title for number, step in enumerate(steps, start=1)}
         missing = [what for what, text in wanted.items() if squeeze(text) not in first]
         assert not missing, (config, name, missing)
