@@ -23,6 +23,7 @@ from .schema import (
     CancerType,
     Diagnosis,
     Differentiation,
+    MelanomaSubtype,
     Profile,
     SentinelNode,
     Stage,
@@ -158,12 +159,13 @@ def melanoma_t(profile: Profile) -> DerivedStage | None:
 
     T1a under 0.8 mm without ulceration; T1b under 0.8 mm with ulceration, or 0.8 to 1.0 mm; T2 to
     2.0 mm, T3 to 4.0 mm, T4 over 4.0 mm, each "a" without and "b" with ulceration (no letter when
-    ulceration is not given). None when the stage is given, the depth is not, or nodes are involved.
+    ulceration is not given). None when the stage is given, the depth is not, or nodes are involved, and
+    for mucosal melanoma, which is not staged like a skin melanoma.
     """
     dx = profile.diagnosis
     mel = dx.melanoma
     if (dx.cancer_type is not CancerType.melanoma or dx.stage is not Stage.unknown
-            or mel.breslow_mm is None or _nodes_or_spread(dx)):
+            or mel.breslow_mm is None or _nodes_or_spread(dx) or mel.subtype is MelanomaSubtype.mucosal):
         return None
     depth, ulcerated = mel.breslow_mm, mel.ulcerated
     reasons = ("melanoma.breslow_mm",) + (("melanoma.ulcerated",) if ulcerated is not None else ())

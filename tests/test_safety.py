@@ -377,5 +377,16 @@ def test_the_hazard_log_names_real_tests():
         assert f"`tests/test_safety.py::{invariant.__name__}`" in log, invariant.__name__
 
 
+def test_mucosal_melanoma_gets_no_skin_depth_stage_or_drawing():
+    """A depth on a mucosal melanoma never gives an AJCC skin stage or a depth sentence (found by the
+    hypothesis source check: the derived-stage words had no entry for it)."""
+    profile = profile_with({"diagnosis.cancer_type": "melanoma", "diagnosis.melanoma.subtype": "mucosal",
+                            "diagnosis.melanoma.breslow_mm": 0.5, "treatment_plan.proposed": []})
+    g = build_guidance(profile, EN, TODAY)
+    words = " ".join(g.summary.diagnosis)
+    assert "Breslow" not in words and "about stage" not in words and "not in the skin" in words
+    assert not g.show_depth_drawing and "derived_stage" not in ids(g, "questions")
+
+
 def test_base_profile_is_the_shared_one():
     assert BASE["patient"]["name"] == "Test Person"
