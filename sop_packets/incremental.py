@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .build import BuildOptions
@@ -176,6 +177,18 @@ def profile_digest(stamp: str, profile_bytes: bytes) -> str:
     return hashlib.sha256(stamp.encode() + b"\0" + profile_bytes).hexdigest()
 
 
+
+def _apply(entries: dict[str, Entry], record: Any) -> None:
+    """One journal record: {"k": key, "e": entry} sets the entry, {"e": null} forgets it. A record of
+    another shape raises TypeError or KeyError (the caller names the line)."""
+    key = record["k"]
+    if type(key) is not str:
+        raise TypeError("bad key")
+    if record["e"] is None:
+        entries.pop(key, None)
+    else:
+        entries[key] = Entry.from_json(record["e"])
+
 class Manifest:
     """The record of earlier builds in one output folder, keyed by the profile's resolved path.
 
@@ -230,15 +243,9 @@ class Manifest:
             if any(len(line) > MAX_LINE_BYTES for line in body):
                 raise ValueError("line too long")
             records = json.loads(b"[" + b",".join(body) + b"]")
-            entries = {}
+            entries: dict[str, Entry] = {}
             for record in records:
-                key = record["k"]
-                if type(key) is not str:
-                    raise TypeError("bad key")
-                if record["e"] is None:
-                    entries.pop(key, None)
-                else:
-                    entries[key] = Entry.from_json(record["e"])
+                _apply(entries, record)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError):
             return self._parse_lines(lines)
         self.entries = entries
@@ -254,14 +261,7 @@ class Manifest:
             try:
                 if len(line) > MAX_LINE_BYTES:
                     raise ValueError("line too long")
-                record = json.loads(line)
-                key = record["k"]
-                if not isinstance(key, str):
-                    raise TypeError("bad key")
-                if record["e"] is None:
-                    entries.pop(key, None)
-                else:
-                    entries[key] = Entry.from_json(record["e"])
+                _apply(entries, json.loads(line))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError):
                 if number == len(lines):  # a last line cut short by a killed run: keep the rest
                     break

@@ -101,16 +101,25 @@ def folder_files(folder: Path) -> list[Path]:
     return out
 
 
+def _text(path: Path) -> str | None:
+    """A profile's text, or None when it cannot be read or decoded (its own check reports that)."""
+    from .profile import decode, read_bytes
+
+    try:
+        return decode(read_bytes(path), path)
+    except SopError:
+        return None
+
+
 def scan(files: Iterable[Path], wanted: set[str] | None = None) -> list[Known]:
     """The identity of each readable profile; with `wanted`, only files whose text names one of those
     ids are parsed (a quick look at the raw text first)."""
-    from .profile import decode, parse_located, read_bytes
+    from .profile import parse_located
 
     out = []
     for path in files:
-        try:
-            text = decode(read_bytes(path), path)
-        except SopError:
+        text = _text(path)
+        if text is None:
             continue
         if wanted is not None and not {w.casefold() for w in wanted}.intersection(
                 found.casefold() for found in _ID_LINE.findall(text)):
@@ -125,13 +134,12 @@ def new_people_seen_before(folder: Path, written: Iterable[Path]) -> list[str]:
     """For each written profile that may be a person already in the folder under another id, a warning
     naming both files. Only files whose raw text holds the new profile's name or source record are
     parsed, so a nightly import into 10,000 profiles reads each file once, as text."""
-    from .profile import decode, parse_located, read_bytes
+    from .profile import parse_located
 
     new = []
     for path in written:
-        try:
-            text = decode(read_bytes(path), path)
-        except SopError:
+        text = _text(path)
+        if text is None:
             continue
         found = known(path, parse_located(text, str(path)).data, text)
         if found is not None and (found.person or found.source):
@@ -144,10 +152,9 @@ def new_people_seen_before(folder: Path, written: Iterable[Path]) -> list[str]:
     for path in folder_files(folder):
         if path in mine:
             continue
-        try:
-            texts[path] = decode(read_bytes(path), path)
-        except SopError:
-            continue
+        text = _text(path)
+        if text is not None:
+            texts[path] = text
     out = []
     for candidate in new:
         others = [known(p, parse_located(t, str(p)).data, t) for p, t in texts.items()

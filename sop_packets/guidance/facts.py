@@ -19,7 +19,6 @@ from ..schema import (
     CancerType,
     CoverageType,
     Diagnoser,
-    ImmuneReason,
     LymphomaType,
     MelanomaSubtype,
     Profile,
@@ -181,7 +180,6 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "comorbidities": bool(patient.comorbidities),
         "pregnant": patient.pregnant,
         "weakened_immune": patient.immune_weakened,
-        "organ_transplant": ImmuneReason.organ_transplant in patient.immune_reasons,
         "hiv_positive": patient.hiv_positive,
         "care_abroad": patient.seeking_care_abroad,
         "language_not_english": _primary(language or patient.language or "en") != "en",
@@ -207,7 +205,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
     holds.update(situation_facts(profile, today, age))
     for more in (kind_facts, timing_facts, condition_facts, access_facts):
         holds.update(more(profile))
-    holds["organ_transplant"] = holds["cond_transplant"]
+    holds["organ_transplant"] = holds["cond_transplant"]  # from conditions or immune_reasons (kinds.py)
     holds["advanced"] = holds["stage_III"] or holds["stage_IV"]
     holds["melanoma_IIB_plus"] = melanoma and any(
         holds[k] for k in ("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III", "stage_IV"))
