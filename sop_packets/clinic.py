@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -89,6 +90,23 @@ class Referral(Section):
     phone: ShortText
     address: ShortText | None = None
     note: ClinicText | None = None
+    kinds: list[ShortText] = Field(default_factory=list, max_length=30, description=(
+        "Which kinds of doctor from \"Who to see\" this office is (melanoma_specialist, dermatologist, "
+        "dermatopathologist, radiation_oncologist ...; `sop-packets rules` lists them). A packet lists the "
+        "office only when it names one of them; an office with no kinds is listed in every packet."))
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        from .guidance.rules import RULES  # the guidance names the kinds of doctor; it imports no clinic code
+
+        unknown = [kind for kind in value if kind not in RULES["specialists"]]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], RULES["specialists"], n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ValueError(f"'{unknown[0]}' is not a kind of doctor in \"Who to see\"; {hint}"
+                             "`sop-packets rules` lists them under specialists")
+        return value
 
 
 class Clinic(Section):

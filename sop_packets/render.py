@@ -114,6 +114,8 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["fill"] = fill_in
     env.filters["in_language"] = in_language
     env.filters["ctext"] = clinic_text
+    # a referral office with no kinds is listed in every packet; one with kinds, where the guide names one
+    env.tests["listed_for"] = lambda kinds, named: not kinds or any(kind in named for kind in kinds)
     env.filters["call_needs_number"] = lambda text, language: bool(text) and care_call(text, language)
     env.globals["phone_span"] = keep_together
     return env
@@ -296,7 +298,11 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     template = environment().get_template("packet.html.j2")
     page = with_digits(template.render(context))
     check_calls(page, language)
-    terms = terms_used([_text_in(page, language)], _glossary(language), language_data(language)["collation"])
+    # issue 28: the glossary defines the words of the part every reader reads (page one to the questions);
+    # the reference part explains its own words where they stand
+    core_part = page.split('<section id="more"', 1)[0]
+    terms = terms_used([_text_in(core_part, language)], _glossary(language),
+                       language_data(language)["collation"])
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = with_digits(template.render(context))
@@ -447,27 +453,20 @@ class TocEntry:
 
 
 def _table_of_contents(guidance: Guidance, content: dict[str, Any], *, with_glossary: bool) -> list[TocEntry]:
-    """The core's sections, the divider, then the reference part and the tools, in printed order."""
+    """A short strip (issue 28): the core's sections, the divider, the glossary, then the sheets (the
+    questions, the letter, the case summary, the worksheet), in printed order. The reference part's own
+    sections follow the divider, which says what it holds."""
     tools, titles = content["tools"], content["sections"]
     entries = [TocEntry(name.replace("_", "-"), titles[name]["title"])
-               for name in CORE_SECTIONS if name in guidance.sections]
+               for name in CORE_SECTIONS if name in guidance.sections and name != "questions"]
     entries.append(TocEntry("more", tools["more"]["title"]))
-    if len(guidance.items("questions")) > CORE_QUESTIONS:
-        entries.append(TocEntry("more-questions", tools["more"]["questions_title"]))
-    entries.append(TocEntry("urgency", titles["urgency"]["title"]))
-    entries += [TocEntry(name.replace("_", "-"), titles[name]["title"])
-                for name in REFERENCE_SECTIONS if name in guidance.sections]
-    if guidance.show_depth_drawing:
-        entries.append(TocEntry("roadmap", tools["drawing"]["title"]))
-    if any(name in guidance.sections for name in LATER_SECTIONS):
-        entries.append(TocEntry("later", tools["later"]["title"]))
     if with_glossary:
         entries.append(TocEntry("glossary", tools["glossary"]["title"]))
+    if "questions" in guidance.sections:  # the question sheet opens the tools
+        entries.append(TocEntry("questions", titles["questions"]["title"]))
     entries += [
-        TocEntry("sources", tools["sources"]["title"]),
         TocEntry("records-letter", tools["letter"]["title"]),
         TocEntry("case-summary", tools["summary"]["title"]),
-        TocEntry("tracker", tools["tracker"]["title"]),
         TocEntry("worksheet", tools["worksheet"]["title"]),
     ]
     return entries

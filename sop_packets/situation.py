@@ -83,9 +83,10 @@ def situation_facts(profile: Profile, today: date, age: int) -> dict[str, bool]:
         "on_immunotherapy": Therapy.immunotherapy in now.therapies and alert,
         "on_targeted_therapy": Therapy.targeted_therapy in now.therapies and alert,
         "serious_side_effects": side_effects and bool(now.therapies),
-        # the skin-layers drawing and its caption speak of a melanoma's depth
+        # the skin-layers drawing and its caption speak of a melanoma's depth: not once it has spread to
+        # distant organs (stage IV), where the depth no longer guides the plan (issue 28)
         "depth_matters": melanoma and not dx.unknown_primary
-        and dx.melanoma.subtype is not MelanomaSubtype.mucosal,
+        and dx.melanoma.subtype is not MelanomaSubtype.mucosal and dx.stage.group != "IV",
         "coverage_unknown": profile.insurance.coverage_type is CoverageType.unknown,
         "abroad_with_insurance": patient.seeking_care_abroad
         and profile.insurance.coverage_type is not CoverageType.none,

@@ -86,7 +86,8 @@ def no_surgical_oncologist_for_skin_lymphoma(p: Profile, text: str, raw: str) ->
 def drawing_only_for_melanoma(p: Profile, text: str, raw: str) -> None:
     melanoma = p.diagnosis.cancer_type is CancerType.melanoma and not p.diagnosis.unknown_primary \
         and p.diagnosis.melanoma.subtype.value != "mucosal"  # a skin drawing is not about mucosal melanoma
-    assert ('class="drawing"' in raw) == melanoma
+    # nor about a melanoma spread to distant organs, where the depth no longer guides care (issue 28)
+    assert ('class="drawing"' in raw) == (melanoma and p.diagnosis.stage.group != "IV")
 
 
 def thin_only_up_to_one_mm(p: Profile, text: str, raw: str) -> None:
@@ -249,7 +250,8 @@ def test_spanish_representative_teen_and_keep_date():
                         "patient.representative": {"name": "Susana Ruiz", "relationship": "hija",
                                                    "authority": "health_care_agent"}})
     text, _ = page_text(rep, "es")
-    assert "Esta guía es para Susana Ruiz" in text and "Margarita Ruiz tiene melanoma" in text
+    # the reasons speak of the patient by name ("you have melanoma" is generic: not printed, issue 28)
+    assert "Esta guía es para Susana Ruiz" in text and "Margarita Ruiz tiene 86 años" in text
     assert "usted tiene melanoma" not in text
     assert "Una lista de las medicinas de Margarita Ruiz" in text
     # the letter is in the clinic's language (English for the example clinic), signed by the agent

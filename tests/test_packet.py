@@ -45,12 +45,13 @@ def child_packet(tmp_path_factory):
 
 def test_sections_come_in_the_promised_order(child_packet):
     html, _ = child_packet
-    # Page one, the core (why, whom, what to gather, the questions that matter most), the divider, the
-    # reference part, then the tools.
-    anchors = ["at-a-glance", "toc-title", "indications", "specialists", "records", "questions", "more",
-               "disclaimer", "more-questions", "urgency", "insurance-steps", "population-notes", "roadmap",
-               "differing-opinions", "after-visit", "glossary", "sources", "records-letter",
-               "case-summary", "tracker", "worksheet"]
+    # Page one, the core (why, whom, what to gather), the divider, the reference part, then the sheets:
+    # the questions that matter most, the appointment tracker with the other questions, the letter, the
+    # case summary and the worksheet.
+    anchors = ["at-a-glance", "toc-title", "indications", "specialists", "records", "more", "disclaimer",
+               "urgency", "insurance-steps", "population-notes", "roadmap", "differing-opinions",
+               "after-visit", "glossary", "sources", "questions", "tracker", "more-questions",
+               "records-letter", "case-summary", "worksheet"]
     positions = [html.find(f'id="{anchor}"') for anchor in anchors if f'id="{anchor}"' in html]
     assert positions == sorted(positions)
     assert len(positions) >= len(anchors) - 2  # the glossary and more questions only when there are some
@@ -61,7 +62,8 @@ def test_page_one_shows_situation_urgency_and_three_steps(child_packet):
     _, pdf = child_packet
     first = pdf_pages(pdf)[0]
     assert "Prepared for Nico Pemberton-Vale" in first
-    assert "Your situation at a glance" in first
+    # the situation (its heading may give way to the steps when page one is full: render._shorter_page_ones)
+    assert "The doctor found a skin growth that is not yet clearly named." in first
     assert "Get a second opinion soon" in first
     assert "Your first three steps" in first
     assert "Book a second-opinion visit" in first
@@ -81,9 +83,12 @@ def test_running_footer_page_numbers_and_contents(child_packet):
 def test_tools_each_start_a_page_and_are_filled_in(child_packet):
     _, pdf = child_packet
     pages = pdf_pages(pdf)
-    for title in ("Letter to ask for your records", "Case summary for the second-opinion doctor",
-                  "Appointment tracker", "Decision worksheet"):
+    for title in ("Questions to ask", "Letter to ask for your records",
+                  "Case summary for the second-opinion doctor", "Decision worksheet"):
         assert any(body(page).startswith(title) for page in pages), title
+    # the appointment tracker follows the questions, on the question sheet or the page after it
+    sheet = next(n for n, page in enumerate(pages) if body(page).startswith("Questions to ask"))
+    assert "Appointment tracker" in pages[sheet] + pages[sheet + 1]
     letter = next(p for p in pages if body(p).startswith("Letter to ask for your records"))
     assert "Dr. Abigail Starling" in letter and "Fax (717) 555-0192" in letter
     assert "The patient's biopsy slides and tissue blocks" in letter  # a parent writes for the child
@@ -145,7 +150,9 @@ def test_clinic_branding_on_every_packet(tmp_path):
     _html, pdf = build(tmp_path, "ex-09-other-minimal")
     text = " ".join(pdf_pages(pdf))
     assert "Riverbend Skin Health Center" in text and "(555) 010-2014" in text
-    assert "Lakeside Dermatopathology Lab" in text  # the local referral list
+    # the clinic's offices are listed only where "Who to see" names their kind (test_shorter_packet):
+    # this rare type's guide names only a cancer center for uncommon cancers, which the clinic lacks
+    assert "Lakeside Dermatopathology Lab" not in text
     assert "Questions about this guide? Call Jordan Ellis, RN at (555) 010-2014." in text
 
 

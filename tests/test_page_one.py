@@ -175,7 +175,7 @@ def test_page_one_stands_alone_for_generated_profiles(tmp_path, case, language, 
 
 # ------------------------------------------------------------------ tools are whole sheets
 
-TOOLS = ("letter", "summary", "tracker", "worksheet")
+TOOLS = ("letter", "summary", "worksheet")
 
 
 def tool_pages(reader: PdfReader) -> dict[str, int]:
@@ -213,7 +213,7 @@ def test_the_letter_the_summary_and_the_worksheet_each_fill_one_whole_sheet(shee
         pages = tool_pages(reader)
         assert set(pages) == set(TOOLS), (name, pages)
         assert pages["summary"] == pages["letter"] + 1, (name, pages)  # the letter fits one page
-        assert pages["tracker"] == pages["summary"] + 1, (name, pages)  # so does the case summary
+        assert pages["worksheet"] == pages["summary"] + 1, (name, pages)  # so does the case summary
         assert pages["worksheet"] == len(reader.pages) - 1, (name, pages, len(reader.pages))
 
 

@@ -258,10 +258,50 @@ def third_opinion_is_called_so(p: Profile, g: Guidance) -> None:
         assert "third_opinion" in ids(g, "indications")
 
 
+FAST = "can grow or spread"
+SLOW = "usually grow slowly"
+UNTREATED = "Left alone, cancer can grow"
+
+
+def growth_words_match_the_case(p: Profile, g: Guidance) -> None:
+    """H25: the box's words on how fast this cancer grows (issue 28) come from the case, never from a
+    clinician's answer alone; no growth words after treatment with no cancer found; never "grows slowly"
+    for an aggressive kind."""
+    box = g.urgency.text
+    if p.diagnosis.disease_state.value == "no_evidence_of_disease":
+        assert FAST not in box and UNTREATED not in box, box
+    if aggressive(p):
+        assert SLOW not in box, box
+    if FAST in box:
+        assert g.urgency.level == "urgent"
+    if SLOW in box:
+        assert g.urgency.level == "routine"
+    if clinician_said(p) == "no":
+        unanswered = p.model_copy(update={"treatment_plan": p.treatment_plan.model_copy(
+            update={"timing_answer": p.treatment_plan.timing_answer.model_copy(update={"safe_to_wait": "not_asked"})})})
+        if build_guidance(unanswered, EN, TODAY).urgency.level != g.urgency.level:
+            assert FAST not in box and UNTREATED not in box and SLOW not in box, box
+
+
+def depth_meaning_matches_the_depth(p: Profile, g: Guidance) -> None:
+    """H26: the summary says what a melanoma's depth means (thin: 1 mm or less) only for a skin melanoma,
+    and the words match the number."""
+    summary = " ".join(g.summary.diagnosis)
+    dx = p.diagnosis
+    depth = dx.melanoma.breslow_mm if dx.cancer_type is CancerType.melanoma else None
+    skin = dx.cancer_type is CancerType.melanoma and dx.melanoma.subtype.value != "mucosal"
+    thin, deeper = "is called thin" in summary, "deeper than 1 mm is more likely to spread" in summary
+    if skin and depth is not None:
+        assert (thin, deeper) == (depth <= 1.0, depth > 1.0), (depth, summary)
+    else:
+        assert not thin and not deeper, summary
+
+
 INVARIANTS = [never_judges_the_plan, no_treatment_words_without_a_treatment, no_evidence_of_disease_is_never_urgent,
               kind_sentences_stay_with_their_kind, unmodelled_kind_takes_the_general_path,
               cautioned_specialist_never_first, every_call_has_a_route, aggressive_kind_is_urgent_and_multimodal,
-              box_and_steps_agree, imaging_where_the_case_needs_it, third_opinion_is_called_so]
+              box_and_steps_agree, imaging_where_the_case_needs_it, third_opinion_is_called_so,
+              growth_words_match_the_case, depth_meaning_matches_the_depth]
 
 
 @MANY
@@ -303,6 +343,10 @@ FIRING = [
     (box_and_steps_agree, {"diagnosis.cancer_type": "basal_cell_carcinoma", **NO_WAIT}),
     (imaging_where_the_case_needs_it, {"diagnosis.bone_or_orbit_invasion": True, "diagnosis.body_site": "eyelid"}),
     (third_opinion_is_called_so, {"treatment_plan.prior_opinions": 1}),
+    (growth_words_match_the_case, {"diagnosis.cancer_type": "basal_cell_carcinoma", **NO_WAIT}),
+    (growth_words_match_the_case, {"diagnosis.cancer_type": "merkel_cell_carcinoma"}),
+    (depth_meaning_matches_the_depth, {"diagnosis.cancer_type": "melanoma", "diagnosis.melanoma.breslow_mm": 1.0}),
+    (depth_meaning_matches_the_depth, {"diagnosis.cancer_type": "melanoma", "diagnosis.melanoma.breslow_mm": 2.4}),
 ]
 
 
@@ -317,6 +361,12 @@ def test_the_safety_premises_are_real():
     """The explicit cases reach the situations the invariants guard."""
     def g(overrides):
         return build_guidance(profile_with(overrides), EN, TODAY)
+
+    bcc_no_wait = g(FIRING[13][1])  # urgent only because the clinician said so: no growth words
+    assert bcc_no_wait.urgency.level == "urgent" and bcc_no_wait.urgency.text.startswith("Time matters in your case.")
+    assert FAST in g(FIRING[14][1]).urgency.text  # Merkel: the case itself is urgent
+    assert "1 mm deep or less is called thin" in " ".join(g(FIRING[15][1]).summary.diagnosis)
+    assert "deeper than 1 mm is more likely to spread" in " ".join(g(FIRING[16][1]).summary.diagnosis)
 
     asked = g(FIRING[0][1])
     assert ids(asked, "next_steps")[0] == "ask_if_safe_to_wait"

@@ -17,7 +17,7 @@ from .kinds import cautioned_specialists
 from .rules import ACCESS, ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER
 from .sources import item_sources
 from .summary import Summary, fill, summarize
-from .urgency import urgency_level
+from .urgency import case_level, urgency_level
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Item:
     find: str = ""
     personal: bool = True  # False when it applies to everyone: the packet then skips the "why"
     sources: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()  # the printed "Why this is in your guide": `because` without GENERIC_REASONS
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,15 @@ class Guidance:
                     for item in self.items(name)
                 ]
         return result
+
+
+# Reasons that hold for nearly everyone who gets this packet ("you have melanoma", "you have health
+# insurance"): `explain` still lists them, but the printed "Why this is in your guide" leaves them out,
+# so the note appears only where it tells the reader something about their own case (issue 28).
+GENERIC_REASONS = frozenset({
+    "everyone", "type_melanoma", "type_bcc", "type_scc", "type_merkel", "type_lymphoma", "type_kaposi",
+    "type_other", "has_insurance", "treatment_proposed", "treatment_planned", "state_active",
+})
 
 
 def _because(keys: Because, content: dict[str, Any], facts: Facts, voice: str = "self") -> tuple[str, ...]:
@@ -206,7 +216,14 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
                                             ("state_watching", "watching")) if facts.holds[fact]), "")
     if state == "no_evidence_of_disease" and facts.holds["treatment_planned"]:
         state = ""
-    level_text = {**words["levels"][level], **words["states"].get(state, {}).get(level, {})}
+    stated = words["states"].get(state, {}).get(level, {})
+    level_text = {**words["levels"][level], **stated}
+    if "text" not in stated and (case_level(facts)[0] != level or facts.holds["state_no_evidence"]):
+        # the level comes from a clinician's "do not wait" or from no cancer found now, not from the case:
+        # no words about how fast this cancer grows (issue 28)
+        level_text["text"] = (words["states"]["no_evidence_of_disease"]["prompt"]["text"]
+                              if facts.holds["state_no_evidence"] and level == "prompt"
+                              else level_text.get("text_plain", level_text["text"]))
     answered = facts.holds["clinician_no_wait"] or facts.holds["clinician_can_wait"]
     advice = words["planned"] if facts.holds["treatment_planned"] and not answered else ""
     text = joiner.join(filter(None, [level_text["text"], advice]))
@@ -214,6 +231,20 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
     reasons = _because(because, content, facts, voice)
     return Urgency(level, level_text["title"], fill(text, facts.values), reasons, said,
                    item_sources(level_text.get("sources"), facts))
+
+
+RARE_KINDS_WORDS = "rare"
+"""The experts_know entry for the rare kinds (angiosarcoma, sebaceous carcinoma, AFX, PDS, other)."""
+
+
+def _experts_know(profile: Profile, words: dict[str, Any]) -> str:
+    """One sentence on what experts agree on and what is not known, for this kind of skin cancer."""
+    known = words.get("experts_know", {})
+    diagnosis = profile.diagnosis
+    kind = diagnosis.cancer_type.value
+    if kind == "melanoma" and diagnosis.melanoma.subtype.value == "mucosal":
+        kind = "melanoma_mucosal"
+    return known.get(kind, known.get(RARE_KINDS_WORDS, ""))
 
 
 def _timing_said(profile: Profile, words: dict[str, Any], facts: Facts) -> str:
@@ -257,11 +288,14 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
                  fill(texts[item_id]["text"], facts.values), _because(because, content, facts, voice),
                  fill(texts[item_id].get("find", ""), facts.values), because != ("everyone",),
-                 item_sources(texts[item_id].get("sources"), facts))
+                 item_sources(texts[item_id].get("sources"), facts),
+                 _because(tuple(key for key in because if key not in GENERIC_REASONS), content, facts, voice))
             for item_id, because in fired
         )
         heading = content["sections"].get(name, {"title": ""})
         intro = heading.get("intro", "")
+        if name == "indications":  # what experts agree on and what no one knows yet, for this kind
+            intro = joiner.join(filter(None, [intro, _experts_know(profile, content["words"])]))
         if name == "insurance_steps":  # no plan to call: in prison, in VA care, or with no insurance
             setting = next((key for fact, key in INSURANCE_INTROS if facts.holds[fact]), "")
             intro = heading.get(setting, intro)

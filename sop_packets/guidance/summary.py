@@ -44,6 +44,21 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     return fill(sentences.get(group, sentences.get("any", "")), values)
 
 
+THIN_MELANOMA_MM = 1.0
+"""AJCC 8th edition: a skin melanoma 1.0 mm deep or less is T1 ("thin")."""
+
+
+def _depth_key(profile: Profile, phrases: dict[str, str]) -> str:
+    """The depth sentence, with what the number means for a skin melanoma (thin, or deeper than 1 mm)."""
+    diagnosis = profile.diagnosis
+    skin_melanoma = (diagnosis.cancer_type is CancerType.melanoma
+                     and diagnosis.melanoma.subtype is not MelanomaSubtype.mucosal)
+    if not skin_melanoma or diagnosis.melanoma.breslow_mm is None:
+        return "depth"
+    key = "depth_thin" if diagnosis.melanoma.breslow_mm <= THIN_MELANOMA_MM else "depth_deeper"
+    return key if key in phrases else "depth"
+
+
 def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], is_cancer: bool,
               joiner: str = " ") -> Summary:
     """Describe the diagnosis and the proposed plan in plain sentences."""
@@ -59,7 +74,7 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     if diagnosis.size_mm is not None:
         lines.append(fill(phrases["size"], values))
     if values["breslow_mm"]:
-        lines.append(fill(phrases["depth"], values))
+        lines.append(fill(phrases[_depth_key(profile, phrases)], values))
     if diagnosis.cancer_type is CancerType.melanoma and diagnosis.melanoma.ulcerated is not None:
         lines.append(phrases["ulcerated" if diagnosis.melanoma.ulcerated else "not_ulcerated"])
     lines.append(fill(phrases["diagnosed_by"], values))

@@ -22,12 +22,12 @@ def urgency_level(f: Facts) -> tuple[str, Because]:
             return "prompt", ("clinician_no_wait",)
         return "routine", ("state_no_evidence",)
     if f.holds["clinician_no_wait"]:
-        return "urgent", ("clinician_no_wait", *_level(f)[1])
-    return _level(f)
+        return "urgent", ("clinician_no_wait", *case_level(f)[1])
+    return case_level(f)
 
 
-def _level(f: Facts) -> tuple[str, Because]:
-    """The level the case itself calls for."""
+def case_level(f: Facts) -> tuple[str, Because]:
+    """The level the case itself calls for, whatever a clinician answered."""
     urgent = (f.any("rapidly_changing", *AGGRESSIVE_KINDS)
               + both(f.any("type_melanoma", "type_scc"), f.any("melanoma_stage_IIB_IIC", "melanoma_thick",
                                                                 "stage_III", "stage_IV"))

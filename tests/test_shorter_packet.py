@@ -1,0 +1,94 @@
+"""Issue 28, a shorter packet: no generic "why" notes, only the clinic's offices this guide names, a short
+contents strip, and a glossary of the words the core uses."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sop_packets.build import BuildOptions, build_file
+from sop_packets.clinic import default_clinic_path, load_clinic
+from sop_packets.content import load_content
+from sop_packets.errors import InvalidInput
+from sop_packets.guidance import build_guidance
+from sop_packets.profile import load_profile
+
+PROFILES = Path(__file__).parent.parent / "profiles"
+DAY = date(2026, 11, 2)
+
+
+def html_of(tmp_path: Path, name: str, **options) -> str:
+    result = build_file(PROFILES / f"{name}.yaml",
+                        BuildOptions(out_dir=tmp_path, format="html", prepared_on=DAY, **options))
+    return result.outputs[0].read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def melanoma(tmp_path_factory) -> str:
+    return html_of(tmp_path_factory.mktemp("ex01"), "ex-01-melanoma-primary-care")
+
+
+def whys(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", note) for note in re.findall(r'<p class="because">(.*?)</p>', html, re.S)]
+
+
+def test_generic_reasons_are_not_printed_but_explain_keeps_them(melanoma):
+    printed = " | ".join(whys(melanoma))
+    assert printed  # the notes that say something about this case stay
+    assert "your diagnosis came from your family doctor" in printed
+    for generic in ("you have health insurance", "you have melanoma", "your doctor suggested a treatment"):
+        assert generic not in printed, generic
+    guidance = build_guidance(load_profile(PROFILES / "ex-01-melanoma-primary-care.yaml"), load_content("en"), DAY)
+    insurance_card = next(item for item in guidance.items("records") if "you have health insurance" in item.because)
+    assert insurance_card.why == ()  # explain and the JSON still name the fact; the packet does not
+
+
+def offices(html: str) -> list[str]:
+    table = re.search(r'<table class="referrals">(.*?)</table>', html, re.S)
+    return re.findall(r"<tr><td>([^<]+)", table.group(1)) if table else []
+
+
+def test_an_office_is_listed_only_where_the_guide_names_its_kind(melanoma, tmp_path):
+    assert "Springfield Radiation Oncology" not in offices(melanoma)  # no radiation in this melanoma's guide
+    assert "Lakeside Dermatopathology Lab" in offices(melanoma)
+    assert "Springfield Radiation Oncology" in offices(html_of(tmp_path, "ex-21-scc-immunotherapy"))
+
+
+def test_an_office_without_kinds_is_listed_everywhere_and_an_unknown_kind_is_a_located_error(tmp_path):
+    clinic_dir = tmp_path / "clinic"
+    clinic_dir.mkdir()
+    source = default_clinic_path()
+    shutil.copy(source.parent / "logo.svg", clinic_dir)
+    text = source.read_text(encoding="utf-8").replace("    kinds: [radiation_oncologist]\n", "")
+    (clinic_dir / "clinic.yaml").write_text(text, encoding="utf-8")
+    html = html_of(tmp_path / "out", "ex-01-melanoma-primary-care", clinic=clinic_dir / "clinic.yaml")
+    assert "Springfield Radiation Oncology" in offices(html)
+
+    bad = text.replace("kinds: [dermatopathologist]", "kinds: [dermatopathologst]")
+    (clinic_dir / "clinic.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        load_clinic(clinic_dir / "clinic.yaml")
+    message = str(caught.value)
+    line = bad.splitlines().index("    kinds: [dermatopathologst]") + 1
+    assert f"clinic.yaml:{line}:" in message and "referrals[2].kinds" in message, message
+    assert "'dermatopathologst' is not a kind of doctor" in message and "did you mean dermatopathologist?" in message
+
+
+def test_the_contents_is_a_short_strip(melanoma):
+    toc = re.search(r'<nav class="toc".*?</nav>', melanoma, re.S).group(0)
+    rows = re.findall(r'<li><a href="#([^"]+)"', toc)
+    assert rows == ["indications", "specialists", "records", "more", "glossary", "questions",
+                    "records-letter", "case-summary", "worksheet"]
+
+
+def test_the_glossary_defines_the_words_of_the_core_only(melanoma):
+    glossary = re.search(r'<section id="glossary".*?</section>', melanoma, re.S).group(0)
+    terms = re.findall(r"<dt[^>]*>([^<]+?)(?::|</dt>)", glossary)
+    assert "sentinel lymph node biopsy" in terms  # used in "Why a second opinion may help you"
+    # "preauthorization" is used, and explained where it stands, only in the reference part's insurance steps
+    assert "preauthorization" in melanoma.split('<section id="more"', 1)[1]
+    assert "preauthorization" not in terms
