@@ -4,7 +4,8 @@ Pango is required: if it is missing, say which Debian packages to install and st
 HarfBuzz-Subset makes PDFs faster to write (WeasyPrint warns without it). The packet's font stack
 (sop_packets/fonts.py) takes three fonts from Debian because PyPI has no package for them: DejaVu Sans
 (fonts-dejavu-core: marks such as ✓), Noto Sans CJK (fonts-noto-cjk: Chinese, Japanese and
-Korean names) and Noto Nastaliq Urdu (fonts-noto-core: Urdu is read in the Nastaliq style).
+Korean names) and Noto Nastaliq Urdu (fonts-noto-core: Urdu is read in the Nastaliq style). The tests
+read PDFs' text as Poppler readers copy it with pdftotext (poppler-utils).
 Install what is missing when this machine allows it, otherwise say how.
 """
 
@@ -25,6 +26,8 @@ OPTIONAL = {
                        "Chinese, Japanese and Korean names"),
     "fonts-noto-core": ("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf",
                         "the Urdu notice in its Nastaliq style"),
+    "poppler-utils": ("/usr/bin/pdftotext",
+                      "the tests' check that right-to-left notices copy out as their real words"),
 }
 
 

@@ -67,14 +67,24 @@ def _english_words(node: Any, language: str) -> Any:
     return expand(node, data["english_term"], data["english_say"])
 
 
-@functools.cache
 def marked_english(language: str) -> frozenset[tuple[str, str]]:
-    """The English words and sentences a language's shipped content marks ({en:…}, {say:…})."""
+    """The English words and sentences a language's content marks ({en:…}, {say:…}): the shipped
+    files' and, when a clinic's content folder is in use, its files' for that language too, so that
+    the clinic's English words print in <span lang="en"> as the shipped ones do."""
+    folder = _overrides[0]
+    shipped = _marked_in(content_root() / language)
+    if folder is None or not (folder / language).is_dir():
+        return shipped
+    return shipped | _marked_in(folder / language)
+
+
+@functools.cache
+def _marked_in(folder: Path) -> frozenset[tuple[str, str]]:
     from .english_words import marked
     from .profile import read_text
 
     found: set[tuple[str, str]] = set()
-    for path in sorted((content_root() / language).glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         if not path.name.startswith("_"):
             found.update(marked(read_text(path, "content file")))
     return frozenset(found)
@@ -94,6 +104,7 @@ def use_content_overrides(folder: Path | str | None) -> None:
     if resolved != _overrides[0]:
         _overrides[0] = resolved
         load_content.cache_clear()
+        _marked_in.cache_clear()  # a clinic's files may have changed since they were last read
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from . import fonts, markup
+from . import actual_text, fonts, markup
 from .calls import calls_without_number, care_call, with_digits
 from .case_summary import case_summary_rows, letter_records
 from .clinic import Branding, reach
@@ -538,6 +538,7 @@ def _weasyprint() -> Any:
     except OSError as exc:  # Pango or its friends are missing
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
     _keep_font_dates()
+    actual_text.install()
     return weasyprint
 
 

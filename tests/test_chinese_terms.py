@@ -31,7 +31,10 @@ BANNED = {
     },
     "zh-Hant": {
         "醫生": "Taiwan writes 醫師",
-        "網路": "網路 is the internet; an insurance network is 特約 or 網絡",
+        "網路": "網路 is the internet; an insurance network is 特約 (in-network: 特約醫師、特約診所)",
+        "網絡內": "Taiwan says 特約 for in-network (網絡 is not Taiwan usage)",
+        "保險網絡": "Taiwan says 特約醫師 for a plan's network",
+        "監獄": "a jail or prison is 監所 (Taiwan's word for both)",
         "影片": "a video visit is 視訊看診 (影片 is a film)",
         "通過": "Taiwan writes 透過",
         "隻有": "conversion slip for 只有",

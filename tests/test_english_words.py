@@ -97,3 +97,25 @@ def test_a_vietnamese_packet_prints_the_english_words_marked_english(tmp_path: P
     assert '“<span lang="en">I need a Vietnamese interpreter, please.</span>”' in html
     # The English is left out of the Vietnamese text the language checks read.
     assert not any("I need a Vietnamese interpreter" in unit for unit in visible_units(html))
+
+
+def test_a_clinics_own_words_print_their_english_marked_english(tmp_path: Path):
+    """A clinic's content folder (clinic_content.py) gets its {en:…} and {say:…} markers printed the
+    language's way and its English in <span lang="en">, as the shipped content does (issue 27)."""
+    from sop_packets.content import use_content_overrides
+
+    words = tmp_path / "words"
+    (words / "vi").mkdir(parents=True)
+    (words / "vi" / "next_steps.yaml").write_text(
+        "book_visit:\n"
+        "  text: 'Gọi cho một bác sĩ trong mạng lưới bảo hiểm {en:in-network clinic}. Nói: {say:I want a"
+        " second opinion.}'\n", encoding="utf-8")
+    source = Path(__file__).parent.parent / "profiles" / "ex-33-scc-scalp-vi.yaml"
+    try:
+        packet = make_packet(load_profile(source), BuildOptions(prepared_on=date(2026, 12, 2), content=words))
+        html = re.sub(r'<span class="intl">(.*?)</span>', r"\1", render_html(packet))
+    finally:
+        use_content_overrides(None)
+    assert '(tiếng Anh: <span lang="en">in-network clinic</span>)' in html
+    assert '“<span lang="en">I want a second opinion.</span>”' in html
+    assert "{en:" not in html and "{say:" not in html

@@ -597,6 +597,25 @@ def test_because_names_profile_values():
     assert any("86 years old" in b for b in result.items("population_notes")[0].because)
 
 
+def test_an_older_patient_with_other_problems_gets_one_age_reason():
+    """79 with diabetes: "you are 79 and have other health problems", not also "you are 79 years old"
+    (review vi m32)."""
+    notes = guidance({"patient.age": 79, "patient.comorbidities": ["type 2 diabetes"]}).items("population_notes")
+    older = next(item for item in notes if item.id == "older_adult")
+    assert older.because == ("you are 79 and have other health problems",)
+    alone = next(item for item in guidance({"patient.age": 79}).items("population_notes") if item.id == "older_adult")
+    assert alone.because == ("you are 79 years old",)
+
+
+@pytest.mark.parametrize(("stage", "reason"), [
+    ("IIIB", "the melanoma has grown below the top layer of skin"),
+    ("unknown", "the melanoma may have grown below the top layer of skin, and its stage is not known yet"),
+])
+def test_the_invasive_melanoma_reason_says_the_stage_is_unknown_only_when_it_is(stage, reason):
+    """A stage IIIB packet no longer says "or its stage is not known yet" under the stage it names (m32)."""
+    assert phrase("invasive_melanoma", {**MELANOMA, "diagnosis.stage": stage}) == reason
+
+
 def test_json_has_stable_keys_and_item_shape():
     data = guidance({**MELANOMA, "diagnosis.diagnosed_by": "primary_care"}).to_json()
     assert list(data) == ["patient_id", "next_steps", *SECTION_ORDER, "alerts", "access"]

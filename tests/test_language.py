@@ -296,9 +296,9 @@ def test_explain_in_spanish_has_the_same_ids_and_translated_reasons():
             assert [len(i["because"]) for i in spanish[section]] == [len(i["because"]) for i in english[section]]
     assert spanish["urgency"]["level"] == english["urgency"]["level"]
     assert spanish["urgency"]["because"] == [
-        "el melanoma creció por debajo de la capa de arriba de la piel, o todavía no se sabe su estadio"]
+        "el melanoma creció por debajo de la capa de arriba de la piel"]  # stage II given (review vi m32)
     assert english["urgency"]["because"] == [
-        "the melanoma has grown below the top layer of skin, or its stage is not known yet"]
+        "the melanoma has grown below the top layer of skin"]
     text = runner.invoke(cli, ["explain", path]).output
     # a 13-year-old reads with a parent: the reasons speak about the patient by name (issue 17)
     assert "because Valentina Rojas Medina tiene melanoma" in text and "Packet language: Spanish (es)" in text

@@ -173,6 +173,22 @@ def test_page_one_stands_alone_for_generated_profiles(tmp_path, case, language, 
     assert not missing, (case, missing)
 
 
+@pytest.mark.parametrize("large_print", [False, True])
+def test_page_one_stands_alone_for_a_representative_in_vietnamese(tmp_path, large_print):
+    """ex-20 (an agent decides for an older patient) built in Vietnamese: the three steps and the contact's
+    number and after-hours number stay on page one (review vi M17: step 3 had moved to page two)."""
+    source = ROOT / "profiles" / "ex-20-melanoma-older-agent.yaml"
+    reader = built(tmp_path, source, large_print=large_print, language="vi")
+    packet = make_packet(load_profile(source, DAY), BuildOptions(prepared_on=DAY, language="vi"))
+    assert packet.language == "vi"
+    first = squeeze(reader.pages[0].extract_text())
+    ui = load_content("vi")["ui"]
+    wanted = {f"step {n}": step.title for n, step in enumerate(packet.guidance.items("next_steps"), start=1)}
+    wanted |= {"phone": CONTACT.phone, "after hours line": ui["after_hours"].replace("{phone}", CONTACT.after_hours)}
+    missing = [what for what, text in wanted.items() if squeeze(text) not in first]
+    assert not missing, missing
+
+
 # ------------------------------------------------------------------ tools are whole sheets
 
 TOOLS = ("letter", "summary", "worksheet")

@@ -240,6 +240,8 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "derived_t": risk_values["derived_t"],
         "risk_group": risk_values["risk_group"],
         "derived_stage": f" {words['derived_stage']['or']} ".join(risk_values["derived_stage"].split()),
+        "invasive_reason": words["invasive_reason"][
+            "unstaged" if dx.stage is Stage.unknown and not holds["stage_derived"] else "staged"],
         **_people_values(profile, words, dates),
     }
     return Facts(holds, values)

@@ -533,8 +533,9 @@ rule("population_notes", "heart_and_medicines", "heart failure, and a cancer med
     lambda f: both(f.any("cond_heart_failure"), f.any("systemic_proposed")))
 rule("population_notes", "bleeding_and_surgery", "a blood thinner or BTK inhibitor, and surgery is proposed")(
     lambda f: f.any("bleeding_risk_surgery"))
+# one reason: the age with the other health problems when both hold (review vi m32), else the age
 rule("population_notes", "older_adult", "older adult")(
-    lambda f: f.any("age_75_plus", "age_65_plus_with_conditions"))
+    lambda f: f.any("age_65_plus_with_conditions") or f.any("age_75_plus"))
 rule("population_notes", "care_abroad", "care abroad")(lambda f: f.any("care_abroad"))
 rule("population_notes", "language_support", "preferred language is not English")(
     lambda f: f.any("language_not_english"))

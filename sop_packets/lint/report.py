@@ -64,6 +64,7 @@ class PacketLint:
     common_share: float | None = None  # Chinese: the share of its characters that are common
     identity: IdentityReport | None = None  # is the packet's text in its language?
     untranslated: tuple[str, ...] = ()  # clinic text the patient reads in another language (issue 20)
+    untranslated_profile: tuple[str, ...] = ()  # profile values in the patient's language, in the summary
 
     @property
     def measure(self) -> Readability:
@@ -76,7 +77,8 @@ class PacketLint:
     @property
     def ok(self) -> bool:
         return (not self.error and self.grade is not None and not self.too_hard and not self.undefined
-                and (self.identity is None or self.identity.ok) and not self.untranslated)
+                and (self.identity is None or self.identity.ok) and not self.untranslated
+                and not self.untranslated_profile)
 
     def format(self, verbose: bool = False) -> str:
         """One line when the packet passes; the longest sentences and every undefined term when not."""
@@ -113,6 +115,9 @@ class PacketLint:
             lines.append("  clinic text in another language than the packet's; give it per language in "
                          "clinic.yaml (for example note: {en: ..., es: ...}):")
             lines += [_indent(repr(text), 4) for text in self.untranslated]
+        if self.untranslated_profile:
+            lines.append("  profile values the new doctor reads in the case summary, not in its language:")
+            lines += [_indent(text, 4) for text in self.untranslated_profile]
         return "\n".join(lines)
 
 
@@ -234,11 +239,17 @@ def lint_file(path: Path | str, prepared_on: date | None = None,
                           error=f"could not build this packet ({type(exc).__name__}: {exc})")
     from dataclasses import replace
 
+    from ..content import language_name
     from ..render import untranslated_clinic_text
+    from .profile_text import untranslated_profile_values
 
     checked = lint_html(html, glossary, source=str(path), patient_id=profile.patient.id,
                         known=profile_words(profile), content=content, rules=rules)
-    return replace(checked, untranslated=tuple(untranslated_clinic_text(html, packet.language)))
+    patient_language = packet.language_tag or packet.language
+    in_profile = untranslated_profile_values(profile, packet.clinic_language, patient_language, (
+        language_name(packet.clinic_language), language_name(patient_language)))
+    return replace(checked, untranslated=tuple(untranslated_clinic_text(html, packet.language)),
+                   untranslated_profile=in_profile)
 
 
 def lint_paths(paths: Iterable[Path | str], prepared_on: date | None = None,
