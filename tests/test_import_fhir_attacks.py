@@ -118,10 +118,12 @@ def test_a_lone_surrogate_is_refused_and_a_real_pair_is_read(tmp_path):
 
 
 @pytest.mark.parametrize(("subject", "message"), [
-    ({"reference": "Practitioner/p1"}, "reference 'Practitioner/p1' points to a Practitioner, not a Patient"),
+    ({"reference": "Practitioner/p1"}, "subject: reference 'Practitioner/p1' points at a Practitioner, expected a Patient"),
     ({"reference": 42}, "subject: the reference is a JSON int, not text"),
     ("Patient/p1", "subject: subject is a JSON str, not a Reference"),
-    ({"reference": "Group/g1"}, "reference 'Group/g1' points to a Group, not a Patient")])
+    ({"reference": "Group/g1"}, "subject: reference 'Group/g1' points at a Group, expected a Patient"),
+    ({"reference": "https://ehr.example/fhir/Organization/o1"},
+     "subject: reference 'https://ehr.example/fhir/Organization/o1' points at an Organization, expected a Patient")])
 def test_wrong_type_references_are_located_errors(tmp_path, subject, message):
     bad = {**melanoma("c2"), "subject": subject}
     folder = ndjson(tmp_path / "x", patient(), melanoma(), bad)

@@ -86,9 +86,7 @@ def import_fhir(
             result.drafts.append(draft)
             result.notices.extend(draft.notices)
         for row, reason in store.orphans():
-            result.error(
-                Problem(row.source, row.line, 1, f"{row.where} ({row.key})".strip(), _orphan_message(reason))
-            )
+            result.error(Problem(row.source, row.line, 1, f"{row.where} ({row.key})".strip(), reason))
         if result.resources and not store.patient_count():
             result.error(
                 Problem(
@@ -100,15 +98,3 @@ def import_fhir(
                 )
             )
     return result
-
-
-def _orphan_message(reason: str) -> str:
-    if reason.startswith(("subject:", "beneficiary:", "patient:")):
-        return f"{reason}; resource not read"
-    shown = reason[:120]
-    if "/" in shown and not shown.startswith(("Patient/", "http", "urn:")):
-        return f"reference '{shown}' points to a {shown.split('/')[0]}, not a Patient; resource not read"
-    return (
-        f"reference '{shown}' points to no Patient of the same export (the same Bundle file, or the "
-        "same folder of NDJSON files, or the same server); resource not read"
-    )

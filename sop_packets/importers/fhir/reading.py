@@ -20,7 +20,7 @@ from typing import Any
 from ...errors import Problem
 from .. import Notice
 from .codetable import kept_resource, line_may_be_kept
-from .common import resource_type_exists
+from .common import ABSTRACT_TYPES, resource_type_exists
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # one JSON file, after gzip
 MAX_NDJSON_BYTES = 64 * 1024**3
@@ -85,8 +85,10 @@ def loads(text: str) -> Any:
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            raise Refused("a broken character (half of a UTF-16 pair, written as \\ud800 to \\udfff, with "
-                          "no other half); no name or text can hold it: correct the export") from None
+            raise Refused(
+                "a broken character (half of a UTF-16 pair, written as \\ud800 to \\udfff, with "
+                "no other half); no name or text can hold it: correct the export"
+            ) from None
     return value
 
 
@@ -513,6 +515,18 @@ def _collect(
                 continue
             url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
             _collect(entry["resource"], file, line, f"{here}.resource.", url, sink, report, depth + 1)
+        return
+    if kind in ABSTRACT_TYPES:
+        report.error(
+            Problem(
+                name,
+                line,
+                1,
+                f"{at} ({kind}/{str(data.get('id'))[:64]})".strip() if "id" in data else at,
+                f"resourceType '{kind}' is not a resource this tool can read: it is FHIR's abstract base "
+                "type, which no record has (a record is a Patient, a Condition, …); not read",
+            )
+        )
         return
     if not resource_type_exists(kind):
         report.error(Problem(name, line, 1, at, f"'{kind[:60]}' is not a FHIR R4 resource type; not read"))
