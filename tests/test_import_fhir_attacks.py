@@ -294,3 +294,31 @@ def test_any_ndjson_is_read_without_a_traceback(tmp_path, lines):
     path.write_text("\n".join(line.replace("\n", " ") for line in lines) + "\n", encoding="utf-8")
     result = import_fhir([path], options=Options())
     assert all(str(problem).startswith(str(path)) for problem in result.errors)
+
+
+@pytest.mark.parametrize("damage", ["flipped", "cut", "crc"])
+@pytest.mark.parametrize("suffix", [".ndjson.gz", ".json.gz"])
+def test_a_damaged_gzip_file_is_a_located_error_and_the_lines_before_it_are_read(tmp_path, damage, suffix):
+    import gzip
+
+    body = "\n".join(json.dumps(r) for r in [patient(), melanoma()] + [patient(f"q{i}") for i in range(400)])
+    if suffix == ".json.gz":
+        body = json.dumps({"resourceType": "Bundle", "type": "collection",
+                           "entry": [{"resource": json.loads(line)} for line in body.splitlines()]})
+    packed = bytearray(gzip.compress(body.encode(), mtime=0))
+    if damage == "flipped":
+        packed[10] = 0xFF  # the first deflate block: a block type that does not exist
+    elif damage == "cut":
+        packed = packed[: len(packed) * 2 // 3]
+    else:
+        packed[-8] ^= 0xFF  # the CRC of the whole stream
+    path = tmp_path / f"export{suffix}"
+    path.write_bytes(bytes(packed))
+    result = run("import", "fhir", path, "-o", tmp_path / "out")
+    no_traceback(result)
+    assert result.exit_code in (1, 2), result.output
+    assert f"error: {path}:" in result.output
+    assert "the compressed file is damaged or cut short" in result.output
+    if suffix == ".ndjson.gz" and damage == "cut":  # the first lines, before the damage, were read
+        assert "the lines before this one were read, the rest of the file was not" in result.output
+        assert (tmp_path / "out" / "p1.yaml").is_file()

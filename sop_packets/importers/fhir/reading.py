@@ -12,6 +12,7 @@ import json
 import os
 import re
 import stat
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -376,16 +377,16 @@ def _read_file(file: _File, sink: Callable[[Found], None], report: ReadReport, t
                     )
                     return
                 _read_json(raw, file, sink, report)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         report.error(
-            Problem(
-                name,
-                1,
-                1,
-                "",
-                f"cannot be read ({getattr(exc, 'strerror', None) or exc}); the other files were still read",
-            )
+            Problem(name, 1, 1, "", f"cannot be read ({_why(exc)}); the other files were still read")
         )
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, (zlib.error, EOFError, gzip.BadGzipFile)):
+        return f"the compressed file is damaged or cut short: {exc}"
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def _read_json(raw: bytes, file: _File, sink, report: ReadReport) -> None:
@@ -407,7 +408,8 @@ def _read_ndjson(handle, file: _File, sink, report: ReadReport) -> None:
     name = str(file.path)
     read = 0
     lines = 0
-    for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+    damaged: list[int] = []
+    for number, raw in enumerate(_lines(handle, file, report, damaged), 1):
         read += len(raw)
         if read > MAX_NDJSON_BYTES:
             report.error(
@@ -448,8 +450,33 @@ def _read_ndjson(handle, file: _File, sink, report: ReadReport) -> None:
             _read_document(line, file, number, sink, report)
         if report.kept > MAX_RESOURCES:
             return
-    if lines == 0:
+    if lines == 0 and not damaged:
         report.error(Problem(name, 1, 1, "", "the file is empty"))
+
+
+def _lines(handle, file: _File, report: ReadReport, damaged: list[int]) -> Iterator[bytes]:
+    """The file's lines; a damaged gzip stream ends them with a located error (the lines before it are
+    read) and its line number in `damaged`."""
+    number = 0
+    while True:
+        try:
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            report.error(
+                Problem(
+                    str(file.path),
+                    number + 1,
+                    1,
+                    "",
+                    f"{_why(exc)}; the lines before this one were read, the rest of the file was not",
+                )
+            )
+            damaged.append(number + 1)
+            return
+        if not raw:
+            return
+        number += 1
+        yield raw
 
 
 def _read_document(text: str, file: _File, first_line: int, sink, report: ReadReport) -> None:
