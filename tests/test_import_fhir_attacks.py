@@ -322,3 +322,27 @@ def test_a_damaged_gzip_file_is_a_located_error_and_the_lines_before_it_are_read
     if suffix == ".ndjson.gz" and damage == "cut":  # the first lines, before the damage, were read
         assert "the lines before this one were read, the rest of the file was not" in result.output
         assert (tmp_path / "out" / "p1.yaml").is_file()
+
+
+def test_no_patients_resources_or_models_stay_in_memory_after_they_are_mapped(tmp_path, monkeypatch):
+    """Memory does not grow with patients: once a patient is mapped, only their draft is kept (issue 29:
+    each Patient's JSON and FHIR model stayed alive for the duplicate-id check, 324 MiB at 10,000)."""
+    import gc
+
+    from sop_packets.importers.fhir import common
+    from sop_packets.importers.fhir.store import Store
+
+    alive = []
+    persons = Store.persons
+
+    def counting(self):
+        for person in persons(self):
+            gc.collect()
+            alive.append(sum(isinstance(o, common.Item) for o in gc.get_objects()))
+            yield person
+
+    monkeypatch.setattr(Store, "persons", counting)
+    folder = ndjson(tmp_path / "x", *[r for i in range(30) for r in (patient(f"p{i}"), melanoma(f"c{i}", f"Patient/p{i}"))])
+    result = import_fhir([folder], options=Options())
+    assert len(result.drafts) == 30
+    assert max(alive) <= 4, alive  # the person in hand and its resources, never the ones before
