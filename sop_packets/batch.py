@@ -73,6 +73,9 @@ class ItemResult:
     warnings: list[str] = field(default_factory=list)  # free text that contradicts a field (not reported)
     fhir_id: str = ""  # patient.fhir_id of a built profile: two profiles of one FHIR patient get a warning
 
+    def source_text(self) -> str:
+        return str(self.source)
+
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
         data.pop("warnings")
@@ -82,6 +85,40 @@ class ItemResult:
         data["error"] = data.pop("report_error") if self.report_error is not None else self.error
         data.pop("report_error", None)
         return data
+
+
+class UnchangedResult(ItemResult):
+    """An unchanged profile's result, made from the strings of the build record: its Path objects are
+    made only when something reads them (100,000 unchanged profiles made 200,000 Paths, 1.3 CPU s)."""
+
+    def __init__(self, source: str, patient_id: str, outputs: tuple[str, ...], fhir_id: str):
+        self._source, self._outputs = source, outputs
+        self.patient_id, self.fhir_id = patient_id, fhir_id
+        self.status = "unchanged"
+        self.warnings = []
+
+    @property  # type: ignore[override]
+    def source(self) -> Path:
+        if not isinstance(self._source, Path):
+            self._source = Path(self._source)
+        return self._source
+
+    @source.setter
+    def source(self, value: Path) -> None:
+        self._source = value
+
+    def source_text(self) -> str:
+        return str(self._source)
+
+    @property  # type: ignore[override]
+    def outputs(self) -> list[Path]:
+        if not isinstance(self._outputs, list):
+            self._outputs = [Path(p) for p in self._outputs]
+        return self._outputs
+
+    @outputs.setter
+    def outputs(self, value: list[Path]) -> None:
+        self._outputs = value
 
 
 def _failure(path: Path, exc: SopError, patient_id: str | None = None) -> ItemResult:
@@ -627,8 +664,7 @@ def _run_locked(files: list[str], keys: dict[str, str], missing: list[ItemResult
             manifest.record(Path(file), None)
             emit(ItemResult(Path(file), entry.patient_id, error=duplicates[file]))
         else:
-            emit(ItemResult(Path(file), entry.patient_id, "unchanged", [Path(p) for p in entry.outputs],
-                            fhir_id=entry.fhir_id))
+            emit(UnchangedResult(file, entry.patient_id, entry.outputs, entry.fhir_id))
     work = []
     for path, patient_id, digest, failure in read:
         if failure is not None:
@@ -665,7 +701,7 @@ def _run_locked(files: list[str], keys: dict[str, str], missing: list[ItemResult
             _warn_shared_fhir_ids(results, warn)
         manifest.compact()
         manifest.close()
-    results.sort(key=lambda item: order.get(str(item.source), -1))
+    results.sort(key=lambda item: order.get(item.source_text(), -1))
     return report
 
 

@@ -57,17 +57,33 @@ class Entry:
 
     @classmethod
     def from_json(cls, value: dict) -> Entry:
-        outputs = tuple(value["outputs"])
-        stats = tuple(map(tuple, value["stats"]))
+        """The entry of a record line; TypeError or KeyError for any other shape. Written out as plain
+        checks: a record of 100,000 entries is read on every run (the generic version took 0.6 s)."""
+        digest, patient_id = value["digest"], value["patient_id"]
+        outputs, stats = value["outputs"], value["stats"]
         fhir = value.get("fhir_id", "")
-        source = tuple(value.get("source", ()))
-        if not (type(value["digest"]) is str and type(value["patient_id"]) is str and type(fhir) is str
-                and all(type(p) is str for p in outputs)
-                and all(len(s) == 3 and all(type(n) is int for n in s) for s in stats)
-                and (not source or (len(source) == 5 and type(source[4]) is str
-                                    and all(type(n) is int for n in source[:4])))):
+        source = value.get("source", ())
+        if (type(digest) is not str or type(patient_id) is not str or type(fhir) is not str
+                or type(outputs) is not list or type(stats) is not list):
             raise TypeError("bad entry")
-        return cls(value["digest"], value["patient_id"], outputs, stats, fhir, source)  # type: ignore[arg-type]
+        for output in outputs:
+            if type(output) is not str:
+                raise TypeError("bad entry")
+        checked = []
+        for one in stats:
+            if type(one) is not list or len(one) != 3:
+                raise TypeError("bad entry")
+            inode, size, mtime = one
+            if type(inode) is not int or type(size) is not int or type(mtime) is not int:
+                raise TypeError("bad entry")
+            checked.append((inode, size, mtime))
+        if source:
+            if type(source) is not list or len(source) != 5 or type(source[4]) is not str:
+                raise TypeError("bad entry")
+            for number in source[:4]:
+                if type(number) is not int:
+                    raise TypeError("bad entry")
+        return cls(digest, patient_id, tuple(outputs), tuple(checked), fhir, tuple(source))
 
 
 def output_stat(path: Path | str) -> Stat | None:

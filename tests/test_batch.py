@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,25 @@ def test_report_has_one_json_line_per_profile(folder, tmp_path):
     assert built["outputs"][0].endswith(".html") and built["seconds"] > 0 and built["worker_rss_kb"] > 0
     failed = next(line for line in lines if line["status"] == "failed")
     assert "broken.yaml:1:1" in failed["error"]
+
+
+def test_unchanged_profiles_are_reported_in_order_with_their_paths(folder, tmp_path):
+    """An unchanged profile's result is made from the build record's strings (its Paths only when read):
+    the --report line, the order and the paths are those of a built one."""
+    out, report = tmp_path / "out", tmp_path / "report.jsonl"
+    args = (folder, "-o", out, "--format", "html", "--date", DAY, "--jobs", "1", "--report", report)
+    batch(*args)
+    built = [json.loads(line) for line in report.read_text().splitlines()]
+    assert "0 built, 3 unchanged" in batch(*args)[1]
+    again = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [line["status"] for line in again] == ["unchanged"] * 3
+    assert [(line["source"], line["outputs"], line["patient_id"]) for line in again] == [
+        (line["source"], line["outputs"], line["patient_id"]) for line in built]
+    options = BuildOptions(out_dir=out, format="html", prepared_on=date.fromisoformat(DAY))
+    items = run_batch([folder], options, jobs=1).items
+    assert [item.status for item in items] == ["unchanged"] * 3
+    assert [item.source for item in items] == sorted(folder.glob("*.yaml"))
+    assert all(isinstance(p, Path) and p.parent == out.resolve() for item in items for p in item.outputs)
 
 
 def test_outputs_are_private_unless_group_access_is_asked_for(folder, tmp_path):

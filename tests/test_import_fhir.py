@@ -419,7 +419,7 @@ def test_invalid_fhir_is_located(tmp_path):
 
 def test_dangling_subject_reference(tmp_path):
     path = write_json(tmp_path, bundle(patient(), condition("C43.9", pid="ghost")))
-    _refused(tmp_path, path, "entry[1].resource (Condition/c1): reference 'Patient/ghost' points to no Patient of the same export")
+    _refused(tmp_path, path, "entry[1].resource (Condition/c1): subject: reference 'Patient/ghost' points to no Patient of the same export")
 
 
 def test_huge_file_is_refused_before_reading(tmp_path, monkeypatch):

@@ -118,10 +118,12 @@ def test_a_lone_surrogate_is_refused_and_a_real_pair_is_read(tmp_path):
 
 
 @pytest.mark.parametrize(("subject", "message"), [
-    ({"reference": "Practitioner/p1"}, "reference 'Practitioner/p1' points to a Practitioner, not a Patient"),
+    ({"reference": "Practitioner/p1"}, "subject: reference 'Practitioner/p1' points at a Practitioner, expected a Patient"),
     ({"reference": 42}, "subject: the reference is a JSON int, not text"),
     ("Patient/p1", "subject: subject is a JSON str, not a Reference"),
-    ({"reference": "Group/g1"}, "reference 'Group/g1' points to a Group, not a Patient")])
+    ({"reference": "Group/g1"}, "subject: reference 'Group/g1' points at a Group, expected a Patient"),
+    ({"reference": "https://ehr.example/fhir/Organization/o1"},
+     "subject: reference 'https://ehr.example/fhir/Organization/o1' points at an Organization, expected a Patient")])
 def test_wrong_type_references_are_located_errors(tmp_path, subject, message):
     bad = {**melanoma("c2"), "subject": subject}
     folder = ndjson(tmp_path / "x", patient(), melanoma(), bad)
@@ -292,3 +294,55 @@ def test_any_ndjson_is_read_without_a_traceback(tmp_path, lines):
     path.write_text("\n".join(line.replace("\n", " ") for line in lines) + "\n", encoding="utf-8")
     result = import_fhir([path], options=Options())
     assert all(str(problem).startswith(str(path)) for problem in result.errors)
+
+
+@pytest.mark.parametrize("damage", ["flipped", "cut", "crc"])
+@pytest.mark.parametrize("suffix", [".ndjson.gz", ".json.gz"])
+def test_a_damaged_gzip_file_is_a_located_error_and_the_lines_before_it_are_read(tmp_path, damage, suffix):
+    import gzip
+
+    body = "\n".join(json.dumps(r) for r in [patient(), melanoma()] + [patient(f"q{i}") for i in range(400)])
+    if suffix == ".json.gz":
+        body = json.dumps({"resourceType": "Bundle", "type": "collection",
+                           "entry": [{"resource": json.loads(line)} for line in body.splitlines()]})
+    packed = bytearray(gzip.compress(body.encode(), mtime=0))
+    if damage == "flipped":
+        packed[10] = 0xFF  # the first deflate block: a block type that does not exist
+    elif damage == "cut":
+        packed = packed[: len(packed) * 2 // 3]
+    else:
+        packed[-8] ^= 0xFF  # the CRC of the whole stream
+    path = tmp_path / f"export{suffix}"
+    path.write_bytes(bytes(packed))
+    result = run("import", "fhir", path, "-o", tmp_path / "out")
+    no_traceback(result)
+    assert result.exit_code in (1, 2), result.output
+    assert f"error: {path}:" in result.output
+    assert "the compressed file is damaged or cut short" in result.output
+    if suffix == ".ndjson.gz" and damage == "cut":  # the first lines, before the damage, were read
+        assert "the lines before this one were read, the rest of the file was not" in result.output
+        assert (tmp_path / "out" / "p1.yaml").is_file()
+
+
+def test_no_patients_resources_or_models_stay_in_memory_after_they_are_mapped(tmp_path, monkeypatch):
+    """Memory does not grow with patients: once a patient is mapped, only their draft is kept (issue 29:
+    each Patient's JSON and FHIR model stayed alive for the duplicate-id check, 324 MiB at 10,000)."""
+    import gc
+
+    from sop_packets.importers.fhir import common
+    from sop_packets.importers.fhir.store import Store
+
+    alive = []
+    persons = Store.persons
+
+    def counting(self):
+        for person in persons(self):
+            gc.collect()
+            alive.append(sum(isinstance(o, common.Item) for o in gc.get_objects()))
+            yield person
+
+    monkeypatch.setattr(Store, "persons", counting)
+    folder = ndjson(tmp_path / "x", *[r for i in range(30) for r in (patient(f"p{i}"), melanoma(f"c{i}", f"Patient/p{i}"))])
+    result = import_fhir([folder], options=Options())
+    assert len(result.drafts) == 30
+    assert max(alive) <= 4, alive  # the person in hand and its resources, never the ones before

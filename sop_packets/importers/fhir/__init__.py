@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from ...errors import Problem
 from .. import Notice
@@ -22,6 +23,14 @@ from .reading import read_export
 from .store import Store
 
 __all__ = ["ImportResult", "Options", "import_fhir"]
+
+
+class _Where(NamedTuple):
+    """Where a Patient was read; kept per written patient instead of its JSON and FHIR model."""
+
+    source: str
+    key: str
+    scope: str
 
 
 def import_fhir(
@@ -39,7 +48,7 @@ def import_fhir(
         result.error_count += report.error_count
         result.notes.extend(report.notes)
         result.resources = report.resources
-        seen_ids: dict[str, tuple] = {}
+        seen_ids: dict[str, tuple] = {}  # id -> (draft, where its Patient was): not the whole Item
         for person in store.persons():
             result.patients += 1
             item = person.patient
@@ -82,13 +91,11 @@ def import_fhir(
                     result.drafts.remove(first)
                     result.notices = [n for n in result.notices if n not in first.notices]
                 continue
-            seen_ids[draft.patient_id] = (draft, item)
+            seen_ids[draft.patient_id] = (draft, _Where(item.source, item.key, item.scope))
             result.drafts.append(draft)
             result.notices.extend(draft.notices)
         for row, reason in store.orphans():
-            result.error(
-                Problem(row.source, row.line, 1, f"{row.where} ({row.key})".strip(), _orphan_message(reason))
-            )
+            result.error(Problem(row.source, row.line, 1, f"{row.where} ({row.key})".strip(), reason))
         if result.resources and not store.patient_count():
             result.error(
                 Problem(
@@ -100,15 +107,3 @@ def import_fhir(
                 )
             )
     return result
-
-
-def _orphan_message(reason: str) -> str:
-    if reason.startswith(("subject:", "beneficiary:", "patient:")):
-        return f"{reason}; resource not read"
-    shown = reason[:120]
-    if "/" in shown and not shown.startswith(("Patient/", "http", "urn:")):
-        return f"reference '{shown}' points to a {shown.split('/')[0]}, not a Patient; resource not read"
-    return (
-        f"reference '{shown}' points to no Patient of the same export (the same Bundle file, or the "
-        "same folder of NDJSON files, or the same server); resource not read"
-    )

@@ -273,10 +273,14 @@ def dated_key(obs_item: Item) -> str:
     return f"{obs_item.key} ({when.isoformat()})" if when != date.min else f"{obs_item.key} (undated)"
 
 
+ABSTRACT_TYPES = frozenset({"Resource", "DomainResource"})  # FHIR's base types: no record has them
+
+
 @cache
 def resource_type_exists(kind: str) -> bool:
-    """A FHIR R4 resource type (Patient, Encounter, …); data types such as HumanName are not resources."""
-    if len(kind) > 64 or not kind[:1].isupper() or not kind.isalnum():
+    """A FHIR R4 resource type (Patient, Encounter, …); data types such as HumanName, and the abstract
+    base types Resource and DomainResource, are not resources a record can be."""
+    if kind in ABSTRACT_TYPES or len(kind) > 64 or not kind[:1].isupper() or not kind.isalnum():
         return False
     from fhir.resources.R4B import get_fhir_model_class
     from fhir.resources.R4B.resource import Resource

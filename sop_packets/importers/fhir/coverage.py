@@ -58,7 +58,9 @@ def map_coverage(draft: Draft, data: PatientData, index: Index, notice) -> None:
     if plan:
         draft.set("insurance.plan_name", plan[:200], f"{item.key} class plan")
     elif coverage.payor:
-        payor = index.resolve(coverage.payor[0])
+        payor = index.resolve(
+            coverage.payor[0], item, "payor[0]", ("Organization", "Patient", "RelatedPerson")
+        )
         name = (getattr(payor.model, "name", None) if payor else None) or coverage.payor[0].display
         if name and isinstance(name, str):
             draft.set("insurance.plan_name", name[:200], f"{item.key} payor")

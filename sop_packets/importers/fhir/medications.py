@@ -24,7 +24,7 @@ def _concept(item, index: Index):
     model = item.model
     concept = getattr(model, "medicationCodeableConcept", None)
     if concept is None and getattr(model, "medicationReference", None) is not None:
-        target = index.resolve(model.medicationReference, item)
+        target = index.resolve(model.medicationReference, item, "medicationReference", ("Medication",))
         concept = (
             target.model.code
             if target is not None and target.data.get("resourceType") == "Medication"

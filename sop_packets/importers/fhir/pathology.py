@@ -41,7 +41,7 @@ def about(item: Item, data: PatientData, index: Index, kind: str) -> list[Item]:
         obs = obs_item.model
         if obs.status in IGNORED_STATUS or observation_kind(obs) != kind:
             continue
-        focus = {t.rowid for ref in obs.focus or [] if (t := index.resolve(ref, obs_item))}
+        focus = {t.rowid for ref in obs.focus or [] if (t := index.resolve(ref, obs_item, "focus", None))}
         if item.rowid in focus or (len(cancers) == 1 and not focus):
             found.append(obs_item)
     return sorted(found, key=effective, reverse=True)

@@ -14,6 +14,8 @@ from .common import (
 )
 from .grouping import Index
 
+CONDITION_ASSERTER = ("Practitioner", "PractitionerRole", "Patient", "RelatedPerson")  # FHIR R4's targets
+
 
 def map_physician(draft: Draft, item: Item, index: Index, notice) -> None:
     condition = item.model
@@ -21,15 +23,15 @@ def map_physician(draft: Draft, item: Item, index: Index, notice) -> None:
     for label, reference in (("asserter", condition.asserter), ("recorder", condition.recorder)):
         if reference is None:
             continue
-        target = index.resolve(reference, item)
+        target = index.resolve(reference, item, label, CONDITION_ASSERTER)
         role = practitioner = None
         if target is not None and target.data["resourceType"] == "PractitionerRole":
             role = target
-            practitioner = index.resolve(role.model.practitioner, role)
+            practitioner = index.resolve(role.model.practitioner, role, "practitioner", ("Practitioner",))
         elif target is not None and target.data["resourceType"] == "Practitioner":
             practitioner = target
             role = next((r for r in index.roles_for(practitioner) if specialty(_role_concepts(r))), None)
-        elif target is None and reference.reference:
+        elif target is None and reference.reference and not index.refused(item, label):
             notice(
                 item.key,
                 "original_physician",
@@ -60,7 +62,7 @@ def map_physician(draft: Draft, item: Item, index: Index, notice) -> None:
             if telecom.system in ("phone", "fax") and telecom.value and not draft.has(target):
                 draft.set(target, telecom.value[:200], f"{contact.key} telecom")
         if role and role.model.organization is not None:
-            org = index.resolve(role.model.organization, role)
+            org = index.resolve(role.model.organization, role, "organization", ("Organization",))
             practice = (org.model.name if org else None) or role.model.organization.display
             if practice:
                 draft.set("original_physician.practice", practice[:200], f"{role.key} organization")

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import stat
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from ...errors import Problem
 from .. import Notice
 from .codetable import kept_resource, line_may_be_kept
-from .common import resource_type_exists
+from .common import ABSTRACT_TYPES, resource_type_exists
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # one JSON file, after gzip
 MAX_NDJSON_BYTES = 64 * 1024**3
@@ -85,8 +86,10 @@ def loads(text: str) -> Any:
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            raise Refused("a broken character (half of a UTF-16 pair, written as \\ud800 to \\udfff, with "
-                          "no other half); no name or text can hold it: correct the export") from None
+            raise Refused(
+                "a broken character (half of a UTF-16 pair, written as \\ud800 to \\udfff, with "
+                "no other half); no name or text can hold it: correct the export"
+            ) from None
     return value
 
 
@@ -374,16 +377,16 @@ def _read_file(file: _File, sink: Callable[[Found], None], report: ReadReport, t
                     )
                     return
                 _read_json(raw, file, sink, report)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         report.error(
-            Problem(
-                name,
-                1,
-                1,
-                "",
-                f"cannot be read ({getattr(exc, 'strerror', None) or exc}); the other files were still read",
-            )
+            Problem(name, 1, 1, "", f"cannot be read ({_why(exc)}); the other files were still read")
         )
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, (zlib.error, EOFError, gzip.BadGzipFile)):
+        return f"the compressed file is damaged or cut short: {exc}"
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def _read_json(raw: bytes, file: _File, sink, report: ReadReport) -> None:
@@ -405,7 +408,8 @@ def _read_ndjson(handle, file: _File, sink, report: ReadReport) -> None:
     name = str(file.path)
     read = 0
     lines = 0
-    for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+    damaged: list[int] = []
+    for number, raw in enumerate(_lines(handle, file, report, damaged), 1):
         read += len(raw)
         if read > MAX_NDJSON_BYTES:
             report.error(
@@ -446,8 +450,33 @@ def _read_ndjson(handle, file: _File, sink, report: ReadReport) -> None:
             _read_document(line, file, number, sink, report)
         if report.kept > MAX_RESOURCES:
             return
-    if lines == 0:
+    if lines == 0 and not damaged:
         report.error(Problem(name, 1, 1, "", "the file is empty"))
+
+
+def _lines(handle, file: _File, report: ReadReport, damaged: list[int]) -> Iterator[bytes]:
+    """The file's lines; a damaged gzip stream ends them with a located error (the lines before it are
+    read) and its line number in `damaged`."""
+    number = 0
+    while True:
+        try:
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            report.error(
+                Problem(
+                    str(file.path),
+                    number + 1,
+                    1,
+                    "",
+                    f"{_why(exc)}; the lines before this one were read, the rest of the file was not",
+                )
+            )
+            damaged.append(number + 1)
+            return
+        if not raw:
+            return
+        number += 1
+        yield raw
 
 
 def _read_document(text: str, file: _File, first_line: int, sink, report: ReadReport) -> None:
@@ -513,6 +542,18 @@ def _collect(
                 continue
             url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
             _collect(entry["resource"], file, line, f"{here}.resource.", url, sink, report, depth + 1)
+        return
+    if kind in ABSTRACT_TYPES:
+        report.error(
+            Problem(
+                name,
+                line,
+                1,
+                f"{at} ({kind}/{str(data.get('id'))[:64]})".strip() if "id" in data else at,
+                f"resourceType '{kind}' is not a resource this tool can read: it is FHIR's abstract base "
+                "type, which no record has (a record is a Patient, a Condition, …); not read",
+            )
+        )
         return
     if not resource_type_exists(kind):
         report.error(Problem(name, line, 1, at, f"'{kind[:60]}' is not a FHIR R4 resource type; not read"))

@@ -10,6 +10,8 @@ from .codetable import CancerCode, code_of, stage_from
 from .common import IGNORED_STATUS, Item, PatientData, codings, dated_key, display, effective
 from .grouping import Index
 
+ASSESSMENT = ("ClinicalImpression", "DiagnosticReport", "Observation")  # Condition.stage.assessment's targets
+
 
 def map_stage(draft: Draft, item: Item, found: CancerCode, data: PatientData, index: Index, notice) -> None:
     condition = item.model
@@ -29,7 +31,7 @@ def map_stage(draft: Draft, item: Item, found: CancerCode, data: PatientData, in
         target.rowid
         for stage in condition.stage or []
         for ref in stage.assessment or []
-        if (target := index.resolve(ref, item))
+        if (target := index.resolve(ref, item, "stage.assessment", ASSESSMENT))
     }
     stage_codes = set(codes()["stage_observations"])
     observations = []
@@ -37,7 +39,7 @@ def map_stage(draft: Draft, item: Item, found: CancerCode, data: PatientData, in
         obs = obs_item.model
         if not any(code_of(c) in stage_codes for c in codings(obs.code)) or obs.status in IGNORED_STATUS:
             continue
-        focus = {t.rowid for ref in obs.focus or [] if (t := index.resolve(ref, obs_item))}
+        focus = {t.rowid for ref in obs.focus or [] if (t := index.resolve(ref, obs_item, "focus", None))}
         if obs_item.rowid in assessed or item.rowid in focus or (not focus and len(data.conditions) == 1):
             observations.append(obs_item)
     observations.sort(key=effective, reverse=True)

@@ -25,25 +25,62 @@ from .common import Item
 from .reading import Found
 
 SUBJECT_FIELDS = ("subject", "beneficiary", "patient")
-_RELATIVE = re.compile(r"^([A-Z][A-Za-z]{1,63})/([A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?$")
+_ID = r"[A-Za-z0-9\-.]{1,64}"
+_TYPE = r"[A-Z][A-Za-z]{1,63}"
+_RELATIVE = re.compile(rf"^({_TYPE})/({_ID})(?:/_history/{_ID})?$")
 _ABSOLUTE = re.compile(
-    r"^(https?://\S{1,2000}?)/([A-Z][A-Za-z]{1,63})/([A-Za-z0-9\-.]{1,64})"
-    r"(?:/_history/[A-Za-z0-9\-.]{1,64})?$"
+    rf"^(https?://[^\s/]{{1,255}}(?:/\S{{0,1800}}?)?)/({_TYPE})/({_ID})(?:/_history/{_ID})?$"
 )
+
+
+# A relative reference is read on the server of the resource that holds it. Inside one export (a Bundle
+# file, a folder of NDJSON) a Type/id names one resource only (two different copies are refused), so when
+# one side does not say its server (no fullUrl, or a urn:uuid one) the export decides; when both say it,
+# the servers must be the same: Patient/1 of https://a.example is not Patient/1 of https://b.example.
+_SAME_SERVER = "(base IS NULL OR ? IS NULL OR base = ?)"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A literal reference resolved per FHIR's rules (Bundle.entry: resolving references).
+
+    kind 'rel': Type/id, meant on the server of the referring resource (its entry's fullUrl, or the
+    export's server); it matches only a resource of the same export and, when both say it, the same
+    server. kind 'abs': server base + Type/id, whatever export it is in. kind 'urn': the urn:uuid /
+    urn:oid fullUrl of an entry (unique by itself). A version (/_history/2) names the same resource."""
+
+    kind: str  # 'rel', 'abs' or 'urn'
+    value: str  # 'Patient/1', 'https://ehr.example/fhir/Patient/1' or 'urn:uuid:…'
+    type: str | None  # the resource type the reference names, when it names one
+
+    def shown(self, origin_base: str | None) -> str:
+        """The reference as this tool read it, for messages."""
+        if self.kind == "rel" and origin_base:
+            return f"{origin_base}/{self.value} (the server of the entry's fullUrl)"
+        return self.value
 
 
 @dataclass
 class Person:
-    """One patient: the Patient resource (first copy) and the keys other resources point to it by."""
+    """One patient: the Patient resource (first copy) and the resources about them."""
 
     patient: Item
     resources: list[Item] = field(default_factory=list)
     ambiguous: str | None = None  # another, different Patient with this id in the same export
 
 
-def target(reference: Any, scope: str, base: str | None) -> tuple[str, str] | None:
-    """('rel', 'Patient/1') or ('url', 'urn:uuid:…' / 'https://other/fhir/Patient/1'); None if no
-    reference. Raises ValueError for a reference that is not a string."""
+def server(base: str | None) -> str | None:
+    """A server base URL compared as FHIR compares them: scheme and host in lower case, no final slash."""
+    if not base:
+        return None
+    head, sep, rest = base.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{head.lower()}{sep}{host.lower()}{slash}{path}".rstrip("/")
+
+
+def target(reference: Any, scope: str, base: str | None) -> Ref | None:
+    """The Ref of a reference string read in an export (scope) and a server (base); None if there is no
+    reference (or only a local #contained one). Raises ValueError for a reference that is not text."""
     if reference is None:
         return None
     if not isinstance(reference, str):
@@ -52,12 +89,12 @@ def target(reference: Any, scope: str, base: str | None) -> tuple[str, str] | No
     if not ref or ref.startswith("#"):
         return None
     if found := _RELATIVE.match(ref):
-        return "rel", f"{found.group(1)}/{found.group(2)}"
+        return Ref("rel", f"{found.group(1)}/{found.group(2)}", found.group(1))
     if found := _ABSOLUTE.match(ref):
-        if base and found.group(1).rstrip("/") == base.rstrip("/"):
-            return "rel", f"{found.group(2)}/{found.group(3)}"
-        return "url", f"{found.group(1)}/{found.group(2)}/{found.group(3)}"
-    return "url", ref[:2100]
+        return Ref("abs", f"{server(found.group(1))}/{found.group(2)}/{found.group(3)}", found.group(2))
+    if ref.lower().startswith(("urn:uuid:", "urn:oid:")):
+        return Ref("urn", ref[:2100], None)
+    return Ref("abs", ref[:2100], None)
 
 
 def _digest(data: dict) -> str:
@@ -75,8 +112,8 @@ class Store:
             PRAGMA temp_store=FILE;
             CREATE TABLE res (id INTEGER PRIMARY KEY, scope TEXT, base TEXT, kind TEXT, key TEXT,
                               full_url TEXT, subject_kind TEXT, subject TEXT, subject_error TEXT,
-                              digest TEXT, source TEXT, line INTEGER, location TEXT, body TEXT,
-                              matched INTEGER);
+                              subject_field TEXT, digest TEXT, source TEXT, line INTEGER, location TEXT,
+                              body TEXT, matched INTEGER);
         """)
         self._pending: list[tuple] = []
 
@@ -95,7 +132,8 @@ class Store:
         kind = data["resourceType"]
         rid = data.get("id")
         key = f"{kind}/{rid}" if isinstance(rid, str) and rid else None
-        subject_kind = subject = error = None
+        subject_kind = subject = error = subject_field = None
+        base = server(found.base)
         fields = (
             ("practitioner",) if kind == "PractitionerRole" else SUBJECT_FIELDS if kind != "Patient" else ()
         )
@@ -106,25 +144,26 @@ class Store:
             try:
                 if not isinstance(value, dict):
                     raise ValueError(f"{name} is a JSON {type(value).__name__}, not a Reference")
-                hit = target(value.get("reference"), found.scope, found.base)
+                hit = target(value.get("reference"), found.scope, base)
             except ValueError as exc:
                 error = f"{name}: {exc}"
                 break
             if hit:
-                subject_kind, subject = hit
+                subject_kind, subject, subject_field = hit.kind, hit.value, name
             break
         body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         digest = _digest(data) if kind == "Patient" else hashlib.sha1(body.encode()).hexdigest()
         self._pending.append(
             (
                 found.scope,
-                found.base,
+                base,
                 kind,
                 key,
                 found.full_url,
                 subject_kind,
                 subject,
                 error,
+                subject_field,
                 digest,
                 found.source,
                 found.line,
@@ -138,8 +177,8 @@ class Store:
     def _flush(self) -> None:
         self.db.executemany(
             "INSERT INTO res (scope, base, kind, key, full_url, subject_kind, subject, "
-            "subject_error, digest, source, line, location, body) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "subject_error, subject_field, digest, source, line, location, body) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             self._pending,
         )
         self._pending.clear()
@@ -194,9 +233,12 @@ class Store:
         ]
         person = Person(rows[0])
         for row in rows:
-            if row.data.get("id") and self.db.execute(
-                "SELECT 1 FROM ambiguous WHERE scope=? AND key=?", (row.scope, row.key)
-            ).fetchone():
+            if (
+                row.data.get("id")
+                and self.db.execute(
+                    "SELECT 1 FROM ambiguous WHERE scope=? AND key=?", (row.scope, row.key)
+                ).fetchone()
+            ):
                 person.ambiguous = (
                     f"two different {row.key} in one export ({row.scope}); "
                     "which one the records are about cannot be known"
@@ -212,71 +254,122 @@ class Store:
                     person.resources.append(found)
         return person
 
-    def _about(self, patient: Item) -> list[Item]:
-        key = patient.key if patient.data.get("id") else None
+    @staticmethod
+    def _pointing_at(item: Item) -> tuple[str, list[Any]]:
+        """SQL (and its parameters) for the rows whose subject reference names this resource: by its
+        full identity, server base + type + id, never by type and id alone."""
         query = []
         params: list[Any] = []
-        if key:
-            query.append("(subject_kind='rel' AND subject=? AND scope=?)")
-            params += [key, patient.scope]
-            if patient.base:
-                query.append("(subject_kind='url' AND subject=?)")
-                params.append(f"{patient.base.rstrip('/')}/{key}")
-        if patient.full_url:
-            query.append("(subject_kind='url' AND subject=?)")
-            params.append(patient.full_url)
+        if item.data.get("id"):
+            query.append(f"(subject_kind='rel' AND subject=? AND scope=? AND {_SAME_SERVER})")
+            params += [item.key, item.scope, item.base, item.base]
+            if item.base:
+                query.append("(subject_kind='abs' AND subject=?)")
+                params.append(f"{item.base}/{item.key}")
+        if item.full_url:  # a urn:uuid is unique by itself; an absolute URL names its server
+            query.append("(subject_kind IN ('abs', 'urn') AND subject=?)")
+            params.append(item.full_url)
+        return " OR ".join(query), params
+
+    def _about(self, patient: Item) -> list[Item]:
+        query, params = self._pointing_at(patient)
         if not query:
             return []
         return [
             self._row(r)
             for r in self.db.execute(
-                f"SELECT {self._COLUMNS} FROM res WHERE kind!='Patient' AND ({' OR '.join(query)}) ORDER BY 1",  # noqa: E501
+                f"SELECT {self._COLUMNS} FROM res WHERE kind NOT IN ('Patient', 'PractitionerRole') "
+                f"AND ({query}) ORDER BY 1",
                 params,
             )
         ]
 
     def orphans(self) -> Iterator[tuple[Item, str]]:
-        """Resources whose patient reference points to no Patient of their export, or is malformed.
-        Call after persons(), which marks every resource it hands out."""
+        """Resources whose patient reference points to no Patient of their export, or is malformed, each
+        with the reason in words. Call after persons(), which marks every resource it hands out."""
         for values in self.db.execute(
-            f"SELECT {self._COLUMNS}, subject, subject_error FROM res WHERE kind NOT IN ('Patient', "
-            "'PractitionerRole') AND (subject_error IS NOT NULL OR (subject IS NOT NULL AND matched IS NULL))"
-            " ORDER BY id"
+            f"SELECT {self._COLUMNS}, subject_kind, subject, subject_error, subject_field FROM res "
+            "WHERE kind NOT IN ('Patient', 'PractitionerRole') AND (subject_error IS NOT NULL OR "
+            "(subject IS NOT NULL AND matched IS NULL)) ORDER BY id"
         ):
             row = self._row(values[:9])
-            subject, error = values[9], values[10]
-            yield row, error or subject
+            kind, subject, error, name = values[9:]
+            if error:
+                yield row, f"{error}; resource not read"
+                continue
+            ref = Ref(kind, subject, _named_type(kind, subject))
+            yield row, _orphan_reason(ref, name, row, self.resolve({"reference": subject}, row))
 
     def roles_for(self, practitioner: Item) -> list[Item]:
-        """The PractitionerRoles of the practitioner's export that name this Practitioner."""
+        """The PractitionerRoles whose practitioner reference names this Practitioner (its full identity)."""
+        query, params = self._pointing_at(practitioner)
+        if not query:
+            return []
         rows = self.db.execute(
-            f"SELECT {self._COLUMNS} FROM res WHERE kind='PractitionerRole' AND ((subject_kind='rel' AND "
-            "subject=? AND scope=?) OR (subject_kind='url' AND subject=?)) ORDER BY id LIMIT 20",
-            (practitioner.key, practitioner.scope, practitioner.full_url or ""),
+            f"SELECT {self._COLUMNS} FROM res WHERE kind='PractitionerRole' AND ({query}) "
+            "ORDER BY id LIMIT 20",
+            params,
         ).fetchall()
         return [self._row(r) for r in rows]
 
     def resolve(self, reference: Any, origin: Item) -> Item | None:
-        """The resource a Reference (model or dict) points to, within the export of `origin`."""
-        ref = (
-            getattr(reference, "reference", None)
-            if not isinstance(reference, dict)
-            else reference.get("reference")
-        )
-        try:
-            hit = target(ref, origin.scope, origin.base)
-        except ValueError:
-            return None
+        """The resource a Reference (model, dict or reference text) points to, by FHIR's rules, from the
+        resource `origin` (its export and server). Raises ValueError for a reference that is not text."""
+        ref = reference
+        if isinstance(reference, dict):
+            ref = reference.get("reference")
+        elif not isinstance(reference, str):
+            ref = getattr(reference, "reference", None)
+        hit = target(ref, origin.scope, origin.base)
         if hit is None:
             return None
-        kind, value = hit
-        if kind == "rel":
+        if hit.kind == "rel":
             found = self.db.execute(
-                f"SELECT {self._COLUMNS} FROM res WHERE key=? AND scope=? ORDER BY id LIMIT 1",
-                (value, origin.scope),
+                f"SELECT {self._COLUMNS} FROM res WHERE key=? AND scope=? AND {_SAME_SERVER} "
+                "ORDER BY id LIMIT 1",
+                (hit.value, origin.scope, origin.base, origin.base),
+            ).fetchone()
+        elif hit.kind == "urn":
+            found = self.db.execute(
+                f"SELECT {self._COLUMNS} FROM res WHERE full_url=? ORDER BY id LIMIT 1", (hit.value,)
             ).fetchone()
         else:
+            base, _, key = hit.value.rpartition("/")
+            base, _, kind = base.rpartition("/")
             found = self.db.execute(
-                f"SELECT {self._COLUMNS} FROM res WHERE full_url=? ORDER BY id LIMIT 1", (value,)
+                f"SELECT {self._COLUMNS} FROM res WHERE (key=? AND base=?) OR full_url=? ORDER BY id LIMIT 1",
+                (f"{kind}/{key}", base, hit.value),
             ).fetchone()
         return self._row(found) if found else None
+
+
+def _named_type(kind: str, value: str) -> str | None:
+    if kind == "rel":
+        return value.split("/", 1)[0]
+    found = _ABSOLUTE.match(value) if kind == "abs" else None
+    return found.group(2) if found else None
+
+
+def _orphan_reason(ref: Ref, field_name: str, row: Item, found: Item | None) -> str:
+    """Why a resource's patient reference matched no Patient, in words."""
+    shown = ref.shown(row.base)[:200]
+    named = found.data.get("resourceType") if found is not None else ref.type
+    if named and named != "Patient":
+        return (
+            f"{field_name}: reference '{ref.value[:120]}' points at {article(named)}, expected a Patient; "
+            "resource not read"
+        )
+    if ref.kind == "rel" and row.base:
+        return (
+            f"{field_name}: reference '{ref.value[:120]}' means {shown}, and no Patient of this input has "
+            "that identity (the same id on another server is another person); resource not read"
+        )
+    return (
+        f"{field_name}: reference '{shown}' points to no Patient of the same export (the same Bundle file, "
+        "or the same folder of NDJSON files, or the same server); resource not read"
+    )
+
+
+def article(kind: str) -> str:
+    """'an Organization', 'a Practitioner'."""
+    return f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}"
