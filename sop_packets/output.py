@@ -290,6 +290,6 @@ def private_temp_folder() -> Iterator[Path]:
 
 def _release_cached_temp_users(folder: Path) -> None:
     """WeasyPrint's font configuration keeps a folder in the run's temporary folder; forget it."""
-    render = sys.modules.get("sop_packets.render")
-    if render is not None and hasattr(render, "forget_temp_state"):
-        render.forget_temp_state(folder)
+    pdf = sys.modules.get("sop_packets.pdf")
+    if pdf is not None and hasattr(pdf, "forget_temp_state"):
+        pdf.forget_temp_state(folder)

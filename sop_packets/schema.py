@@ -62,6 +62,32 @@ def _plain_markdown(value: str) -> str:
 ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_control_characters)]
 LongText = Annotated[str, Field(max_length=4000), AfterValidator(_plain_markdown)]
 
+PHONE_SHAPE = re.compile(r"\+?[0-9 ().\-/]+?(?:\s*(?:ext\.?|x|#)\s*[0-9]{1,6})?", re.IGNORECASE)
+PHONE_DIGITS = (7, 15)
+"""A number an office can dial: 7 digits (a local number) to 15 (the most E.164 allows), extension apart."""
+
+
+def phone_problem(value: str) -> str | None:
+    """Why value is not a phone number, or None: digits with the usual separators (spaces, brackets,
+    dots, dashes, a leading +) and an optional extension."""
+    main = re.split(r"(?i)\s*(?:ext\.?|x|#)\s*(?=[0-9])", value.strip(), maxsplit=1)[0]
+    digits = sum(char.isascii() and char.isdigit() for char in main)
+    if PHONE_SHAPE.fullmatch(value.strip()) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        return None
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    return (f"'{shown}' is not a phone number: write only the number, such as (614) 555-0101 or "
+            "+44 20 7946 0000 (an extension may follow: ext. 12)")
+
+
+def _phone_number(value: str) -> str:
+    """A phone number, kept exactly as typed."""
+    if message := phone_problem(value):
+        raise ValueError(message)
+    return value
+
+
+PhoneNumber = Annotated[ShortText, AfterValidator(_phone_number)]
+
 
 class CancerType(StrEnum):
     melanoma = "melanoma"
@@ -381,6 +407,9 @@ class Patient(Section):
     age: int | None = Field(
         None, ge=0, le=120, validate_default=True, description="Age in years, or date_of_birth."
     )
+    phone: PhoneNumber | None = Field(
+        None, description="The patient's own phone, printed on the records letter and the case summary.",
+    )
     pregnant: bool = False
     language: str | None = Field(
         None, pattern=LANGUAGE_PATTERN,
@@ -433,6 +462,8 @@ class Patient(Section):
                              "remove one of them")
         if ImmuneReason.hiv in self.immune_reasons and self.hiv is HivStatus.negative:
             raise ValueError("immune_reasons lists hiv but hiv is negative; correct one of them")
+        if self.phone and Communication.no_phone in self.communication:
+            raise ValueError("phone is given but communication says no_phone; remove one of them")
         if not self.decides_for_self and self.representative is None:
             raise ValueError("decides_for_self is false, so add a representative "
                              "(the person who decides and signs for the patient)")

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from printing import PRINT_DAY, PdfText, print_key, print_plan, read_pdf
+from printing import PRINT_DAY, Heading, PdfLayout, PdfText, print_key, print_plan, read_layout, read_pdf
 
 MINIMAL = """\
 schema_version: 1
@@ -133,5 +133,36 @@ def pdf_text(request):
                                 "bookmarks": [list(b) for b in value.bookmarks]})
             _PDF_TEXTS[path] = value
         return _PDF_TEXTS[path]
+
+    return read
+
+
+_PDF_LAYOUTS: dict[Path, PdfLayout] = {}
+
+
+@pytest.fixture(scope="session")
+def pdf_layout(request):
+    """read(path) -> PdfLayout (where each list's items and each heading fall), read once per session and
+    kept between runs in the pytest cache under the PDF's own content hash, as pdf_text is."""
+    import hashlib
+
+    import pypdf
+
+    cache = request.config.cache
+
+    def read(path: Path) -> PdfLayout:
+        path = Path(path)
+        if path not in _PDF_LAYOUTS:
+            key = f"sop-pdf-layout/1/{pypdf.__version__}/{hashlib.sha256(path.read_bytes()).hexdigest()}"
+            kept = cache.get(key, None)
+            if kept:
+                value = PdfLayout(tuple(tuple(tuple(item) for item in found) for found in kept["lists"]),
+                                  tuple(Heading(*heading) for heading in kept["headings"]))
+            else:
+                value = read_layout(path)
+                cache.set(key, {"lists": [[list(item) for item in found] for found in value.lists],
+                                "headings": [[h.tag, h.page, h.top, h.continues] for h in value.headings]})
+            _PDF_LAYOUTS[path] = value
+        return _PDF_LAYOUTS[path]
 
     return read

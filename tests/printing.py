@@ -96,3 +96,164 @@ def read_pdf(path: Path) -> PdfText:
                    str(reader.trailer["/Root"].get("/Lang", "en")), tuple(found))
 
 
+
+
+@dataclass(frozen=True)
+class Heading:
+    """An h2 or h3 as printed: its page index, where its first line's baseline sits (a fraction of the
+    page height from the top), and whether the page ends in its section, which goes on overleaf (no later
+    heading on its page, and the next page starts with text or with a heading under this one)."""
+
+    tag: str
+    page: int
+    top: float
+    continues: bool
+
+
+@dataclass(frozen=True)
+class PdfLayout:
+    """Where lists and headings fall, read from the PDF's structure tree (WeasyPrint's PDF/UA tags: L, LI,
+    Lbl, H2, H3) and the page content: for each list, the pages of each item; each heading's place."""
+
+    lists: tuple[tuple[tuple[int, ...], ...], ...]
+    headings: tuple[Heading, ...]
+
+
+@dataclass
+class _Fragment:
+    """The part of one list on one page: WeasyPrint tags each page's boxes apart, so a list that runs
+    onto the next page is two L elements there, joined again by read_layout."""
+
+    path: tuple[str, ...]
+    first: int  # index of its first and last content mark in reading order
+    last: int
+    items: list[tuple[bool, set[int]]]  # (starts with its marker, pages) of each LI
+
+
+def read_layout(path: Path) -> PdfLayout:
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject
+
+    reader = PdfReader(path)
+    page_of = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
+    marks: list[tuple[int, int, int | None]] = []  # (page, marked-content id, heading number) in reading order
+    fragments: list[_Fragment] = []
+    headings: list[str] = []
+
+    def kids(element) -> list:
+        found = element.get("/K")
+        found = [] if found is None else found if isinstance(found, list) else [found]
+        return [kid.get_object() if isinstance(kid, IndirectObject) else kid for kid in found]
+
+    def walk(node, page, path: tuple[str, ...], heading: int | None) -> None:
+        """Every content mark under node, in order; notes each list (its items) and heading on the way."""
+        if isinstance(node, int):
+            marks.append((page, node, heading))
+            return
+        if not isinstance(node, dict) or node.get("/Type") == "/OBJR":
+            return
+        if "/Pg" in node:
+            page = page_of[node.raw_get("/Pg").idnum]
+        if node.get("/Type") == "/MCR":
+            marks.append((page, int(node["/MCID"]), heading))
+            return
+        tag = str(node.get("/S", ""))
+        if tag in ("/H1", "/H2", "/H3"):
+            headings.append(tag[1:])
+            heading = len(headings) - 1
+        fragment = _Fragment(path, len(marks), 0, []) if tag == "/L" else None
+        for kid in kids(node):
+            start = len(marks)
+            walk(kid, page, (*path, tag), heading)
+            if fragment is not None and isinstance(kid, dict) and kid.get("/S") == "/LI":
+                labelled = any(isinstance(part, dict) and part.get("/S") == "/Lbl" for part in kids(kid))
+                fragment.items.append((labelled, {mark[0] for mark in marks[start:]}))
+        if fragment is not None and fragment.items:
+            fragment.last = len(marks) - 1
+            fragments.append(fragment)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"].get_object(), None, (), None)
+    first_on: dict[int, int] = {}
+    last_on: dict[int, int] = {}
+    for index, (page, _, _) in enumerate(marks):
+        first_on.setdefault(page, index)
+        last_on[page] = index
+    lists: list[list[set[int]]] = []
+    marked: list[bool] = []  # the list's items carry a marker (Lbl)
+    ends: dict[tuple[tuple[str, ...], int], int] = {}  # (path, last mark) -> the list it belongs to
+    for fragment in sorted(fragments, key=lambda f: f.first):
+        page = marks[fragment.first][0]
+        items = [pages for _, pages in fragment.items]
+        number = ends.get((fragment.path, last_on.get(page - 1, -1))) if first_on[page] == fragment.first else None
+        if number is None:
+            lists.append(items)
+            marked.append(any(labelled for labelled, _ in fragment.items))
+            number = len(lists) - 1
+        else:  # the rest of a list that the page break cut
+            if not fragment.items[0][0] and marked[number]:  # an item split by the page: its marker (Lbl)
+                lists[number][-1] |= items.pop(0)  # is on the first part only; lists drawn without one
+                # (numbered by a CSS counter, as the questions are) count each LI as an item
+            lists[number] += items
+        ends[fragment.path, fragment.last] = number
+    return PdfLayout(tuple(tuple(tuple(sorted(pages)) for pages in found) for found in lists),
+                     _placed_headings(reader, marks, headings))
+
+
+def _placed_headings(reader, marks, headings: list[str]) -> tuple[Heading, ...]:
+    wanted: dict[int, set[int]] = {}
+    for page, mcid, heading in marks:
+        if heading is not None and headings[heading] != "H1":
+            wanted.setdefault(page, set()).add(mcid)
+    tops = {(page, mcid): top for page, mcids in wanted.items()
+            for mcid, top in _baselines(reader.pages[page], mcids).items()}
+    first_mark: dict[int, int] = {}
+    for index, (page, _, _) in enumerate(marks):
+        first_mark.setdefault(page, index)
+    placed = []
+    for number, tag in enumerate(headings):
+        where = [(index, page, tops[page, mcid]) for index, (page, mcid, heading) in enumerate(marks)
+                 if heading == number and (page, mcid) in tops]
+        if not where:
+            continue
+        index, page, _ = where[0]
+        later_heading = any(p == page and h is not None and h != number for p, _, h in marks[index:])
+        # the next page starts with its text, or with a heading under it (an h3 under this h2)
+        opener = marks[first_mark[page + 1]][2] if page + 1 in first_mark else None
+        continues = page + 1 in first_mark and not later_heading and (
+            opener is None or headings[opener] > tag)
+        placed.append(Heading(tag, page, min(top for _, p, top in where if p == page), continues))
+    return tuple(placed)
+
+
+def _baselines(page, mcids: set[int]) -> dict[int, float]:
+    """Marked-content id -> its first text line's baseline, as a fraction of the page height from the top.
+
+    Reads the content stream as WeasyPrint (pydyf) writes it, one operator a line; follows q, Q and cm
+    for the current transformation, and the text matrix (Tm) of the first text in each marked content."""
+    import re
+
+    height = float(page.mediabox.height)
+    ctm, saved, marked, pending = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), [], [], None
+    found: dict[int, float] = {}
+    for line in page.get_contents().get_data().split(b"\n"):
+        line = line.strip()
+        if line == b"q":
+            saved.append(ctm)
+        elif line == b"Q":
+            ctm = saved.pop()
+        elif line.endswith(b" cm"):
+            a, b, c, d, e, f = (float(v) for v in line.split()[:6])
+            m = ctm
+            ctm = (a * m[0] + b * m[2], a * m[1] + b * m[3], c * m[0] + d * m[2], c * m[1] + d * m[3],
+                   e * m[0] + f * m[2] + m[4], e * m[1] + f * m[3] + m[5])
+        elif line.startswith(b"<<") and b"/MCID" in line:
+            pending = int(re.search(rb"/MCID (\d+)", line).group(1))
+        elif line in (b"BDC", b"BMC"):
+            marked.append(pending)
+            pending = None
+        elif line == b"EMC":
+            marked.pop()
+        elif line.endswith(b" Tm") and marked and marked[-1] in mcids and marked[-1] not in found:
+            x, y = (float(v) for v in line.split()[4:6])
+            found[marked[-1]] = (height - (x * ctm[1] + y * ctm[3] + ctm[5])) / height
+    return found

@@ -34,6 +34,7 @@ TEXTS: dict[str, list[str]] = {
     "relationship": ["daughter", "mother", "son"],
     "said_by": ["Dr. Ana Ruiz", "Dr. Lee"],
     "role": ["surgeon", "dermatologist", "oncologist"],
+    "phone": ["555-0100", "(614) 555-0101", "+44 20 7946 0000"],
 }
 # Values near the thresholds the rules use (mm): melanoma 0.8 / 1 / 2 / 4, SCC depth 6, size 10 / 20 / 40.
 EDGES = {"breslow_mm": [0.5, 0.8, 1.0, 1.2, 2.0, 2.5, 4.0, 4.5],
@@ -115,6 +116,8 @@ def _consistent(data: dict[str, Any]) -> dict[str, Any]:
         patient.pop("weakened_immune_system")
     if "hiv" in patient.get("immune_reasons", ()) and patient.get("hiv") == "negative":
         patient["hiv"] = "unknown"
+    if "no_phone" in patient.get("communication", ()):  # a phone of their own says otherwise
+        patient.pop("phone", None)
     review = data.get("review")
     if isinstance(review, dict):  # a check is the app's to write (its hash is of the content checked)
         review.pop("content_hash", None)

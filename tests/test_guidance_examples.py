@@ -33,7 +33,8 @@ EXPECTED = {
         ["surgical_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"], [], ["referral"]),
     "ex-03-scc-ear-older-adult": (
         "prompt", ["recurrent_cancer", "cosmetically_sensitive_site", "confirmation"],
-        ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["older_adult"],
+        # surgery first for SCC; radiation (the older-adult option) after the surgeons
+        ["mohs_surgeon", "dermatologist", "radiation_oncologist"], ["older_adult"],
         ["operative_reports", "health_conditions_list"]),
     "ex-04-melanoma-stage-iv-urgent": (
         "urgent", ["no_treatment_options", "melanoma_specialist_review", "recurrent_cancer",
@@ -78,7 +79,7 @@ EXPECTED = {
         [], ["slides_and_blocks", "imaging"]),
     "ex-13-transplant-scc-scalp": (
         "prompt", ["weakened_immune_system", "cosmetically_sensitive_site", "confirmation"],
-        ["transplant_team", "radiation_oncologist", "mohs_surgeon", "dermatologist"],
+        ["transplant_team", "mohs_surgeon", "dermatologist", "radiation_oncologist"],
         ["weakened_immune_system", "older_adult"], ["medication_list", "referral"]),
     "ex-14-kaposi-hiv": (
         "prompt", ["rare_cancer_type", "confirmation"], ["hiv_specialist", "medical_oncologist"], ["hiv"],
@@ -97,7 +98,7 @@ EXPECTED = {
         "prompt",  # NCCN: a BCC on the nose is high risk at any size
         ["non_specialist_diagnosis", "single_treatment_option", "cosmetically_sensitive_site",
                     "reconstruction_planned", "scarring_concern", "confirmation"],
-        ["radiation_oncologist", "mohs_surgeon", "plastic_surgeon", "dermatologist"],
+        ["mohs_surgeon", "plastic_surgeon", "dermatologist", "radiation_oncologist"],
         ["older_adult", "language_support"], ["health_conditions_list", "photos"]),
     "ex-20-melanoma-older-agent": (
         # a general surgeon booked for a wide excision and sentinel node biopsy: ask before the date
@@ -110,7 +111,7 @@ EXPECTED = {
         ["treatment_now_records", "imaging"]),
     "ex-19-scc-arabic-notice": (
         "prompt", ["single_treatment_option", "cosmetically_sensitive_site", "confirmation"],
-        ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["language_support"], ["insurance_card"]),
+        ["mohs_surgeon", "dermatologist", "radiation_oncologist"], ["language_support"], ["insurance_card"]),
     # Packets in Chinese and Vietnamese (issue 22): the same rules, whatever the packet's language.
     "ex-31-melanoma-zh-hans": (
         "urgent", ["staging_before_surgery", "pathology_uncertain", "non_specialist_diagnosis",
@@ -124,7 +125,7 @@ EXPECTED = {
         ["mohs_surgeon", "dermatologist"], ["language_support"], ["pathology_reports"]),
     "ex-33-scc-scalp-vi": (
         "prompt", ["cosmetically_sensitive_site", "confirmation"],
-        ["radiation_oncologist", "mohs_surgeon", "dermatologist"], ["older_adult", "language_support"],
+        ["mohs_surgeon", "dermatologist", "radiation_oncologist"], ["older_adult", "language_support"],
         ["pathology_reports"]),
     "ex-22-angiosarcoma-scalp-deaf": (
         "urgent", ["angiosarcoma_team", "condition_changes_choices", "rare_cancer_type",

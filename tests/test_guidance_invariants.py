@@ -285,8 +285,11 @@ def test_pregnancy_puts_the_mohs_surgeon_before_radiation_and_says_radiation_wai
     specialists = _ids(profile_with(facts), "specialists")
     assert specialists.index("mohs_surgeon") < specialists.index("radiation_oncologist")
     assert "pregnancy_radiation" in _ids(profile_with(facts), "population_notes")
-    not_pregnant = _ids(profile_with({**facts, "patient.pregnant": False}), "specialists")
+    radiation_plan = {**facts, "treatment_plan.proposed": ["radiation"]}  # surgery is not an option
+    not_pregnant = _ids(profile_with({**radiation_plan, "patient.pregnant": False}), "specialists")
     assert not_pregnant.index("radiation_oncologist") < not_pregnant.index("mohs_surgeon")
+    pregnant = _ids(profile_with(radiation_plan), "specialists")
+    assert pregnant.index("mohs_surgeon") < pregnant.index("radiation_oncologist")
 
 
 def test_classic_kaposi_is_not_over_urgent_and_gets_a_radiation_oncologist():
@@ -321,3 +324,32 @@ def test_dfsp_gets_mohs_and_a_dermatopathologist_and_desmoplastic_melanoma_radia
     assert {"mohs_surgeon", "dermatopathologist"} <= set(dfsp)
     assert "radiation_oncologist" in _ids(profile_with({**MELANOMA, "diagnosis.melanoma.subtype": "desmoplastic"}),
                                           "specialists")
+
+
+@pytest.mark.parametrize("cancer_type", ["basal_cell_carcinoma", "squamous_cell_carcinoma"])
+def test_bcc_and_scc_name_the_surgeons_before_radiation_unless_radiation_is_the_plan(cancer_type):
+    """Surgery (Mohs, excision) comes first; radiation is for when surgery is not an option. An older
+    adult's radiation oncologist (the age rule) is listed after the Mohs surgeon and the dermatologist, and
+    the care-path drawing names the Mohs surgeon; radiation leads only when it is proposed without surgery."""
+    older = {"patient.age": 80, "diagnosis.cancer_type": cancer_type, "diagnosis.body_site": "nose"}
+    for plan in ([], ["mohs_surgery"], ["mohs_surgery", "radiation"], ["excision"]):
+        specialists = _ids(profile_with({**older, "treatment_plan.proposed": plan}), "specialists")
+        assert specialists[0] == "mohs_surgeon", (plan, specialists)
+        assert specialists.index("dermatologist") < specialists.index("radiation_oncologist"), (plan, specialists)
+    alone = _ids(profile_with({**older, "treatment_plan.proposed": ["radiation"]}), "specialists")
+    assert alone[0] == "radiation_oncologist", alone
+
+
+def test_the_care_path_drawing_of_an_older_adults_bcc_names_the_mohs_surgeon():
+    """ex-18 (BCC on the nose, 79, Mohs proposed) named a radiation oncologist as whom to see (issue 28)."""
+    from pathlib import Path
+
+    from sop_packets.drawings import care_path
+    from sop_packets.profile import load_profile
+
+    profile = load_profile(Path(__file__).parent.parent / "profiles" / "ex-18-bcc-large-print-es.yaml")
+    packet = make_packet(profile, BuildOptions(prepared_on=date(2026, 11, 25)))
+    specialists = {item.id: item.title for item in packet.guidance.items("specialists")}
+    drawing = care_path(profile, packet.guidance, load_content("es")["tools"]["roadmap"], "es", "es-MX", True)
+    assert specialists["mohs_surgeon"] in drawing["alt"]
+    assert specialists["radiation_oncologist"] not in drawing["alt"]

@@ -37,6 +37,7 @@ def test_template_has_every_column_and_its_example_row_imports(tmp_path):
     assert profile.patient.comorbidities == ["high blood pressure", "asthma"]
     assert profile.treatment_plan.proposed == ["wide_local_excision"]
     assert profile.concerns.low_confidence is True
+    assert profile.patient.phone == "(614) 555-0147"
 
 
 def test_excel_export_bom_semicolons_crlf_and_one_bad_row(tmp_path):
@@ -215,3 +216,29 @@ def test_cells_are_read_as_numbers_dates_and_yes_no(tmp_path):
     assert f"{path}:3:6 (diagnosis.size_mm): must be a number, not 'big'" in result.output
     assert f"{path}:3:8 (diagnosis.melanoma.ulcerated): must be true or false (yes or no also work), not 'maybe'" \
         in result.output
+
+
+def test_a_phone_column_fills_patient_phone_as_typed_and_junk_is_located(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("patient.id,patient.name,patient.age,patient.phone,diagnosis.cancer_type,diagnosis.diagnosed_by\n"
+                    "t1,A,60,6145550101,melanoma,surgeon\n"
+                    "t2,B,61,+44 20 7946 0000,melanoma,surgeon\n"
+                    "t3,C,62,call after 5,melanoma,surgeon\n")
+    result = run("import", "csv", path, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert load_profile(tmp_path / "out" / "t1.yaml").patient.phone == "6145550101"  # text, not a number
+    assert load_profile(tmp_path / "out" / "t2.yaml").patient.phone == "+44 20 7946 0000"
+    assert (f"{path}:4:4 (patient.phone): 'call after 5' is not a phone number: write only the number, such as "
+            "(614) 555-0101") in result.output
+    assert not (tmp_path / "out" / "t3.yaml").exists()
+
+
+def test_a_clinics_phone_column_through_a_mapping_file(tmp_path):
+    path, mapping = tmp_path / "c.csv", tmp_path / "m.yaml"
+    path.write_text("MRN,Full name,Age,Phone,Dx,Seen by\n7,Ada,70,(555) 010-3000,melanoma,surgeon\n")
+    mapping.write_text("columns:\n  MRN: patient.id\n  Full name: patient.name\n  Age: patient.age\n"
+                       "  Phone: patient.phone\n  Dx: diagnosis.cancer_type\n  Seen by: diagnosis.diagnosed_by\n")
+    result = run("import", "csv", path, "--map", mapping, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert load_profile(tmp_path / "out" / "7.yaml").patient.phone == "(555) 010-3000"
+    assert '  phone: "(555) 010-3000"  # c.csv row 2, column 4 (Phone)' in (tmp_path / "out" / "7.yaml").read_text()

@@ -587,3 +587,36 @@ def test_mcode_post_coordinated_skin_cancer(tmp_path):
     result = import_fhir([write_json(tmp_path, bundle(patient(), condition("363346000", SCT, extension=[histology],
                                                                            bodySite=[lung])))])
     assert result.drafts == [] and len(result.not_covered) == 1
+
+
+def test_patient_phone_prefers_mobile_then_home_and_skips_old_numbers(tmp_path):
+    telecom = [{"system": "email", "value": "ana@example.org"},
+               {"system": "phone", "value": "(614) 555-0100", "use": "work"},
+               {"system": "phone", "value": "(614) 555-0111", "use": "old"},
+               {"system": "phone", "value": "(614) 555-0122", "use": "home"},
+               {"system": "phone", "value": "(614) 555-0133", "use": "mobile", "period": {"end": "2020-01-01"}},
+               {"system": "phone", "value": "(614) 555-0144", "use": "mobile"}]
+    values, _ = one(tmp_path, patient(telecom=telecom), condition("C43.9"))
+    assert values["patient.phone"] == "(614) 555-0144"
+    values, _ = one(tmp_path, patient(telecom=telecom[:4]), condition("C43.9"))
+    assert values["patient.phone"] == "(614) 555-0122"
+    values, _ = one(tmp_path, patient(telecom=telecom[:3]), condition("C43.9"))
+    assert values["patient.phone"] == "(614) 555-0100"
+    values, _ = one(tmp_path, patient(telecom=telecom[:1]), condition("C43.9"))
+    assert "patient.phone" not in values
+
+
+def test_patient_phone_that_is_not_a_number_is_a_warning_and_the_profile_validates(tmp_path):
+    values, notices = one(tmp_path, patient(telecom=[{"system": "phone", "value": "ask the daughter",
+                                                      "use": "mobile"}]), condition("C43.9"))
+    assert "patient.phone" not in values
+    assert any("Patient/p1: patient.phone: telecom 'ask the daughter' is not a phone number" in n for n in notices)
+
+
+def test_imported_patient_phone_is_written_to_the_profile(tmp_path):
+    path = write_json(tmp_path, bundle(patient(telecom=[{"system": "phone", "value": "614-555-0199",
+                                                         "use": "home"}]), condition("C43.9")))
+    result = run("import", "fhir", path, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert '  phone: "614-555-0199"  # Patient/p1 telecom home' in (tmp_path / "out" / "p1.yaml").read_text()
+    assert load_profile(tmp_path / "out" / "p1.yaml").patient.phone == "614-555-0199"

@@ -241,3 +241,44 @@ def test_impossible_date_and_forged_error_lines(write):
                    'diagnosis: {cancer_type: "melanomx\\n/etc/x.yaml:9:9: forged", diagnosed_by: other}\n')
     (message,) = problems(forged)
     assert "\n" not in message and message.startswith(f"{forged}:3:26: diagnosis.cancer_type: 'melanomx ")
+
+
+def test_patient_phone_is_kept_as_typed_and_junk_gets_a_located_plain_error(write):
+    path = write("p.yaml", """\
+        schema_version: 1
+        patient: {id: a, name: A, age: 40, phone: 6145550101}
+        diagnosis: {cancer_type: melanoma, diagnosed_by: primary_care}
+        """)
+    assert load_profile(path).patient.phone == "6145550101"  # a number in YAML stays the typed text
+    for good in ("(614) 555-0101", "+44 20 7946 0000", "614.555.0101 ext. 12"):
+        path = write("p.yaml", f"""\
+            schema_version: 1
+            patient: {{id: a, name: A, age: 40, phone: "{good}"}}
+            diagnosis: {{cancer_type: melanoma, diagnosed_by: primary_care}}
+            """)
+        assert load_profile(path).patient.phone == good
+    path = write("p.yaml", """\
+        schema_version: 1
+        patient:
+          id: a
+          name: A
+          age: 40
+          phone: call her daughter
+        diagnosis: {cancer_type: melanoma, diagnosed_by: primary_care}
+        """)
+    assert problems(path) == [
+        f"{path}:6:10: patient.phone: 'call her daughter' is not a phone number: write only the number, such as "
+        "(614) 555-0101 or +44 20 7946 0000 (an extension may follow: ext. 12)"]
+    path = write("p.yaml", "schema_version: 1\npatient: {id: a, name: A, age: 40, phone: '555-01'}\n"
+                           "diagnosis: {cancer_type: melanoma, diagnosed_by: primary_care}\n")
+    assert "'555-01' is not a phone number" in problems(path)[0]  # too few digits to dial
+
+
+def test_a_patient_phone_with_no_phone_is_a_contradiction(write):
+    path = write("p.yaml", """\
+        schema_version: 1
+        patient: {id: a, name: A, age: 40, phone: (614) 555-0101, communication: [no_phone]}
+        diagnosis: {cancer_type: melanoma, diagnosed_by: primary_care}
+        """)
+    (message,) = problems(path)
+    assert "phone is given but communication says no_phone; remove one of them" in message

@@ -129,17 +129,17 @@ def test_trimmed_user_agent_stylesheet_is_used_and_changes_no_byte(monkeypatch):
 
     import weasyprint
 
-    from sop_packets import render
+    from sop_packets import pdf, render
     from sop_packets.build import make_packet
     from sop_packets.profile import load_profile
 
-    assert render._packet_html_class() is not weasyprint.HTML  # the trim still applies to this WeasyPrint
+    assert pdf._packet_html_class() is not weasyprint.HTML  # the trim still applies to this WeasyPrint
     root = Path(__file__).parent.parent
     profile = load_profile(root / "profiles" / "ex-05-melanoma-stage-iii-pregnant.yaml")
     html = render.render_html(make_packet(profile, BuildOptions(prepared_on=datetime.date(2026, 11, 25))))
     assert "<ul" in html and "<ol" in html  # list markers are drawn from the trimmed stylesheet
     trimmed = render.render_pdf(html)
-    monkeypatch.setattr(render, "_packet_html_class", lambda: weasyprint.HTML)
+    monkeypatch.setattr(pdf, "_packet_html_class", lambda: weasyprint.HTML)
     assert render.render_pdf(html) == trimmed
 
 
@@ -161,14 +161,14 @@ def test_dropping_screen_reader_words_before_weasyprint_changes_no_byte(monkeypa
     """They are display: none in print; dropping them early only saves styling work."""
     import datetime
 
-    from sop_packets import render
+    from sop_packets import pdf, render
     from sop_packets.build import make_packet
     from sop_packets.profile import load_profile
 
     root = Path(__file__).parent.parent
     profile = load_profile(root / "profiles" / "ex-10-child-atypical-melanocytic.yaml")
     html = render.render_html(make_packet(profile, BuildOptions(prepared_on=datetime.date(2026, 11, 25))))
-    assert len(render.PRINT_HIDDEN.findall(html)) >= 20  # the tracker's column names, the letter's blanks
+    assert len(pdf.PRINT_HIDDEN.findall(html)) >= 20  # the tracker's column names, the letter's blanks
     dropped = render.render_pdf(html)
-    monkeypatch.setattr(render, "PRINT_HIDDEN", re.compile(r"(?!)"))
+    monkeypatch.setattr(pdf, "PRINT_HIDDEN", re.compile(r"(?!)"))
     assert render.render_pdf(html) == dropped

@@ -119,3 +119,18 @@ def test_saving_keeps_a_multiple_choice_list_in_the_files_order(client, settings
     saved = path.read_text(encoding="utf-8")
     assert "    - hiv  # Condition/hiv-1\n    - organ_transplant  # Condition/tx-1\n" in saved  # untouched
     assert saved == text.replace("Lakeshore HMO", "Lakeshore PPO")
+
+
+def test_the_patients_phone_is_shown_open_with_a_plain_label_and_a_junk_number_is_refused(client, settings):
+    html = client.get("/profiles/ex-01-melanoma-primary-care.yaml").text
+    assert 'name="patient.phone"' in html and 'name="patient.phone"' not in _folded(html)
+    assert 'id="f-patient-phone"' in html and "The patient&#39;s phone" in html
+    fields = replace(form_fields(html), "patient.phone", "(614) 555-0147")
+    saved = post(client, "/profiles/ex-01-melanoma-primary-care.yaml", [*fields, ("action", "save")],
+                 settings.secrets.csrf)
+    assert "There is a problem" not in saved.text
+    assert 'value="(614) 555-0147"' in client.get("/profiles/ex-01-melanoma-primary-care.yaml").text
+    fields = replace(form_fields(html), "patient.phone", "ring me")
+    refused = post(client, "/profiles/ex-01-melanoma-primary-care.yaml", [*fields, ("action", "save")],
+                   settings.secrets.csrf)
+    assert "There is a problem" in refused.text and "is not a phone number" in refused.text

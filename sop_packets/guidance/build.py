@@ -13,7 +13,7 @@ from typing import Any
 from ..schema import CancerType, Profile
 from ..situation import reader_voice
 from .facts import Because, Facts, facts_of
-from .kinds import cautioned_specialists
+from .kinds import SURGERY, cautioned_specialists
 from .rules import ACCESS, ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER
 from .sources import item_sources
 from .summary import Summary, fill, summarize
@@ -172,16 +172,28 @@ INSURANCE_INTROS = (("in_prison", "intro_prison"), ("veterans_affairs", "intro_v
                     ("coverage_none", "intro_no_insurance"))
 
 
+def _radiation_waits(facts: Facts) -> bool:
+    """Radiation comes after the other specialists: in pregnancy (it usually waits for the birth), and for
+    a basal or squamous cell cancer, where surgery (Mohs, excision) comes first and radiation is for when
+    surgery is not an option: unless radiation is the plan and no surgery is proposed."""
+    if facts.holds["pregnant"]:
+        return True
+    radiation_only = facts.holds["proposed_radiation"] and not any(
+        facts.holds[f"proposed_{treatment.value}"] for treatment in SURGERY)
+    return (facts.holds["type_bcc"] or facts.holds["type_scc"]) and not radiation_only
+
+
 def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[tuple[str, Because]]:
     """A section's items in the packet's order: at most three first steps; among the specialists, radiation
-    after the others in pregnancy, and never first a specialist whose treatment a condition argues against."""
+    after the others in pregnancy and for BCC or SCC (_radiation_waits), and never first a specialist whose
+    treatment a condition argues against."""
     if name == NEXT_STEPS:
         return fired[:MAX_NEXT_STEPS]
     if name == "insurance_steps" and facts.holds["in_prison"]:  # health services pays: no plan steps at all
         return [pair for pair in fired if pair[0] in PRISON_INSURANCE_STEPS]
     if name != "specialists":
         return fired
-    if facts.holds["pregnant"]:  # radiation usually waits for the birth
+    if _radiation_waits(facts):
         fired.sort(key=lambda pair: pair[0] == "radiation_oncologist")
     cautioned = cautioned_specialists(facts.holds)
     if fired and fired[0][0] in cautioned and any(item_id not in cautioned for item_id, _ in fired):

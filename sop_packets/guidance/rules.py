@@ -248,7 +248,8 @@ rule("specialists", "radiation_oncologist",
      "desmoplastic melanoma, classic (HIV-negative) Kaposi sarcoma that has "
      "not spread (stage not IV), very-high-risk SCC, BCC or SCC with nerve invasion or nerve symptoms, SCC "
      "that is recurrent, called high risk or with a weakened immune system, or an older adult with BCC or "
-     "SCC (not when a second opinion is optional); listed after the Mohs surgeon when pregnant")(
+     "SCC (not when a second opinion is optional); listed after the other specialists when pregnant, and "
+     "for BCC or SCC unless radiation is proposed without surgery")(
     lambda f: f.any("proposed_radiation") or unless(
         f.any("type_merkel", "desmoplastic_melanoma", "type_angiosarcoma", "mucosal_melanoma",
               "lymphoma_b_indolent", "lymphoma_b_large_leg")

@@ -37,6 +37,7 @@ DELIMITERS = ",;\t"
 
 EXAMPLE = {
     "patient.id": "clinic-00123", "patient.name": "Dana Whitfield", "patient.date_of_birth": "1979-06-14",
+    "patient.phone": "(614) 555-0147",
     "patient.language": "en", "patient.country": "US", "patient.comorbidities": "high blood pressure; asthma",
     "diagnosis.cancer_type": "melanoma", "diagnosis.confirmed_by_biopsy": "true", "diagnosis.stage": "II",
     "diagnosis.body_site": "back", "diagnosis.diagnosed_by": "primary_care",

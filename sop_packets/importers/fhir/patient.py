@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from ...schema import ISO_COUNTRIES, LANGUAGE_PATTERN
+from ...schema import ISO_COUNTRIES, LANGUAGE_PATTERN, phone_problem
 from ...script import has_latin_letters
 from .. import Draft, Notice, codes
 from .codetable import code_of
@@ -122,6 +122,29 @@ def map_demographics(draft: Draft, patient: Any, key: str, id_from: str | None, 
     country = _country(patient, key, notice)
     if country:
         draft.set("patient.country", country, f"{key} address.country")
+    phone = _phone(patient, key, notice)
+    if phone:
+        draft.set("patient.phone", phone[0], f"{key} telecom {phone[1]}")
+
+
+PHONE_USES = {"mobile": 0, "home": 1, None: 2, "work": 3, "temp": 4}
+"""Which of the Patient's phones the letter gives: mobile first, then home; an old one (use=old) never."""
+
+
+def _phone(patient: Any, key: str, notice) -> tuple[str, str] | None:
+    """(number, which use) of the Patient's preferred phone: telecom system=phone, use mobile, then
+    home, then unmarked, work or temp, each by its rank; a value that is not a phone number is a
+    warning."""
+    phones = [t for t in patient.telecom or [] if t.system == "phone" and t.value and t.use in PHONE_USES
+              and not getattr(t.period, "end", None)]  # a number with an end date is no longer used
+    if not phones:
+        return None
+    best = min(phones, key=lambda t: (PHONE_USES[t.use], t.rank or 1_000_000))
+    value = best.value.strip()
+    if message := phone_problem(value):
+        notice(key, "patient.phone", f"telecom {message}; write it by hand")
+        return None
+    return value, best.use or "phone"
 
 
 def _language(patient: Any) -> tuple[str, str] | None:

@@ -1,0 +1,58 @@
+"""Page one stands alone: the shorter page ones tried in turn while its contact block overflows (issue 28)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+PAGE_ONE_END = "page-one-end"
+"""The anchor after the contact block: page one stands alone when it is on page one (issue 28)."""
+DIAGNOSIS_DETAIL = re.compile(r' <span class="diagnosis-detail">(.*?)</span><!--/diagnosis-detail-->', re.S)
+
+
+def fit_page_one(html: str, layout: Callable[[str], Any]) -> Any:
+    """The laid-out document of html, or of the first shorter page one whose page one holds PAGE_ONE_END
+    (the last one tried when none does)."""
+    document = layout(html)
+    for shorter in shorter_page_ones(html):
+        if PAGE_ONE_END not in document.pages[0].anchors:
+            document = layout(shorter)
+    return document
+
+
+def shorter_page_ones(html: str) -> list[str]:
+    """Shorter page ones, tried in turn while page one overflows, each shorter than the last:
+    1. the diagnosis keeps its first sentence; its detail follows the first section (on page two);
+    2. page one's furniture tightens (no section heading, smaller gaps);
+    3. the "prepared on" line moves to page two, and the short warning keeps its title and number (the
+       full warning box follows the first section);
+    4. the contact block keeps the contact's name, number and after-hours number, without role and hours;
+    5. page one's lines sit closer (the title, the band and the step labels smaller, never the body text)."""
+    if PAGE_ONE_END not in html:
+        return []
+    tries = []
+    moved = html
+    if detail := DIAGNOSIS_DETAIL.search(html):
+        moved = DIAGNOSIS_DETAIL.sub("", html, count=1).replace(
+            MOVED_HERE, f'<p class="diagnosis diagnosis-moved">{detail.group(1)}</p>{MOVED_HERE}', 1)
+        tries.append(moved)
+    tight = moved.replace('<body class="', '<body class="compact-first ', 1)
+    tries.append(tight)
+    shortest = ALERT_SHORT_TEXT.sub("", tight)
+    if prepared := PREPARED.search(shortest):
+        shortest = PREPARED.sub("", shortest, count=1).replace(MOVED_HERE, prepared.group() + MOVED_HERE, 1)
+    if shortest != tight:
+        tries.append(shortest)
+    if short_contact := CONTACT_SHORT.search(shortest):
+        shortest = CONTACT_BLOCK.sub(lambda _: short_contact.group(1), shortest, count=1)
+        tries.append(shortest)
+    tries.append(shortest.replace('class="compact-first ', 'class="compact-first compact-more ', 1))
+    return tries
+
+
+MOVED_HERE = "<!--diagnosis-moved-->"
+ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span><!--/alert-short-text-->', re.S)
+PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)
+CONTACT_SHORT = re.compile(r"<!--contact-short:(.*?):contact-short-->", re.S)
+CONTACT_BLOCK = re.compile(r'<div class="contact-block" role="note">.*?</div>', re.S)
