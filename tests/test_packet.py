@@ -50,7 +50,7 @@ def test_sections_come_in_the_promised_order(child_packet):
     # case summary and the worksheet.
     anchors = ["at-a-glance", "toc-title", "indications", "specialists", "records", "more", "disclaimer",
                "urgency", "insurance-steps", "population-notes", "roadmap", "differing-opinions",
-               "after-visit", "glossary", "sources", "questions", "tracker", "more-questions",
+               "after-visit", "glossary", "sources", "questions", "more-questions", "tracker",
                "records-letter", "case-summary", "worksheet"]
     positions = [html.find(f'id="{anchor}"') for anchor in anchors if f'id="{anchor}"' in html]
     assert positions == sorted(positions)
