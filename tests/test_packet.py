@@ -229,3 +229,11 @@ def test_svg_logo_not_in_utf8_is_refused(tmp_path):
     (path.parent / "logo.svg").write_bytes('<svg><image href="http://x"/></svg>'.encode("utf-16"))
     with pytest.raises(InvalidInput, match="uses the element <image>"):
         load_clinic(path)
+
+
+def test_the_warning_signs_print_as_a_list_under_a_title_that_says_when_to_call(tmp_path):
+    html, _pdf = build(tmp_path, "ex-21-scc-immunotherapy")
+    box = html[html.index('<div class="alert-box" role="note"'):html.index("<!--/alert-box-->")]
+    assert "<li>new diarrhea, belly pain, or blood in your stool</li>" in box
+    assert "- new diarrhea" not in box  # block markdown, not hyphens typed into a paragraph
+    assert "Feel sick in a new way? Call your care team at once" in box and "(555) 010-2999" in box
