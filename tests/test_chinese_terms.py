@@ -28,6 +28,12 @@ BANNED = {
         "两三周": "'a couple of weeks' is about two (几天到两周)",
         "兩三週": "'a couple of weeks' is about two (幾天到兩週)",
         "該去看誰": "no section has this title",
+        "癌细胞最先会到达": "the sentinel node is where cancer would go first, if it spreads (如果扩散)",
+        "癌細胞最先會到達": "the sentinel node is where cancer would go first, if it spreads (如果擴散)",
+        "诊断来自": "'came from' is a calque: say who made the diagnosis (做出诊断的是)",
+        "診斷來自": "'came from' is a calque: say who made the diagnosis (做出診斷的是)",
+        "判断来自": "'came from' is a calque (第一次看样本的是)",
+        "判斷來自": "'came from' is a calque (第一次看檢體的是)",
     },
     "zh-Hant": {
         "醫生": "Taiwan writes 醫師",
@@ -75,6 +81,14 @@ def test_no_term_the_native_review_ruled_out(language):
              if ".aliases[" not in path  # glossary aliases keep other spellings on purpose (a clinic's 醫生)
              for word, why in banned.items() if word in text]
     assert found == []
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_a_growth_of_unknown_kind_is_not_called_a_lump(language):
+    """m14: a growth whose type is still uncertain is 皮肤上长的东西, not 肿块 (a lump, alarming)."""
+    words = load_content(language)["words"]
+    texts = [words["cancer_types"]["uncertain"]["name"], words["experts_know"]["uncertain"]]
+    assert all("肿块" not in text and "腫塊" not in text for text in texts), texts
 
 
 @pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
