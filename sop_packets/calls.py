@@ -83,9 +83,13 @@ LETTERED = {"1-800-4-CANCER": "1-800-422-6237"}
 
 def with_digits(html: str) -> str:
     """Each lettered phone number in the page's body followed by its digits, once:
-    "1-800-4-CANCER (1-800-422-6237)". Where the digits already stand next to it, nothing changes."""
+    "1-800-4-CANCER (1-800-422-6237)". Where the digits already stand next to it, nothing changes: in
+    brackets of either width (U+0028 or the full-width U+FF08 of Chinese text), alone or before more
+    words (Vietnamese "(1-800-422-6237; nhân viên nói …)")."""
     head, sep, body = html.partition("<body")
     for letters, digits in LETTERED.items():
-        body = re.sub(rf"(?<!\()(?<!{re.escape(digits)} ){re.escape(letters)}(?! \({re.escape(digits)}\))",
+        opening = "[(\uff08]"
+        body = re.sub(rf"(?<!{opening})(?<!{re.escape(digits)} ){re.escape(letters)}"
+                      rf"(?!\s*{opening}\s*{re.escape(digits)})",
                       f'{letters} (<span class="nowrap">{digits}</span>)', body)
     return head + sep + body

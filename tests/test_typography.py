@@ -38,6 +38,9 @@ treatment_plan:
   proposed: [wide_local_excision]
 preferences:
   risk_tolerance: conservative
+coordinator_note: |
+  王女士您好。请在预约后给我们打电话。
+  我们可以帮您向病理科索取玻片。
 """
 
 
@@ -62,6 +65,7 @@ def test_chinese_sentences_are_joined_with_no_space_and_lists_with_the_enumerati
     spaced = [unit for unit in units if re.search("[\u3002\uff01\uff1f\uff1a\uff1b][ \u00a0]+[\u4e00-\u9fff]", unit)]
     assert spaced == []
     assert any("高血压、糖尿病" in unit for unit in units)
+    assert any("打电话。我们可以" in unit for unit in units)  # a note typed over two lines joins with no space
     assert not any("高血压, 糖尿病" in unit for unit in units)
 
 
