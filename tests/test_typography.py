@@ -36,6 +36,7 @@ diagnosis:
   diagnosed_by: dermatologist
 treatment_plan:
   proposed: [wide_local_excision]
+  planned_date: 2026-12-20
 preferences:
   risk_tolerance: conservative
 coordinator_note: |
