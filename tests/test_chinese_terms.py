@@ -4,8 +4,10 @@ wrong place, weaken the main instruction, or are a Mainland word or conversion s
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from sop_packets.content import load_content
 
@@ -107,3 +109,26 @@ def test_page_one_names_the_real_section_title(language):
     assert any(title in text for text in texts)  # book_visit names the doctors' section
     for text in texts:
         assert re.findall(r"[“「](.+?)[”」]", text) == [title], text
+
+
+def clinic_texts(node, tag, path=""):
+    """The example clinic's texts in one language (clinic.yaml gives them per language tag)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == tag and isinstance(value, str):
+                yield path, value
+            else:
+                yield from clinic_texts(value, tag, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from clinic_texts(value, tag, f"{path}[{i}]")
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_the_example_clinic_keeps_the_terms_too(language):
+    """The example clinic's referral texts print in every packet's table: 醫生 had stayed in zh-Hant."""
+    clinic = yaml.safe_load((Path(__file__).parent.parent / "templates" / "clinic" / "clinic.yaml").read_text("utf-8"))
+    banned = {**BANNED["both"], **BANNED.get(language, {})}
+    texts = list(clinic_texts(clinic, language))
+    assert texts
+    assert [f"{path}: {word}" for path, text in texts for word in banned if word in text] == []

@@ -5,8 +5,10 @@ out. Glossary aliases keep other spellings on purpose (a patient may look up "u 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from test_chinese_terms import strings
+import yaml
+from test_chinese_terms import clinic_texts, strings
 
 from sop_packets.content import load_content
 
@@ -40,3 +42,11 @@ def test_the_ruled_out_terms_are_caught():
     for example in examples:
         assert any(re.search(pattern, example) for pattern in BANNED), example
     assert not any(re.search(pattern, "ung thư hắc tố; u hắc tố ác tính") for pattern in BANNED)
+
+
+def test_the_example_clinic_keeps_the_terms_too():
+    """The example clinic's referral texts print in every packet's table ('Chuyên gia u hắc tố' had stayed)."""
+    clinic = yaml.safe_load((Path(__file__).parent.parent / "templates" / "clinic" / "clinic.yaml").read_text("utf-8"))
+    texts = list(clinic_texts(clinic, "vi"))
+    assert texts
+    assert [f"{path}: {pattern}" for path, text in texts for pattern in BANNED if re.search(pattern, text)] == []
