@@ -50,3 +50,9 @@ def test_the_example_clinic_keeps_the_terms_too():
     texts = list(clinic_texts(clinic, "vi"))
     assert texts
     assert [f"{path}: {pattern}" for path, text in texts for pattern in BANNED if re.search(pattern, text)] == []
+
+
+def test_vietnamese_quotes_are_typographic():
+    """Vietnamese print quotes a name in “ ” (as the say-in-English marker already does), not ASCII "."""
+    straight = [path for path, text in strings(load_content("vi")) if '"' in text]
+    assert straight == []
