@@ -36,6 +36,8 @@ BANNED = {
         "診斷來自": "'came from' is a calque: say who made the diagnosis (做出診斷的是)",
         "判断来自": "'came from' is a calque (第一次看样本的是)",
         "判斷來自": "'came from' is a calque (第一次看檢體的是)",
+        "几天内去问": "'get a second opinion within days' is 拿到, not 去问 (m1: 问第二意见 is a calque)",
+        "幾天內去問": "'get a second opinion within days' is 拿到, not 去問 (m1: 問第二意見 is a calque)",
     },
     "zh-Hant": {
         "醫生": "Taiwan writes 醫師",
