@@ -134,3 +134,15 @@ def test_the_example_clinic_keeps_the_terms_too(language):
     texts = list(clinic_texts(clinic, language))
     assert texts
     assert [f"{path}: {word}" for path, text in texts for word in banned if word in text] == []
+
+
+def test_a_lettered_number_gets_its_digits_once_whatever_the_brackets():
+    from sop_packets.calls import with_digits
+
+    letters, digits = '<span class="nowrap">1-800-4-CANCER</span>', '<span class="nowrap">1-800-422-6237</span>'
+    chinese = "<body>拨打 1-800-4-CANCER\uff081-800-422-6237\uff09\u3002"  # full-width brackets
+    assert with_digits(chinese) == f"<body>拨打 {letters}\uff08{digits}\uff09\u3002"
+    assert with_digits("<body>call 1-800-4-CANCER (1-800-422-6237).") == f"<body>call {letters} ({digits})."
+    assert with_digits("<body>call 1-800-4-CANCER.") == f"<body>call {letters} ({digits})."
+    for page in (chinese, "<body>call 1-800-4-CANCER.", "<body>al 1-800-422-6237 (1-800-4-CANCER)"):
+        assert with_digits(with_digits(page)) == with_digits(page)
