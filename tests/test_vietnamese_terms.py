@@ -25,6 +25,7 @@ BANNED = {
     r"đến từ": "'came from' is a calque: say who made the diagnosis",  # m5
     r"\bquang ly trích\b": "not an established term; keep 'photopheresis' with a gloss",  # m16
     r"Hỏi như vậy là an toàn": "'asking is safe' calque; say it is normal and does not affect treatment",  # m2
+    r"theo (?:một )?cách mới": "'feel sick in a new way' calque; say 'thấy trong người khác lạ'",  # m3
 }
 
 
