@@ -16,13 +16,13 @@ import io
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
+from . import cache_folder
 from .errors import BuildError, MissingSystemLibrary, Problem
 
 
@@ -242,8 +242,7 @@ def _digest(fonts: Iterable[Font]) -> str:
 
 
 def _cache_roots() -> list[Path]:
-    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return [Path(home) / "sop-packets", Path(tempfile.gettempdir()) / f"sop-packets-{os.getuid()}"]
+    return cache_folder.roots()
 
 
 @functools.cache
