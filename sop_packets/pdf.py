@@ -9,6 +9,7 @@ import gc
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from . import actual_text, fonts
 from .content import template_dir
 from .errors import MissingSystemLibrary
-from .page_one import fit_page_one
+from .page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one
 from .templating import stylesheet
 
 PANGO_HELP = (
@@ -55,6 +56,7 @@ def _weasyprint() -> Any:
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
     _keep_font_dates()
     actual_text.install()
+    _watch_page_one()
     return weasyprint
 
 
@@ -259,10 +261,65 @@ def render_pdf(html: str) -> bytes:
     html = PRINT_HIDDEN.sub("", html)
     options = dict(stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     with fewer_collections():
-        document = fit_page_one(html, lambda page: _layout(page, options))
+        document = fit_page_one(html, lambda page, stop_early: _layout(page, options, stop_early))
         return document.write_pdf(**options)
 
 
-def _layout(html: str, options: dict[str, Any]) -> Any:
-    return _packet_html_class()(string=html, base_url=template_dir().as_uri() + "/",
-                                url_fetcher=url_fetcher()).render(font_config=_font_config(), **options)
+def _layout(html: str, options: dict[str, Any], stop_early: bool = False) -> Any:
+    """The laid-out document; with stop_early, PageOneOverflows as soon as page one is known not to
+    hold PAGE_ONE_END (see _watch_page_one)."""
+    _page_one.stop_early = stop_early
+    try:
+        return _packet_html_class()(string=html, base_url=template_dir().as_uri() + "/",
+                                    url_fetcher=url_fetcher()).render(font_config=_font_config(), **options)
+    finally:
+        _page_one.stop_early = False
+
+
+_page_one = threading.local()
+"""Per thread: whether the layout under way may stop after page one (stop_early)."""
+
+
+@functools.cache
+def _watch_page_one() -> None:
+    """Let a layout stop after its first page when that page does not hold PAGE_ONE_END.
+
+    A packet whose page one overflows is laid out again with a shorter page one (page_one.py): up to
+    four whole layouts, most of a packet's CPU. WeasyPrint makes pages one by one (make_all_pages);
+    its first page is final unless its content looks something up that later pages settle (a page
+    number, target-counter(), counter(pages)), which WeasyPrint records in the page's remake state.
+    When page one has no such lookup and lacks the anchor, the finished layout would have the same
+    page one, so the rest is not needed. Otherwise the layout goes on and the finished page one is
+    checked as before. If WeasyPrint's layout is built otherwise in a later version, nothing stops
+    early: slower, never different.
+    """
+    from weasyprint import layout
+
+    make_all_pages = getattr(layout, "make_all_pages", None)
+    if make_all_pages is None or getattr(make_all_pages, "watches_page_one", False):
+        return
+
+    def watched(context: Any, root_box: Any, html: Any, pages: list) -> Any:
+        first_pass = not pages
+        for number, page in enumerate(make_all_pages(context, root_box, html, pages)):
+            if number == 0 and first_pass and getattr(_page_one, "stop_early", False):
+                remake_state = context.page_maker[0][-1]
+                settled = not (remake_state["content_lookups"] or remake_state["pages_wanted"]
+                               or remake_state["content_changed"])
+                if settled and not _holds_anchor(page, PAGE_ONE_END):
+                    raise PageOneOverflows
+            yield page
+
+    watched.watches_page_one = True
+    layout.make_all_pages = watched
+
+
+def _holds_anchor(box: Any, name: str) -> bool:
+    """Whether box or a box inside it is the anchor name (as WeasyPrint's gather_anchors finds them)."""
+    stack = [box]
+    while stack:
+        box = stack.pop()
+        if box.style["anchor"] == name:
+            return True
+        stack.extend(box.all_children())
+    return False
