@@ -432,7 +432,8 @@ def _build_item(task: Task, options: BuildOptions) -> ItemResult:
         item.outputs = built.outputs
         item.fhir_id = profile.patient.fhir_id or ""
         item.status = "built"
-        item.warnings = [str(problem) for problem in profile_warnings(path, profile)]
+        item.warnings = [str(problem) for problem in
+                         profile_warnings(path, profile, preparation_date(options.prepared_on))]
         if warning := language_warning(options.language or profile.patient.language):
             item.warnings.append(f"{path}: warning: {warning}")
         item.warnings += [f"warning: removed {stale}: it described the packet before this one (build with "

@@ -93,6 +93,16 @@ def branding(clinic: Path | None) -> Branding:
     return load_clinic(clinic)
 
 
+def without_past_date(profile: Profile, prepared_on: date) -> Profile:
+    """The profile as the packet uses it: a treatment date already past on the packet's date is no date
+    ("before December 3" in a packet dated December 7 would send the reader after a day gone). The
+    build warns about it (consistency.date_problems)."""
+    plan = profile.treatment_plan
+    if plan.planned_date is None or plan.planned_date >= prepared_on:
+        return profile
+    return profile.model_copy(update={"treatment_plan": plan.model_copy(update={"planned_date": None})})
+
+
 def make_packet(profile: Profile, options: BuildOptions) -> Packet:
     """Everything one packet is made from, with the guidance worked out in the packet's language.
 
@@ -101,6 +111,7 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
     language (with an interpreter notice in the patient's own language on page one).
     """
     prepared_on = preparation_date(options.prepared_on)
+    profile = without_past_date(profile, prepared_on)
     brand = branding(options.clinic)
     use_content_overrides(options.content or brand.content_dir)
     clinic_language = brand.clinic.language

@@ -29,7 +29,9 @@ SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*")  # and the full-wi
 SECTION = re.compile(r'<(?:section|header|div class="alert-box)\b[^>]*>', re.S)
 ANCHOR = re.compile(r'\sid="([^"]+)"')
 TITLE = re.compile(r"<h[123][^>]*>(.*?)</h[123]>", re.S)
-NOTE = re.compile(r'(<aside class="coordinator-note".*?</aside>)', re.S)
+NOTE = re.compile(r'(<aside class="coordinator-note".*?</aside>|<div class="alert-box".*?<!--/alert-box-->)',
+                  re.S)
+"""A signed note, and a warning box (its number in its title): each is one block for the check."""
 
 
 def _pattern(language: str) -> re.Pattern[str] | None:
@@ -47,9 +49,10 @@ def sentences(text: str) -> list[str]:
 
 
 def _one_block(match: re.Match[str]) -> str:
-    """A signed note is one block: its signature (with the number) answers its "call us"."""
-    inner = re.sub(r"</?(?:p|h3)\b[^>]*>", " ", match.group(1)[len('<aside class="coordinator-note"'):])
-    return '<aside class="coordinator-note"><p' + inner.replace("</aside>", "</p></aside>", 1)
+    """A signed note is one block: its signature (with the number) answers its "call us"; so does a
+    warning box's title its list of signs."""
+    inner = re.sub(r"</?(?:p|h3|div|ul|ol|li|aside)\b[^>]*>", " ", match.group(1))
+    return f"<div><p>{inner}</p></div>"
 
 
 def calls_without_number(html: str, language: str) -> list[tuple[str, str]]:
@@ -86,6 +89,8 @@ def with_digits(html: str) -> str:
     "1-800-4-CANCER (1-800-422-6237)". Where the digits already stand next to it, nothing changes."""
     head, sep, body = html.partition("<body")
     for letters, digits in LETTERED.items():
-        body = re.sub(rf"(?<!\()(?<!{re.escape(digits)} ){re.escape(letters)}(?! \({re.escape(digits)}\))",
+        # the digits may already follow in round or full-width (Chinese) brackets, with or without a space
+        body = re.sub(rf"(?<!\()(?<!{re.escape(digits)} ){re.escape(letters)}"
+                      rf"(?!\s?[(\uff08](?:<[^>]+>)?{re.escape(digits)})",
                       f'{letters} (<span class="nowrap">{digits}</span>)', body)
     return head + sep + body

@@ -160,7 +160,9 @@ def build(profile: Path, out_dir: Path, fmt: str, prepared_on, large_print: bool
             raise
         raise SopError(f"{profile}: could not build this packet (an unexpected {type(exc).__name__}); "
                        "run again with --debug for details, and please report it") from None
-    _show_warnings([profile], language)
+    from .clock import preparation_date
+
+    _show_warnings([profile], language, preparation_date(prepared_on))
     for path in result.outputs:
         click.echo(f"wrote {path}")
     for path in result.removed:
@@ -190,9 +192,10 @@ def _audit_build(profile: Path, patient_id: str) -> None:
         append(profile.parent, "build", profile.name, patient_id=patient_id, note="sop-packets build")
 
 
-def _show_warnings(paths, language: str | None = None) -> None:
-    """Print, without failing, where a profile's free text contradicts its structured fields, and a
-    language tag whose script had to be assumed ("zh": Simplified)."""
+def _show_warnings(paths, language: str | None = None, today: date | None = None) -> None:
+    """Print, without failing, where a profile's free text contradicts its structured fields, a
+    treatment date before the packet's date, and a language tag whose script had to be assumed
+    ("zh": Simplified)."""
     from .consistency import profile_warnings
     from .content import language_warning
     from .errors import SopError
@@ -201,7 +204,7 @@ def _show_warnings(paths, language: str | None = None) -> None:
     for path in paths:
         try:
             profile = load_profile(path)
-            found = profile_warnings(path, profile)
+            found = profile_warnings(path, profile, today)
         except SopError:
             continue  # its errors are reported where it is loaded
         for problem in found:
@@ -297,7 +300,7 @@ def validate(paths, clinic_file) -> None:
     loaded, failures = load_all(files, preparation_date(None))
     for item in [*missing, *failures]:
         click.echo(item.error, err=True)
-    _show_warnings(path for path, _profile in loaded)
+    _show_warnings((path for path, _profile in loaded), today=preparation_date(None))
     bad = len(missing) + len(failures)
     click.echo(f"{len(loaded)} valid, {bad} invalid")
     if bad or not clinic_ok:

@@ -9,6 +9,7 @@ line and the field to set. Setting the field explicitly (even to false) silences
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from .errors import Problem
@@ -98,9 +99,20 @@ def risk_text_problems(profile: Profile) -> list[tuple[tuple, str]]:
     return found
 
 
-def profile_warnings(path: Path | str, profile: Profile) -> list[Problem]:
-    """The consistency problems of one profile file, located at their line and column."""
-    problems = consistency_problems(profile)
+def date_problems(profile: Profile, today: date | None) -> list[tuple[tuple, str]]:
+    """A treatment date already past on the packet's date: the packet gives no date (build.make_packet)."""
+    planned = profile.treatment_plan.planned_date
+    if today is None or planned is None or planned >= today:
+        return []
+    return [(("treatment_plan", "planned_date"),
+             f"the treatment date {planned.isoformat()} is before the packet's date {today.isoformat()}: "
+             "the packet gives no treatment date. Ask the clinic for the new date and set it (or remove it)")]
+
+
+def profile_warnings(path: Path | str, profile: Profile, today: date | None = None) -> list[Problem]:
+    """The consistency problems of one profile file (and, given the packet's date, a treatment date
+    already past), located at their line and column."""
+    problems = consistency_problems(profile) + date_problems(profile, today)
     if not problems:
         return []
     located = parse_yaml(read_text(Path(path)), str(path))

@@ -127,10 +127,16 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
 
 LANGUAGE_FILE = "_language.yaml"
+GLOSS_BEFORE = (r"$|(?!\.\s+(?:This|It|These|They)\s+(?:is|are|means)\b)[.,;:!?)]"
+                r"|\s+(?:and|or|is|are|was|were|that|which|who|to|in|of|on|for|with|near|nearby|by|at|from|if"
+                r"|so|but|can|may|will|has|have)\b")
+"""English: what may follow a word for its short explanation to go right after it (first_use.py)."""
+
 LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": ".",
                      "first_font": "yes", "english_term": "", "english_say": "\u201c{en}\u201d",
                      "language_names": "as_given", "collation": "plain", "sentence_joiner": " ",
-                     "enumeration_separator": ", ", "colon": ":"}
+                     "enumeration_separator": ", ", "colon": ":", "gloss": " ({gloss})",
+                     "gloss_before": GLOSS_BEFORE}
 
 
 @functools.cache
@@ -153,7 +159,13 @@ def language_data(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     collation: the glossary's order (collation.py): plain, vietnamese, pinyin or zhuyin;
     sentence_joiner: what goes between two sentences set one after the other (" "; Chinese: nothing);
     enumeration_separator: between the items of a list inside a sentence (", "; Chinese: 、);
-    colon: after a glossary term or a label (":"; Chinese: the full-width colon U+FF1A).
+    colon: after a glossary term or a label (":"; Chinese: the full-width colon U+FF1A);
+    gloss: how a hard word's short explanation follows its first use (first_use.py): " ({gloss})";
+      Chinese: in full-width brackets;
+    gloss_before: what may follow a word for its explanation to go right after it (a regular expression
+      read at the end of the word): punctuation, or a word that starts a new part of the sentence. A
+      word followed by another noun ("the lymph node test") is part of a longer name and is left alone,
+      and so is a word whose next sentence explains it ("… sebaceous carcinoma. This is a rare …").
     """
     path = content_root() / language / LANGUAGE_FILE
     data = dict(_parse(path, "language file") or {}) if path.is_file() else {}

@@ -25,6 +25,8 @@ class Term:
     term: str
     definition: str
     aliases: tuple[str, ...] = ()
+    in_place: str = ""
+    """A few words that explain the term where the reader first meets it (first_use.py); may be empty."""
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -62,7 +64,8 @@ def load_glossary(content: Mapping[str, Any], stem: str = "glossary",
         if not isinstance(aliases, list):
             raise ValueError(f"glossary term {name!r}: aliases must be a list")
         terms.append(Term(str(name).strip(), " ".join(definition.split()),
-                          tuple(str(alias).strip() for alias in aliases)))
+                          tuple(str(alias).strip() for alias in aliases),
+                          " ".join(str(entry.get("in_place") or "").split())))
     key = collation_key(collation)
     return tuple(sorted(terms, key=lambda term: key(term.term)))
 
@@ -70,6 +73,11 @@ def load_glossary(content: Mapping[str, Any], stem: str = "glossary",
 def sort_key(term: Term) -> tuple:
     """Alphabetical order ignoring case and accents, as a reader expects in a glossary ("índice" under i)."""
     return collation_key("plain")(term.term)
+
+
+def term_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """The whole-word, any-case pattern of a term's forms (cached)."""
+    return _pattern(forms)
 
 
 @functools.cache

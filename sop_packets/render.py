@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,8 @@ from .content import (
 from .drawings import MOHS_TYPES, care_path, mohs_uri
 from .english_words import mark_in_page
 from .errors import BuildError
+from .explanation import is_explained
+from .first_use import explain_first_uses
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .language import cjk_form
@@ -170,14 +173,19 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     check_calls(page, language)
     # issue 28: the glossary defines the words of the part every reader reads (page one to the questions);
     # the reference part explains its own words where they stand
-    core_part = page.split('<section id="more"', 1)[0]
+    # the clinic's office names and specialties ("… and Mohs Surgery") are not the guide's words
+    core_part = REFERRAL_TABLE.sub("", page.split('<section id="more"', 1)[0])
     terms = terms_used([_text_in(core_part, language)], _glossary(language),
                        language_data(language)["collation"])
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = with_digits(template.render(context))
+    punct = language_data(language)
+    page = explain_first_uses(page, terms, punct["gloss"],
+                              lambda text, start, end: is_explained(text, start, end, language,
+                                                                    alternative_counts=False),
+                              punct["gloss_before"])
     if language != DEFAULT_LANGUAGE:
-        punct = language_data(language)
         page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     return with_fonts(page, language, packet.language_tag, embed_fonts=embed_fonts)
 
@@ -218,6 +226,9 @@ def language_needs_help(packet: Packet) -> bool:
     """The patient's language is not English and has no packet of its own."""
     code = packet.language_tag.replace("_", "-").split("-")[0].lower()
     return code != DEFAULT_LANGUAGE and not language_folder(packet.language_tag)
+
+
+REFERRAL_TABLE = re.compile(r'<table class="referrals">.*?</table>', re.S)
 
 
 def _text_in(html: str, language: str) -> str:

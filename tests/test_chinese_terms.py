@@ -93,3 +93,13 @@ def test_page_one_names_the_real_section_title(language):
     assert any(title in text for text in texts)  # book_visit names the doctors' section
     for text in texts:
         assert re.findall(r"[“「](.+?)[”」]", text) == [title], text
+
+
+def test_a_lettered_number_gets_its_digits_once_whatever_the_brackets():
+    from sop_packets.calls import with_digits
+
+    chinese = "<body>拨打 1-800-4-CANCER\uff081-800-422-6237\uff09\u3002"  # full-width brackets
+    assert with_digits(chinese) == chinese
+    assert with_digits("<body>call 1-800-4-CANCER (1-800-422-6237).") == "<body>call 1-800-4-CANCER (1-800-422-6237)."
+    assert with_digits("<body>call 1-800-4-CANCER.") == (
+        '<body>call 1-800-4-CANCER (<span class="nowrap">1-800-422-6237</span>).')

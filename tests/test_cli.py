@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -124,3 +125,17 @@ def test_help_examples_name_files_that_exist():
     for command in ("build", "batch", "validate", "explain", "lint"):
         for named in re.findall(r"((?:profiles|templates)/[\w./-]+\.ya?ml)", run(command, "--help").output):
             assert (root / named).is_file(), f"{command} --help names {named}"
+
+
+def test_a_treatment_date_already_past_is_dropped_with_a_located_warning(tmp_path):
+    """A packet dated after the treatment date never says "before <a day gone>"; the build says where."""
+    source = Path(__file__).parent.parent / "profiles" / "ex-01-melanoma-primary-care.yaml"
+    result = run("build", source, "-o", tmp_path, "--format", "html", "--date", "2026-12-07")
+    assert result.exit_code == 0, result.output
+    assert (f"{source}:29:17: treatment_plan.planned_date: warning: the treatment date 2026-12-03 is before the "
+            "packet's date 2026-12-07: the packet gives no treatment date") in result.output
+    html = (tmp_path / "ex-01-melanoma-primary-care.html").read_text(encoding="utf-8")
+    assert "December 3" not in html and "Before December" not in html
+    earlier = run("build", source, "-o", tmp_path, "--format", "html", "--date", "2026-11-25")
+    assert "planned_date: warning" not in earlier.output
+    assert "December 3, 2026" in (tmp_path / "ex-01-melanoma-primary-care.html").read_text(encoding="utf-8")

@@ -162,6 +162,9 @@ CASES = [
     ("questions", "teen_voice", {"patient.age": 16}, "teen", {"patient.age": 12}),
     *[("insurance_steps", q, {"insurance.coverage_type": "none"}, "coverage_none", None)
       for q in ("uninsured_medicaid", "uninsured_marketplace", "uninsured_hospital_help")],
+    # an uninsured patient of 65 or older is told about Medicare first; a younger one is not
+    ("insurance_steps", "uninsured_medicare", {"insurance.coverage_type": "none", "patient.age": 71}, "age_65_plus",
+     {"insurance.coverage_type": "none", "patient.age": 64}),
     ("insurance_steps", "abroad_home_plan", {"patient.seeking_care_abroad": True}, "abroad_with_insurance",
      {"patient.seeking_care_abroad": True, "insurance.coverage_type": "none"}),
     ("insurance_steps", "abroad_estimate", {"patient.seeking_care_abroad": True}, "care_abroad", None),

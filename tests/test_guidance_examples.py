@@ -223,7 +223,7 @@ def test_packet_shows_each_item_with_its_reason(tmp_path):
 def test_explain_shows_the_page_one_box_and_the_reader():
     runner = CliRunner()
     on_drug = runner.invoke(cli, ["explain", str(PROFILES / "ex-21-scc-immunotherapy.yaml"), "--date", "2026-11-25"])
-    assert "Page one box [alerts]\n  - immunotherapy_warning_signs: Call your care team at once" in on_drug.output
+    assert "Page one box [alerts]\n  - immunotherapy_warning_signs: Feel sick in a new way? Call your care team at once" in on_drug.output
     agent = runner.invoke(cli, ["explain", str(PROFILES / "ex-20-melanoma-older-agent.yaml"), "--date", "2026-11-25"])
     assert "Reader (representative): This guide is for Susan Ellison-Park" in agent.output
     assert "Page one box" not in agent.output

@@ -117,7 +117,7 @@ def call_at_once_box_exactly_when_on_treatment(p: Profile, text: str, raw: str) 
     assert ('class="alert-box"' in raw) == on_treatment_now(p)
     if on_treatment_now(p):
         first_page = text.split(EN["tools"]["contents_title"], 1)[0]
-        assert "Call your care team at once" in first_page
+        assert "Feel sick in a new way? Call your care team at once" in first_page  # the condition with the call
 
 
 def words_fit_the_phase(p: Profile, text: str, raw: str) -> None:

@@ -383,7 +383,7 @@ def test_an_unreadable_file_is_a_located_error_and_the_rest_still_imports(tmp_pa
     (export / "Coverage.ndjson").write_bytes(b'{"resourceType": "Coverage", "id": \xff}\n')
     result = run("import", "fhir", export, "-o", tmp_path / "out")
     assert result.exit_code == 1, result.output
-    assert f"error: {export / 'Observation.ndjson.gz'}:1:1: cannot be read" in result.output
+    assert f"error: {export / 'Observation.ndjson.gz'}:1:1: the compressed file is damaged or cut short" in result.output
     assert f"error: {export / 'Coverage.ndjson'}:1:1: not UTF-8 text" in result.output
     assert (tmp_path / "out" / "p1.yaml").is_file()
     assert "1 written" in result.output and "2 errors" in result.output

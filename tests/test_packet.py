@@ -50,7 +50,7 @@ def test_sections_come_in_the_promised_order(child_packet):
     # case summary and the worksheet.
     anchors = ["at-a-glance", "toc-title", "indications", "specialists", "records", "more", "disclaimer",
                "urgency", "insurance-steps", "population-notes", "roadmap", "differing-opinions",
-               "after-visit", "glossary", "sources", "questions", "tracker", "more-questions",
+               "after-visit", "glossary", "sources", "questions", "more-questions", "tracker",
                "records-letter", "case-summary", "worksheet"]
     positions = [html.find(f'id="{anchor}"') for anchor in anchors if f'id="{anchor}"' in html]
     assert positions == sorted(positions)
@@ -153,7 +153,9 @@ def test_clinic_branding_on_every_packet(tmp_path):
     # the clinic's offices are listed only where "Who to see" names their kind (test_shorter_packet):
     # this rare type's guide names only a cancer center for uncommon cancers, which the clinic lacks
     assert "Lakeside Dermatopathology Lab" not in text
-    assert "Questions about this guide? Call Jordan Ellis, RN at (555) 010-2014." in text
+    # the contact's name and number are on page one (and in every footer), not repeated in the disclaimer
+    page_one = " ".join(pdf_pages(pdf)[0].split())
+    assert "Jordan Ellis, RN" in page_one and "(555) 010-2014" in page_one
 
 
 def clinic_copy(tmp_path: Path, **changes: str) -> Path:
@@ -227,3 +229,11 @@ def test_svg_logo_not_in_utf8_is_refused(tmp_path):
     (path.parent / "logo.svg").write_bytes('<svg><image href="http://x"/></svg>'.encode("utf-16"))
     with pytest.raises(InvalidInput, match="uses the element <image>"):
         load_clinic(path)
+
+
+def test_the_warning_signs_print_as_a_list_under_a_title_that_says_when_to_call(tmp_path):
+    html, _pdf = build(tmp_path, "ex-21-scc-immunotherapy")
+    box = html[html.index('<div class="alert-box" role="note"'):html.index("<!--/alert-box-->")]
+    assert "<li>new diarrhea, belly pain, or blood in your stool</li>" in box
+    assert "- new diarrhea" not in box  # block markdown, not hyphens typed into a paragraph
+    assert "Feel sick in a new way? Call your care team at once" in box and "(555) 010-2999" in box

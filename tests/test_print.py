@@ -80,7 +80,8 @@ def test_urgency_paragraph_is_printed_once(tmp_path):
                         BuildOptions(out_dir=tmp_path, format="pdf", prepared_on=DAY))
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(result.outputs[0]).pages)
     assert text.count(first_sentence) == 1, first_sentence
-    assert text.count(urgency.title) >= 2  # the box on page one and the "How soon to act" section
+    # the title is on page one's band only: the "How soon to act" section no longer repeats the box (issue 28)
+    assert text.count(urgency.title) == 1
 
 
 def test_readme_lists_every_explain_json_key():

@@ -176,6 +176,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         **{f"concern_{name}": bool(value) for name, value in concerns},
         "child": age < 18,
         "age_75_plus": age >= 75,
+        "age_65_plus": age >= 65,
         "age_65_plus_with_conditions": age >= 65 and bool(patient.comorbidities),
         "comorbidities": bool(patient.comorbidities),
         "pregnant": patient.pregnant,

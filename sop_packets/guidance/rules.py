@@ -494,6 +494,8 @@ rule("insurance_steps", "va_second_opinion", "VA care")(lambda f: f.any("veteran
 rule("insurance_steps", "va_community_care", "VA care")(lambda f: f.any("veterans_affairs"))
 rule("insurance_steps", "no_insurance", "no insurance, not in prison")(
     lambda f: unless(f.any("coverage_none"), f.holds["in_prison"]))
+rule("insurance_steps", "uninsured_medicare", "no insurance, 65 or older, not in prison")(
+    lambda f: unless(both(f.any("coverage_none"), f.any("age_65_plus")), f.holds["in_prison"]))
 rule("insurance_steps", "uninsured_medicaid", "no insurance, not in prison")(
     lambda f: unless(f.any("coverage_none"), f.holds["in_prison"]))
 rule("insurance_steps", "uninsured_marketplace", "no insurance, not in prison")(

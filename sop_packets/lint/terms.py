@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..explanation import EXPLAINED_AFTER, EXPLAINED_BEFORE
 from ..glossary import Term, find_uses
 from ..script import SPACED_LETTER_OR_HYPHEN, whole_word
 from .sources import NOT_IN_CONTENT, sources_of
@@ -57,21 +58,7 @@ NOT_MEDICAL = frozenset({
 })
 """Words the shapes catch that a patient reads as plain words. ("diagnosis" is in the glossary.)"""
 
-EXPLAINED_AFTER = re.compile(
-    r"""^(?:'s|s|es)?(?:\s+[a-z][\w-]*){0,2}?(?:  # a phrase may go on: "perineural invasion means"
-        \s*\(                                              # melanoma (a skin cancer ...)
-      | \s*,?\s*(?:which|that)\s+(?:means|is\s+(?:a|an|the|when))\b
-      | \s+(?:is|are)\s+(?:a|an|the|when|how|what|where|one|cells?|doctors?|surgery|medicine)\b
-      | \s+means\b
-      | \s*,\s*(?:a|an|the|meaning|which\s+is|also\s+called|or)\s
-      | \s*[\u2013\u2014]\s                                  # term, a dash, an explanation
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-EXPLAINED_BEFORE = re.compile(
-    r"(?:\(\s*(?:the\s+|a\s+|an\s+)?|\b(?:called|known\s+as|named|also\s+called)\s+(?:a\s+|an\s+|the\s+)?)$",
-    re.IGNORECASE,
-)
+
 
 
 def medical_pattern(words: Iterable[str], shapes: Iterable[str], acronyms: str,

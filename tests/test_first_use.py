@@ -1,0 +1,89 @@
+"""Hard words are explained where the reader first meets them (issue 28, CDC Clear Communication Index
+item 7): the glossary's `in_place` words in brackets after the first unexplained use in the core part."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sop_packets.build import BuildOptions, make_packet
+from sop_packets.content import available_languages, language_data, load_content
+from sop_packets.explanation import is_explained
+from sop_packets.first_use import explain_first_uses
+from sop_packets.glossary import Term, load_glossary
+from sop_packets.profile import load_profile
+from sop_packets.render import render_html
+
+ROOT = Path(__file__).parent.parent
+GLOSS = re.compile(r'<span class="gloss">([^<]*)</span>')
+NCI = Term("NCI-designated cancer center", "A cancer center the NCI has checked.",
+           ("NCI-designated cancer centers",), "checked by the National Cancer Institute")
+NODE = Term("lymph node", "A small gland.", ("lymph nodes",), "where cancer often spreads first")
+SENTINEL = Term("sentinel lymph node biopsy", "A test of the first lymph node.", (), "")
+
+
+def explain(body: str, terms=(NCI, NODE, SENTINEL), language: str = "en") -> str:
+    punct = language_data(language)
+    page = f'<html lang="{language}"><body>{body}<section id="more"><p>NCI-designated cancer centers.</p></section>'
+    return explain_first_uses(page, terms, punct["gloss"],
+                              lambda text, start, end: is_explained(text, start, end, language,
+                                                                    alternative_counts=False),
+                              punct["gloss_before"])
+
+
+def test_the_first_use_gets_the_words_and_later_uses_do_not():
+    page = explain("<p>Look for NCI-designated cancer centers, or call us.</p><p>NCI-designated cancer centers help.</p>")
+    assert GLOSS.findall(page) == ["checked by the National Cancer Institute"]
+    assert "centers (<span" in page
+    assert page.endswith("<p>NCI-designated cancer centers.</p></section>")  # the reference part is left alone
+
+
+def test_page_one_is_left_as_it_is():
+    page = explain('<p>One lymph node.</p><p id="page-one-end" class="page-one-end"></p><p>A lymph node, then.</p>')
+    assert '<p>One lymph node.</p><p id="page-one-end" class="page-one-end"></p><p>A lymph node (<span' in page
+
+
+def test_a_word_already_explained_or_inside_a_longer_name_is_left_alone():
+    assert GLOSS.findall(explain("<p>A lymph node (a small gland) can swell.</p>")) == []
+    assert GLOSS.findall(explain("<p>Ask about the lymph node test first.</p>")) == []  # part of a longer name
+    assert GLOSS.findall(explain("<p>Ask if a sentinel lymph node biopsy is needed.</p>")) == []
+    assert GLOSS.findall(explain("<p>It reached a lymph node. This is a small gland.</p>")) == []
+    assert GLOSS.findall(explain("<p>It reached a lymph node, so ask.</p>")) == ["where cancer often spreads first"]
+
+
+def test_headings_tables_contents_and_other_languages_are_never_changed():
+    body = ('<h2>Lymph nodes</h2><table><tr><td>lymph node</td></tr></table><nav class="toc"><li>lymph node</li>'
+            '</nav><p><span lang="es">lymph node</span></p><p class="visually-hidden">lymph node.</p>')
+    assert GLOSS.findall(explain(body)) == []
+    assert GLOSS.findall(explain(body + "<p>One lymph node.</p>")) == ["where cancer often spreads first"]
+
+
+def test_chinese_takes_its_own_brackets_and_never_splits_a_compound():
+    term = Term("莫氏手术", "一层一层切除。", (), "一层一层地切除皮肤癌")
+    assert "莫氏手术\uff08<span class=\"gloss\">一层一层地切除皮肤癌</span>\uff09。" in explain(
+        "<p>很多医生会做莫氏手术。</p>", (term,), "zh-Hans")
+    assert GLOSS.findall(explain("<p>请找莫氏手术医生。</p>", (term,), "zh-Hans")) == []
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_every_in_place_explanation_is_short_and_plain(language):
+    for term in load_glossary(load_content(language)):
+        if term.in_place:
+            assert len(term.in_place) <= 80 and "(" not in term.in_place and "\uff08" not in term.in_place, term
+
+
+@pytest.mark.parametrize(("name", "language", "expected"), [
+    ("ex-01-melanoma-primary-care", "en", "NCI-designated cancer centers (<span class=\"gloss\">checked by the"),
+    ("ex-07-skin-lymphoma-telemedicine", "en", "Medicare Advantage plan (<span class=\"gloss\">a Medicare plan"),
+    ("ex-17-melanoma-child-es", "es", "designados por el NCI (<span class=\"gloss\">que el Instituto Nacional"),
+])
+def test_packets_explain_their_hard_words_once(name, language, expected):
+    profile = load_profile(ROOT / "profiles" / f"{name}.yaml")
+    html = render_html(make_packet(profile, BuildOptions()), embed_fonts=False)
+    assert expected in html
+    core, _, more = html.partition('<section id="more"')
+    shown = GLOSS.findall(core)
+    assert shown and len(shown) == len(set(shown)) and not GLOSS.findall(more)
+    assert not re.search(r"<h[1-3][^>]*>[^<]*<span class=\"gloss\"", html)
