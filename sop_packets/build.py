@@ -111,7 +111,7 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
     language (with an interpreter notice in the patient's own language on page one).
     """
     prepared_on = preparation_date(options.prepared_on)
-    profile = without_past_date(profile, prepared_on)
+    as_written, profile = profile, without_past_date(profile, prepared_on)
     brand = branding(options.clinic)
     use_content_overrides(options.content or brand.content_dir)
     clinic_language = brand.clinic.language
@@ -127,7 +127,8 @@ def make_packet(profile: Profile, options: BuildOptions) -> Packet:
     clinic_guidance = guidance_in(clinic_language) if clinic_language != language else None
     large = options.large_print or profile.preferences.large_print
     return Packet(profile, guidance, prepared_on, brand, large_print=large, language=language,
-                  language_tag=tag, clinic_language=clinic_language, clinic_guidance=clinic_guidance)
+                  language_tag=tag, clinic_language=clinic_language, clinic_guidance=clinic_guidance,
+                  as_written=as_written if as_written is not profile else None)
 
 
 def build_profile(profile: Profile, source: Path, options: BuildOptions) -> BuildResult:

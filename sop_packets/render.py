@@ -95,6 +95,7 @@ class Packet:
     language_tag: str = DEFAULT_LANGUAGE  # the patient's own language (BCP 47), which may have no folder
     clinic_language: str = DEFAULT_LANGUAGE  # the letter and case summary, read by doctors' offices
     clinic_guidance: Guidance | None = None  # the guidance in the clinic's language, when it differs
+    as_written: Profile | None = None  # the profile as saved, when the packet's differs (a past date dropped)
 
 
 @fewer_collections()
@@ -138,7 +139,7 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         care_path=care_path(packet.profile, packet.guidance, tools["roadmap"], language,
                             packet.language_tag, packet.large_print),
         mohs={"uri": mohs_uri(tools["mohs"], context_family(packet, language), packet.large_print)}
-        if profile.diagnosis.cancer_type.value in MOHS_TYPES else None,
+        if _mohs_applies(profile, guidance) else None,
         sections_text=content["sections"],
         alert_words=content.get("alerts", {}),
         tools=tools,
@@ -163,7 +164,7 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         letter_records=letter_records(clinic_guidance, clinic_tools["letter"],
                                       for_someone=clinic_guidance.reader is not None),
         tool_name=TOOL_NAME,
-        review=review_state(profile),
+        review=review_state(packet.as_written or profile),  # the clinician checked the profile as saved
         glossary_terms=[],
         **_case_summary_facts(profile, clinic_tools["summary"]),
         **case_summary_rows(profile, clinic_content, packet.clinic_language, packet.language_tag),
@@ -188,6 +189,13 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     if language != DEFAULT_LANGUAGE:
         page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     return with_fonts(page, language, packet.language_tag, embed_fonts=embed_fonts)
+
+
+def _mohs_applies(profile: Profile, guidance: Guidance) -> bool:
+    """The Mohs drawing, for a BCC or SCC whose guide names a Mohs surgeon: not for a spot already out
+    with radiation or medicine as the plan (issue 28's rating found it in such a packet)."""
+    return profile.diagnosis.cancer_type.value in MOHS_TYPES and any(
+        item.id == "mohs_surgeon" for item in guidance.items("specialists"))
 
 
 def context_family(packet: Packet, language: str) -> str:

@@ -469,3 +469,13 @@ def test_existing_example_packets_are_unchanged_where_new_facts_are_absent():
     explicit = build_guidance(profile_with({"patient.hiv": "unknown", "diagnosis.lymphoma_type": "unknown"}),
                               CONTENT, TODAY)
     assert base == explicit
+
+
+def test_no_should_the_nodes_be_checked_question_once_they_are_known_to_hold_cancer():
+    """A high-risk SCC asks whether the nodes should be checked, unless they already hold cancer."""
+    scc = {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.body_site": "back",
+           "diagnosis.size_mm": 15, "patient.immune_reasons": ["organ_transplant"]}
+    assert "scc_lymph_nodes" in ids(guidance(scc), "questions")
+    for known in ({"diagnosis.stage": "III"}, {"diagnosis.clinical_nodes": True},
+                  {"diagnosis.sentinel_node": "positive"}):
+        assert "scc_lymph_nodes" not in ids(guidance({**scc, **known}), "questions"), known

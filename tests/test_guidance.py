@@ -243,9 +243,6 @@ CASES = [
     ("specialists", "dermatologist", {**MELANOMA, "diagnosis.diagnosed_by": "primary_care"},
      "not_seen_by_skin_specialist", MELANOMA),
     ("specialists", "dermatologist", {}, "type_bcc", MELANOMA),
-    ("records", "slides_and_blocks", MELANOMA, "type_melanoma", None),
-    ("records", "slides_and_blocks", {"diagnosis.pathology.insufficient_tissue": True},
-     "pathology_insufficient_tissue", None),
     ("records", "treatment_plan_written", {}, "treatment_proposed", NO_PLAN),
     ("records", "imaging", {"diagnosis.stage": "III"}, "stage_III", None),
     ("records", "imaging", {"diagnosis.cancer_type": "merkel_cell_carcinoma"}, "type_merkel", None),
@@ -474,7 +471,7 @@ CASES = [
 ALWAYS = {
     "next_steps": ["request_records"],
     "indications": ["confirmation"],
-    "records": ["pathology_reports", "visit_notes", "medication_list"],
+    "records": ["pathology_reports", "slides_and_blocks", "visit_notes", "medication_list"],
     "questions": ["diagnosis_certainty", "all_options", "how_soon", "experience", "follow_up_plan"],
     "insurance_steps": ["consultation_only", "bring_records"],
     "differing_opinions": ["not_wrong", "weigh_evidence", "personal_factors"],
@@ -492,6 +489,15 @@ def test_rule_fires_on_its_facts_and_is_silent_otherwise(section, item_id, fire,
     assert item.text
     if silent != "always":
         assert item_id not in ids(guidance(silent or {}), section)
+
+
+def test_the_slides_are_always_asked_for_with_their_reason_where_there_is_one():
+    """The step and the letter always ask for the slides, so the checklist does too (issue 28)."""
+    for overrides, because in ((MELANOMA, "type_melanoma"),
+                               ({"diagnosis.pathology.insufficient_tissue": True}, "pathology_insufficient_tissue"),
+                               ({}, "everyone")):
+        item = next(i for i in guidance(overrides).items("records") if i.id == "slides_and_blocks")
+        assert phrase(because, overrides) in item.because, overrides
 
 
 def test_every_conditional_rule_has_a_case():

@@ -49,7 +49,7 @@ def test_sections_come_in_the_promised_order(child_packet):
     # the questions that matter most, the appointment tracker with the other questions, the letter, the
     # case summary and the worksheet.
     anchors = ["at-a-glance", "toc-title", "indications", "specialists", "records", "more", "disclaimer",
-               "urgency", "insurance-steps", "population-notes", "roadmap", "differing-opinions",
+               "insurance-steps", "population-notes", "roadmap", "differing-opinions",
                "after-visit", "glossary", "sources", "questions", "more-questions", "tracker",
                "records-letter", "case-summary", "worksheet"]
     positions = [html.find(f'id="{anchor}"') for anchor in anchors if f'id="{anchor}"' in html]
@@ -237,3 +237,10 @@ def test_the_warning_signs_print_as_a_list_under_a_title_that_says_when_to_call(
     assert "<li>new diarrhea, belly pain, or blood in your stool</li>" in box
     assert "- new diarrhea" not in box  # block markdown, not hyphens typed into a paragraph
     assert "Feel sick in a new way? Call your care team at once" in box and "(555) 010-2999" in box
+
+
+def test_the_mohs_drawing_only_where_the_guide_names_a_mohs_surgeon(tmp_path):
+    nose, _ = build(tmp_path / "a", "ex-02-bcc-nose-reconstruction")
+    assert 'id="mohs"' in nose
+    removed, _ = build(tmp_path / "b", "ex-21-scc-immunotherapy")  # the spot is out; radiation and medicine
+    assert 'id="mohs"' not in removed

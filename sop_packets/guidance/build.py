@@ -183,10 +183,19 @@ def _radiation_waits(facts: Facts) -> bool:
     return (facts.holds["type_bcc"] or facts.holds["type_scc"]) and not radiation_only
 
 
+def _mohs_first(facts: Facts) -> bool:
+    """A basal cell cancer, or a squamous cell cancer not at stage III or IV: the Mohs surgeon comes before
+    the cancer surgeon (NCCN: Mohs for high-risk and face sites; issue 28: the care path sent a nasal BCC to
+    a surgical oncologist for its large surgery); pregnancy keeps its own order."""
+    if facts.holds["pregnant"] or facts.holds["advanced"]:
+        return False
+    return facts.holds["type_bcc"] or facts.holds["type_scc"]
+
+
 def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[tuple[str, Because]]:
     """A section's items in the packet's order: at most three first steps; among the specialists, radiation
-    after the others in pregnancy and for BCC or SCC (_radiation_waits), and never first a specialist whose
-    treatment a condition argues against."""
+    after the others in pregnancy and for BCC or SCC (_radiation_waits), the Mohs surgeon first for BCC and
+    early SCC (_mohs_first), and never first a specialist whose treatment a condition argues against."""
     if name == NEXT_STEPS:
         return fired[:MAX_NEXT_STEPS]
     if name == "insurance_steps" and facts.holds["in_prison"]:  # health services pays: no plan steps at all
@@ -195,6 +204,10 @@ def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[
         return fired
     if _radiation_waits(facts):
         fired.sort(key=lambda pair: pair[0] == "radiation_oncologist")
+    ids = [item_id for item_id, _ in fired]
+    if _mohs_first(facts) and {"mohs_surgeon", "surgical_oncologist"} <= set(ids) \
+            and ids.index("surgical_oncologist") < ids.index("mohs_surgeon"):
+        fired.insert(ids.index("surgical_oncologist"), fired.pop(ids.index("mohs_surgeon")))
     cautioned = cautioned_specialists(facts.holds)
     if fired and fired[0][0] in cautioned and any(item_id not in cautioned for item_id, _ in fired):
         fired.sort(key=lambda pair: pair[0] in cautioned)
@@ -240,7 +253,9 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
     advice = words["planned"] if facts.holds["treatment_planned"] and not answered else ""
     text = joiner.join(filter(None, [level_text["text"], advice]))
     said = fill(_timing_said(profile, words, facts), facts.values)
-    reasons = _because(because, content, facts, voice)
+    # the case's own reasons first: page one shows the first, and "you have melanoma" explains nothing
+    reasons = _because(tuple(sorted(because, key=lambda key: key in GENERIC_REASONS - {"type_merkel"})),
+                       content, facts, voice)  # "a rare skin cancer that can grow fast" is a real reason
     return Urgency(level, level_text["title"], fill(text, facts.values), reasons, said,
                    item_sources(level_text.get("sources"), facts))
 

@@ -294,8 +294,9 @@ rule("specialists", "dermatologist",
 
 # records: what to gather
 rule("records", "pathology_reports", "always")(lambda f: f.any("everyone"))
-rule("records", "slides_and_blocks", "pathology review indicated, melanoma, or a rare type")(
-    lambda f: _pathology_review(f) or f.any("type_melanoma", *RARE_TYPES))
+rule("records", "slides_and_blocks", "always (the step and the letter ask for the slides): with its reason "
+     "when a pathology review is indicated, for melanoma and for a rare type")(
+    lambda f: _pathology_review(f) or f.any("type_melanoma", *RARE_TYPES) or f.any("everyone"))
 rule("records", "visit_notes", "always")(lambda f: f.any("everyone"))
 rule("records", "treatment_plan_written", "a treatment is proposed")(lambda f: f.any("treatment_proposed"))
 rule("records", "imaging",
@@ -386,7 +387,10 @@ rule("questions", "bcc_recurrence", "BCC")(lambda f: f.any("type_bcc"))
 rule("questions", "bcc_cosmetic_result", "BCC, when a second opinion is not optional")(
     lambda f: _not_low_value(f, f.any("type_bcc")))
 rule("questions", "scc_risk_level", "SCC")(lambda f: f.any("type_scc"))
-rule("questions", "scc_lymph_nodes", "high-risk SCC")(_high_risk_scc)
+NODES_HOLD_CANCER = ("stage_III", "stage_IV", "clinical_nodes", "sentinel_positive", "unknown_primary")
+rule("questions", "scc_lymph_nodes", "high-risk SCC, unless the nodes are known to hold cancer (stage III or "
+     "IV, nodes felt or seen, a positive sentinel node, or no skin spot found)")(
+    lambda f: unless(_high_risk_scc(f), not f.none(*NODES_HOLD_CANCER)))
 rule("questions", "scc_adjuvant",
      "high-risk SCC with the cancer active, and surgery proposed or the spot already removed, or nerve "
      "invasion with any treatment proposed")(

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..schema import CancerType, MelanomaSubtype, Profile, Stage
+from ..schema import CancerType, MelanomaSubtype, Profile, SentinelNode, Stage
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -41,6 +41,9 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     high_risk = values.get("risk_group") in ("high", "very_high")
     if group == "unknown" and high_risk and "unknown_high_risk" in sentences:
         group = "unknown_high_risk"  # never "small ones are not given a stage" for a high-risk cancer
+    nodes_known = bool(dx.clinical_nodes) or dx.sentinel_node is SentinelNode.positive
+    if group == "III" and nodes_known and "III_nodes" in sentences:
+        group = "III_nodes"  # the reason this case is stage III, not every way a cancer can be (CCI item 16)
     return fill(sentences.get(group, sentences.get("any", "")), values)
 
 
