@@ -86,11 +86,31 @@ LETTERED = {"1-800-4-CANCER": "1-800-422-6237"}
 
 def with_digits(html: str) -> str:
     """Each lettered phone number in the page's body followed by its digits, once:
-    "1-800-4-CANCER (1-800-422-6237)". Where the digits already stand next to it, nothing changes."""
+    "1-800-4-CANCER (1-800-422-6237)". Where the digits already stand next to it, they are not added
+    again: in brackets of either width (U+0028 or the full-width U+FF08 of Chinese text), alone or before
+    more words (Vietnamese "(1-800-422-6237; nhân viên nói …)"), or just before it. The letters and the
+    digits each stay on one line (a Chinese page broke "1-800-4-" from "CANCER")."""
     head, sep, body = html.partition("<body")
     for letters, digits in LETTERED.items():
-        # the digits may already follow in round or full-width (Chinese) brackets, with or without a space
-        body = re.sub(rf"(?<!\()(?<!{re.escape(digits)} ){re.escape(letters)}"
-                      rf"(?!\s?[(\uff08](?:<[^>]+>)?{re.escape(digits)})",
-                      f'{letters} (<span class="nowrap">{digits}</span>)', body)
+        body = _lettered_with_digits(body, letters, digits)
     return head + sep + body
+
+
+def _lettered_with_digits(body: str, letters: str, digits: str) -> str:
+    """with_digits for one lettered number."""
+    nowrap_letters = f'<span class="nowrap">{letters}</span>'
+    nowrap_digits = f'<span class="nowrap">{digits}</span>'
+    # the digits may follow in round or full-width (Chinese) brackets, with or without a space or a tag;
+    # letters already marked are left alone, so a second pass changes nothing
+    pattern = re.compile(rf'(?<!<span class="nowrap">){re.escape(letters)}'
+                         rf"(?:(\s*[(\uff08](?:<[^>]+>)?\s*){re.escape(digits)})?")
+
+    def mark(match: re.Match) -> str:
+        if match.group(1) is not None:  # the digits follow
+            return f"{nowrap_letters}{match.group(1)}{nowrap_digits}"
+        before = body[max(0, match.start() - len(digits) - 1):match.start()]
+        if before.endswith(("(", "\uff08", f"{digits} ")):  # "1-800-422-6237 (1-800-4-CANCER)"
+            return nowrap_letters
+        return f"{nowrap_letters} ({nowrap_digits})"
+
+    return pattern.sub(mark, body)

@@ -127,7 +127,7 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
 
 LANGUAGE_FILE = "_language.yaml"
-GLOSS_BEFORE = (r"$|(?!\.\s+(?:This|It|These|They)\s+(?:is|are|means)\b)[.,;:!?)]"
+GLOSS_BEFORE = (r"$|(?!\.\s+(?:This|It|These|They)\s+(?:is|are|means)\b)[.,;:!?)]|\s[\"\u201c]"
                 r"|\s+(?:and|or|is|are|was|were|that|which|who|to|in|of|on|for|with|near|nearby|by|at|from|if"
                 r"|so|but|can|may|will|has|have)\b")
 """English: what may follow a word for its short explanation to go right after it (first_use.py)."""

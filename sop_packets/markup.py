@@ -37,8 +37,24 @@ def parser() -> MarkdownIt:
     return md
 
 
+_LINE_BREAK = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=\S)")
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def join_wide_lines(text: str) -> str:
+    """A line break between two wide (Chinese, Japanese, Korean) characters removed, as CSS Text 3's
+    segment-break rule asks and WeasyPrint does not do: a Chinese note typed over two lines would
+    otherwise print a space after 。 (issue 27). Blank lines, which end a paragraph, are kept."""
+    def join(match: re.Match) -> str:
+        return "" if _wide(text[match.start() - 1]) and _wide(text[match.end()]) else match.group(0)
+    return _LINE_BREAK.sub(join, text)
+
+
 def render(text: str | None) -> str:
-    return parser().render(text or "")
+    return parser().render(join_wide_lines(text or ""))
 
 
 def render_inline(text: str | None) -> str:

@@ -4,8 +4,10 @@ wrong place, weaken the main instruction, or are a Mainland word or conversion s
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from sop_packets.content import load_content
 
@@ -28,6 +30,14 @@ BANNED = {
         "两三周": "'a couple of weeks' is about two (几天到两周)",
         "兩三週": "'a couple of weeks' is about two (幾天到兩週)",
         "該去看誰": "no section has this title",
+        "癌细胞最先会到达": "the sentinel node is where cancer would go first, if it spreads (如果扩散)",
+        "癌細胞最先會到達": "the sentinel node is where cancer would go first, if it spreads (如果擴散)",
+        "诊断来自": "'came from' is a calque: say who made the diagnosis (做出诊断的是)",
+        "診斷來自": "'came from' is a calque: say who made the diagnosis (做出診斷的是)",
+        "判断来自": "'came from' is a calque (第一次看样本的是)",
+        "判斷來自": "'came from' is a calque (第一次看檢體的是)",
+        "几天内去问": "'get a second opinion within days' is 拿到, not 去问 (m1: 问第二意见 is a calque)",
+        "幾天內去問": "'get a second opinion within days' is 拿到, not 去問 (m1: 問第二意見 is a calque)",
     },
     "zh-Hant": {
         "醫生": "Taiwan writes 醫師",
@@ -78,6 +88,14 @@ def test_no_term_the_native_review_ruled_out(language):
 
 
 @pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_a_growth_of_unknown_kind_is_not_called_a_lump(language):
+    """m14: a growth whose type is still uncertain is 皮肤上长的东西, not 肿块 (a lump, alarming)."""
+    words = load_content(language)["words"]
+    texts = [words["cancer_types"]["uncertain"]["name"], words["experts_know"]["uncertain"]]
+    assert all("肿块" not in text and "腫塊" not in text for text in texts), texts
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
 def test_the_nci_line_is_given_in_digits(language):
     texts = [text for _path, text in strings(load_content(language)["specialists"]) if "1-800-4-CANCER" in text]
     assert texts
@@ -95,11 +113,36 @@ def test_page_one_names_the_real_section_title(language):
         assert re.findall(r"[“「](.+?)[”」]", text) == [title], text
 
 
+def clinic_texts(node, tag, path=""):
+    """The example clinic's texts in one language (clinic.yaml gives them per language tag)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == tag and isinstance(value, str):
+                yield path, value
+            else:
+                yield from clinic_texts(value, tag, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from clinic_texts(value, tag, f"{path}[{i}]")
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_the_example_clinic_keeps_the_terms_too(language):
+    """The example clinic's referral texts print in every packet's table: 醫生 had stayed in zh-Hant."""
+    clinic = yaml.safe_load((Path(__file__).parent.parent / "templates" / "clinic" / "clinic.yaml").read_text("utf-8"))
+    banned = {**BANNED["both"], **BANNED.get(language, {})}
+    texts = list(clinic_texts(clinic, language))
+    assert texts
+    assert [f"{path}: {word}" for path, text in texts for word in banned if word in text] == []
+
+
 def test_a_lettered_number_gets_its_digits_once_whatever_the_brackets():
     from sop_packets.calls import with_digits
 
+    letters, digits = '<span class="nowrap">1-800-4-CANCER</span>', '<span class="nowrap">1-800-422-6237</span>'
     chinese = "<body>拨打 1-800-4-CANCER\uff081-800-422-6237\uff09\u3002"  # full-width brackets
-    assert with_digits(chinese) == chinese
-    assert with_digits("<body>call 1-800-4-CANCER (1-800-422-6237).") == "<body>call 1-800-4-CANCER (1-800-422-6237)."
-    assert with_digits("<body>call 1-800-4-CANCER.") == (
-        '<body>call 1-800-4-CANCER (<span class="nowrap">1-800-422-6237</span>).')
+    assert with_digits(chinese) == f"<body>拨打 {letters}\uff08{digits}\uff09\u3002"
+    assert with_digits("<body>call 1-800-4-CANCER (1-800-422-6237).") == f"<body>call {letters} ({digits})."
+    assert with_digits("<body>call 1-800-4-CANCER.") == f"<body>call {letters} ({digits})."
+    for page in (chinese, "<body>call 1-800-4-CANCER.", "<body>al 1-800-422-6237 (1-800-4-CANCER)"):
+        assert with_digits(with_digits(page)) == with_digits(page)

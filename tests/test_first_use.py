@@ -87,3 +87,10 @@ def test_packets_explain_their_hard_words_once(name, language, expected):
     shown = GLOSS.findall(core)
     assert shown and len(shown) == len(set(shown)) and not GLOSS.findall(more)
     assert not re.search(r"<h[1-3][^>]*>[^<]*<span class=\"gloss\"", html)
+
+
+def test_a_glossary_term_is_listed_only_when_the_guide_uses_it():
+    """'carcinoma' alone was an alias of sebaceous carcinoma, so every SCC and BCC packet defined it."""
+    profile = load_profile(ROOT / "profiles" / "ex-19-scc-arabic-notice.yaml")
+    html = render_html(make_packet(profile, BuildOptions()), embed_fonts=False)
+    assert "squamous cell carcinoma" in html.lower() and "sebaceous" not in html.lower()

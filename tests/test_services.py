@@ -94,3 +94,21 @@ def test_the_check_finds_an_added_language_claim(monkeypatch):
     monkeypatch.setattr(f"{__name__}.load_content", lambda language: changed)
     with pytest.raises(AssertionError, match="thông dịch"):
         test_a_text_naming_a_phone_service_cites_it_and_claims_no_other_language("vi")
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_a_lettered_number_gets_its_digits_once(language):
+    """The page adds the digits after 1-800-4-CANCER only where the text does not already give them,
+    in either bracket width and before more words (Chinese and Vietnamese pages printed the digits twice,
+    once in the content's brackets and once in the added ones), and the letters never break over a line."""
+    from sop_packets.calls import with_digits
+
+    texts = [text for _path, text in strings(load_content(language)["specialists"]) if "1-800-4-CANCER" in text]
+    assert texts
+    for text in texts:
+        page = with_digits(f"<html><body><p>{text}</p></body></html>")
+        assert page.count("422-6237") == page.count("1-800-4-CANCER"), page
+        assert page.count('<span class="nowrap">1-800-4-CANCER</span>') == page.count("1-800-4-CANCER"), page
+    bare = with_digits("<body>Call 1-800-4-CANCER today.</body>")
+    assert ('Call <span class="nowrap">1-800-4-CANCER</span> (<span class="nowrap">1-800-422-6237</span>) today.'
+            in bare)

@@ -36,8 +36,12 @@ diagnosis:
   diagnosed_by: dermatologist
 treatment_plan:
   proposed: [wide_local_excision]
+  planned_date: 2026-12-20
 preferences:
   risk_tolerance: conservative
+coordinator_note: |
+  王女士您好。请在预约后给我们打电话。
+  我们可以帮您向病理科索取玻片。
 """
 
 
@@ -62,6 +66,7 @@ def test_chinese_sentences_are_joined_with_no_space_and_lists_with_the_enumerati
     spaced = [unit for unit in units if re.search("[\u3002\uff01\uff1f\uff1a\uff1b][ \u00a0]+[\u4e00-\u9fff]", unit)]
     assert spaced == []
     assert any("高血压、糖尿病" in unit for unit in units)
+    assert any("打电话。我们可以" in unit for unit in units)  # a note typed over two lines joins with no space
     assert not any("高血压, 糖尿病" in unit for unit in units)
 
 
@@ -134,3 +139,15 @@ def test_no_vietnamese_syllable_is_split_across_lines_in_the_glossary(tmp_path):
                 split.append(f"{end}|{start}")
     assert split == []
     assert ".intl { overflow-wrap: normal; }" in html
+
+
+@pytest.mark.parametrize("tag", ["zh-Hans", "zh-Hant"])
+def test_a_chinese_child_packet_has_no_space_after_a_full_stop(tag):
+    """The template's own joins (the letter's parent line, the urgency box's date line) use the sentence
+    joiner: a child's packet in Chinese had "交到那个诊所。 在“Parent or guardian”…"."""
+    html = render_html(make_packet(load_profile(PROFILES / "ex-17-melanoma-child-es.yaml"),
+                                   BuildOptions(prepared_on=DAY, language=tag)))
+    html = re.sub(r'<span class="intl">(.*?)</span>', r"\1", html)
+    units = visible_units(html, tag)
+    assert any("Parent or guardian" in unit for unit in units)
+    assert [unit for unit in units if re.search("[\u3002\uff01\uff1f][ \u00a0]+[\u4e00-\u9fff\u201c\u300c]", unit)] == []
