@@ -11,14 +11,26 @@ PAGE_ONE_END = "page-one-end"
 DIAGNOSIS_DETAIL = re.compile(r' <span class="diagnosis-detail">(.*?)</span><!--/diagnosis-detail-->', re.S)
 
 
-def fit_page_one(html: str, layout: Callable[[str], Any]) -> Any:
+class PageOneOverflows(Exception):
+    """A layout stopped after page one: page one does not hold PAGE_ONE_END."""
+
+
+def fit_page_one(html: str, layout: Callable[[str, bool], Any]) -> Any:
     """The laid-out document of html, or of the first shorter page one whose page one holds PAGE_ONE_END
-    (the last one tried when none does)."""
-    document = layout(html)
-    for shorter in shorter_page_ones(html):
-        if PAGE_ONE_END not in document.pages[0].anchors:
-            document = layout(shorter)
-    return document
+    (the last one tried when none does).
+
+    layout(html, stop_early) lays html out; with stop_early it may raise PageOneOverflows instead,
+    once page one is known not to hold PAGE_ONE_END (every try but the last).
+    """
+    *earlier, last = [html, *shorter_page_ones(html)]
+    for page in earlier:
+        try:
+            document = layout(page, True)
+        except PageOneOverflows:
+            continue
+        if PAGE_ONE_END in document.pages[0].anchors:
+            return document
+    return layout(last, False)
 
 
 def shorter_page_ones(html: str) -> list[str]:

@@ -6,15 +6,20 @@ import atexit
 import contextlib
 import functools
 import gc
+import inspect
+import math
 import os
 import re
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from . import actual_text, fonts
 from .content import template_dir
 from .errors import MissingSystemLibrary
-from .page_one import fit_page_one
+from .page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one
 from .templating import stylesheet
 
 PANGO_HELP = (
@@ -47,12 +52,70 @@ def _weasyprint() -> Any:
     # Before WeasyPrint starts fontconfig: the project's fonts only, never the host's.
     os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
     try:
-        import weasyprint
+        with _libraries_by_their_linux_names():
+            import weasyprint
     except OSError as exc:  # Pango or its friends are missing
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
     _keep_font_dates()
     actual_text.install()
+    _watch_page_one()
+    _probe_columns_with_room()
     return weasyprint
+
+
+LINUX_NAMES = {
+    linux: earlier
+    for linux, earlier in (
+        ("libgobject-2.0.so.0", ("libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0")),
+        ("libpango-1.0.so.0", ("libpango-1.0-0", "pango-1.0-0", "pango-1.0")),
+        ("libharfbuzz.so.0", ("libharfbuzz-0", "harfbuzz", "harfbuzz-0.0")),
+        ("libharfbuzz-subset.so.0", ("libharfbuzz-subset-0", "harfbuzz-subset", "harfbuzz-subset-0.0")),
+        ("libfontconfig.so.1", ("libfontconfig-1", "fontconfig-1", "fontconfig")),
+        ("libpangoft2-1.0.so.0", ("libpangoft2-1.0-0", "pangoft2-1.0-0", "pangoft2-1.0")),
+    )
+}
+"""Each library's Linux name, and the names WeasyPrint tries before it (weasyprint/text/ffi.py)."""
+LINUX_NAME_OF = {name: linux for linux, earlier in LINUX_NAMES.items() for name in earlier}
+
+
+@contextlib.contextmanager
+def _libraries_by_their_linux_names() -> Iterator[None]:
+    """While WeasyPrint loads its libraries: no search for a name whose library loads by its Linux name.
+
+    WeasyPrint tries each library under its Windows and macOS names before the Linux one, and cffi
+    looks every such name up with ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld
+    for each miss: a sixth of a cold `build`. When the Linux name loads, the lookup of an earlier name
+    answers "not found", and WeasyPrint then loads the Linux name itself: the file a search finds
+    (find_library answers with that same name). A library that does not load by its Linux name, and
+    any other name, is searched for as always, so a missing Pango still fails as before.
+    """
+    if not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
+        yield
+        return
+    import ctypes
+    import ctypes.util
+
+    search = ctypes.util.find_library
+
+    @functools.cache
+    def loads(linux_name: str) -> bool:
+        try:
+            ctypes.CDLL(linux_name)
+        except OSError:
+            return False
+        return True
+
+    def find_library(name: str) -> str | None:
+        linux_name = LINUX_NAME_OF.get(name)
+        if linux_name is not None and loads(linux_name):
+            return None
+        return search(name)
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = search
 
 
 @functools.cache
@@ -201,10 +264,99 @@ def render_pdf(html: str) -> bytes:
     html = PRINT_HIDDEN.sub("", html)
     options = dict(stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     with fewer_collections():
-        document = fit_page_one(html, lambda page: _layout(page, options))
+        document = fit_page_one(html, lambda page, stop_early: _layout(page, options, stop_early))
         return document.write_pdf(**options)
 
 
-def _layout(html: str, options: dict[str, Any]) -> Any:
-    return _packet_html_class()(string=html, base_url=template_dir().as_uri() + "/",
-                                url_fetcher=url_fetcher()).render(font_config=_font_config(), **options)
+def _layout(html: str, options: dict[str, Any], stop_early: bool = False) -> Any:
+    """The laid-out document; with stop_early, PageOneOverflows as soon as page one is known not to
+    hold PAGE_ONE_END (see _watch_page_one)."""
+    _page_one.stop_early = stop_early
+    try:
+        return _packet_html_class()(string=html, base_url=template_dir().as_uri() + "/",
+                                    url_fetcher=url_fetcher()).render(font_config=_font_config(), **options)
+    finally:
+        _page_one.stop_early = False
+
+
+_page_one = threading.local()
+"""Per thread: whether the layout under way may stop after page one (stop_early)."""
+
+
+@functools.cache
+def _watch_page_one() -> None:
+    """Let a layout stop after its first page when that page does not hold PAGE_ONE_END.
+
+    A packet whose page one overflows is laid out again with a shorter page one (page_one.py): up to
+    four whole layouts, most of a packet's CPU. WeasyPrint makes pages one by one (make_all_pages);
+    its first page is final unless its content looks something up that later pages settle (a page
+    number, target-counter(), counter(pages)), which WeasyPrint records in the page's remake state.
+    When page one has no such lookup and lacks the anchor, the finished layout would have the same
+    page one, so the rest is not needed. Otherwise the layout goes on and the finished page one is
+    checked as before. If WeasyPrint's layout is built otherwise in a later version, nothing stops
+    early: slower, never different.
+    """
+    from weasyprint import layout
+
+    make_all_pages = getattr(layout, "make_all_pages", None)
+    if make_all_pages is None or getattr(make_all_pages, "watches_page_one", False):
+        return
+
+    def watched(context: Any, root_box: Any, html: Any, pages: list) -> Any:
+        first_pass = not pages
+        for number, page in enumerate(make_all_pages(context, root_box, html, pages)):
+            if number == 0 and first_pass and getattr(_page_one, "stop_early", False):
+                remake_state = context.page_maker[0][-1]
+                settled = not (remake_state["content_lookups"] or remake_state["pages_wanted"]
+                               or remake_state["content_changed"])
+                if settled and not _holds_anchor(page, PAGE_ONE_END):
+                    raise PageOneOverflows
+            yield page
+
+    watched.watches_page_one = True
+    layout.make_all_pages = watched
+
+
+COLUMN_PROBE = "context, column_box, inf, column_skip_stack,"
+"""How WeasyPrint's column balancer lays out the next box to learn its height (layout/column.py)."""
+
+
+@functools.cache
+def _probe_columns_with_room() -> None:
+    """Let WeasyPrint's column balancer see the height of the next box, as it means to.
+
+    To balance columns (the glossary's two), WeasyPrint lays them out at a height, and if they do not
+    hold everything, grows the height by what the next box needs and tries again. It learns that by
+    laying the next box out with a bottom space of +inf, which leaves no room at all, so it gets one
+    line and, finding no need, grows the height by 1 px a try: 28 tries and 0.35 CPU s for the glossary
+    of ex-09 (laid out twice, once more for its bottom margin), a fifth of a cold `build`. With -inf
+    (unlimited room, as WeasyPrint's other unbounded layouts use) it gets the whole next box. Only that
+    probe passes +inf. The columns can split one term differently from the 1 px search (2 of the 28
+    examples in standard print: the same text and pages, one glossary term in the other column). If a
+    WeasyPrint upgrade changes the probe, nothing is changed.
+    """
+    from weasyprint.layout import block, column
+
+    layout = block.block_box_layout
+    if getattr(layout, "probes_with_room", False) or COLUMN_PROBE not in inspect.getsource(column):
+        return
+
+    @functools.wraps(layout)
+    def block_box_layout(context: Any, box: Any, bottom_space: float, *args: Any, **kwargs: Any) -> Any:
+        if bottom_space == math.inf:
+            bottom_space = -math.inf
+        return layout(context, box, bottom_space, *args, **kwargs)
+
+    block_box_layout.probes_with_room = True
+    block.block_box_layout = block_box_layout
+
+
+def _holds_anchor(box: Any, name: str) -> bool:
+    """Whether box or a box inside it is the anchor name (as WeasyPrint's gather_anchors finds them)."""
+    stack = [box]
+    while stack:
+        box = stack.pop()
+        if box.style["anchor"] == name:
+            return True
+        stack.extend(box.all_children())
+    return False

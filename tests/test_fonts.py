@@ -313,3 +313,18 @@ def test_a_pdf_only_build_makes_no_browser_fonts_and_the_same_pdf(monkeypatch, t
     bare = render.render_html(packet, embed_fonts=False)
     assert "@font-face" in full and "@font-face" not in bare
     assert render.render_pdf(bare) == render.render_pdf(full)
+
+
+def test_harfbuzz_reads_the_same_code_points_as_fonttools_for_every_face_of_the_stack():
+    """fonts._cmap reads the cmap with HarfBuzz (fast); fontTools' best cmap is the reference."""
+    checked = 0
+    for font in fonts.STACK:
+        if not font.installed:
+            continue
+        with TTFont(font.paths()[0][0], lazy=True, fontNumber=0) as reference:
+            expected = frozenset(reference.getBestCmap())
+        assert fonts._cmap(font.paths()[0][0]) == expected, font.family
+        checked += 1
+    assert checked >= 4
+    assert ord("ệ") in fonts._cmap(fonts.STACK[1].paths()[0][0])  # Noto Sans has Vietnamese
+    assert ord("ệ") not in fonts._cmap(fonts.STACK[0].paths()[0][0])  # Atkinson Hyperlegible has not

@@ -189,3 +189,16 @@ def test_terms_used_finds_exactly_what_the_whole_word_pattern_finds(language):
                                                             and _pattern(term.forms).search(text))]
     assert not disagree, disagree[:10]
     assert len(terms_used(texts, glossary)) == len(glossary)  # the forms themselves are among the texts
+
+
+def test_the_word_boundary_class_is_the_same_with_and_without_case_folding():
+    """script.whole_word matches SPACED_LETTER case-sensitively inside case-insensitive patterns (faster
+    to compile): that must be the same set of characters, over every code point."""
+    from sop_packets.script import SPACED_LETTER
+
+    folded = re.compile(SPACED_LETTER, re.IGNORECASE).match
+    plain = re.compile(f"(?-i:{SPACED_LETTER})", re.IGNORECASE).match
+    assert [hex(point) for point in range(0x110000)
+            if (folded(chr(point)) is None) != (plain(chr(point)) is None)] == []
+    uses = find_uses("Biopsy, BIOPSY and biopsy-like; no biopsyX or Xbiopsy", [Term("biopsy", "d", ())])
+    assert [use.found for use in uses] == ["Biopsy", "BIOPSY", "biopsy"]

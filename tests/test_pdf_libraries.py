@@ -1,0 +1,79 @@
+"""WeasyPrint's system libraries: the same files loaded without searching for other platforms' names,
+and a missing Pango still reported in words (pdf._libraries_by_their_linux_names)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARIES = ("gobject-2.0", "pango-1.0", "pangoft2-1.0", "harfbuzz", "fontconfig")
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the shortcut is Linux only")
+
+REPORT = """
+import ctypes.util, json, os, re
+searched = []
+real_search = ctypes.util.find_library
+def recording(name):
+    searched.append(name)
+    return real_search(name)
+ctypes.util.find_library = recording
+{load}
+files = set()
+with open("/proc/self/maps") as maps:
+    for line in maps:
+        path = line.split()[-1]
+        if re.search(r"/lib(gobject-2\\.0|pango-1\\.0|pangoft2-1\\.0|harfbuzz|harfbuzz-subset|fontconfig)\\.so", path):
+            files.add(os.path.realpath(path))
+print(json.dumps({{"files": sorted(files), "searched": searched}}))
+"""
+
+
+def loaded(load: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", REPORT.format(load=load)], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_weasyprint_loads_the_same_library_files_without_the_search():
+    plain = loaded("import weasyprint")
+    ours = loaded("from sop_packets import pdf; pdf._weasyprint()")
+    assert len(plain["files"]) == 6  # gobject, pango, pangoft2, harfbuzz, harfbuzz-subset, fontconfig
+    assert ours["files"] == plain["files"]
+    # WeasyPrint's own way searches the Windows and macOS names first; ours skips those searches
+    from sop_packets.pdf import LINUX_NAME_OF
+
+    assert {"libgobject-2.0-0", "pango-1.0-0", "fontconfig-1"} <= set(plain["searched"])
+    assert not set(ours["searched"]) & set(LINUX_NAME_OF)
+
+
+REFUSE_PANGO = """
+import _cffi_backend, _ctypes, sys
+def refusing(load):
+    def load_unless_pango(name, *args):
+        if name and "pango" in str(name):
+            raise OSError(f"cannot load library {name!r}: no such file")
+        return load(name, *args)
+    return load_unless_pango
+_cffi_backend.load_library = refusing(_cffi_backend.load_library)
+_ctypes.dlopen = refusing(_ctypes.dlopen)
+sys.argv = ["sop-packets", *sys.argv[1:]]
+from sop_packets.cli import main
+main()
+"""
+
+
+def test_a_missing_pango_is_named_with_the_packages_to_install(tmp_path):
+    profile = ROOT / "profiles" / "ex-09-other-minimal.yaml"
+    done = subprocess.run([sys.executable, "-c", REFUSE_PANGO, "build", str(profile), "-o", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 3
+    assert "needs the Pango library, and it is not installed" in done.stderr
+    assert "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.iterdir())  # nothing written
