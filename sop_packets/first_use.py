@@ -15,7 +15,7 @@ import html as html_module
 import re
 from collections.abc import Iterable
 
-from .glossary import Term, term_pattern
+from .glossary import Term, uses_of
 
 PIECES = re.compile(r"(<!--.*?-->|<[^>]+>)", re.S)
 """The page as tags (and comments) and the text between them."""
@@ -87,17 +87,23 @@ def _explain_in(text: str, waiting: list[Term], terms: list[Term], pieces: list[
     """One text piece with the glosses of the waiting terms that first occur in it. A use inside a
     longer term ("lymph node" in "sentinel lymph node biopsy") is not a use of the shorter one."""
     found = []
+    longer = None  # the spans of every term in this piece, found once, when a waiting term occurs
     for term in list(waiting):
-        match = next((m for m in term_pattern(term.forms).finditer(text)
-                      if not _inside_longer(m, term, terms, text)), None)
-        if match is None:
+        spans = uses_of(term.forms, text)
+        if not spans:
+            continue
+        if longer is None:
+            longer = [(other, span) for other in terms for span in uses_of(other.forms, text)]
+        span = next((span for span in spans if not _inside_longer(span, term, longer)), None)
+        if span is None:
             continue
         waiting.remove(term)
-        before = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:] + _plain(text[:match.start()])
-        after = _plain(text[match.end():] + "".join(pieces[index + 1:index + 7]))[:CONTEXT]
-        word = match.group()
+        start, end = span
+        before = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:] + _plain(text[:start])
+        after = _plain(text[end:] + "".join(pieces[index + 1:index + 7]))[:CONTEXT]
+        word = text[start:end]
         if not is_explained(before + word + after, len(before), len(before) + len(word)):
-            found.append((match.end(), term))
+            found.append((end, term))
     if not found:
         return text
     gloss_text = html_module.escape(gloss_pattern)
@@ -108,11 +114,10 @@ def _explain_in(text: str, waiting: list[Term], terms: list[Term], pieces: list[
     return text
 
 
-def _inside_longer(match: re.Match[str], term: Term, terms: list[Term], text: str) -> bool:
-    start, end = match.span()
+def _inside_longer(span: tuple[int, int], term: Term, longer: list[tuple[Term, tuple[int, int]]]) -> bool:
+    start, end = span
     return any(other is not term and s <= start and end <= e and (s, e) != (start, end)
-               for other in terms
-               for s, e in (m.span() for m in term_pattern(other.forms).finditer(text)))
+               for other, (s, e) in longer)
 
 
 def _plain(fragment: str) -> str:

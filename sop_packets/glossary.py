@@ -75,9 +75,21 @@ def sort_key(term: Term) -> tuple:
     return collation_key("plain")(term.term)
 
 
-def term_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
-    """The whole-word, any-case pattern of a term's forms (cached)."""
-    return _pattern(forms)
+def uses_of(forms: tuple[str, ...], text: str) -> list[tuple[int, int]]:
+    """Where the forms of a term occur in text, as (start, end) in text order: the spans _pattern(forms)
+    would find, by the plain-text search of terms_used (no costly pattern compiled per term). Where two
+    forms start at one place, the longer wins; no span lies inside another."""
+    found: list[tuple[int, int]] = []
+    for form in forms:  # longest first
+        words, check_before, check_after = _plain(form)
+        for match in words.finditer(text):
+            start, end = match.span()
+            if (check_before and start and _SPACED_LETTER.match(text, start - 1)) \
+                    or (check_after and _SPACED_LETTER.match(text, end)):
+                continue
+            if not any(s <= start and end <= e for s, e in found):
+                found.append((start, end))
+    return sorted(found)
 
 
 @functools.cache

@@ -7,7 +7,7 @@ import re
 import pytest
 import textstat
 
-from sop_packets.content import load_content, template_dir
+from sop_packets.content import available_languages, load_content, template_dir
 from sop_packets.glossary import Term, find_uses, load_glossary, terms_used
 from sop_packets.lint import MAX_GRADE
 
@@ -202,3 +202,19 @@ def test_the_word_boundary_class_is_the_same_with_and_without_case_folding():
             if (folded(chr(point)) is None) != (plain(chr(point)) is None)] == []
     uses = find_uses("Biopsy, BIOPSY and biopsy-like; no biopsyX or Xbiopsy", [Term("biopsy", "d", ())])
     assert [use.found for use in uses] == ["Biopsy", "BIOPSY", "biopsy"]
+
+
+def test_uses_of_finds_the_first_use_the_whole_word_pattern_finds():
+    """first_use.py finds a term by the plain-text search (no pattern compiled per term): the same first
+    span as the whole-word pattern, for every term of every language over its example texts."""
+    from sop_packets.glossary import _pattern, uses_of
+
+    texts = ["Ask about the lymph node test. Lymph nodes (small glands) and a sentinel lymph node biopsy.",
+             "Mohs surgery, or Mohs. Upstage stage IV; the pathology report's slides.",
+             "医生做了活检。前哨淋巴结活检和淋巴结。", "Sinh thiết hạch bạch huyết và hạch lính gác."]
+    for language in available_languages():
+        for term in load_glossary(load_content(language)):
+            for text in texts:
+                match = _pattern(term.forms).search(text)
+                spans = uses_of(term.forms, text)
+                assert (spans[0] if spans else None) == (match.span() if match else None), (language, term.term)
