@@ -98,7 +98,7 @@ def without_past_date(profile: Profile, prepared_on: date) -> Profile:
     ("before December 3" in a packet dated December 7 would send the reader after a day gone). The
     build warns about it (consistency.date_problems)."""
     plan = profile.treatment_plan
-    if plan.planned_date is None or plan.planned_date >= prepared_on:
+    if not plan.date_passed(prepared_on):
         return profile
     return profile.model_copy(update={"treatment_plan": plan.model_copy(update={"planned_date": None})})
 

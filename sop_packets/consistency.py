@@ -102,7 +102,7 @@ def risk_text_problems(profile: Profile) -> list[tuple[tuple, str]]:
 def date_problems(profile: Profile, today: date | None) -> list[tuple[tuple, str]]:
     """A treatment date already past on the packet's date: the packet gives no date (build.make_packet)."""
     planned = profile.treatment_plan.planned_date
-    if today is None or planned is None or planned >= today:
+    if today is None or not profile.treatment_plan.date_passed(today):
         return []
     return [(("treatment_plan", "planned_date"),
              f"the treatment date {planned.isoformat()} is before the packet's date {today.isoformat()}: "

@@ -51,8 +51,11 @@ def is_explained(text: str, start: int, end: int, language: str = DEFAULT_LANGUA
     """Is the word at text[start:end] explained right there, as the language's patterns read it?
     With alternative_counts=False, ", or …" after it is not an explanation."""
     after, before = patterns_for(language)
-    if before.search(text[:start]):
-        return True
     if not alternative_counts and ALTERNATIVE.match(text[end:]):
-        return False
-    return bool(after.match(text[end:]))
+        return bool(before.search(text[:start]))
+    return explained_with(after, before, text, start, end)
+
+
+def explained_with(after: re.Pattern[str], before: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Is the word at text[start:end] explained by what follows it (after) or what comes before (before)?"""
+    return bool(after.match(text[end:]) or before.search(text[:start]))

@@ -26,6 +26,7 @@ SKIPPED = frozenset({"h1", "h2", "h3", "h4", "table", "nav", "figure", "figcapti
 VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col"})
 HIDDEN = re.compile(r'\b(?:lang|aria-hidden|hidden)\b|class="[^"]*visually-hidden')
 MORE = '<section id="more"'
+"""Where the reference part begins: the core part, which every reader reads, is the HTML before it."""
 PAGE_ONE_END = 'id="page-one-end"'
 CONTEXT = 160
 """How many characters of the sentence around a term the explanation check reads."""

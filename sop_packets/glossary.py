@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,12 +81,7 @@ def uses_of(forms: tuple[str, ...], text: str) -> list[tuple[int, int]]:
     forms start at one place, the longer wins; no span lies inside another."""
     found: list[tuple[int, int]] = []
     for form in forms:  # longest first
-        words, check_before, check_after = _plain(form)
-        for match in words.finditer(text):
-            start, end = match.span()
-            if (check_before and start and _SPACED_LETTER.match(text, start - 1)) \
-                    or (check_after and _SPACED_LETTER.match(text, end)):
-                continue
+        for start, end in _form_spans(form, text):
             if not any(s <= start and end <= e for s, e in found):
                 found.append((start, end))
     return sorted(found)
@@ -145,15 +140,22 @@ def _plain(form: str) -> tuple[re.Pattern[str], bool, bool]:
 
 def _occurs(form: str, text: str) -> bool:
     """Does form occur in text as _pattern((form,)) finds it: no letter of a spaced script touching it?"""
+    return next(_form_spans(form, text), None) is not None
+
+
+def _form_spans(form: str, text: str) -> Iterator[tuple[int, int]]:
+    """Each (start, end) where form occurs in text with no letter of a spaced script touching it, lazily
+    (a rejected match is retried one character on, so an overlapping later one is still found)."""
     words, check_before, check_after = _plain(form)
     position = 0
     while match := words.search(text, position):
         start, end = match.span()
         if not ((check_before and start and _SPACED_LETTER.match(text, start - 1))
                 or (check_after and _SPACED_LETTER.match(text, end))):
-            return True
-        position = start + 1
-    return False
+            yield start, end
+            position = end
+        else:
+            position = start + 1
 
 
 def _may_occur(forms: tuple[str, ...], lowered_texts: list[str]) -> bool:

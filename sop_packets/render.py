@@ -36,7 +36,7 @@ from .drawings import MOHS_TYPES, care_path, mohs_uri
 from .english_words import mark_in_page
 from .errors import BuildError
 from .explanation import is_explained
-from .first_use import explain_first_uses
+from .first_use import MORE, explain_first_uses
 from .glossary import Term, load_glossary, terms_used
 from .guidance import SECTION_ORDER, Guidance
 from .language import cjk_form
@@ -175,7 +175,7 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     # issue 28: the glossary defines the words of the part every reader reads (page one to the questions);
     # the reference part explains its own words where they stand
     # the clinic's office names and specialties ("… and Mohs Surgery") are not the guide's words
-    core_part = REFERRAL_TABLE.sub("", page.split('<section id="more"', 1)[0])
+    core_part = REFERRAL_TABLE.sub("", page.split(MORE, 1)[0])
     terms = terms_used([_text_in(core_part, language)], _glossary(language),
                        language_data(language)["collation"])
     if terms:

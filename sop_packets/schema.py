@@ -647,6 +647,10 @@ class TreatmentPlan(Section):
         description="How many second opinions the patient has had already (1: this is a third).",
     )
 
+    def date_passed(self, day: date) -> bool:
+        """The treatment date is before day (the packet's date): a packet never asks to act before it."""
+        return self.planned_date is not None and self.planned_date < day
+
 
 class CurrentTreatment(Section):
     therapies: list[Therapy] = Field(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..explanation import EXPLAINED_AFTER, EXPLAINED_BEFORE
+from ..explanation import EXPLAINED_AFTER, EXPLAINED_BEFORE, explained_with
 from ..glossary import Term, find_uses
 from ..script import SPACED_LETTER_OR_HYPHEN, whole_word
 from .sources import NOT_IN_CONTENT, sources_of
@@ -57,8 +57,6 @@ NOT_MEDICAL = frozenset({
     "diagnoses", "aroma", "diploma",
 })
 """Words the shapes catch that a patient reads as plain words. ("diagnosis" is in the glossary.)"""
-
-
 
 
 def medical_pattern(words: Iterable[str], shapes: Iterable[str], acronyms: str,
@@ -123,7 +121,7 @@ def explained(sentence: str, start: int, end: int, rules: Any = None) -> bool:
     """Is the term at sentence[start:end] explained right there (parenthesis, "is a", "which means", ...)?"""
     after = rules.explained_after if rules is not None else EXPLAINED_AFTER
     before = rules.explained_before if rules is not None else EXPLAINED_BEFORE
-    return bool(after.match(sentence[end:]) or before.search(sentence[:start]))
+    return explained_with(after, before, sentence, start, end)
 
 
 def undefined_terms(sentences: Iterable[str], glossary: Iterable[Term], known: Iterable[str] = (),
