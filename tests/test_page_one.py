@@ -173,6 +173,24 @@ def test_page_one_stands_alone_for_generated_profiles(tmp_path, case, language, 
     assert not missing, (case, missing)
 
 
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_a_long_name_keeps_the_large_print_footer_on_the_sheet(tmp_path, language):
+    """Large print's footer is two lines; a 70-letter name makes it three, and in the 0.6-inch margin the
+    third (the contact and the page number) ran off the sheet. pdftotext reads only what is on the sheet."""
+    import subprocess
+
+    source = tmp_path / "long.yaml"
+    source.write_text(PROFILE.format(id="long", name=LONG_NAME, language=language, cancer="melanoma",
+                                     note="Bring your insurance card."), encoding="utf-8")
+    reader = built(tmp_path, source, large_print=True)
+    pdf = next(tmp_path.glob("*.pdf"))
+    for number in range(2, len(reader.pages) + 1):
+        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        footer = [line for line in text.splitlines() if CONTACT.phone in " ".join(line.split())]
+        assert footer and str(number) in footer[-1], (language, number, text[-300:])
+
+
 @pytest.mark.parametrize("large_print", [False, True])
 def test_page_one_stands_alone_for_a_representative_in_vietnamese(tmp_path, large_print):
     """ex-20 (an agent decides for an older patient) built in Vietnamese: the three steps and the contact's
