@@ -17,7 +17,7 @@ from .kinds import SURGERY, cautioned_specialists
 from .rules import ACCESS, ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER
 from .sources import item_sources
 from .summary import Summary, fill, summarize
-from .urgency import case_level, urgency_level
+from .urgency import before_phase, case_level, urgency_level
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ class Guidance:
     is_cancer: bool = True  # False while the type is uncertain: the packet never calls it cancer
     show_depth_drawing: bool = True  # the skin-layers drawing, only where depth matters
     reader: Reader | None = None  # who reads and signs, when that is not the patient alone
+    before: str = "no_date"  # what "before ..." points at: date, next_step, watch or no_date (before_phase)
 
     def items(self, section: str) -> tuple[Item, ...]:
         return self.sections[section].items if section in self.sections else ()
@@ -214,6 +215,20 @@ def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[
     return fired or [("dermatologist", ("everyone",))]
 
 
+# An item's words when its treatment has no date: `text_next_step` while a treatment goes on now,
+# `text_no_date` when none is set (a plan of check-ups or a cream uses these too).
+PHASE_SUFFIXES = {"next_step": ("_next_step", "_no_date"), "no_date": ("_no_date",), "watch": ("_no_date",)}
+
+
+def _phase_text(entry: dict[str, Any], phase: str) -> dict[str, Any]:
+    """An item's words for what its "before" points at (before_phase): the first suffix it has."""
+    for suffix in PHASE_SUFFIXES.get(phase, ()):
+        if f"text{suffix}" in entry:
+            return {**entry, **{key.removesuffix(suffix): value for key, value in entry.items()
+                                if key.endswith(suffix)}}
+    return entry
+
+
 def _setting_text(entry: dict[str, Any], facts: Facts) -> dict[str, Any]:
     """An item's words for the patient's care setting: `text_prison` in prison, `text_va` in VA care."""
     for fact, suffix in (("in_prison", "_prison"), ("veterans_affairs", "_va")):
@@ -241,6 +256,8 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
                                             ("state_watching", "watching")) if facts.holds[fact]), "")
     if state == "no_evidence_of_disease" and facts.holds["treatment_planned"]:
         state = ""
+    if not state and facts.holds["gentle_plan_no_date"]:  # check-ups or a cream, no date, no one gave a time
+        state = "plan_without_date"
     stated = words["states"].get(state, {}).get(level, {})
     level_text = {**words["levels"][level], **stated}
     if "text" not in stated and (case_level(facts)[0] != level or facts.holds["state_no_evidence"]):
@@ -301,6 +318,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     joiner = writing.get("sentence_joiner", " ")
     facts = facts_of(profile, today, content["words"], language, language_name, writing, dates)
     voice = reader_voice(facts.holds)
+    phase = before_phase(facts)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
         fired = _ordered(name, [(item_id, because) for item_id, r in rules.items()
@@ -309,7 +327,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             continue
         # someone else reads for the patient: items that say "your" have words about the patient (about.yaml)
         about = content.get("about", {}).get(name, {}) if voice != "self" else {}
-        texts = {item_id: _setting_text({**entry, **about.get(item_id, {})}, facts)
+        texts = {item_id: _setting_text(_phase_text({**entry, **about.get(item_id, {})}, phase), facts)
                  for item_id, entry in content[name].items()}
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
@@ -335,4 +353,4 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     return Guidance(profile.patient.id, int(facts.values["age"]),
                     summarize(profile, content["words"], facts.values, is_cancer, joiner), urgency, sections,
                     voice=voice, is_cancer=is_cancer, show_depth_drawing=facts.holds["depth_matters"],
-                    reader=reader_of(voice, profile, content, facts.values))
+                    reader=reader_of(voice, profile, content, facts.values), before=phase)

@@ -1,0 +1,160 @@
+"""Issue 28 (second CCI/PEMAT rating, section 6): the packet's words about time and the record fit the plan.
+
+Each class is an invariant over generated profiles (tests/profile_strategy.py walks the whole schema:
+treatment dates, clinicians' answers, treatment now, pathology) and an explicit profile where it fires.
+The oracles read the profile, not the rules' facts:
+
+1. a plan with no treatment date never speaks of "your treatment date"; a plan of check-ups or a cream with
+   no date and no time given by anyone gets no "cancer can grow" push and is told to ask how soon.
+"""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from profile_strategy import profile_dicts
+from test_guidance import profile_with
+
+from sop_packets.build import BuildOptions, make_packet
+from sop_packets.render import render_html
+from sop_packets.schema import Profile
+
+# Half the generated dates fall after this day and half before, so a date is both set and gone.
+PREPARED = date(2023, 6, 1)
+SOME = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+GENTLE = {"observation", "topical"}
+
+
+def rendered(profile: Profile, language: str = "en") -> tuple[str, str, str]:
+    """(whole visible text, page one's visible text, raw HTML) of the packet."""
+    raw = render_html(make_packet(profile, BuildOptions(prepared_on=PREPARED, language=language)))
+    body = raw.split("<body", 1)[1]
+    first = body.split('id="page-one-end"', 1)[0]
+    return _visible(body), _visible(first), raw
+
+
+def _visible(html: str) -> str:
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def care_path_alt(raw: str) -> str:
+    found = re.search(r'<img class="drawing-image" src="data:image/svg\+xml[^"]*" alt="([^"]*)"', raw)
+    return html_module.unescape(found.group(1)) if found else ""
+
+
+# ---- oracles, from the profile
+
+
+def has_date(p: Profile) -> bool:
+    planned = p.treatment_plan.planned_date
+    return planned is not None and planned >= PREPARED
+
+
+def timing_given(p: Profile) -> bool:
+    plan = p.treatment_plan
+    return plan.timing_answer.safe_to_wait.value != "not_asked" or plan.urgency_stated.value != "not_discussed"
+
+
+def gentle_plan_without_time(p: Profile) -> bool:
+    """Check-ups or a cream, no date, and no one (clinician or first doctor) gave a time."""
+    proposed = {t.value for t in p.treatment_plan.proposed}
+    return bool(proposed) and proposed <= GENTLE and not has_date(p) and not timing_given(p) \
+        and p.diagnosis.disease_state.value == "active"
+
+
+@st.composite
+def profiles_with_these_cases(draw: st.DrawFn) -> dict:
+    """Generated profiles, a third of them moved into the cases these invariants guard (a plan of check-ups
+    or a cream with no time given), which a schema walk alone reaches too rarely."""
+    data = draw(profile_dicts())
+    if draw(st.integers(0, 2)) == 0:
+        plan = data.setdefault("treatment_plan", {})
+        plan["proposed"] = draw(st.sampled_from([["observation"], ["topical"], ["topical", "observation"]]))
+        plan["urgency_stated"] = "not_discussed"
+        plan.pop("timing_answer", None)
+        data["diagnosis"]["disease_state"] = "active"
+    return data
+
+
+# ---- the invariants
+
+
+def no_date_words_without_a_date(p: Profile, text: str, first: str, raw: str) -> None:
+    if not has_date(p):
+        assert "your treatment date" not in text
+        assert "before your treatment starts" not in text
+    if gentle_plan_without_time(p):
+        assert "cancer can grow" not in text  # the prompt box's generic push
+        assert "Before treatment" not in care_path_alt(raw)
+        if "urgency-callout urgency-urgent" not in raw:  # an urgent case keeps its own reason
+            assert "No treatment date is set" in first and "how soon" in first
+
+
+INVARIANTS = [no_date_words_without_a_date]
+
+
+@SOME
+@given(profiles_with_these_cases())
+def test_the_words_fit_the_plan_for_any_valid_profile(data):
+    profile = Profile.model_validate({**data, "patient": {**data["patient"], "language": "en"}})
+    text, first, raw = rendered(profile)
+    event(f"gentle plan without a time: {gentle_plan_without_time(profile)}")
+    for invariant in INVARIANTS:
+        invariant(profile, text, first, raw)
+
+
+LYMPHOMA_CREAM = {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.stage": "I", "diagnosis.body_site": "chest",
+                  "treatment_plan.proposed": ["topical", "observation"]}
+FIRING = [
+    (no_date_words_without_a_date, LYMPHOMA_CREAM),  # ex-07: a cream and check-ups, no date
+    (no_date_words_without_a_date, {"treatment_plan.proposed": ["observation"]}),
+    (no_date_words_without_a_date, {"treatment_plan.proposed": ["excision"]}),  # a surgery with no date
+]
+
+
+@pytest.mark.parametrize(("invariant", "overrides"), FIRING, ids=[f"{f.__name__}-{i}" for i, (f, _) in
+                                                                 enumerate(FIRING)])
+def test_each_invariant_holds_where_it_fires(invariant, overrides):
+    profile = profile_with(overrides)
+    invariant(profile, *rendered(profile))
+
+
+def test_a_cream_and_check_ups_with_no_date_ask_how_soon_and_do_not_push():
+    """ex-07: the box and step one say no date is set and ask how soon; the care path ends with "ask"."""
+    text, first, raw = rendered(profile_with(LYMPHOMA_CREAM))
+    assert gentle_plan_without_time(profile_with(LYMPHOMA_CREAM))
+    assert "No treatment date is set. Ask your doctor how soon you should get a second opinion" in first
+    assert "Ask how soon to get a second opinion" in first
+    assert "Left alone, cancer can grow" not in text and "Before your treatment date" not in text
+    assert "Ask your doctor when: Decide" in care_path_alt(raw)
+    assert "No treatment date is set: ask your doctor how soon to finish them" in text
+
+
+def test_a_surgery_with_no_date_asks_without_a_date_and_a_dated_one_names_it():
+    """Every plan kind without a date: no "before your treatment date"; with a date, the date."""
+    _, undated, _ = rendered(profile_with({"treatment_plan.proposed": ["excision"]}))
+    assert "No treatment date is set. Ask the doctor who planned your care how soon" in undated
+    _, dated, raw = rendered(profile_with({"treatment_plan.proposed": ["excision"],
+                                           "treatment_plan.planned_date": "2023-07-10"}))
+    assert "Before July 10, 2023, ask the doctor who planned your treatment" in dated
+    assert "Before July 10, 2023: Decide" in care_path_alt(raw)
+
+
+def test_a_time_given_by_the_first_doctor_keeps_the_level_words():
+    """When the first doctor gave a time, the box keeps its level's words and reports what they said."""
+    _, first, _ = rendered(profile_with({**LYMPHOMA_CREAM, "treatment_plan.urgency_stated": "within_weeks"}))
+    assert "Your doctor said treatment should start within a few weeks" in first
+    assert "No treatment date is set. Ask your doctor how soon" not in first
+
+
+@pytest.mark.parametrize("language", ["es", "vi", "zh-Hans", "zh-Hant"])
+def test_the_no_date_words_are_translated(language):
+    text, first, _ = rendered(profile_with(LYMPHOMA_CREAM), language)
+    english = rendered(profile_with(LYMPHOMA_CREAM))[0]
+    assert "No treatment date is set" not in text and "No treatment date is set" in english
+    assert "{" not in first
