@@ -6,6 +6,9 @@ The oracles read the profile, not the rules' facts:
 
 1. a plan with no treatment date never speaks of "your treatment date"; a plan of check-ups or a cream with
    no date and no time given by anyone gets no "cancer can grow" push and is told to ask how soon.
+2. a lab report that leaves the diagnosis open (other possible diagnoses, borderline, too little tissue)
+   makes page one say the result is not yet certain, never "a biopsy confirmed it", and (unless the case
+   is urgent for its own reason) gives as the reason that an expert should read the slides.
 """
 
 from __future__ import annotations
@@ -78,7 +81,16 @@ def profiles_with_these_cases(draw: st.DrawFn) -> dict:
         plan["urgency_stated"] = "not_discussed"
         plan.pop("timing_answer", None)
         data["diagnosis"]["disease_state"] = "active"
+    if draw(st.integers(0, 2)) == 0:  # a report that names other possible diagnoses, or is borderline
+        pathology = data["diagnosis"].setdefault("pathology", {})
+        pathology[draw(st.sampled_from(["differential", "borderline", "insufficient_tissue"]))] = True
     return data
+
+
+def report_leaves_it_open(p: Profile) -> bool:
+    path = p.diagnosis.pathology
+    return p.diagnosis.cancer_type.value != "uncertain" and bool(
+        path.differential or path.differential_diagnoses or path.borderline or path.insufficient_tissue)
 
 
 # ---- the invariants
@@ -95,7 +107,18 @@ def no_date_words_without_a_date(p: Profile, text: str, first: str, raw: str) ->
             assert "No treatment date is set" in first and "how soon" in first
 
 
-INVARIANTS = [no_date_words_without_a_date]
+def never_firmer_than_the_report(p: Profile, text: str, first: str, raw: str) -> None:
+    if report_leaves_it_open(p):
+        assert "This result is not yet certain" in first
+        assert "A biopsy confirmed it" not in text
+        if "urgency-callout urgency-urgent" not in raw:
+            assert "Why: your biopsy result is not yet certain, so an expert should read the slides" in first \
+                or "biopsy result is not yet certain, so an expert should read the slides" in first  # another reader
+    else:
+        assert "This result is not yet certain" not in text
+
+
+INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report]
 
 
 @SOME
@@ -104,6 +127,7 @@ def test_the_words_fit_the_plan_for_any_valid_profile(data):
     profile = Profile.model_validate({**data, "patient": {**data["patient"], "language": "en"}})
     text, first, raw = rendered(profile)
     event(f"gentle plan without a time: {gentle_plan_without_time(profile)}")
+    event(f"report leaves it open: {report_leaves_it_open(profile)}")
     for invariant in INVARIANTS:
         invariant(profile, text, first, raw)
 
@@ -114,6 +138,11 @@ FIRING = [
     (no_date_words_without_a_date, LYMPHOMA_CREAM),  # ex-07: a cream and check-ups, no date
     (no_date_words_without_a_date, {"treatment_plan.proposed": ["observation"]}),
     (no_date_words_without_a_date, {"treatment_plan.proposed": ["excision"]}),  # a surgery with no date
+    (never_firmer_than_the_report, {**LYMPHOMA_CREAM, "diagnosis.pathology.differential": True,
+                                    "diagnosis.pathology.reviewed_by_dermatopathologist": False}),
+    (never_firmer_than_the_report, {"diagnosis.pathology.borderline": True}),
+    (never_firmer_than_the_report, {"diagnosis.cancer_type": "merkel_cell_carcinoma",  # urgent: its own reason
+                                    "diagnosis.pathology.insufficient_tissue": True}),
 ]
 
 
@@ -138,7 +167,7 @@ def test_a_cream_and_check_ups_with_no_date_ask_how_soon_and_do_not_push():
 def test_a_surgery_with_no_date_asks_without_a_date_and_a_dated_one_names_it():
     """Every plan kind without a date: no "before your treatment date"; with a date, the date."""
     _, undated, _ = rendered(profile_with({"treatment_plan.proposed": ["excision"]}))
-    assert "No treatment date is set. Ask the doctor who planned your care how soon" in undated
+    assert "Ask how soon to get a second opinion. Ask the doctor who planned your care how soon" in undated
     _, dated, raw = rendered(profile_with({"treatment_plan.proposed": ["excision"],
                                            "treatment_plan.planned_date": "2023-07-10"}))
     assert "Before July 10, 2023, ask the doctor who planned your treatment" in dated
@@ -158,3 +187,17 @@ def test_the_no_date_words_are_translated(language):
     english = rendered(profile_with(LYMPHOMA_CREAM))[0]
     assert "No treatment date is set" not in text and "No treatment date is set" in english
     assert "{" not in first
+
+
+def test_ex07_says_the_lymphoma_is_not_yet_certain_on_page_one():
+    """ex-07: other possible diagnoses named, not read by a dermatopathologist: page one says the result is not
+    yet certain and its reason is an expert reading, not "you have skin lymphoma, a rare cancer"."""
+    profile = profile_with({**LYMPHOMA_CREAM, "diagnosis.pathology.differential_diagnoses": ["eczema", "psoriasis"],
+                            "diagnosis.pathology.reviewed_by_dermatopathologist": False})
+    text, first, _ = rendered(profile)
+    assert "This result is not yet certain: the lab report names other things it could be." in first
+    assert "Why: your biopsy result is not yet certain, so an expert should read the slides." in first
+    assert "Why: you have skin lymphoma" not in first and "A biopsy was done." in text
+    for language in ("es", "vi", "zh-Hans", "zh-Hant"):
+        other = rendered(profile, language)[1]
+        assert "This result is not yet certain" not in other and "{" not in other

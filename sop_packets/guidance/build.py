@@ -271,8 +271,12 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
     text = joiner.join(filter(None, [level_text["text"], advice]))
     said = fill(_timing_said(profile, words, facts), facts.values)
     # the case's own reasons first: page one shows the first, and "you have melanoma" explains nothing
-    reasons = _because(tuple(sorted(because, key=lambda key: key in GENERIC_REASONS - {"type_merkel"})),
-                       content, facts, voice)  # "a rare skin cancer that can grow fast" is a real reason
+    # ("a rare skin cancer that can grow fast" is a real reason); a report that leaves the diagnosis open
+    # comes first unless the case is urgent for its own reason (issue 28: an expert should read the slides)
+    ordered = tuple(sorted(because, key=lambda key: key in GENERIC_REASONS - {"type_merkel"}))
+    if facts.holds["pathology_uncertain"] and level != "urgent":
+        ordered = ("pathology_uncertain", *ordered)
+    reasons = _because(ordered, content, facts, voice)
     return Urgency(level, level_text["title"], fill(text, facts.values), reasons, said,
                    item_sources(level_text.get("sources"), facts))
 

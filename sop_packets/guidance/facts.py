@@ -212,6 +212,9 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         holds[k] for k in ("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III", "stage_IV"))
     holds["older_adult"] = holds["age_75_plus"] or holds["age_65_plus_with_conditions"]
     holds["pathology_review"] = bool(_pathology_review(Facts(holds, {})))
+    # the report itself leaves the diagnosis open (summary.uncertain_result): page one says so (issue 28)
+    holds["pathology_uncertain"] = not holds["type_uncertain"] and any(
+        holds[k] for k in ("pathology_differential", "pathology_borderline", "pathology_insufficient_tissue"))
     holds["slides_needed"] = holds["pathology_review"] or any_melanoma or any(holds[k] for k in RARE_TYPES)
     holds["high_risk_scc"] = bool(_high_risk_scc(Facts(holds, {})))
     holds["second_opinion_optional"] = bool(_second_opinion_optional(Facts(holds, {})))

@@ -47,6 +47,17 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     return fill(sentences.get(group, sentences.get("any", "")), values)
 
 
+def uncertain_result(profile: Profile) -> str:
+    """Why the lab result is not yet certain, from the report: "differential" (it names other things the
+    growth could be), "borderline", "insufficient" (too little tissue), or "" when the report is clear."""
+    path = profile.diagnosis.pathology
+    if path.differential or path.differential_diagnoses:
+        return "differential"
+    if path.borderline:
+        return "borderline"
+    return "insufficient" if path.insufficient_tissue else ""
+
+
 THIN_MELANOMA_MM = 1.0
 """AJCC 8th edition: a skin melanoma 1.0 mm deep or less is T1 ("thin")."""
 
@@ -70,7 +81,11 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     kind = words["cancer_types"][diagnosis.cancer_type.value]
     subtype = {CancerType.skin_lymphoma: diagnosis.lymphoma_type.value,
                CancerType.melanoma: diagnosis.melanoma.subtype.value}.get(diagnosis.cancer_type, "")
-    lines = [fill(kind.get(f"found_{subtype}", kind["found"]), values)]
+    found = fill(kind.get(f"found_{subtype}", kind["found"]), values)
+    doubt = uncertain_result(profile) if is_cancer else ""
+    if doubt:  # issue 28: never firmer than the record; in the first sentence, so it stays on page one
+        found = joiner.join([found, phrases[f"uncertain_{doubt}"]])
+    lines = [found]
     if diagnosis.body_site is not None:
         lines.append(fill(phrases["site"], values))
     lines.append(stage_sentence(profile, words, values))
@@ -81,7 +96,8 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     if diagnosis.cancer_type is CancerType.melanoma and diagnosis.melanoma.ulcerated is not None:
         lines.append(phrases["ulcerated" if diagnosis.melanoma.ulcerated else "not_ulcerated"])
     lines.append(fill(phrases["diagnosed_by"], values))
-    lines.append(phrases["biopsy_yes" if diagnosis.confirmed_by_biopsy else "biopsy_no"])
+    lines.append(phrases["biopsy_no" if not diagnosis.confirmed_by_biopsy
+                         else "biopsy_uncertain" if doubt else "biopsy_yes"])
     if diagnosis.unknown_primary:
         lines.append(phrases["unknown_primary"])
     elif diagnosis.primary_removed:
