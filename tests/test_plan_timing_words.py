@@ -9,6 +9,8 @@ The oracles read the profile, not the rules' facts:
 2. a lab report that leaves the diagnosis open (other possible diagnoses, borderline, too little tissue)
    makes page one say the result is not yet certain, never "a biopsy confirmed it", and (unless the case
    is urgent for its own reason) gives as the reason that an expert should read the slides.
+3. a treatment going on now (current_treatment ongoing) with no date for its next step: "before the next
+   step of your treatment", never "before your treatment starts" or "before treatment".
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ def profiles_with_these_cases(draw: st.DrawFn) -> dict:
         plan["urgency_stated"] = "not_discussed"
         plan.pop("timing_answer", None)
         data["diagnosis"]["disease_state"] = "active"
+    if draw(st.integers(0, 2)) == 0:  # a treatment going on now
+        data["current_treatment"] = {"therapies": draw(st.sampled_from([["immunotherapy"], ["targeted_therapy"],
+                                                                         ["chemotherapy", "radiation"]])),
+                                     "status": "ongoing"}
     if draw(st.integers(0, 2)) == 0:  # a report that names other possible diagnoses, or is borderline
         pathology = data["diagnosis"].setdefault("pathology", {})
         pathology[draw(st.sampled_from(["differential", "borderline", "insufficient_tissue"]))] = True
@@ -91,6 +97,13 @@ def report_leaves_it_open(p: Profile) -> bool:
     path = p.diagnosis.pathology
     return p.diagnosis.cancer_type.value != "uncertain" and bool(
         path.differential or path.differential_diagnoses or path.borderline or path.insufficient_tissue)
+
+
+def treatment_goes_on_without_a_date(p: Profile) -> bool:
+    """A treatment goes on now, its next step has no date, and the plan is not only check-ups or a cream."""
+    now, proposed = p.current_treatment, {t.value for t in p.treatment_plan.proposed}
+    gentle = bool(proposed) and proposed <= GENTLE
+    return bool(now.therapies) and now.status.value == "ongoing" and not has_date(p) and not gentle
 
 
 # ---- the invariants
@@ -118,7 +131,16 @@ def never_firmer_than_the_report(p: Profile, text: str, first: str, raw: str) ->
         assert "This result is not yet certain" not in text
 
 
-INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report]
+def no_start_words_while_treatment_goes_on(p: Profile, text: str, first: str, raw: str) -> None:
+    if treatment_goes_on_without_a_date(p):
+        alt = care_path_alt(raw)
+        assert "Before treatment" not in alt and "Before the next step: Decide" in alt
+        assert "before your treatment starts" not in text and "before the next step of your treatment" in text
+        # the routine box's words (a clinician's own answer, in their name, keeps its words)
+        assert "second opinion before treatment. Ask your doctor how much time you have" not in text
+
+
+INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report, no_start_words_while_treatment_goes_on]
 
 
 @SOME
@@ -128,12 +150,16 @@ def test_the_words_fit_the_plan_for_any_valid_profile(data):
     text, first, raw = rendered(profile)
     event(f"gentle plan without a time: {gentle_plan_without_time(profile)}")
     event(f"report leaves it open: {report_leaves_it_open(profile)}")
+    event(f"treatment goes on, no date: {treatment_goes_on_without_a_date(profile)}")
     for invariant in INVARIANTS:
         invariant(profile, text, first, raw)
 
 
 LYMPHOMA_CREAM = {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.stage": "I", "diagnosis.body_site": "chest",
                   "treatment_plan.proposed": ["topical", "observation"]}
+EX21 = {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.stage": "III", "diagnosis.body_site": "scalp",
+        "diagnosis.clinical_nodes": True, "diagnosis.primary_removed": True, "treatment_plan.proposed": ["radiation"],
+        "current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "ongoing"}
 FIRING = [
     (no_date_words_without_a_date, LYMPHOMA_CREAM),  # ex-07: a cream and check-ups, no date
     (no_date_words_without_a_date, {"treatment_plan.proposed": ["observation"]}),
@@ -143,6 +169,11 @@ FIRING = [
     (never_firmer_than_the_report, {"diagnosis.pathology.borderline": True}),
     (never_firmer_than_the_report, {"diagnosis.cancer_type": "merkel_cell_carcinoma",  # urgent: its own reason
                                     "diagnosis.pathology.insufficient_tissue": True}),
+    (no_start_words_while_treatment_goes_on, {**EX21, "treatment_plan.urgency_stated": "within_weeks"}),
+    (no_start_words_while_treatment_goes_on, {"current_treatment.therapies": ["targeted_therapy"],
+                                              "treatment_plan.proposed": []}),
+    (no_start_words_while_treatment_goes_on, {"current_treatment.therapies": ["immunotherapy"],  # routine box
+                                              "diagnosis.size_mm": 6}),
 ]
 
 
@@ -201,3 +232,15 @@ def test_ex07_says_the_lymphoma_is_not_yet_certain_on_page_one():
     for language in ("es", "vi", "zh-Hans", "zh-Hant"):
         other = rendered(profile, language)[1]
         assert "This result is not yet certain" not in other and "{" not in other
+
+
+def test_ex21_on_immunotherapy_asks_before_the_next_step():
+    """ex-21: on immunotherapy, radiation planned with no date: step one and the care path speak of the next
+    step; the same profile with a radiation date names the date instead."""
+    _, first, raw = rendered(profile_with({**EX21, "treatment_plan.urgency_stated": "within_weeks"}))
+    assert "Ask if it is safe to wait. Before the next step of your treatment starts, ask the doctor" in first
+    assert "Before the next step: Decide" in care_path_alt(raw)
+    _, dated, raw = rendered(profile_with({**EX21, "treatment_plan.planned_date": "2023-07-10"}))
+    assert "Before July 10, 2023, ask" in dated and "Before July 10, 2023: Decide" in care_path_alt(raw)
+    routine = rendered(profile_with(FIRING[-1][1]))[1]
+    assert "there is time to get a second opinion before the next step of treatment" in routine

@@ -258,6 +258,8 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
         state = ""
     if not state and facts.holds["gentle_plan_no_date"]:  # check-ups or a cream, no date, no one gave a time
         state = "plan_without_date"
+    if not state and before_phase(facts) == "next_step":  # treatment goes on now: before its next step
+        state = "treatment_ongoing"
     stated = words["states"].get(state, {}).get(level, {})
     level_text = {**words["levels"][level], **stated}
     if "text" not in stated and (case_level(facts)[0] != level or facts.holds["state_no_evidence"]):
