@@ -11,6 +11,8 @@ The oracles read the profile, not the rules' facts:
    is urgent for its own reason) gives as the reason that an expert should read the slides.
 3. a treatment going on now (current_treatment ongoing) with no date for its next step: "before the next
    step of your treatment", never "before your treatment starts" or "before treatment".
+4. page one's "ask for your records" step names the office the records letter is addressed to (its "To");
+   with no one named there, both speak of the doctor who made the diagnosis.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from profile_strategy import profile_dicts
 from test_guidance import profile_with
 
 from sop_packets.build import BuildOptions, make_packet
+from sop_packets.content import load_content
 from sop_packets.render import render_html
 from sop_packets.schema import Profile
 
@@ -33,6 +36,7 @@ from sop_packets.schema import Profile
 PREPARED = date(2023, 6, 1)
 SOME = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GENTLE = {"observation", "topical"}
+EN_WORDS = load_content("en")["words"]
 
 
 def rendered(profile: Profile, language: str = "en") -> tuple[str, str, str]:
@@ -117,7 +121,7 @@ def no_date_words_without_a_date(p: Profile, text: str, first: str, raw: str) ->
         assert "cancer can grow" not in text  # the prompt box's generic push
         assert "Before treatment" not in care_path_alt(raw)
         if "urgency-callout urgency-urgent" not in raw:  # an urgent case keeps its own reason
-            assert "No treatment date is set" in first and "how soon" in first
+            assert "No date is set for treatment" in first and "how soon" in first
 
 
 def never_firmer_than_the_report(p: Profile, text: str, first: str, raw: str) -> None:
@@ -140,7 +144,27 @@ def no_start_words_while_treatment_goes_on(p: Profile, text: str, first: str, ra
         assert "second opinion before treatment. Ask your doctor how much time you have" not in text
 
 
-INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report, no_start_words_while_treatment_goes_on]
+def letter_to(raw: str) -> str:
+    found = re.search(r'<dl class="letter-head">\s*<dt>[^<]*</dt>\s*<dd>(.*?)</dd>', raw, re.S)
+    return _visible(found.group(1)) if found else ""
+
+
+def records_step_names_the_letters_office(p: Profile, text: str, first: str, raw: str) -> None:
+    doc = p.original_physician
+    step = next((li for li in re.findall(r"<li>(.*?)</li>", raw.split('class="next-steps"', 1)[1].split("</ol>")[0],
+                                        re.S) if "records" in li.lower()), "")
+    step = _visible(step)
+    if doc.name or doc.practice:
+        for part in filter(None, (doc.name, doc.practice)):
+            assert part in step and part in letter_to(raw), (part, step)
+        assert "doctor who made the diagnosis" not in step
+    else:
+        assert EN_WORDS["diagnosers"][p.diagnosis.diagnosed_by.value] in step, step  # the diagnosing doctor
+        assert "Fill in the blanks, sign it and give it to the office named at" not in text
+
+
+INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report, no_start_words_while_treatment_goes_on,
+              records_step_names_the_letters_office]
 
 
 @SOME
@@ -160,6 +184,8 @@ LYMPHOMA_CREAM = {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.stage": "
 EX21 = {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.stage": "III", "diagnosis.body_site": "scalp",
         "diagnosis.clinical_nodes": True, "diagnosis.primary_removed": True, "treatment_plan.proposed": ["radiation"],
         "current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "ongoing"}
+RAMAN = {"name": "Dr. Priya Raman", "specialty": "Medical oncology", "practice": "Riverside Cancer Center",
+         "phone": "(555) 010-8812"}
 FIRING = [
     (no_date_words_without_a_date, LYMPHOMA_CREAM),  # ex-07: a cream and check-ups, no date
     (no_date_words_without_a_date, {"treatment_plan.proposed": ["observation"]}),
@@ -174,6 +200,10 @@ FIRING = [
                                               "treatment_plan.proposed": []}),
     (no_start_words_while_treatment_goes_on, {"current_treatment.therapies": ["immunotherapy"],  # routine box
                                               "diagnosis.size_mm": 6}),
+    (records_step_names_the_letters_office, {**EX21, "original_physician": RAMAN}),
+    (records_step_names_the_letters_office, {"original_physician": {"practice": "Lakeside Skin Clinic"},
+                                             "patient.care_setting": "prison"}),
+    (records_step_names_the_letters_office, {}),  # no one named: the diagnosing doctor, a blank "To"
 ]
 
 
@@ -188,11 +218,11 @@ def test_a_cream_and_check_ups_with_no_date_ask_how_soon_and_do_not_push():
     """ex-07: the box and step one say no date is set and ask how soon; the care path ends with "ask"."""
     text, first, raw = rendered(profile_with(LYMPHOMA_CREAM))
     assert gentle_plan_without_time(profile_with(LYMPHOMA_CREAM))
-    assert "No treatment date is set. Ask your doctor how soon you should get a second opinion" in first
+    assert "No date is set for treatment. Ask your doctor how soon you should get a second opinion" in first
     assert "Ask how soon to get a second opinion" in first
     assert "Left alone, cancer can grow" not in text and "Before your treatment date" not in text
     assert "Ask your doctor when: Decide" in care_path_alt(raw)
-    assert "No treatment date is set: ask your doctor how soon to finish them" in text
+    assert "No date is set for treatment: ask your doctor how soon to finish them" in text
 
 
 def test_a_surgery_with_no_date_asks_without_a_date_and_a_dated_one_names_it():
@@ -209,14 +239,14 @@ def test_a_time_given_by_the_first_doctor_keeps_the_level_words():
     """When the first doctor gave a time, the box keeps its level's words and reports what they said."""
     _, first, _ = rendered(profile_with({**LYMPHOMA_CREAM, "treatment_plan.urgency_stated": "within_weeks"}))
     assert "Your doctor said treatment should start within a few weeks" in first
-    assert "No treatment date is set. Ask your doctor how soon" not in first
+    assert "No date is set for treatment. Ask your doctor how soon" not in first
 
 
 @pytest.mark.parametrize("language", ["es", "vi", "zh-Hans", "zh-Hant"])
 def test_the_no_date_words_are_translated(language):
     text, first, _ = rendered(profile_with(LYMPHOMA_CREAM), language)
     english = rendered(profile_with(LYMPHOMA_CREAM))[0]
-    assert "No treatment date is set" not in text and "No treatment date is set" in english
+    assert "No date is set for treatment" not in text and "No date is set for treatment" in english
     assert "{" not in first
 
 
@@ -242,5 +272,16 @@ def test_ex21_on_immunotherapy_asks_before_the_next_step():
     assert "Before the next step: Decide" in care_path_alt(raw)
     _, dated, raw = rendered(profile_with({**EX21, "treatment_plan.planned_date": "2023-07-10"}))
     assert "Before July 10, 2023, ask" in dated and "Before July 10, 2023: Decide" in care_path_alt(raw)
-    routine = rendered(profile_with(FIRING[-1][1]))[1]
+    routine = rendered(profile_with({"current_treatment.therapies": ["immunotherapy"], "diagnosis.size_mm": 6}))[1]
     assert "there is time to get a second opinion before the next step of treatment" in routine
+
+
+def test_ex21_step_two_and_the_letter_name_the_same_office():
+    """ex-21: the letter goes to Dr. Priya Raman at Riverside Cancer Center, so step two calls that office, not
+    "the doctor who made the diagnosis, a skin doctor", and the letter's intro points at its "To"."""
+    text, first, raw = rendered(profile_with({**EX21, "original_physician": RAMAN}))
+    assert "Call the office of Dr. Priya Raman at Riverside Cancer Center." in first
+    assert "The letter in this guide is addressed to them." in first
+    assert 'give it to the office named at "To"' in text and "Dr. Priya Raman" in letter_to(raw)
+    spanish = rendered(profile_with({**EX21, "original_physician": RAMAN}), "es")[1]
+    assert "Llame al consultorio de Dr. Priya Raman, de Riverside Cancer Center." in spanish

@@ -263,7 +263,21 @@ def _people_values(profile: Profile, words: dict[str, Any], dates: Callable[[dat
         "treatment_date": dates(plan.planned_date) if plan.planned_date else words["no_treatment_date"],
         "helper": helper.name if helper else "",
         "helper_phone": helper.phone or "" if helper else "",
+        "first_doctor": first_doctor(profile, words),
     }
+
+
+def first_doctor(profile: Profile, words: dict[str, Any]) -> str:
+    """The office the records letter is addressed to (original_physician: name, practice), in words, or ""
+    when the letter's "To" is left blank (issue 28: page one's step names the same office as the letter)."""
+    doc = profile.original_physician
+    if doc.name and doc.practice:
+        return fill_at(words["first_doctor_at"], doc.name, doc.practice)
+    return doc.name or doc.practice or ""
+
+
+def fill_at(pattern: str, name: str, practice: str) -> str:
+    return pattern.replace("{name}", name).replace("{practice}", practice)
 
 
 def _primary(tag: str) -> str:
