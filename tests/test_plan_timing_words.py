@@ -13,6 +13,8 @@ The oracles read the profile, not the rules' facts:
    step of your treatment", never "before your treatment starts" or "before treatment".
 4. page one's "ask for your records" step names the office the records letter is addressed to (its "To");
    with no one named there, both speak of the doctor who made the diagnosis.
+5. the case summary names the spoken language an interpreter must speak (Cantonese, Mandarin) when the
+   language tag records it, and for plain Chinese says it was not given and to ask.
 """
 
 from __future__ import annotations
@@ -285,3 +287,28 @@ def test_ex21_step_two_and_the_letter_name_the_same_office():
     assert 'give it to the office named at "To"' in text and "Dr. Priya Raman" in letter_to(raw)
     spanish = rendered(profile_with({**EX21, "original_physician": RAMAN}), "es")[1]
     assert "Llame al consultorio de Dr. Priya Raman, de Riverside Cancer Center." in spanish
+
+
+def summary_language(raw: str) -> str:
+    found = re.search(r'<tr><th scope="row">Language</th><td>(.*?)</td></tr>', raw, re.S)
+    return _visible(found.group(1)) if found else ""
+
+
+@pytest.mark.parametrize(("tag", "spoken"), [
+    ("yue", "Cantonese; needs an interpreter"), ("zh-yue", "Cantonese; needs an interpreter"),
+    ("yue-HK", "Cantonese; needs an interpreter"), ("cmn", "Mandarin Chinese; needs an interpreter"),
+    ("zh-cmn-Hans", "Mandarin Chinese; needs an interpreter"), ("nan-TW", "Taiwanese (Min Nan Chinese)"),
+    ("zh-CN", "Chinese (spoken language not given: ask if Mandarin, Cantonese or another); needs an interpreter"),
+    ("zh-Hant", "Chinese (spoken language not given: ask if Mandarin, Cantonese or another)"),
+    ("zh-HK", "Chinese (spoken language not given"), ("vi", "Vietnamese; needs an interpreter"),
+    ("es-MX", "Spanish; needs an interpreter"), ("en-US", ""),
+])
+def test_the_case_summary_names_the_spoken_language(tag, spoken):
+    """ex-31 (zh-CN) printed "Language: Chinese" while its page 6 says to ask for a Mandarin interpreter: the
+    summary names the spoken language when the tag records it (yue, zh-yue, cmn), else says to ask."""
+    profile = profile_with({"patient.language": tag, **EX21})
+    raw = rendered(profile, tag)[2]
+    row = summary_language(raw)
+    assert (spoken in row) if spoken else not row, row
+    if spoken:
+        assert not row.startswith("Chinese; ")  # never a bare "Chinese"
