@@ -178,9 +178,10 @@ def _merge_with_problems(shipped: dict[str, Any], folder: Path,
     return merged, problems
 
 
-# The shipped refinements of an item's words (no treatment date, a treatment going on, a named first doctor:
-# guidance/build.py picks them over `text`). A clinic that rewords `text` gets its words there too.
-VARIANT_SUFFIXES = ("_no_date", "_next_step", "_named")
+# The shipped refinements of an item's words (no treatment date, a treatment going on, a named first
+# doctor, 65 or older: guidance/build.py picks them over `text`). A clinic that rewords `text` gets its
+# words there too.
+VARIANT_SUFFIXES = ("_no_date", "_next_step", "_named", "_65")
 
 
 def _without_shipped_variants(merged: Any, override: Any) -> Any:

@@ -15,6 +15,9 @@ The oracles read the profile, not the rules' facts:
    with no one named there, both speak of the doctor who made the diagnosis.
 5. the case summary names the spoken language an interpreter must speak (Cantonese, Mandarin) when the
    language tag records it, and for plain Chinese says it was not given and to ask.
+6. an uninsured patient of 65 or older is told when Part B can usually start (January 1 to March 31, from
+   the month after) and to ask which parts of Medicare can start now, and is not offered Marketplace help
+   as if premium-free Part A did not usually end it.
 """
 
 from __future__ import annotations
@@ -93,6 +96,8 @@ def profiles_with_these_cases(draw: st.DrawFn) -> dict:
         data["current_treatment"] = {"therapies": draw(st.sampled_from([["immunotherapy"], ["targeted_therapy"],
                                                                          ["chemotherapy", "radiation"]])),
                                      "status": "ongoing"}
+    if draw(st.integers(0, 2)) == 0:  # no insurance, at any age
+        data.setdefault("insurance", {})["coverage_type"] = "none"
     if draw(st.integers(0, 2)) == 0:  # a report that names other possible diagnoses, or is borderline
         pathology = data["diagnosis"].setdefault("pathology", {})
         pathology[draw(st.sampled_from(["differential", "borderline", "insufficient_tissue"]))] = True
@@ -165,8 +170,26 @@ def records_step_names_the_letters_office(p: Profile, text: str, first: str, raw
         assert "Fill in the blanks, sign it and give it to the office named at" not in text
 
 
+def uninsured_65(p: Profile) -> bool:
+    """No insurance, 65 or older, not in prison (where health services arranges and pays)."""
+    return p.insurance.coverage_type.value == "none" and p.patient.age_on(PREPARED) >= 65 \
+        and p.patient.care_setting.value != "prison"
+
+
+def medicare_first_at_65_without_insurance(p: Profile, text: str, first: str, raw: str) -> None:
+    if uninsured_65(p):
+        assert "only from January 1 to March 31, and it begins the month after you sign up" in text
+        if p.patient.care_setting.value == "community":  # page one's money step (the VA arranges care)
+            assert "which parts of Medicare can start now" in first
+        assert "Many people get help paying for it" not in text
+        assert "a Marketplace plan (insurance you buy at HealthCare.gov)" not in text
+        assert "you usually cannot get help paying for a Marketplace plan" in text
+    else:
+        assert "January 1 to March 31" not in text and "which parts of Medicare can start now" not in text
+
+
 INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report, no_start_words_while_treatment_goes_on,
-              records_step_names_the_letters_office]
+              records_step_names_the_letters_office, medicare_first_at_65_without_insurance]
 
 
 @SOME
@@ -177,6 +200,7 @@ def test_the_words_fit_the_plan_for_any_valid_profile(data):
     event(f"gentle plan without a time: {gentle_plan_without_time(profile)}")
     event(f"report leaves it open: {report_leaves_it_open(profile)}")
     event(f"treatment goes on, no date: {treatment_goes_on_without_a_date(profile)}")
+    event(f"uninsured at 65 or older: {uninsured_65(profile)}")
     for invariant in INVARIANTS:
         invariant(profile, text, first, raw)
 
@@ -206,6 +230,8 @@ FIRING = [
     (records_step_names_the_letters_office, {"original_physician": {"practice": "Lakeside Skin Clinic"},
                                              "patient.care_setting": "prison"}),
     (records_step_names_the_letters_office, {}),  # no one named: the diagnosing doctor, a blank "To"
+    (medicare_first_at_65_without_insurance, {**EX21, "patient.age": 71, "insurance.coverage_type": "none"}),
+    (medicare_first_at_65_without_insurance, {"patient.age": 50, "insurance.coverage_type": "none"}),
 ]
 
 
@@ -312,3 +338,14 @@ def test_the_case_summary_names_the_spoken_language(tag, spoken):
     assert (spoken in row) if spoken else not row, row
     if spoken:
         assert not row.startswith("Chinese; ")  # never a bare "Chinese"
+
+
+def test_an_uninsured_71_year_old_hears_when_medicare_can_start():
+    """ex-21: 71, uninsured, 7 December: Part B's January-March window and the month after, and which parts
+    of Medicare can start now; the Marketplace only as a question; under 65 the Marketplace step is as it was."""
+    text, first, _ = rendered(profile_with({**EX21, "patient.age": 71, "insurance.coverage_type": "none"}))
+    assert "Ask which parts of Medicare can start now" in first and "Marketplace" not in first
+    assert "Part B (which pays for doctor visits) can usually be started only from January 1 to March 31" in text
+    assert "Ask if a Marketplace plan is a choice." in text
+    younger, young_first, _ = rendered(profile_with({"patient.age": 50, "insurance.coverage_type": "none"}))
+    assert "Many people get help paying for it" in younger and "a Marketplace plan (insurance you buy" in young_first

@@ -229,6 +229,15 @@ def _phase_text(entry: dict[str, Any], phase: str) -> dict[str, Any]:
     return entry
 
 
+def _age_text(entry: dict[str, Any], facts: Facts) -> dict[str, Any]:
+    """An item's `_65` words at 65 or older (issue 28: Medicare first; no Marketplace help offered as if
+    premium-free Part A did not usually end it)."""
+    if not facts.holds["age_65_plus"]:
+        return entry
+    return {**entry, **{key.removesuffix("_65"): value for key, value in entry.items()
+                        if key.endswith("_65")}}
+
+
 def _named_text(entry: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
     """An item's `_named` words when the records letter is addressed to someone (issue 28: step two names
     the letter's "To"): `text_named` for `text`, `text_prison_named` for `text_prison`."""
@@ -342,8 +351,8 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             continue
         # someone else reads for the patient: items that say "your" have words about the patient (about.yaml)
         about = content.get("about", {}).get(name, {}) if voice != "self" else {}
-        texts = {item_id: _setting_text(_named_text(_phase_text({**entry, **about.get(item_id, {})}, phase),
-                                                    facts.values), facts)
+        texts = {item_id: _setting_text(_age_text(_named_text(_phase_text(
+                     {**entry, **about.get(item_id, {})}, phase), facts.values), facts), facts)
                  for item_id, entry in content[name].items()}
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
