@@ -18,6 +18,8 @@ The oracles read the profile, not the rules' facts:
 6. an uninsured patient of 65 or older is told when Part B can usually start (January 1 to March 31, from
    the month after) and to ask which parts of Medicare can start now, and is not offered Marketplace help
    as if premium-free Part A did not usually end it.
+7. page two's care path is labelled as the stages of a second opinion (not steps "in this order"), and page
+   one's records and booking steps carry the "when" of their stage (Gather, Book) on the care path.
 """
 
 from __future__ import annotations
@@ -188,8 +190,31 @@ def medicare_first_at_65_without_insurance(p: Profile, text: str, first: str, ra
         assert "January 1 to March 31" not in text and "which parts of Medicare can start now" not in text
 
 
+def page_one_steps(raw: str) -> dict[str, str]:
+    """Page one's steps: the step's title -> its "when" label."""
+    steps = raw.split('class="next-steps"', 1)[1].split("</ol>", 1)[0]
+    return {_visible(title): _visible(when) for when, title in re.findall(
+        r'<span class="step-when">(.*?)</span>\s*<strong>(.*?)</strong>', steps, re.S)}
+
+
+def stage_whens(raw: str) -> dict[str, str]:
+    """The care path's stages: the stage's title (Gather, Book...) -> its "when"."""
+    named = care_path_alt(raw).split("right: ", 1)[1]
+    return {part.split(": ", 1)[1].split(".", 1)[0]: part.split(": ", 1)[0] for part in named.split("; ")}
+
+
+def steps_and_stages_agree(p: Profile, text: str, first: str, raw: str) -> None:
+    assert "Do these steps in this order" not in text
+    assert "These are the stages, in order. Page one lists your first steps." in text
+    steps, stages = page_one_steps(raw), stage_whens(raw)
+    for step, stage in (("Ask for your records and slides.", "Gather"), ("Book a second-opinion visit.", "Book")):
+        if step in steps:
+            assert steps[step] == stages[stage], (step, steps, stages)
+
+
 INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report, no_start_words_while_treatment_goes_on,
-              records_step_names_the_letters_office, medicare_first_at_65_without_insurance]
+              records_step_names_the_letters_office, medicare_first_at_65_without_insurance,
+              steps_and_stages_agree]
 
 
 @SOME
@@ -232,6 +257,10 @@ FIRING = [
     (records_step_names_the_letters_office, {}),  # no one named: the diagnosing doctor, a blank "To"
     (medicare_first_at_65_without_insurance, {**EX21, "patient.age": 71, "insurance.coverage_type": "none"}),
     (medicare_first_at_65_without_insurance, {"patient.age": 50, "insurance.coverage_type": "none"}),
+    # ex-31: a melanoma with a wide excision: the records step is third on page one, "Today" on the care path
+    (steps_and_stages_agree, {"diagnosis.cancer_type": "melanoma", "diagnosis.stage": "IIB",
+                              "diagnosis.melanoma.breslow_mm": 2.4, "treatment_plan.proposed": ["wide_local_excision"]}),
+    (steps_and_stages_agree, {"diagnosis.size_mm": 6, "treatment_plan.proposed": []}),  # routine: records, book
 ]
 
 
@@ -349,3 +378,13 @@ def test_an_uninsured_71_year_old_hears_when_medicare_can_start():
     assert "Ask if a Marketplace plan is a choice." in text
     younger, young_first, _ = rendered(profile_with({"patient.age": 50, "insurance.coverage_type": "none"}))
     assert "Many people get help paying for it" in younger and "a Marketplace plan (insurance you buy" in young_first
+
+
+def test_page_one_records_step_has_its_stages_when():
+    """The records step, third on page one after the node-test question, says "Today" as the care path's
+    Gather stage does (ex-31 said "this week" on page one and "today" on page two)."""
+    _, _, raw = rendered(profile_with(FIRING[-2][1]))
+    steps = page_one_steps(raw)
+    assert list(steps)[2] == "Ask for your records and slides." and steps["Ask for your records and slides."] == "Today"
+    assert stage_whens(raw)["Gather"] == "Today"
+    assert "The stages of a second opinion" in raw
