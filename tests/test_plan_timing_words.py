@@ -6,7 +6,7 @@ The oracles read the profile, not the rules' facts:
 
 1. a plan with no treatment date never speaks of "your treatment date"; a plan of check-ups or a cream with
    no date and no time given by anyone gets no "cancer can grow" push and is told to ask how soon.
-2. a lab report that leaves the diagnosis open (other possible diagnoses, borderline, too little tissue)
+2. a lab report that leaves the diagnosis open (other possible diagnoses, borderline)
    makes page one say the result is not yet certain, never "a biopsy confirmed it", and (unless the case
    is urgent for its own reason) gives as the reason that an expert should read the slides.
 3. a treatment going on now (current_treatment ongoing) with no date for its next step: "before the next
@@ -20,6 +20,8 @@ The oracles read the profile, not the rules' facts:
    as if premium-free Part A did not usually end it.
 7. page two's care path is labelled as the stages of a second opinion (not steps "in this order"), and page
    one's records and booking steps carry the "when" of their stage (Gather, Book) on the care path.
+8. page one's reason never gives a stage as a bare label ("Why: the stage is III") where the rules know what
+   the stage means for that type; it says the meaning ("the cancer has reached a nearby lymph node").
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def profiles_with_these_cases(draw: st.DrawFn) -> dict:
 def report_leaves_it_open(p: Profile) -> bool:
     path = p.diagnosis.pathology
     return p.diagnosis.cancer_type.value != "uncertain" and bool(
-        path.differential or path.differential_diagnoses or path.borderline or path.insufficient_tissue)
+        path.differential or path.differential_diagnoses or path.borderline)
 
 
 def treatment_goes_on_without_a_date(p: Profile) -> bool:
@@ -212,9 +214,21 @@ def steps_and_stages_agree(p: Profile, text: str, first: str, raw: str) -> None:
             assert steps[step] == stages[stage], (step, steps, stages)
 
 
+BARE_STAGE = re.compile(r"Why: (?:the stage is|the melanoma is stage|the lymphoma is stage) \w+\.")
+MODELLED_STAGES = {"melanoma", "squamous_cell_carcinoma", "merkel_cell_carcinoma"}
+
+
+def stage_reason_says_what_it_means(p: Profile, text: str, first: str, raw: str) -> None:
+    dx = p.diagnosis
+    modelled = (dx.cancer_type.value in MODELLED_STAGES and dx.melanoma.subtype.value != "mucosal") or (
+        dx.cancer_type.value == "skin_lymphoma" and dx.lymphoma_type.value in ("mycosis_fungoides", "sezary_syndrome"))
+    if modelled:
+        assert not BARE_STAGE.search(first), BARE_STAGE.search(first)
+
+
 INVARIANTS = [no_date_words_without_a_date, never_firmer_than_the_report, no_start_words_while_treatment_goes_on,
               records_step_names_the_letters_office, medicare_first_at_65_without_insurance,
-              steps_and_stages_agree]
+              steps_and_stages_agree, stage_reason_says_what_it_means]
 
 
 @SOME
@@ -235,6 +249,9 @@ LYMPHOMA_CREAM = {"diagnosis.cancer_type": "skin_lymphoma", "diagnosis.stage": "
 EX21 = {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.stage": "III", "diagnosis.body_site": "scalp",
         "diagnosis.clinical_nodes": True, "diagnosis.primary_removed": True, "treatment_plan.proposed": ["radiation"],
         "current_treatment.therapies": ["immunotherapy"], "current_treatment.status": "ongoing"}
+# ex-31: a melanoma with a wide excision: the records step is third on page one, "Today" on the care path
+EX31 = {"diagnosis.cancer_type": "melanoma", "diagnosis.stage": "IIB", "diagnosis.melanoma.breslow_mm": 2.4,
+        "treatment_plan.proposed": ["wide_local_excision"]}
 RAMAN = {"name": "Dr. Priya Raman", "specialty": "Medical oncology", "practice": "Riverside Cancer Center",
          "phone": "(555) 010-8812"}
 FIRING = [
@@ -245,7 +262,7 @@ FIRING = [
                                     "diagnosis.pathology.reviewed_by_dermatopathologist": False}),
     (never_firmer_than_the_report, {"diagnosis.pathology.borderline": True}),
     (never_firmer_than_the_report, {"diagnosis.cancer_type": "merkel_cell_carcinoma",  # urgent: its own reason
-                                    "diagnosis.pathology.insufficient_tissue": True}),
+                                    "diagnosis.pathology.differential": True}),
     (no_start_words_while_treatment_goes_on, {**EX21, "treatment_plan.urgency_stated": "within_weeks"}),
     (no_start_words_while_treatment_goes_on, {"current_treatment.therapies": ["targeted_therapy"],
                                               "treatment_plan.proposed": []}),
@@ -257,10 +274,9 @@ FIRING = [
     (records_step_names_the_letters_office, {}),  # no one named: the diagnosing doctor, a blank "To"
     (medicare_first_at_65_without_insurance, {**EX21, "patient.age": 71, "insurance.coverage_type": "none"}),
     (medicare_first_at_65_without_insurance, {"patient.age": 50, "insurance.coverage_type": "none"}),
-    # ex-31: a melanoma with a wide excision: the records step is third on page one, "Today" on the care path
-    (steps_and_stages_agree, {"diagnosis.cancer_type": "melanoma", "diagnosis.stage": "IIB",
-                              "diagnosis.melanoma.breslow_mm": 2.4, "treatment_plan.proposed": ["wide_local_excision"]}),
+    (steps_and_stages_agree, EX31),
     (steps_and_stages_agree, {"diagnosis.size_mm": 6, "treatment_plan.proposed": []}),  # routine: records, book
+    (stage_reason_says_what_it_means, EX21),
 ]
 
 
@@ -383,8 +399,33 @@ def test_an_uninsured_71_year_old_hears_when_medicare_can_start():
 def test_page_one_records_step_has_its_stages_when():
     """The records step, third on page one after the node-test question, says "Today" as the care path's
     Gather stage does (ex-31 said "this week" on page one and "today" on page two)."""
-    _, _, raw = rendered(profile_with(FIRING[-2][1]))
+    _, _, raw = rendered(profile_with(EX31))
     steps = page_one_steps(raw)
     assert list(steps)[2] == "Ask for your records and slides." and steps["Ask for your records and slides."] == "Today"
     assert stage_whens(raw)["Gather"] == "Today"
     assert "The stages of a second opinion" in raw
+
+
+@pytest.mark.parametrize(("overrides", "why"), [
+    (EX21, "Why: the cancer has reached a nearby lymph node (stage III)."),  # ex-21: nodes known
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.stage": "III"},
+     "Why: it is larger than 4 cm, has grown deeper, or has reached a nearby lymph node (stage III)."),
+    ({"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.stage": "IV"},
+     "Why: the cancer has reached more lymph nodes, the bone, or other parts of the body (stage IV)."),
+    ({"diagnosis.cancer_type": "melanoma", "diagnosis.stage": "IIB"},
+     "Why: the melanoma is thicker, or has a break in the skin on top, but has not spread (stage IIB)."),
+    ({"diagnosis.cancer_type": "melanoma", "diagnosis.stage": "IIIC"},
+     "Why: the melanoma has reached nearby lymph nodes or nearby skin (stage IIIC)."),
+    ({"diagnosis.cancer_type": "melanoma", "diagnosis.stage": "IV"},
+     "Why: the melanoma has spread to other parts of the body (stage IV)."),
+])
+def test_page_one_says_what_the_stage_means(overrides, why):
+    """ex-21 printed "Why: the stage is III." on page one: each type and stage the rules make urgent says what
+    the stage means there; the section notes keep the short label."""
+    text, first, _ = rendered(profile_with(overrides))
+    assert why in first
+    if overrides is EX21:
+        assert "Why this is in your guide: the stage is III." in text  # a section note keeps the short label
+    for language in ("es", "vi", "zh-Hans", "zh-Hant"):
+        other = rendered(profile_with(overrides), language)[1]
+        assert "{" not in other and why not in other

@@ -263,6 +263,11 @@ def renumber(text: str, replacements: list[tuple[str, str]]) -> str:
     return text
 
 
+STAGE_REASONS = frozenset({"stage_III", "stage_IV", "advanced", "melanoma_stage_IIB_IIC",
+                           "melanoma_stage_IB_II", "lymphoma_stage_IIB_plus"})
+"""The facts whose "because" is the stage's label; page one's reason gives its meaning instead."""
+
+
 def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str,
              joiner: str = " ") -> Urgency:
     """The page-one box: how soon to get the second opinion, and what a clinician said about timing, in
@@ -296,7 +301,11 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
     ordered = tuple(sorted(because, key=lambda key: key in GENERIC_REASONS - {"type_merkel"}))
     if facts.holds["pathology_uncertain"] and level != "urgent":
         ordered = ("pathology_uncertain", *ordered)
-    reasons = _because(ordered, content, facts, voice)
+    # page one's reason says what the stage means ("the cancer has reached a nearby lymph node (stage III)"),
+    # not the label the section notes use ("the stage is III") (issue 28, CCI item 16)
+    reasons = tuple(dict.fromkeys(
+        facts.values["stage_meaning"] if key in STAGE_REASONS else _because((key,), content, facts, voice)[0]
+        for key in ordered))
     return Urgency(level, level_text["title"], fill(text, facts.values), reasons, said,
                    item_sources(level_text.get("sources"), facts))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..schema import CancerType, MelanomaSubtype, Profile, SentinelNode, Stage
+from .facts import stage_kind
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -29,11 +30,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, str]) -> str:
     """What the stage means, in the words used for this cancer type (BCC is usually not staged)."""
     dx = profile.diagnosis
-    kind = dx.cancer_type.value
-    if kind == "skin_lymphoma" and dx.lymphoma_type.value not in ("mycosis_fungoides", "sezary_syndrome"):
-        kind = "skin_lymphoma_other"
-    if kind == "melanoma" and dx.melanoma.subtype is MelanomaSubtype.mucosal:
-        kind = "default"  # mucosal melanoma is not staged like a skin melanoma
+    kind = stage_kind(profile)  # mucosal melanoma is not staged like a skin melanoma
     if dx.stage is Stage.unknown and values.get("derived_stage"):
         return fill(words["derived_stage"][kind], values)  # "about stage ..., ask your doctor"
     sentences = words["stage_sentences"].get(kind, words["stage_sentences"]["default"])
@@ -49,13 +46,12 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
 
 def uncertain_result(profile: Profile) -> str:
     """Why the lab result is not yet certain, from the report: "differential" (it names other things the
-    growth could be), "borderline", "insufficient" (too little tissue), or "" when the report is clear."""
+    growth could be), "borderline", or "" when the report names one diagnosis. Too little tissue is not
+    doubt about the diagnosis (a melanoma's depth may be what it leaves open), so it is not named here."""
     path = profile.diagnosis.pathology
     if path.differential or path.differential_diagnoses:
         return "differential"
-    if path.borderline:
-        return "borderline"
-    return "insufficient" if path.insufficient_tissue else ""
+    return "borderline" if path.borderline else ""
 
 
 THIN_MELANOMA_MM = 1.0
