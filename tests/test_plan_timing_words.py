@@ -207,7 +207,7 @@ def stage_whens(raw: str) -> dict[str, str]:
 
 def steps_and_stages_agree(p: Profile, text: str, first: str, raw: str) -> None:
     assert "Do these steps in this order" not in text
-    assert "These are the stages, in order. Page one lists your first steps." in text
+    assert "The stages of a second opinion" in text
     steps, stages = page_one_steps(raw), stage_whens(raw)
     for step, stage in (("Ask for your records and slides.", "Gather"), ("Book a second-opinion visit.", "Book")):
         if step in steps:
@@ -295,7 +295,7 @@ def test_a_cream_and_check_ups_with_no_date_ask_how_soon_and_do_not_push():
     assert "Ask how soon to get a second opinion" in first
     assert "Left alone, cancer can grow" not in text and "Before your treatment date" not in text
     assert "Ask your doctor when: Decide" in care_path_alt(raw)
-    assert "No date is set for treatment: ask your doctor how soon to finish them" in text
+    assert "No date is set for treatment: ask your doctor how soon to finish these stages" in text
 
 
 def test_a_surgery_with_no_date_asks_without_a_date_and_a_dated_one_names_it():
