@@ -171,7 +171,7 @@ def records_step_names_the_letters_office(p: Profile, text: str, first: str, raw
         assert "doctor who made the diagnosis" not in step
     else:
         assert EN_WORDS["diagnosers"][p.diagnosis.diagnosed_by.value] in step, step  # the diagnosing doctor
-        assert "Fill in the blanks, sign it and give it to the office named at" not in text
+        assert "give it to the office it is addressed to" not in text
 
 
 def uninsured_65(p: Profile) -> bool:
@@ -355,7 +355,7 @@ def test_ex21_step_two_and_the_letter_name_the_same_office():
     text, first, raw = rendered(profile_with({**EX21, "original_physician": RAMAN}))
     assert "Call the office of Dr. Priya Raman at Riverside Cancer Center." in first
     assert "The letter in this guide is addressed to them." in first
-    assert 'give it to the office named at "To"' in text and "Dr. Priya Raman" in letter_to(raw)
+    assert "give it to the office it is addressed to" in text and "Dr. Priya Raman" in letter_to(raw)
     spanish = rendered(profile_with({**EX21, "original_physician": RAMAN}), "es")[1]
     assert "Llame al consultorio de Dr. Priya Raman, de Riverside Cancer Center." in spanish
 
