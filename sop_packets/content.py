@@ -191,11 +191,13 @@ def babel_locale(language: str) -> str:
 def writing(language: str) -> dict[str, str]:
     """How a language joins sentences and list items and writes numbers, for the guidance:
     sentence_joiner, enumeration_separator and number_locale (the folder's Babel locale unless its
-    _language.yaml names one: Spanish in the US writes 2.4, so es gives es_US; vi writes 2,4)."""
+    _language.yaml names one: Spanish in the US writes 2.4, so es gives es_US; vi writes 2,4), and the
+    packet's language itself (packet_language)."""
     data = language_data(language)
     return {"sentence_joiner": data["sentence_joiner"],
             "enumeration_separator": data["enumeration_separator"],
-            "number_locale": data.get("number_locale") or babel_locale(language)}
+            "number_locale": data.get("number_locale") or babel_locale(language),
+            "packet_language": language}
 
 
 def long_date(day: Any, language: str = DEFAULT_LANGUAGE) -> str:
