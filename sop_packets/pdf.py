@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import actual_text, fonts
+from . import actual_text, fonts, line_cache
 from .content import template_dir
 from .errors import MissingSystemLibrary
 from .page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one, up_to_page_one_end
@@ -58,6 +58,7 @@ def _weasyprint() -> Any:
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
     _keep_font_dates()
     actual_text.install()
+    line_cache.install()
     _watch_page_one()
     _probe_columns_with_room()
     return weasyprint
