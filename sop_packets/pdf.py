@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import actual_text, fonts, line_cache
+from . import actual_text, column_balance, fonts, line_cache
 from .content import template_dir
 from .errors import MissingSystemLibrary
 from .page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one, up_to_page_one_end
@@ -61,6 +61,7 @@ def _weasyprint() -> Any:
     line_cache.install()
     _watch_page_one()
     _probe_columns_with_room()
+    column_balance.install()
     return weasyprint
 
 
