@@ -14,6 +14,7 @@ WeasyPrint's split_first_line changes shape, it is left alone: slower, never dif
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import inspect
@@ -76,7 +77,8 @@ def _cached(split: Any) -> Any:
         if kept is None:
             found = split(text, style, context, max_width, justification_spacing, is_line_start, minimum)
             if len(lines) >= LIMIT:
-                del lines[next(iter(lines))]
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread's eviction
+                    del lines[next(iter(lines))]
             lines[key] = (copy.copy(found[0]), *found[1:])
             return found
         return (copy.copy(kept[0]), *kept[1:])
