@@ -129,7 +129,9 @@ def language_settings(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 LANGUAGE_FILE = "_language.yaml"
 GLOSS_BEFORE = (r"$|(?!\.\s+(?:This|It|These|They)\s+(?:is|are|means)\b)[.,;:!?)]|\s[\"\u201c]"
                 r"|\s+(?:and|or|is|are|was|were|that|which|who|to|in|of|on|for|with|near|nearby|by|at|from|if"
-                r"|so|but|can|may|will|has|have)\b")
+                r"|so|but|can|may|will|has|have|could|should|would|might|must|does|did|had|also|then|as|when"
+                r"|because|before|after|than|not|only|takes|helps|means|checks|saves|removes|leaves|gives"
+                r"|shows|looks|works|needs|costs|treats|grows|spreads|starts|comes|goes|lets|makes)\b")
 """English: what may follow a word for its short explanation to go right after it (first_use.py)."""
 
 LANGUAGE_DEFAULTS = {"date": "long", "glossary": "glossary", "list_separator": "; ", "full_stop": ".",
@@ -189,11 +191,13 @@ def babel_locale(language: str) -> str:
 def writing(language: str) -> dict[str, str]:
     """How a language joins sentences and list items and writes numbers, for the guidance:
     sentence_joiner, enumeration_separator and number_locale (the folder's Babel locale unless its
-    _language.yaml names one: Spanish in the US writes 2.4, so es gives es_US; vi writes 2,4)."""
+    _language.yaml names one: Spanish in the US writes 2.4, so es gives es_US; vi writes 2,4), and the
+    packet's language itself (packet_language)."""
     data = language_data(language)
     return {"sentence_joiner": data["sentence_joiner"],
             "enumeration_separator": data["enumeration_separator"],
-            "number_locale": data.get("number_locale") or babel_locale(language)}
+            "number_locale": data.get("number_locale") or babel_locale(language),
+            "packet_language": language}
 
 
 def long_date(day: Any, language: str = DEFAULT_LANGUAGE) -> str:

@@ -38,8 +38,8 @@ def explain_first_uses(page: str, terms: Iterable[Term], gloss_pattern: str, is_
 
     `gloss_pattern` holds "{gloss}"; `is_explained(text, start, end)` says whether the word at
     text[start:end] is already explained there (explanation.is_explained with the language's rules);
-    `gloss_before` is what must follow the word (_language.yaml): a word inside a longer name
-    ("the lymph node test") gets no explanation there, nor later.
+    `gloss_before` is what must follow the word (_language.yaml): a word that may be inside a longer
+    name ("the lymph node test") gets no explanation there; its next use does.
     """
     may_follow = re.compile(gloss_before, re.IGNORECASE)
     terms = [term for term in terms if term.forms]
@@ -62,9 +62,8 @@ def explain_first_uses(page: str, terms: Iterable[Term], gloss_pattern: str, is_
             continue
         if not piece.strip() or (stack and stack[-1]):
             continue
-        pieces[index] = _explain_in(piece, waiting, terms, pieces, index, gloss_pattern,
-                                    lambda text, start, end: is_explained(text, start, end)
-                                    or not may_follow.match(text[end:]))
+        pieces[index] = _explain_in(piece, waiting, terms, pieces, index, gloss_pattern, is_explained,
+                                    lambda text, end: bool(may_follow.match(text[end:])))
     return head + sep + page_one + "".join(pieces) + more_sep + more
 
 
@@ -84,9 +83,11 @@ def _follow_tag(tag: str, stack: list[bool]) -> None:
 
 
 def _explain_in(text: str, waiting: list[Term], terms: list[Term], pieces: list[str], index: int,
-                gloss_pattern: str, is_explained) -> str:
+                gloss_pattern: str, is_explained, may_gloss) -> str:
     """One text piece with the glosses of the waiting terms that first occur in it. A use inside a
-    longer term ("lymph node" in "sentinel lymph node biopsy") is not a use of the shorter one."""
+    longer term ("lymph node" in "sentinel lymph node biopsy") is not a use of the shorter one. A use
+    whose next word may continue a longer name ("the lymph node test": `may_gloss` false) takes no
+    explanation, and the term waits for its next use."""
     found = []
     longer = None  # the spans of every term in this piece, found once, when a waiting term occurs
     for term in list(waiting):
@@ -95,16 +96,17 @@ def _explain_in(text: str, waiting: list[Term], terms: list[Term], pieces: list[
             continue
         if longer is None:
             longer = [(other, span) for other in terms for span in uses_of(other.forms, text)]
-        span = next((span for span in spans if not _inside_longer(span, term, longer)), None)
-        if span is None:
-            continue
-        waiting.remove(term)
-        start, end = span
-        before = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:] + _plain(text[:start])
-        after = _plain(text[end:] + "".join(pieces[index + 1:index + 7]))[:CONTEXT]
-        word = text[start:end]
-        if not is_explained(before + word + after, len(before), len(before) + len(word)):
-            found.append((end, term))
+        for start, end in (span for span in spans if not _inside_longer(span, term, longer)):
+            before = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:] + _plain(text[:start])
+            after = _plain(text[end:] + "".join(pieces[index + 1:index + 7]))[:CONTEXT]
+            sentence, word_end = before + text[start:end] + after, len(before) + end - start
+            if is_explained(sentence, len(before), word_end):
+                waiting.remove(term)
+                break
+            if may_gloss(sentence, word_end):
+                waiting.remove(term)
+                found.append((end, term))
+                break
     if not found:
         return text
     gloss_text = html_module.escape(gloss_pattern)

@@ -56,7 +56,10 @@ def shorter_page_ones(html: str) -> list[str]:
     3. the "prepared on" line moves to page two, and the short warning keeps its title and number (the
        full warning box follows the first section);
     4. the contact block keeps the contact's name, number and after-hours number, without role and hours;
-    5. page one's lines sit closer (the title, the band and the step labels smaller, never the body text)."""
+    5. page one's lines sit closer (the title, the band and the step labels smaller, never the body text);
+    6. the urgency box keeps its word, title, date, the doctor's timing and the reason; its general
+       explanation follows the first section (needed by a 70-letter name in Vietnamese large print with a
+       warning box)."""
     if PAGE_ONE_END not in html:
         return []
     tries = []
@@ -75,7 +78,11 @@ def shorter_page_ones(html: str) -> list[str]:
     if short_contact := CONTACT_SHORT.search(shortest):
         shortest = CONTACT_BLOCK.sub(lambda _: short_contact.group(1), shortest, count=1)
         tries.append(shortest)
-    tries.append(shortest.replace('class="compact-first ', 'class="compact-first compact-more ', 1))
+    closest = shortest.replace('class="compact-first ', 'class="compact-first compact-more ', 1)
+    tries.append(closest)
+    if urgency := URGENCY_TEXT.search(closest):
+        tries.append(URGENCY_TEXT.sub("", closest, count=1).replace(
+            MOVED_HERE, f'<p class="urgency-moved">{urgency.group(1)}</p>{MOVED_HERE}', 1))
     return tries
 
 
@@ -84,4 +91,5 @@ MOVED_HERE = "<!--diagnosis-moved-->"
 ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span><!--/alert-short-text-->', re.S)
 PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)
 CONTACT_SHORT = re.compile(r"<!--contact-short:(.*?):contact-short-->", re.S)
+URGENCY_TEXT = re.compile(r'<span class="urgency-text">(.*?)</span><!--/urgency-text-->', re.S)
 CONTACT_BLOCK = re.compile(r'<div class="contact-block" role="note">.*?</div>', re.S)

@@ -53,6 +53,18 @@ def test_a_word_already_explained_or_inside_a_longer_name_is_left_alone():
     assert GLOSS.findall(explain("<p>It reached a lymph node, so ask.</p>")) == ["where cancer often spreads first"]
 
 
+def test_a_use_inside_a_possible_longer_name_waits_for_the_next_use():
+    """ex-02's care-team note: "ask if **Mohs surgery** could save more of your nose" took no explanation
+    (a verb after the word read as a longer name), and no later use got one either (rating round 2)."""
+    page = explain("<p>Ask about the lymph node test.</p><p>The lymph node, then.</p><p>A lymph node, again.</p>")
+    assert GLOSS.findall(page) == ["where cancer often spreads first"]
+    assert "The lymph node (<span" in page and "test (<span" not in page
+    page = explain("<p>Ask if <strong>a lymph node</strong> could be checked.</p>")
+    assert "<strong>a lymph node (<span" in page
+    for verb in ("should", "might", "takes", "helps", "would"):
+        assert GLOSS.findall(explain(f"<p>A lymph node {verb} this.</p>")), verb
+
+
 def test_headings_tables_contents_and_other_languages_are_never_changed():
     body = ('<h2>Lymph nodes</h2><table><tr><td>lymph node</td></tr></table><nav class="toc"><li>lymph node</li>'
             '</nav><p><span lang="es">lymph node</span></p><p class="visually-hidden">lymph node.</p>')

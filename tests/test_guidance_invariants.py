@@ -139,10 +139,18 @@ def words_fit_the_phase(p: Profile, text: str, raw: str) -> None:
         assert dx.stage.value in text
 
 
+def the_plan_names_the_repair(p: Profile, text: str, raw: str) -> None:
+    """A repair (reconstruction) in the plan is in the plan list the reader and the new doctor see (rating
+    round 3, ex-02: "surgery to cut out the spot" alone, though a repair was planned)."""
+    plan = re.search(r'<ul class="plan">(.*?)</ul>', raw, re.S)
+    listed = bool(plan) and EN["words"]["repair_surgery_planned"] in html_module.unescape(plan.group(1))
+    assert listed == bool(p.treatment_plan.reconstruction), plan and plan.group(1)
+
+
 INVARIANTS = [keep_date_only_for_a_plan_to_keep, no_plan_steps_without_insurance,
               no_surgical_oncologist_for_skin_lymphoma, drawing_only_for_melanoma, thin_only_up_to_one_mm,
               uncertain_growth_never_called_cancer, representative_speaks_and_signs,
-              call_at_once_box_exactly_when_on_treatment, words_fit_the_phase]
+              call_at_once_box_exactly_when_on_treatment, words_fit_the_phase, the_plan_names_the_repair]
 
 
 @MANY
@@ -190,6 +198,7 @@ FIRING = [
     (words_fit_the_phase, {"diagnosis.primary_removed": True, "treatment_plan.proposed": ["observation",
                                                                                           "radiation"]}),
     (words_fit_the_phase, {"patient.age": 90}),
+    (the_plan_names_the_repair, {"treatment_plan.proposed": ["mohs_surgery"], "treatment_plan.reconstruction": True}),
 ]
 
 

@@ -247,7 +247,11 @@ def test_spanish_packet_words_header_date_and_lang(spanish):
     assert '<html lang="es">' in html
     assert "Palabras que debe saber" in html
     # the footer's phone has no-break spaces, so it never breaks across the footer's lines
-    assert 'string(patientname) "  ·  Confidencial  ·  Jordan Ellis, RN (555)\u00a0010-2014  ·  " "Página " counter(page)' in html and '"Página " counter(page) " de " counter(pages)' in html
+    # (large print sets it as two lines by design: the name and "Confidencial", then the contact and the page)
+    footer = ('"  ·  Confidencial" "\\A" "Jordan Ellis, RN (555)\u00a0010-2014  ·  "' if 'class="large-print' in html
+              else '"  ·  Confidencial  ·  Jordan Ellis, RN (555)\u00a0010-2014  ·  "')
+    assert f'string(patientname) {footer} "Página " counter(page)' in html, html[html.index("@bottom-center"):][:300]
+    assert '"Página " counter(page) " de " counter(pages)' in html
     assert "Preparada el 27 de noviembre de 2026" in re.sub(r"<[^>]+>", "", html)  # the date is one nowrap span
     assert "Qué hay en esta guía" in html and "Su situación de un vistazo" in html
     body = html.split("<body", 1)[1]

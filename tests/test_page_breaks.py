@@ -74,3 +74,23 @@ def test_the_checks_fire_on_a_list_and_a_heading_pushed_to_a_page_foot(tmp_path)
     assert stranded_headings(read_layout(pdf).headings) == [("H2", 1, pytest.approx(0.96, abs=0.02))]
     pdf.write_bytes(render_pdf(page.format(600, "<h2>Heading</h2>" + "<p>text</p>" * 5)))
     assert stranded_headings(read_layout(pdf).headings) == []
+
+
+def test_the_large_print_footer_is_two_lines_by_design(printed, pdf_text):
+    """Large print's footer did not fit one line and wrapped where it fell ("· Página 3 de 20" alone on the
+    second line). It is two lines by design: the name and "Confidential", then the contact and the page."""
+    from sop_packets.content import load_content, packet_language
+
+    checked = 0
+    for config in ("large-letter", "large-a4"):
+        for path in sorted(printed[config][0].glob("*.pdf")):
+            pdf = pdf_text(path)
+            ui = load_content(packet_language(pdf.lang))["ui"]
+            counter = ui["page_of"].split("{page}")[0].strip()
+            for number, text in enumerate(pdf.texts[1:], 2):
+                *_, name_line, contact_line = [line for line in text.splitlines() if line.strip()]
+                assert name_line.rstrip().endswith(ui["confidential"]), (path.name, number, name_line)
+                assert contact_line.lstrip().startswith("Jordan Ellis"), (path.name, number, contact_line)
+                assert f"{number}" in contact_line and counter in contact_line, (path.name, number, contact_line)
+                checked += 1
+    assert checked > 300

@@ -5,6 +5,7 @@ pdf._page_one_holds, pdf._watch_page_one)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -175,3 +176,19 @@ def test_the_pdf_is_the_same_as_with_every_try_laid_out_in_full(monkeypatch):
     assert judged.count(False) >= 2  # ex-01 needs a shorter page one: the judged tries are what is tested
     monkeypatch.setattr(pdf, "fit_page_one", full_layouts)
     assert pdf.render_pdf(html) == quick
+
+
+def test_the_last_try_moves_the_urgency_explanation_after_the_first_section():
+    """The shortest page one keeps the urgency box's word, title, date, doctor's timing and reason; its
+    general explanation follows the first section, where the diagnosis detail goes."""
+    day = date(2026, 11, 25)
+    profile = load_profile(ROOT / "profiles" / "ex-04-melanoma-stage-iv-urgent.yaml", day)
+    packet = make_packet(profile, BuildOptions(prepared_on=day))
+    html = render_html(packet)
+    *_, closest, last = shorter_page_ones(html)
+    assert 'class="urgency-text"' in closest and 'class="urgency-text"' not in last
+    first, _, rest = last.partition(f'id="{PAGE_ONE_END}"')
+    explanation = re.sub(r"<[^>]+>", "", packet.guidance.urgency.text)[:40]
+    assert explanation not in re.sub(r"<[^>]+>", "", first)
+    assert '<p class="urgency-moved">' in rest and explanation in re.sub(r"<[^>]+>", "", rest)
+    assert packet.guidance.urgency.title in first and "urgency-band" in first

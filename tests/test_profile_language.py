@@ -60,3 +60,24 @@ def test_english_with_the_patients_words_in_brackets_passes(write):
 ])
 def test_a_value_is_judged_between_the_clinic_language_and_the_patients(text, clinic, patient, flagged):
     assert in_patient_language(text, clinic, patient) is flagged
+
+
+def test_a_bilingual_health_problem_reads_in_the_packets_own_words(write):
+    """A value written "English (own words)" for the letter is read in the patient's words in a packet not
+    in English (rating round 3: "high blood pressure (高血压)" inside a Chinese sentence); English packets,
+    the case summary and values without such brackets keep what was written."""
+    from sop_packets.build import BuildOptions, make_packet
+    from sop_packets.guidance.facts import in_reader_words
+    from sop_packets.profile import load_profile
+
+    assert in_reader_words("high blood pressure (高血压)", "zh-Hans") == "高血压"
+    assert in_reader_words("type 2 diabetes (tiểu đường loại 2)", "vi") == "tiểu đường loại 2"
+    assert in_reader_words("high blood pressure (presión alta)", "es") == "presión alta"
+    assert in_reader_words("high blood pressure (高血压)", "en") == "high blood pressure (高血压)"
+    assert in_reader_words("diabetes (type 2)", "es") == "diabetes (type 2)"  # brackets not in own words
+    assert in_reader_words("tiểu đường (type 2)", "vi") == "tiểu đường (type 2)"
+    source = profile(write, "type 2 diabetes (tiểu đường loại 2)", "heart disease (bệnh tim)")
+    packet = make_packet(load_profile(source, date(2026, 11, 25)), BuildOptions(prepared_on=date(2026, 11, 25)))
+    whys = [why for section in packet.guidance.sections.values() for item in section.items for why in item.why]
+    assert any("tiểu đường loại 2, bệnh tim" in why for why in whys), whys
+    assert not any("diabetes" in why for why in whys), whys

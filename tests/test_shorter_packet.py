@@ -92,3 +92,34 @@ def test_the_glossary_defines_the_words_of_the_core_only(melanoma):
     # "preauthorization" is used, and explained where it stands, only in the reference part's insurance steps
     assert "preauthorization" in melanoma.split('<section id="more"', 1)[1]
     assert "preauthorization" not in terms
+
+
+@pytest.mark.xfail(strict=True, reason="issue 28 target not met yet: the median is 13 (12 of 25 at 12 or fewer); "
+                   "see the issue's closing note for the layouts measured")
+def test_the_examples_median_at_most_12_pages_in_standard_print(printed, pdf_text):
+    """Issue 28, length: every example profile is printed once in standard print (on Letter or on A4, per
+    printing.print_plan); the median of their page counts is at most 12, and none runs past 16. The three
+    examples whose profile asks for large print are printed large there, so they are left out."""
+    from statistics import median
+
+    standard = {path.stem for path in PROFILES.glob("ex-*.yaml") if not load_profile(path).preferences.large_print}
+    counts = {path.stem: len(pdf_text(path).texts)
+              for config in ("standard-letter", "standard-a4") for path in printed[config][0].glob("ex-*.pdf")
+              if path.stem in standard}
+    assert len(counts) == len(standard) >= 20
+    assert median(counts.values()) <= 12, sorted(counts.items(), key=lambda item: item[1])
+    assert max(counts.values()) <= 16, counts
+
+
+@pytest.mark.xfail(strict=True, reason="issue 28 target not met yet: standard print sets body text about 90 "
+                   "characters wide (a 70-character measure cost 9% more pages, two columns 30% more CPU; see the note)")
+def test_standard_print_lines_are_at_most_about_70_characters(printed, pdf_text):
+    """Issue 28, type: in the standard-print examples, at most 1 in 50 text lines after page one runs past 75
+    characters (the footer, one line a page, is left out)."""
+    standard = {path.stem for path in PROFILES.glob("ex-*.yaml") if not load_profile(path).preferences.large_print}
+    lines = [line for config in ("standard-letter", "standard-a4") for path in printed[config][0].glob("ex-*.pdf")
+             if path.stem in standard for page in pdf_text(path).texts[1:] for line in page.splitlines()
+             if line.strip() and " · " not in line]
+    long = [line for line in lines if len(line) > 75]
+    assert len(lines) > 5000
+    assert len(long) <= len(lines) / 50, (len(long), len(lines), long[:5])

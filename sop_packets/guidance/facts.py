@@ -8,6 +8,7 @@ checks the rules reuse, so they live here with `both` and `unless`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -85,6 +86,21 @@ def both(*parts: Because) -> Because:
 def unless(reasons: Because, blocked: bool) -> Because:
     """The reasons, or nothing when a blocking fact holds."""
     return () if blocked else reasons
+
+
+BILINGUAL = re.compile(r"^\s*(?P<english>[ -~]+?)\s*[(\uff08](?P<own>[^()\uff08\uff09]+)[)\uff09]\s*$")
+"""A profile value written for both readers: the English for the letter and the case summary, then the
+patient's own words in brackets ("high blood pressure (高血压)"), as the lint asks (lint/profile_text.py)."""
+
+
+def in_reader_words(text: str, packet_language: str) -> str:
+    """A free-text value as the packet's reader reads it: in a packet not in English, a value written
+    "English (own words)" whose brackets hold letters beyond ASCII gives the own words alone (rating round
+    3: "high blood pressure (高血压)" in a Chinese sentence); anything else is kept as written."""
+    found = BILINGUAL.match(text)
+    if found and _primary(packet_language) != "en" and not found.group("own").isascii():
+        return found.group("own").strip()
+    return text
 
 
 def _number(value: float | None, locale: str = "en") -> str:
@@ -231,7 +247,8 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         "body_site": words["body_sites"][dx.body_site.value] if dx.body_site else words["no_body_site"],
         "diagnosed_by": words["diagnosers"][dx.diagnosed_by.value],
         "language": language_name or language or patient.language or "en",
-        "comorbidities": writing.get("enumeration_separator", ", ").join(patient.comorbidities),
+        "comorbidities": writing.get("enumeration_separator", ", ").join(
+            in_reader_words(text, writing.get("packet_language", "en")) for text in patient.comorbidities),
         "stage": dx.stage.value,
         "patient": patient.name,
         "representative": patient.representative.name if patient.representative else "",

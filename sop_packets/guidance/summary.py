@@ -91,6 +91,8 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     # after the first spot is out, surgery is on the place where it was, not on "the spot"
     after = words.get("treatments_after_removal", {}) if diagnosis.primary_removed else {}
     plan = tuple(after.get(t.value, words["treatments"][t.value]) for t in profile.treatment_plan.proposed)
+    if profile.treatment_plan.reconstruction:  # the repair is part of the plan (rating round 3, ex-02)
+        plan += (words["repair_surgery_planned"],)
     note = words["stated_urgency"][profile.treatment_plan.urgency_stated.value]
     if not plan:
         note = joiner.join(filter(None, [phrases["no_plan"], note]))
