@@ -35,7 +35,7 @@ def case_summary_rows(profile: Profile, content: dict[str, Any], language: str, 
     effects = now.serious_side_effects.value
     speaks = ""
     if tag and primary_subtag_of(tag) != primary_subtag_of(language):
-        speaks = words["interpreter"].replace("{language}", language_name(tag, language))
+        speaks = words["interpreter"].replace("{language}", spoken_language(tag, words, language))
     return {
         "summary_nodes": words["nodes"][nodes] if nodes else "",
         "summary_treatment": treatment,
@@ -46,3 +46,17 @@ def case_summary_rows(profile: Profile, content: dict[str, Any], language: str, 
 
 def primary_subtag_of(tag: str) -> str:
     return tag.replace("_", "-").split("-")[0].lower()
+
+
+def spoken_language(tag: str, words: dict[str, Any], language: str) -> str:
+    """The language an interpreter must speak, in words (issue 28: "Chinese" does not say which). A tag
+    that names a spoken Chinese (yue, zh-yue: Cantonese; cmn: Mandarin; nan; hak) names it; plain Chinese
+    (zh, zh-CN, zh-Hant) says the spoken language was not given and to ask; any other is its name."""
+    subtags = tag.replace("_", "-").lower().split("-")
+    spoken = words["spoken"]
+    if subtags[0] in spoken:
+        return spoken[subtags[0]]
+    if subtags[0] == "zh" and len(subtags) > 1 and subtags[1] in spoken:  # an extended subtag: zh-yue
+        return spoken[subtags[1]]
+    name = language_name(tag, language)
+    return words["chinese_not_given"].replace("{language}", name) if subtags[0] == "zh" else name

@@ -168,13 +168,34 @@ def _merge_with_problems(shipped: dict[str, Any], folder: Path,
             line, column = located.where(where, key=True)
             problems.append(Problem(str(path), line, column, _field(where), message))
 
-        merged[path.stem] = _merge(shipped[path.stem], located.data or {}, (), problem)
+        laid = _merge(shipped[path.stem], located.data or {}, (), problem)
+        merged[path.stem] = _without_shipped_variants(laid, located.data)
         _check_sources(located, merged, problem)
         if path.stem != ABOUT and isinstance(located.data, dict):
             overridden[path.stem] = located.data
     if overridden and ABOUT in merged and not (folder / language / f"{ABOUT}.yaml").is_file():
         merged[ABOUT] = _without_reworded(merged[ABOUT], overridden)
     return merged, problems
+
+
+# The shipped refinements of an item's words (no treatment date, a treatment going on, a named first
+# doctor, 65 or older: guidance/build.py picks them over `text`). A clinic that rewords `text` gets its
+# words there too.
+VARIANT_SUFFIXES = ("_no_date", "_next_step", "_named", "_65")
+
+
+def _without_shipped_variants(merged: Any, override: Any) -> Any:
+    """The merged file minus the shipped variants of each field the clinic reworded without giving them."""
+    if not isinstance(merged, dict) or not isinstance(override, dict):
+        return merged
+    for item_id, fields in override.items():
+        entry = merged.get(item_id)
+        if isinstance(entry, dict) and isinstance(fields, dict):
+            for name in list(fields):
+                for suffix in VARIANT_SUFFIXES:
+                    if f"{name}{suffix}" not in fields:
+                        entry.pop(f"{name}{suffix}", None)
+    return merged
 
 
 def _without_reworded(about: dict[str, Any], overridden: dict[str, Any]) -> dict[str, Any]:
@@ -186,7 +207,8 @@ def _without_reworded(about: dict[str, Any], overridden: dict[str, Any]) -> dict
             entry = about.get(section, {}).get(item_id)
             if isinstance(entry, dict) and isinstance(fields, dict):
                 for name in fields:
-                    entry.pop(name, None)
+                    for suffix in ("", *VARIANT_SUFFIXES):
+                        entry.pop(f"{name}{suffix}", None)
     return about
 
 

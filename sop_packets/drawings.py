@@ -101,8 +101,11 @@ def care_path(profile: Profile, guidance: Guidance, words: dict[str, Any], langu
     when there is one), and whom to see for the visit: the first specialist this packet names."""
     when = list(words["when"][guidance.urgency.level])
     planned = profile.treatment_plan.planned_date
+    phase = guidance.before if guidance.before in words["caption"] else "no_date"
     if planned:
         when[-1] = words["before_date"].replace("{date}", long_date(planned, language))
+    else:  # no date set: never "before treatment" for a plan of check-ups (issue 28)
+        when[-1] = words["before"].get(phase, when[-1])
     steps = [{"title": step["title"], "text": step["text"], "when": when[index]}
              for index, step in enumerate(words["steps"])]
     punct = language_data(language)
@@ -118,4 +121,4 @@ def care_path(profile: Profile, guidance: Guidance, words: dict[str, Any], langu
     form = cjk_form(tag if language_folder(tag) == language else language)
     family = ", ".join(fonts.stack_families(form, language_data(language)["first_font"] != "no"))
     uri = care_path_uri({"title": words["title"], "alt": alt, "font_family": family}, steps, large_print)
-    return {"uri": uri, "alt": alt, "title": words["title"], "caption": words["caption"]}
+    return {"uri": uri, "alt": alt, "title": words["title"], "caption": words["caption"][phase]}

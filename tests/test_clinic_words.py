@@ -58,6 +58,22 @@ def test_a_clinic_rewords_one_item_and_the_rest_stays(tmp_path):
     assert "Call our nurse navigator at" not in html_for("ex-09-other-minimal")
 
 
+def test_a_clinics_reworded_text_wins_over_the_shipped_variants(tmp_path):
+    """Issue 28: a clinic that rewords an item's `text` gets its words where the shipped content has a refined
+    variant too (no treatment date set, a first doctor named on the letter), for every reader."""
+    words = tmp_path / "words"
+    write(words, "en/next_steps.yaml", """\
+        ask_if_safe_to_wait:
+          text: Before {treatment_date}, call our nurse to ask if waiting is safe.
+        request_records:
+          text: Our nurse asks {diagnosed_by} for your records.
+        """)
+    html = html_for("ex-21-scc-immunotherapy", content=words)  # no date, on treatment, a named first doctor
+    assert "call our nurse to ask if waiting is safe" in html and "Our nurse asks" in html
+    assert "Before the next step of your treatment starts" not in html
+    assert "The letter in this guide is addressed to them" not in html
+
+
 def test_clinic_yaml_names_its_content_folder(tmp_path):
     clinic = tmp_path / "clinic"
     shutil.copytree(template_dir() / "clinic", clinic)

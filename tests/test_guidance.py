@@ -567,7 +567,12 @@ def test_sections_that_do_not_apply_are_left_out():
 def test_urgency_level_and_reason(overrides, level, because):
     urgency = guidance(overrides).urgency
     assert urgency.level == level
-    assert phrase(because, overrides) in urgency.because
+    if because in ("stage_III", "stage_IV"):  # issue 28: page one's reason says what the stage means
+        facts = facts_of(profile_with(overrides), TODAY, CONTENT["words"])
+        meaning = facts.values["stage_meaning"]
+        assert meaning in urgency.because and "the melanoma has" in meaning and "(stage I" in meaning
+    else:
+        assert phrase(because, overrides) in urgency.because
     assert urgency.text and urgency.title
 
 

@@ -261,7 +261,9 @@ def test_the_letter_asks_for_the_slides_in_the_patients_voice_with_the_release_l
 def test_the_case_summary_gives_the_language_and_interpreter(sheets):
     reader = sheets["ex-31-melanoma-zh-hans"]
     summary = " ".join(reader.pages[tool_pages(reader)["summary"]].extract_text().split())
-    assert "Language Chinese; needs an interpreter" in summary
+    # zh-CN does not say which spoken Chinese: the row says so (issue 28, H32)
+    assert "Language Chinese (spoken language not given: ask if Mandarin, Cantonese or another); needs an " \
+        "interpreter" in summary
     assert "April 12, 1968" in summary
 
 

@@ -370,7 +370,8 @@ def test_the_safety_premises_are_real():
 
     asked = g(FIRING[0][1])
     assert ids(asked, "next_steps")[0] == "ask_if_safe_to_wait"
-    assert "Before your treatment date, ask the doctor who planned your treatment" in asked.items("next_steps")[0].text
+    # no date set: never "before your treatment date" (issue 28, H28); ask how soon instead
+    assert "Ask the doctor who planned your care how soon" in asked.items("next_steps")[0].text
     said = g(FIRING[1][1])
     assert "Keep the date Dr. Ana Ruiz set" in said.items("next_steps")[0].text
     assert said.urgency.doctor_said.startswith("Dr. Ana Ruiz (surgeon) says it is not safe to wait")

@@ -17,7 +17,7 @@ from .kinds import SURGERY, cautioned_specialists
 from .rules import ACCESS, ALERTS, MAX_NEXT_STEPS, NEXT_STEPS, RULES, SECTION_ORDER
 from .sources import item_sources
 from .summary import Summary, fill, summarize
-from .urgency import case_level, urgency_level
+from .urgency import before_phase, case_level, urgency_level
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ class Guidance:
     is_cancer: bool = True  # False while the type is uncertain: the packet never calls it cancer
     show_depth_drawing: bool = True  # the skin-layers drawing, only where depth matters
     reader: Reader | None = None  # who reads and signs, when that is not the patient alone
+    before: str = "no_date"  # what "before ..." points at: date, next_step, watch or no_date (before_phase)
 
     def items(self, section: str) -> tuple[Item, ...]:
         return self.sections[section].items if section in self.sections else ()
@@ -214,6 +215,38 @@ def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[
     return fired or [("dermatologist", ("everyone",))]
 
 
+# An item's words when its treatment has no date: `text_next_step` while a treatment goes on now,
+# `text_no_date` when none is set (a plan of check-ups or a cream uses these too).
+PHASE_SUFFIXES = {"next_step": ("_next_step", "_no_date"), "no_date": ("_no_date",), "watch": ("_no_date",)}
+
+
+def _phase_text(entry: dict[str, Any], phase: str) -> dict[str, Any]:
+    """An item's words for what its "before" points at (before_phase): the first suffix it has."""
+    for suffix in PHASE_SUFFIXES.get(phase, ()):
+        if f"text{suffix}" in entry:
+            return {**entry, **{key.removesuffix(suffix): value for key, value in entry.items()
+                                if key.endswith(suffix)}}
+    return entry
+
+
+def _age_text(entry: dict[str, Any], facts: Facts) -> dict[str, Any]:
+    """An item's `_65` words at 65 or older (issue 28: Medicare first; no Marketplace help offered as if
+    premium-free Part A did not usually end it)."""
+    if not facts.holds["age_65_plus"]:
+        return entry
+    return {**entry, **{key.removesuffix("_65"): value for key, value in entry.items()
+                        if key.endswith("_65")}}
+
+
+def _named_text(entry: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+    """An item's `_named` words when the records letter is addressed to someone (issue 28: step two names
+    the letter's "To"): `text_named` for `text`, `text_prison_named` for `text_prison`."""
+    if not values.get("first_doctor"):
+        return entry
+    return {**entry, **{key.removesuffix("_named"): value for key, value in entry.items()
+                        if key.endswith("_named")}}
+
+
 def _setting_text(entry: dict[str, Any], facts: Facts) -> dict[str, Any]:
     """An item's words for the patient's care setting: `text_prison` in prison, `text_va` in VA care."""
     for fact, suffix in (("in_prison", "_prison"), ("veterans_affairs", "_va")):
@@ -230,6 +263,11 @@ def renumber(text: str, replacements: list[tuple[str, str]]) -> str:
     return text
 
 
+STAGE_REASONS = frozenset({"stage_III", "stage_IV", "advanced", "melanoma_stage_IIB_IIC",
+                           "melanoma_stage_IB_II", "lymphoma_stage_IIB_plus"})
+"""The facts whose "because" is the stage's label; page one's reason gives its meaning instead."""
+
+
 def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str,
              joiner: str = " ") -> Urgency:
     """The page-one box: how soon to get the second opinion, and what a clinician said about timing, in
@@ -241,6 +279,10 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
                                             ("state_watching", "watching")) if facts.holds[fact]), "")
     if state == "no_evidence_of_disease" and facts.holds["treatment_planned"]:
         state = ""
+    if not state and facts.holds["gentle_plan_no_date"]:  # check-ups or a cream, no date, no one gave a time
+        state = "plan_without_date"
+    if not state and before_phase(facts) == "next_step":  # treatment goes on now: before its next step
+        state = "treatment_ongoing"
     stated = words["states"].get(state, {}).get(level, {})
     level_text = {**words["levels"][level], **stated}
     if "text" not in stated and (case_level(facts)[0] != level or facts.holds["state_no_evidence"]):
@@ -254,8 +296,16 @@ def _urgency(profile: Profile, content: dict[str, Any], facts: Facts, voice: str
     text = joiner.join(filter(None, [level_text["text"], advice]))
     said = fill(_timing_said(profile, words, facts), facts.values)
     # the case's own reasons first: page one shows the first, and "you have melanoma" explains nothing
-    reasons = _because(tuple(sorted(because, key=lambda key: key in GENERIC_REASONS - {"type_merkel"})),
-                       content, facts, voice)  # "a rare skin cancer that can grow fast" is a real reason
+    # ("a rare skin cancer that can grow fast" is a real reason); a report that leaves the diagnosis open
+    # comes first unless the case is urgent for its own reason (issue 28: an expert should read the slides)
+    ordered = tuple(sorted(because, key=lambda key: key in GENERIC_REASONS - {"type_merkel"}))
+    if facts.holds["pathology_uncertain"] and level != "urgent":
+        ordered = ("pathology_uncertain", *ordered)
+    # page one's reason says what the stage means ("the cancer has reached a nearby lymph node (stage III)"),
+    # not the label the section notes use ("the stage is III") (issue 28, CCI item 16)
+    reasons = tuple(dict.fromkeys(
+        facts.values["stage_meaning"] if key in STAGE_REASONS else _because((key,), content, facts, voice)[0]
+        for key in ordered))
     return Urgency(level, level_text["title"], fill(text, facts.values), reasons, said,
                    item_sources(level_text.get("sources"), facts))
 
@@ -301,6 +351,7 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     joiner = writing.get("sentence_joiner", " ")
     facts = facts_of(profile, today, content["words"], language, language_name, writing, dates)
     voice = reader_voice(facts.holds)
+    phase = before_phase(facts)
     sections: dict[str, Section] = {}
     for name, rules in RULES.items():
         fired = _ordered(name, [(item_id, because) for item_id, r in rules.items()
@@ -309,7 +360,8 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
             continue
         # someone else reads for the patient: items that say "your" have words about the patient (about.yaml)
         about = content.get("about", {}).get(name, {}) if voice != "self" else {}
-        texts = {item_id: _setting_text({**entry, **about.get(item_id, {})}, facts)
+        texts = {item_id: _setting_text(_age_text(_named_text(_phase_text(
+                     {**entry, **about.get(item_id, {})}, phase), facts.values), facts), facts)
                  for item_id, entry in content[name].items()}
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),
@@ -335,4 +387,4 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     return Guidance(profile.patient.id, int(facts.values["age"]),
                     summarize(profile, content["words"], facts.values, is_cancer, joiner), urgency, sections,
                     voice=voice, is_cancer=is_cancer, show_depth_drawing=facts.holds["depth_matters"],
-                    reader=reader_of(voice, profile, content, facts.values))
+                    reader=reader_of(voice, profile, content, facts.values), before=phase)

@@ -23,6 +23,7 @@ from ..schema import (
     LymphomaType,
     MelanomaSubtype,
     Profile,
+    SentinelNode,
     Stage,
     Treatment,
 )
@@ -228,6 +229,9 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
         holds[k] for k in ("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III", "stage_IV"))
     holds["older_adult"] = holds["age_75_plus"] or holds["age_65_plus_with_conditions"]
     holds["pathology_review"] = bool(_pathology_review(Facts(holds, {})))
+    # the report itself leaves the diagnosis open (summary.uncertain_result): page one says so (issue 28)
+    holds["pathology_uncertain"] = not holds["type_uncertain"] and any(
+        holds[k] for k in ("pathology_differential", "pathology_borderline"))
     holds["slides_needed"] = holds["pathology_review"] or any_melanoma or any(holds[k] for k in RARE_TYPES)
     holds["high_risk_scc"] = bool(_high_risk_scc(Facts(holds, {})))
     holds["second_opinion_optional"] = bool(_second_opinion_optional(Facts(holds, {})))
@@ -262,7 +266,34 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
             "unstaged" if dx.stage is Stage.unknown and not holds["stage_derived"] else "staged"],
         **_people_values(profile, words, dates),
     }
+    values["stage_meaning"] = stage_meaning(profile, words, values)
     return Facts(holds, values)
+
+
+def stage_kind(profile: Profile) -> str:
+    """The stage sentences' key for this cancer: its type, except a skin lymphoma other than mycosis
+    fungoides or Sézary syndrome (staged its own way) and a mucosal melanoma (not staged like skin)."""
+    dx = profile.diagnosis
+    kind = dx.cancer_type.value
+    if kind == "skin_lymphoma" and dx.lymphoma_type.value not in ("mycosis_fungoides", "sezary_syndrome"):
+        return "skin_lymphoma_other"
+    if kind == "melanoma" and dx.melanoma.subtype is MelanomaSubtype.mucosal:
+        return "default"
+    return kind
+
+
+def stage_meaning(profile: Profile, words: dict[str, Any], values: dict[str, str]) -> str:
+    """What the stage means, as a reason ("the cancer has reached a nearby lymph node (stage III)"), for the
+    types and groups the rules model (words.stage_reasons); "the stage is ..." for the others (issue 28)."""
+    reasons = words["stage_reasons"]
+    table = reasons.get(stage_kind(profile), reasons["default"])
+    dx = profile.diagnosis
+    group = dx.stage.group
+    nodes_known = bool(dx.clinical_nodes) or dx.sentinel_node is SentinelNode.positive
+    if group == "III" and nodes_known and "III_nodes" in table:
+        group = "III_nodes"
+    phrase = table.get(group, table.get("any", reasons["default"]["any"]))
+    return phrase.replace("{stage}", values["stage"])
 
 
 def _people_values(profile: Profile, words: dict[str, Any], dates: Callable[[date], str]) -> dict[str, str]:
@@ -277,7 +308,21 @@ def _people_values(profile: Profile, words: dict[str, Any], dates: Callable[[dat
         "treatment_date": dates(plan.planned_date) if plan.planned_date else words["no_treatment_date"],
         "helper": helper.name if helper else "",
         "helper_phone": helper.phone or "" if helper else "",
+        "first_doctor": first_doctor(profile, words),
     }
+
+
+def first_doctor(profile: Profile, words: dict[str, Any]) -> str:
+    """The office the records letter is addressed to (original_physician: name, practice), in words, or ""
+    when the letter's "To" is left blank (issue 28: page one's step names the same office as the letter)."""
+    doc = profile.original_physician
+    if doc.name and doc.practice:
+        return fill_at(words["first_doctor_at"], doc.name, doc.practice)
+    return doc.name or doc.practice or ""
+
+
+def fill_at(pattern: str, name: str, practice: str) -> str:
+    return pattern.replace("{name}", name).replace("{practice}", practice)
 
 
 def _primary(tag: str) -> str:

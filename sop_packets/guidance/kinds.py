@@ -30,6 +30,8 @@ from ..schema import (
     MelanomaSubtype,
     Profile,
     SafeToWait,
+    StatedUrgency,
+    TherapyStatus,
     Treatment,
 )
 
@@ -76,11 +78,26 @@ def kind_facts(profile: Profile) -> dict[str, bool]:
     return facts
 
 
+# Plans that start no treatment on a date: watching with check-ups, a cream or gel (issue 28: a box that
+# says "left alone, cancer can grow" fights a watch-and-wait plan the doctor chose).
+GENTLE_PLANS = frozenset({Treatment.observation, Treatment.topical})
+
+
 def timing_facts(profile: Profile) -> dict[str, bool]:
-    """A clinician's answer to "is it safe to wait for a second opinion?", and the opinions so far."""
+    """A clinician's answer to "is it safe to wait for a second opinion?", the opinions so far, and
+    whether anyone gave a time: a date, a clinician's answer or the first doctor's stated timing."""
     plan = profile.treatment_plan
     answer = plan.timing_answer.safe_to_wait
+    now = profile.current_treatment
+    timing_given = (answer is not SafeToWait.not_asked
+                    or plan.urgency_stated is not StatedUrgency.not_discussed)
+    no_date = plan.planned_date is None
     return {
+        "gentle_plan": bool(plan.proposed) and set(plan.proposed) <= GENTLE_PLANS,
+        "gentle_plan_no_date": bool(plan.proposed) and set(plan.proposed) <= GENTLE_PLANS and no_date
+        and not timing_given,
+        "timing_given": timing_given,
+        "treatment_ongoing": bool(now.therapies) and now.status is TherapyStatus.ongoing,
         "clinician_no_wait": answer is SafeToWait.no,
         "clinician_can_wait": answer is SafeToWait.yes,
         "clinician_can_wait_until": answer is SafeToWait.yes and plan.timing_answer.until is not None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..schema import CancerType, MelanomaSubtype, Profile, SentinelNode, Stage
+from .facts import stage_kind
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -29,11 +30,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, str]) -> str:
     """What the stage means, in the words used for this cancer type (BCC is usually not staged)."""
     dx = profile.diagnosis
-    kind = dx.cancer_type.value
-    if kind == "skin_lymphoma" and dx.lymphoma_type.value not in ("mycosis_fungoides", "sezary_syndrome"):
-        kind = "skin_lymphoma_other"
-    if kind == "melanoma" and dx.melanoma.subtype is MelanomaSubtype.mucosal:
-        kind = "default"  # mucosal melanoma is not staged like a skin melanoma
+    kind = stage_kind(profile)  # mucosal melanoma is not staged like a skin melanoma
     if dx.stage is Stage.unknown and values.get("derived_stage"):
         return fill(words["derived_stage"][kind], values)  # "about stage ..., ask your doctor"
     sentences = words["stage_sentences"].get(kind, words["stage_sentences"]["default"])
@@ -45,6 +42,16 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     if group == "III" and nodes_known and "III_nodes" in sentences:
         group = "III_nodes"  # the reason this case is stage III, not every way a cancer can be (CCI item 16)
     return fill(sentences.get(group, sentences.get("any", "")), values)
+
+
+def uncertain_result(profile: Profile) -> str:
+    """Why the lab result is not yet certain, from the report: "differential" (it names other things the
+    growth could be), "borderline", or "" when the report names one diagnosis. Too little tissue is not
+    doubt about the diagnosis (a melanoma's depth may be what it leaves open), so it is not named here."""
+    path = profile.diagnosis.pathology
+    if path.differential or path.differential_diagnoses:
+        return "differential"
+    return "borderline" if path.borderline else ""
 
 
 THIN_MELANOMA_MM = 1.0
@@ -70,7 +77,11 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     kind = words["cancer_types"][diagnosis.cancer_type.value]
     subtype = {CancerType.skin_lymphoma: diagnosis.lymphoma_type.value,
                CancerType.melanoma: diagnosis.melanoma.subtype.value}.get(diagnosis.cancer_type, "")
-    lines = [fill(kind.get(f"found_{subtype}", kind["found"]), values)]
+    found = fill(kind.get(f"found_{subtype}", kind["found"]), values)
+    doubt = uncertain_result(profile) if is_cancer else ""
+    if doubt:  # issue 28: never firmer than the record; in the first sentence, so it stays on page one
+        found = joiner.join([found, phrases[f"uncertain_{doubt}"]])
+    lines = [found]
     if diagnosis.body_site is not None:
         lines.append(fill(phrases["site"], values))
     lines.append(stage_sentence(profile, words, values))
@@ -81,7 +92,8 @@ def summarize(profile: Profile, words: dict[str, Any], values: dict[str, str], i
     if diagnosis.cancer_type is CancerType.melanoma and diagnosis.melanoma.ulcerated is not None:
         lines.append(phrases["ulcerated" if diagnosis.melanoma.ulcerated else "not_ulcerated"])
     lines.append(fill(phrases["diagnosed_by"], values))
-    lines.append(phrases["biopsy_yes" if diagnosis.confirmed_by_biopsy else "biopsy_no"])
+    lines.append(phrases["biopsy_no" if not diagnosis.confirmed_by_biopsy
+                         else "biopsy_uncertain" if doubt else "biopsy_yes"])
     if diagnosis.unknown_primary:
         lines.append(phrases["unknown_primary"])
     elif diagnosis.primary_removed:

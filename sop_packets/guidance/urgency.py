@@ -48,3 +48,17 @@ def case_level(f: Facts) -> tuple[str, Because]:
     if prompt:
         return "prompt", prompt
     return "routine", f.any("second_opinion_optional") or f.any("type_bcc", "type_scc")
+
+
+def before_phase(f: Facts) -> str:
+    """What the packet's "before ..." words point at (issue 28: never a treatment date that is not set):
+    "date" (the treatment has a date), "watch" (the plan starts no treatment on a date: check-ups, a cream,
+    or no plan yet), "next_step" (a treatment is going on now: before its next step) or "no_date" (a
+    treatment is planned, with no date set)."""
+    if f.holds["treatment_date_known"]:
+        return "date"
+    if f.holds["gentle_plan"]:
+        return "watch"
+    if f.holds["treatment_ongoing"]:
+        return "next_step"
+    return "no_date" if f.holds["treatment_planned"] else "watch"
