@@ -15,15 +15,20 @@ class PageOneOverflows(Exception):
     """A layout stopped after page one: page one does not hold PAGE_ONE_END."""
 
 
-def fit_page_one(html: str, layout: Callable[[str, bool], Any]) -> Any:
+def fit_page_one(html: str, layout: Callable[[str, bool], Any],
+                 holds: Callable[[str], bool | None] = lambda html: None) -> Any:
     """The laid-out document of html, or of the first shorter page one whose page one holds PAGE_ONE_END
     (the last one tried when none does).
 
     layout(html, stop_early) lays html out; with stop_early it may raise PageOneOverflows instead,
-    once page one is known not to hold PAGE_ONE_END (every try but the last).
+    once page one is known not to hold PAGE_ONE_END (every try but the last). holds(html) answers
+    cheaply, when it can, whether page one holds PAGE_ONE_END (None: it cannot tell); a try it says
+    overflows is not laid out at all.
     """
     *earlier, last = [html, *shorter_page_ones(html)]
     for page in earlier:
+        if holds(page) is False:
+            continue
         try:
             document = layout(page, True)
         except PageOneOverflows:
@@ -31,6 +36,17 @@ def fit_page_one(html: str, layout: Callable[[str, bool], Any]) -> Any:
         if PAGE_ONE_END in document.pages[0].anchors:
             return document
     return layout(last, False)
+
+
+def up_to_page_one_end(html: str) -> str | None:
+    """html cut just after the PAGE_ONE_END anchor (None when it has none): page one, and nothing after it.
+
+    Whether page one holds the anchor depends only on what comes before it: the content after it can
+    push the anchor to page two (a "break-before: avoid" that moves earlier lines on), never pull it
+    back to page one; the browser's parser closes the elements left open.
+    """
+    anchor = PAGE_ONE_END_TAG.search(html)
+    return html[:anchor.end()] if anchor else None
 
 
 def shorter_page_ones(html: str) -> list[str]:
@@ -70,6 +86,7 @@ def shorter_page_ones(html: str) -> list[str]:
     return tries
 
 
+PAGE_ONE_END_TAG = re.compile(rf'<p id="{PAGE_ONE_END}"[^>]*></p>')
 MOVED_HERE = "<!--diagnosis-moved-->"
 ALERT_SHORT_TEXT = re.compile(r'<span class="alert-short-text">.*?</span><!--/alert-short-text-->', re.S)
 PREPARED = re.compile(r'<p class="prepared-on">.*?</p>', re.S)

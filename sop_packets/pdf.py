@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import actual_text, fonts
+from . import actual_text, column_balance, fonts, line_cache
 from .content import template_dir
 from .errors import MissingSystemLibrary
-from .page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one
+from .page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one, up_to_page_one_end
 from .templating import stylesheet
 
 PANGO_HELP = (
@@ -58,8 +58,10 @@ def _weasyprint() -> Any:
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
     _keep_font_dates()
     actual_text.install()
+    line_cache.install()
     _watch_page_one()
     _probe_columns_with_room()
+    column_balance.install()
     return weasyprint
 
 
@@ -264,7 +266,8 @@ def render_pdf(html: str) -> bytes:
     html = PRINT_HIDDEN.sub("", html)
     options = dict(stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     with fewer_collections():
-        document = fit_page_one(html, lambda page, stop_early: _layout(page, options, stop_early))
+        document = fit_page_one(html, lambda page, stop_early: _layout(page, options, stop_early),
+                                lambda page: _page_one_holds(page, options))
         return document.write_pdf(**options)
 
 
@@ -279,8 +282,40 @@ def _layout(html: str, options: dict[str, Any], stop_early: bool = False) -> Any
         _page_one.stop_early = False
 
 
+def _page_one_holds(html: str, options: dict[str, Any]) -> bool | None:
+    """Whether page one of html holds PAGE_ONE_END, from a layout of page one alone (up_to_page_one_end);
+    None when that cannot tell: page one looks something up that later pages settle, the cut document
+    looks up an anchor it lacks (target-counter() to a later section), or WeasyPrint's layout cannot be
+    watched.
+
+    The cut document has a fifteenth of the packet's elements, so it is parsed, styled and laid out
+    for a fraction of what a stopped layout of the whole packet costs (its styles and boxes are made
+    for every page before page one is laid out).
+    """
+    cut = up_to_page_one_end(html)
+    if cut is None or not _watch_page_one.watching:
+        return None
+    _page_one.judge, _page_one.target_cut_off = True, False
+    try:
+        _layout(cut, options)
+    except PageOneJudged as judged:
+        return None if _page_one.target_cut_off else judged.holds
+    finally:
+        _page_one.judge = False
+    return None
+
+
+class PageOneJudged(Exception):
+    """A layout of page one alone stopped after page one: whether it holds PAGE_ONE_END, if final."""
+
+    def __init__(self, holds: bool | None):
+        super().__init__(holds)
+        self.holds = holds
+
+
 _page_one = threading.local()
-"""Per thread: whether the layout under way may stop after page one (stop_early)."""
+"""Per thread: whether the layout under way may stop after page one (stop_early), or is page one alone
+(judge)."""
 
 
 @functools.cache
@@ -305,16 +340,44 @@ def _watch_page_one() -> None:
     def watched(context: Any, root_box: Any, html: Any, pages: list) -> Any:
         first_pass = not pages
         for number, page in enumerate(make_all_pages(context, root_box, html, pages)):
-            if number == 0 and first_pass and getattr(_page_one, "stop_early", False):
+            if number == 0 and first_pass and (getattr(_page_one, "stop_early", False)
+                                               or getattr(_page_one, "judge", False)):
                 remake_state = context.page_maker[0][-1]
                 settled = not (remake_state["content_lookups"] or remake_state["pages_wanted"]
                                or remake_state["content_changed"])
+                if getattr(_page_one, "judge", False):
+                    raise PageOneJudged(_holds_anchor(page, PAGE_ONE_END) if settled else None)
                 if settled and not _holds_anchor(page, PAGE_ONE_END):
                     raise PageOneOverflows
             yield page
 
     watched.watches_page_one = True
     layout.make_all_pages = watched
+    _watch_page_one.watching = _watch_target_lookups()
+
+
+def _watch_target_lookups() -> bool:
+    """Note, while page one is judged alone, a lookup of an anchor the cut document lacks (its text, such
+    as a page number, would differ from the whole packet's). False if WeasyPrint looks targets up
+    otherwise."""
+    from weasyprint.css import targets
+
+    collector = getattr(targets, "TargetCollector", None)
+    lookup = getattr(collector, "lookup_target", None)
+    if lookup is None:
+        return False
+
+    def lookup_target(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = lookup(self, *args, **kwargs)
+        if getattr(_page_one, "judge", False) and getattr(item, "state", "undefined") == "undefined":
+            _page_one.target_cut_off = True
+        return item
+
+    collector.lookup_target = lookup_target
+    return True
+
+
+_watch_page_one.watching = False  # until WeasyPrint's make_all_pages is watched
 
 
 COLUMN_PROBE = "context, column_box, inf, column_skip_stack,"

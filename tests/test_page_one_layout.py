@@ -1,6 +1,7 @@
-"""The shorter page ones are tried without whole layouts: a layout stops after page one when page one is
-final and overflows, and the PDF is the same as with every try laid out in full (page_one.fit_page_one,
-pdf._watch_page_one)."""
+"""The shorter page ones are tried without whole layouts: each try is judged from a layout of page one
+alone (the packet cut after the page-one anchor), a layout stops after page one when page one is final
+and overflows, and the PDF is the same as with every try laid out in full (page_one.fit_page_one,
+pdf._page_one_holds, pdf._watch_page_one)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ import pytest
 
 from sop_packets import page_one, pdf
 from sop_packets.build import BuildOptions, make_packet
-from sop_packets.page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one, shorter_page_ones
+from sop_packets.page_one import (
+    PAGE_ONE_END,
+    PageOneOverflows,
+    fit_page_one,
+    shorter_page_ones,
+    up_to_page_one_end,
+)
 from sop_packets.profile import load_profile
 from sop_packets.render import render_html
 
@@ -48,6 +55,35 @@ def test_tries_stop_early_until_one_holds_page_one_and_the_last_is_laid_out_in_f
     assert calls == [("first", False)]  # nothing shorter to try: never stopped early
 
 
+def test_a_try_judged_to_overflow_is_never_laid_out(monkeypatch):
+    monkeypatch.setattr(page_one, "shorter_page_ones", lambda html: ["t1", "t2", "t3"])
+    calls = []
+
+    def layout(html, stop_early):
+        calls.append((html, stop_early))
+        return document(holds=html in ("t1", "t2"))
+
+    judged = {"first": False, "t1": None, "t2": True}  # t1: the judge cannot tell, so it is laid out
+    assert fit_page_one("first", layout, judged.get).pages[0].anchors
+    assert calls == [("t1", True)]
+
+    calls.clear()
+    judged = {"first": False, "t1": False, "t2": False}
+    assert fit_page_one("first", layout, judged.get).pages[0].anchors == {}
+    assert calls == [("t3", False)]  # the last try is laid out in full whatever the judge says
+
+    calls.clear()
+    judged = {"first": True, "t1": True, "t2": True}  # judged to hold, but the whole layout says no
+    assert fit_page_one("first", layout, judged.get).pages[0].anchors
+    assert calls == [("first", True), ("t1", True)]
+
+
+def test_the_cut_ends_at_the_page_one_anchor():
+    html = f'<body><main><section><p>One</p><p id="{PAGE_ONE_END}" class="x"></p></section><p>Two</p></main>'
+    assert up_to_page_one_end(html) == f'<body><main><section><p>One</p><p id="{PAGE_ONE_END}" class="x"></p>'
+    assert up_to_page_one_end("<p>No anchor</p>") is None
+
+
 FILLER = "<p>" + "Words to fill the page with a long paragraph of text. " * 40 + "</p>"
 SMALL = "<style>@page { size: A6; margin: 1cm }</style>"
 
@@ -77,7 +113,45 @@ def test_a_page_one_that_waits_for_later_pages_is_laid_out_in_full():
     assert len(laid_out.pages) > 2
 
 
-def full_layouts(html, layout):
+def small_page(body: str) -> str:
+    return f"<html><head>{SMALL}</head><body>{body}</body></html>"
+
+
+def test_page_one_alone_is_judged_from_the_cut_packet():
+    end = f'<p id="{PAGE_ONE_END}"></p>'
+    options = dict(stylesheets=[])
+    assert pdf._page_one_holds(small_page(FILLER * 3 + end + FILLER), options) is False
+    assert pdf._page_one_holds(small_page("<p>Short.</p>" + end + FILLER * 3), options) is True
+    assert pdf._page_one_holds(small_page("<p>No anchor.</p>" + FILLER), options) is None
+    lookup = ('<style>a::after { content: " page " target-counter(attr(href url), page) }</style>'
+              '<p><a href="#far">See</a></p>')
+    assert pdf._page_one_holds(small_page(lookup + end + '<p id="far">Far</p>'), options) is None
+
+
+@pytest.mark.parametrize("name, large", [("ex-01-melanoma-primary-care", True),
+                                         ("ex-33-scc-scalp-vi", False),
+                                         ("ex-06-merkel-abroad", False)])
+def test_the_cut_packet_judges_every_try_as_the_whole_layout_does(name, large):
+    """Each try's verdict from page one alone is the whole packet's (ex-01 in large print tries all six
+    page ones; the last holds). Checked for every example in both print sizes and both papers while
+    this was written: 336 tries, no difference."""
+    day = date(2026, 11, 25)
+    options = BuildOptions(prepared_on=day, large_print=large)
+    html = render_html(make_packet(load_profile(ROOT / "profiles" / f"{name}.yaml", day), options),
+                       embed_fonts=False)
+    css = dict(stylesheets=[pdf._packet_css()])
+    html = pdf.PRINT_HIDDEN.sub("", html.replace(f'<style id="packet-css">\n{pdf.stylesheet()}\n</style>', ""))
+    verdicts = []
+    for page in [html, *shorter_page_ones(html)]:
+        whole = PAGE_ONE_END in pdf._layout(page, css).pages[0].anchors
+        verdicts.append((pdf._page_one_holds(page, css), whole))
+        if whole:
+            break
+    assert [judged for judged, _ in verdicts] == [whole for _, whole in verdicts]
+    assert len(verdicts) >= 3 and verdicts[-1] == (True, True)
+
+
+def full_layouts(html, layout, holds=None):
     """fit_page_one before the early stop: every try laid out in full."""
     document = layout(html, False)
     for shorter in shorter_page_ones(html):
@@ -90,19 +164,16 @@ def test_the_pdf_is_the_same_as_with_every_try_laid_out_in_full(monkeypatch):
     day = date(2026, 11, 25)
     profile = load_profile(ROOT / "profiles" / "ex-01-melanoma-primary-care.yaml", day)
     html = render_html(make_packet(profile, BuildOptions(prepared_on=day)))
-    stopped = []
-    layout = pdf._layout
+    judged = []
+    holds = pdf._page_one_holds
 
-    def counting(page, options, stop_early=False):
-        try:
-            return layout(page, options, stop_early)
-        except PageOneOverflows:
-            stopped.append(page)
-            raise
+    def counting(page, options):
+        judged.append(holds(page, options))
+        return judged[-1]
 
-    monkeypatch.setattr(pdf, "_layout", counting)
+    monkeypatch.setattr(pdf, "_page_one_holds", counting)
     quick = pdf.render_pdf(html)
-    assert len(stopped) >= 2  # ex-01 needs a shorter page one: the early stop is what is tested
+    assert judged.count(False) >= 2  # ex-01 needs a shorter page one: the judged tries are what is tested
     monkeypatch.setattr(pdf, "fit_page_one", full_layouts)
     assert pdf.render_pdf(html) == quick
 
