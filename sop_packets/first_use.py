@@ -100,7 +100,8 @@ def _explain_in(text: str, waiting: list[Term], terms: list[Term], pieces: list[
             before = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:] + _plain(text[:start])
             after = _plain(text[end:] + "".join(pieces[index + 1:index + 7]))[:CONTEXT]
             sentence, word_end = before + text[start:end] + after, len(before) + end - start
-            if is_explained(sentence, len(before), word_end):
+            explained = is_explained(sentence, len(before), word_end)
+            if explained or _next_sentence_opens_with(after, text[start:end]):
                 waiting.remove(term)
                 break
             if may_gloss(sentence, word_end):
@@ -115,6 +116,13 @@ def _explain_in(text: str, waiting: list[Term], terms: list[Term], pieces: list[
         gloss = gloss_text.replace("{gloss}", f'<span class="gloss">{words}</span>')
         text = text[:end] + gloss + text[end:]
     return text
+
+
+def _next_sentence_opens_with(after: str, word: str) -> bool:
+    """The next sentence starts with the word itself ("… by radiation. Radiation is …"): the text goes on
+    to say what it is, and a bracket there would say it twice (rating round 3, ex-33)."""
+    rest = after.lstrip()
+    return rest[:1] in (".", "\u3002") and rest[1:].lstrip().casefold().startswith(word.casefold())
 
 
 def _inside_longer(span: tuple[int, int], term: Term, longer: list[tuple[Term, tuple[int, int]]]) -> bool:

@@ -53,6 +53,12 @@ def test_a_word_already_explained_or_inside_a_longer_name_is_left_alone():
     assert GLOSS.findall(explain("<p>It reached a lymph node, so ask.</p>")) == ["where cancer often spreads first"]
 
 
+def test_a_word_the_next_sentence_goes_on_to_explain_is_left_alone():
+    """ex-33: "bằng tia xạ (dùng tia X mạnh…). Tia xạ là tia X mạnh…" said it twice (rating round 3)."""
+    assert GLOSS.findall(explain("<p>It reached a lymph node. Lymph nodes are small glands.</p>")) == []
+    assert GLOSS.findall(explain("<p>It reached a lymph node. Ask about it.</p>")) == ["where cancer often spreads first"]
+
+
 def test_a_use_inside_a_possible_longer_name_waits_for_the_next_use():
     """ex-02's care-team note: "ask if **Mohs surgery** could save more of your nose" took no explanation
     (a verb after the word read as a longer name), and no later use got one either (rating round 2)."""
