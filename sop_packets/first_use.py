@@ -90,14 +90,16 @@ def _explain_in(text: str, waiting: list[Term], terms: list[Term], pieces: list[
     explanation, and the term waits for its next use."""
     found = []
     longer = None  # the spans of every term in this piece, found once, when a waiting term occurs
+    earlier = ""  # the plain text of the pieces before this one, read with `longer`
     for term in list(waiting):
         spans = uses_of(term.forms, text)
         if not spans:
             continue
         if longer is None:
             longer = [(other, span) for other in terms for span in uses_of(other.forms, text)]
+            earlier = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:]
         for start, end in (span for span in spans if not _inside_longer(span, term, longer)):
-            before = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:] + _plain(text[:start])
+            before = earlier + _plain(text[:start])
             after = _plain(text[end:] + "".join(pieces[index + 1:index + 7]))[:CONTEXT]
             sentence, word_end = before + text[start:end] + after, len(before) + end - start
             explained = is_explained(sentence, len(before), word_end)

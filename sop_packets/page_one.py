@@ -63,16 +63,13 @@ def shorter_page_ones(html: str) -> list[str]:
     if PAGE_ONE_END not in html:
         return []
     tries = []
-    moved = html
-    if detail := DIAGNOSIS_DETAIL.search(html):
-        moved = DIAGNOSIS_DETAIL.sub("", html, count=1).replace(
-            MOVED_HERE, f'<p class="diagnosis diagnosis-moved">{detail.group(1)}</p>{MOVED_HERE}', 1)
+    moved = _moved_on(html, DIAGNOSIS_DETAIL, '<p class="diagnosis diagnosis-moved">{}</p>')
+    if moved:
         tries.append(moved)
-    tight = moved.replace('<body class="', '<body class="compact-first ', 1)
+    tight = (moved or html).replace('<body class="', '<body class="compact-first ', 1)
     tries.append(tight)
     shortest = ALERT_SHORT_TEXT.sub("", tight)
-    if prepared := PREPARED.search(shortest):
-        shortest = PREPARED.sub("", shortest, count=1).replace(MOVED_HERE, prepared.group() + MOVED_HERE, 1)
+    shortest = _moved_on(shortest, PREPARED) or shortest
     if shortest != tight:
         tries.append(shortest)
     if short_contact := CONTACT_SHORT.search(shortest):
@@ -80,10 +77,19 @@ def shorter_page_ones(html: str) -> list[str]:
         tries.append(shortest)
     closest = shortest.replace('class="compact-first ', 'class="compact-first compact-more ', 1)
     tries.append(closest)
-    if urgency := URGENCY_TEXT.search(closest):
-        tries.append(URGENCY_TEXT.sub("", closest, count=1).replace(
-            MOVED_HERE, f'<p class="urgency-moved">{urgency.group(1)}</p>{MOVED_HERE}', 1))
+    if urgency := _moved_on(closest, URGENCY_TEXT, '<p class="urgency-moved">{}</p>'):
+        tries.append(urgency)
     return tries
+
+
+def _moved_on(html: str, piece: re.Pattern[str], wrap: str = "{}") -> str | None:
+    """html with the first match of piece taken off page one and put where moved content goes, after
+    the first section (MOVED_HERE): its first group (or the whole match) in wrap; None when absent."""
+    found = piece.search(html)
+    if found is None:
+        return None
+    text = wrap.format(found.group(1) if piece.groups else found.group())
+    return piece.sub("", html, count=1).replace(MOVED_HERE, text + MOVED_HERE, 1)
 
 
 PAGE_ONE_END_TAG = re.compile(rf'<p id="{PAGE_ONE_END}"[^>]*></p>')

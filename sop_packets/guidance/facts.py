@@ -282,17 +282,21 @@ def stage_kind(profile: Profile) -> str:
     return kind
 
 
+def stage_group(profile: Profile, table: dict[str, Any]) -> str:
+    """The stage group a table of stage words is read at: "III_nodes" for stage III with nodes known to
+    hold cancer, where the table has it (the reason this case is stage III, not every way a cancer can
+    be; CCI item 16), else the stage's group."""
+    dx = profile.diagnosis
+    nodes_known = bool(dx.clinical_nodes) or dx.sentinel_node is SentinelNode.positive
+    return "III_nodes" if dx.stage.group == "III" and nodes_known and "III_nodes" in table else dx.stage.group
+
+
 def stage_meaning(profile: Profile, words: dict[str, Any], values: dict[str, str]) -> str:
     """What the stage means, as a reason ("the cancer has reached a nearby lymph node (stage III)"), for the
     types and groups the rules model (words.stage_reasons); "the stage is ..." for the others (issue 28)."""
     reasons = words["stage_reasons"]
     table = reasons.get(stage_kind(profile), reasons["default"])
-    dx = profile.diagnosis
-    group = dx.stage.group
-    nodes_known = bool(dx.clinical_nodes) or dx.sentinel_node is SentinelNode.positive
-    if group == "III" and nodes_known and "III_nodes" in table:
-        group = "III_nodes"
-    phrase = table.get(group, table.get("any", reasons["default"]["any"]))
+    phrase = table.get(stage_group(profile, table), table.get("any", reasons["default"]["any"]))
     return phrase.replace("{stage}", values["stage"])
 
 
@@ -317,12 +321,8 @@ def first_doctor(profile: Profile, words: dict[str, Any]) -> str:
     when the letter's "To" is left blank (issue 28: page one's step names the same office as the letter)."""
     doc = profile.original_physician
     if doc.name and doc.practice:
-        return fill_at(words["first_doctor_at"], doc.name, doc.practice)
+        return words["first_doctor_at"].replace("{name}", doc.name).replace("{practice}", doc.practice)
     return doc.name or doc.practice or ""
-
-
-def fill_at(pattern: str, name: str, practice: str) -> str:
-    return pattern.replace("{name}", name).replace("{practice}", practice)
 
 
 def _primary(tag: str) -> str:

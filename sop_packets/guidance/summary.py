@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..schema import CancerType, MelanomaSubtype, Profile, SentinelNode, Stage
-from .facts import stage_kind
+from ..schema import CancerType, MelanomaSubtype, Profile, Stage
+from .facts import stage_group, stage_kind
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -34,13 +34,10 @@ def stage_sentence(profile: Profile, words: dict[str, Any], values: dict[str, st
     if dx.stage is Stage.unknown and values.get("derived_stage"):
         return fill(words["derived_stage"][kind], values)  # "about stage ..., ask your doctor"
     sentences = words["stage_sentences"].get(kind, words["stage_sentences"]["default"])
-    group = dx.stage.group
+    group = stage_group(profile, sentences)
     high_risk = values.get("risk_group") in ("high", "very_high")
     if group == "unknown" and high_risk and "unknown_high_risk" in sentences:
         group = "unknown_high_risk"  # never "small ones are not given a stage" for a high-risk cancer
-    nodes_known = bool(dx.clinical_nodes) or dx.sentinel_node is SentinelNode.positive
-    if group == "III" and nodes_known and "III_nodes" in sentences:
-        group = "III_nodes"  # the reason this case is stage III, not every way a cancer can be (CCI item 16)
     return fill(sentences.get(group, sentences.get("any", "")), values)
 
 
