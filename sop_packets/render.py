@@ -39,7 +39,7 @@ from .english_words import mark_in_page
 from .errors import BuildError
 from .explanation import is_explained
 from .first_use import MORE, explain_first_uses
-from .glossary import Term, load_glossary, terms_used
+from .glossary import Term, load_glossary, terms_used, uses_of
 from .guidance import SECTION_ORDER, Guidance
 from .language import cjk_form
 from .page_fonts import with_fonts
@@ -179,20 +179,43 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     # issue 28: the glossary defines the words of the part every reader reads (page one to the questions);
     # the reference part explains its own words where they stand
     # the clinic's office names and specialties ("… and Mohs Surgery") are not the guide's words
+    punct = language_data(language)
     core_part = REFERRAL_TABLE.sub("", page.split(MORE, 1)[0])
-    terms = terms_used([_text_in(core_part, language)], _glossary(language),
-                       language_data(language)["collation"])
+    used = terms_used([_text_in(core_part, language)], _glossary(language), punct["collation"])
+
+    def explain(html: str) -> str:
+        return explain_first_uses(html, used, punct["gloss"],
+                                  lambda text, start, end: is_explained(text, start, end, language,
+                                                                        alternative_counts=False),
+                                  punct["gloss_before"])
+
+    explained = explain(page)
+    explained_core = REFERRAL_TABLE.sub("", explained.split(MORE, 1)[0])
+    terms = unexplained_where_first_used(_text_in(explained_core, language), used, language)
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
-        page = with_digits(template.render(context))
-    punct = language_data(language)
-    page = explain_first_uses(page, terms, punct["gloss"],
-                              lambda text, start, end: is_explained(text, start, end, language,
-                                                                    alternative_counts=False),
-                              punct["gloss_before"])
+        page = explain(with_digits(template.render(context)))
+    else:
+        page = explained
     if language != DEFAULT_LANGUAGE:
         page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     return with_fonts(page, language, packet.language_tag, embed_fonts=embed_fonts)
+
+
+def unexplained_where_first_used(text: str, terms: list[Term], language: str) -> list[Term]:
+    """The terms not explained where the reader first meets them: by no use in the paragraph (the line
+    of text) of their first use (issue 28: "Words to know" holds only these, so a word explained where
+    it stands, as in "A Mohs surgeon. A Mohs surgeon is a doctor who…", is not repeated there)."""
+    unexplained = []
+    for term in terms:
+        spans = uses_of(term.forms, text)
+        if spans:
+            paragraph_end = text.find("\n", spans[0][0])
+            spans = [span for span in spans if paragraph_end < 0 or span[0] < paragraph_end]
+        if not any(is_explained(text, start, end, language, alternative_counts=False)
+                   for start, end in spans):
+            unexplained.append(term)
+    return unexplained
 
 
 VISIT_SHEET_LINES = 18.0
