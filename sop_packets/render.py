@@ -38,7 +38,7 @@ from .errors import BuildError
 from .explanation import is_explained
 from .first_use import MORE, explain_first_uses
 from .glossary import Term, load_glossary, terms_used
-from .guidance import SECTION_ORDER, Guidance
+from .guidance import SECTION_ORDER, Guidance, Item
 from .language import cjk_form
 from .page_fonts import with_fonts
 from .pdf import (  # noqa: F401  (render's public names, kept for its callers)
@@ -204,20 +204,28 @@ def context_family(packet: Packet, language: str) -> str:
     return ", ".join(fonts.stack_families(cjk_form(own), language_data(language)["first_font"] != "no"))
 
 
-def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:
-    """The items whose "Why this is in your guide" line is printed: the first with each set of reasons.
+def _first_whys(guidance: Guidance) -> dict[Item, tuple[str, ...]]:
+    """The "Why this is in your guide" reasons printed under each item: one note per reason per section.
 
-    The same reasons under the next item, or the next section, say nothing new, so they are left out.
+    An item whose reasons are the same as an earlier item's (in this section or an earlier one) has no
+    note: they say nothing new. Within a section, a reason already printed is left out of later notes (rating
+    round 3, ex-01: the same "stage not known yet" under two reasons), so an item may print fewer reasons,
+    or none.
     """
     order = [*CORE_SECTIONS, "questions", *REFERENCE_SECTIONS]
     seen: set[tuple[str, ...]] = set()
-    shown = set()
+    shown: dict[Item, tuple[str, ...]] = {}
     for name in dict.fromkeys(order):
+        printed: set[str] = set()
         for item in guidance.items(name):
             reasons = tuple(item.because)
-            if item.personal and reasons and reasons not in seen:
-                seen.add(reasons)
-                shown.add((item.id, item.because))
+            if not item.personal or not item.why or reasons in seen:
+                continue
+            seen.add(reasons)
+            new = tuple(phrase for phrase in item.why if phrase not in printed)
+            printed.update(item.why)
+            if new:
+                shown[item] = new
     return shown
 
 
