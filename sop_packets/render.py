@@ -212,10 +212,11 @@ def _first_whys(guidance: Guidance) -> dict[Item, tuple[str, ...]]:
     round 3, ex-01: the same "stage not known yet" under two reasons), so an item may print fewer reasons,
     or none.
     """
-    order = [*CORE_SECTIONS, "questions", *REFERENCE_SECTIONS]
+    # the question sheet carries no notes, so its reasons never stand in for a later section's note
+    order = [name for name in (*CORE_SECTIONS, *REFERENCE_SECTIONS) if name != "questions"]
     seen: set[tuple[str, ...]] = set()
     shown: dict[Item, tuple[str, ...]] = {}
-    for name in dict.fromkeys(order):
+    for name in order:
         printed: set[str] = set()
         for item in guidance.items(name):
             reasons = tuple(item.because)

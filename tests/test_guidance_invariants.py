@@ -246,6 +246,11 @@ def cards_fit_the_cancer(p: Profile, text: str, raw: str) -> None:
         assert (html_module.escape(office.name) in listed or office.name in listed) == fits, (office.name, shown)
 
 
+def _unglossed(phrase: str) -> str:
+    """A reason without the short explanations in brackets that the page adds at a word's first use."""
+    return " ".join(re.sub(r"\s*\([^()]*\)", "", phrase).split())
+
+
 def one_note_per_reason_per_section(p: Profile, text: str, raw: str) -> None:
     """H43: no reason printed twice in one section's "Why this is in your guide" notes; and every reason of an item
     whose reasons are new to the packet is printed in its section (no note lost)."""
@@ -257,19 +262,19 @@ def one_note_per_reason_per_section(p: Profile, text: str, raw: str) -> None:
             continue
         note = html_module.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
         note = " ".join(note.split()).removeprefix(EN["tools"]["why_label"]).strip().removesuffix(".")
-        printed.setdefault(section, []).extend(note.split("; "))
+        printed.setdefault(section, []).extend(_unglossed(phrase) for phrase in note.split("; "))
     for name, phrases in printed.items():
         assert len(phrases) == len(set(phrases)), (name, phrases)
     guidance = make_packet(p, BuildOptions(prepared_on=TODAY)).guidance
     seen: set[tuple[str, ...]] = set()
-    for name in ("indications", "specialists", "records", "questions", "insurance_steps", "population_notes",
-                 "telemedicine", "clinical_trials", "differing_opinions", "after_visit"):
+    # the sections that print notes (the question sheet and the "After your visits" page print none)
+    for name in ("indications", "specialists", "records", "insurance_steps", "population_notes", "telemedicine",
+                 "clinical_trials"):
         for item in guidance.items(name):
             if item.personal and item.why and tuple(item.because) not in seen:
                 seen.add(tuple(item.because))
-                if name != "questions":  # the question sheet carries no notes (issue 28)
-                    missing = set(item.why) - set(printed.get(name.replace("_", "-"), []))
-                    assert not missing, (name, item.id, missing)
+                missing = {_unglossed(why) for why in item.why} - set(printed.get(name.replace("_", "-"), []))
+                assert not missing, (name, item.id, missing)
 
 
 INVARIANTS = [keep_date_only_for_a_plan_to_keep, no_plan_steps_without_insurance,
