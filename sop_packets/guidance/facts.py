@@ -340,14 +340,15 @@ NODE_DISEASE = ("stage_III", "stage_IV", "clinical_nodes", "sentinel_positive", 
 def relevance_facts(holds: Mapping[str, bool]) -> dict[str, bool]:
     """What fits this patient's state and plan (PEMAT-P item 2, issue 28): whether the spot is already out
     with no surgery on it ahead, whether Mohs surgery is a real option for this kind, and whether a cancer
-    surgeon is rarely needed (a basal cell, or a squamous cell that is not very high risk, with no node
-    disease: only a large surgery brings one in, and the card says so)."""
-    scc_not_very_high = holds["type_scc"] and not any(holds[k] for k in SCC_VERY_HIGH)
+    surgeon is rarely needed (a basal cell, or a squamous cell that is not high risk, with no node disease:
+    only a large surgery brings one in, and the card says so; a high-risk squamous cell keeps the plain card,
+    the conservative choice)."""
+    scc_low_risk = holds["type_scc"] and not holds["high_risk_scc"]
     return {
         "removal_done": (holds["primary_removed"] or holds["unknown_primary"])
         and not any(holds[k] for k in SPOT_SURGERY),
         "mohs_not_an_option": not any(holds[k] for k in MOHS_KINDS),
-        "surgeon_rarely_needed": (holds["type_bcc"] or scc_not_very_high)
+        "surgeon_rarely_needed": (holds["type_bcc"] or scc_low_risk)
         and not any(holds[k] for k in NODE_DISEASE),
     }
 

@@ -233,7 +233,7 @@ rule("specialists", "surgical_oncologist",
      "stage III or IV, melanoma IIB or higher, a large surgery, lymph node dissection proposed, Merkel cell, "
      "angiosarcoma, pleomorphic dermal sarcoma, mucosal melanoma, "
      "a sentinel node biopsy needed with a team that may not do it, or very-high-risk SCC; never for skin "
-     "lymphoma or Kaposi sarcoma. For BCC, or SCC not very high risk, with no node disease "
+     "lymphoma or Kaposi sarcoma. For BCC, or SCC not high risk, with no node disease "
      "(surgeon_rarely_needed), only a large surgery brings it in: listed last, its card says it is rarely "
      "needed, with its own reason")(
     lambda f: (f.any("surgeon_rarely_needed") if f.holds["extensive_surgery"] else ())
