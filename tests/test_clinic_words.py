@@ -87,8 +87,8 @@ def test_a_clinics_reworded_text_wins_over_the_relevance_variants(tmp_path):
           text: Should radiation be part of the care?
         """)
     html = html_for("ex-21-scc-immunotherapy", content=words)  # spot out, radiation the plan
-    assert "Should radiation be part of the care?" in html and "Is radiation the best next step?" not in html
-    assert "Is radiation the best next step?" in html_for("ex-21-scc-immunotherapy")
+    assert "Should radiation be part of the care?" in html and "Is radiation the best choice here?" not in html
+    assert "Is radiation the best choice here?" in html_for("ex-21-scc-immunotherapy")
 
 
 def test_clinic_yaml_names_its_content_folder(tmp_path):

@@ -156,7 +156,7 @@ REMOVAL_WORDS = ("Should the surgery check all the edges under a microscope", "h
                  "Which choice takes out all of it and leaves the smallest scar", "What are all the choices, such as Mohs",
                  "doctors must take out all of it", "For a small, low-risk spot like this")
 WOULD_RADIATION_HELP = ("Would extra treatment after surgery, such as radiation, help?", "Would radiation after surgery help?")
-RADIATION_AS_PLAN = "Is radiation the best next step?"
+RADIATION_AS_PLAN = "Is radiation the best choice here?"
 WOULD_MEDICINE_HELP = "Is medicine after surgery, such as immunotherapy, a choice at this stage?"
 NEXT_TREATMENT_LOOK = "How could the next treatment change how the area looks?"
 SCAR_QUESTIONS = ("questions-scarring_result", "questions-bcc_cosmetic_result")
