@@ -40,7 +40,7 @@ from .errors import BuildError
 from .explanation import is_explained
 from .first_use import MORE, explain_first_uses
 from .glossary import Term, load_glossary, terms_used, uses_of
-from .guidance import SECTION_ORDER, Guidance
+from .guidance import SECTION_ORDER, Guidance, Item
 from .language import cjk_form
 from .page_fonts import with_fonts
 from .pdf import (  # noqa: F401  (render's public names, kept for its callers)
@@ -254,20 +254,29 @@ def context_family(packet: Packet, language: str) -> str:
     return ", ".join(fonts.stack_families(cjk_form(own), language_data(language)["first_font"] != "no"))
 
 
-def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:
-    """The items whose "Why this is in your guide" line is printed: the first with each set of reasons.
+def _first_whys(guidance: Guidance) -> dict[Item, tuple[str, ...]]:
+    """The "Why this is in your guide" reasons printed under each item: one note per reason per section.
 
-    The same reasons under the next item, or the next section, say nothing new, so they are left out.
+    An item whose reasons are the same as an earlier item's (in this section or an earlier one) has no
+    note: they say nothing new. Within a section, a reason already printed is left out of later notes (rating
+    round 3, ex-01: the same "stage not known yet" under two reasons), so an item may print fewer reasons,
+    or none.
     """
-    order = [*CORE_SECTIONS, "questions", *REFERENCE_SECTIONS]
+    # the question sheet carries no notes, so its reasons never stand in for a later section's note
+    order = [name for name in (*CORE_SECTIONS, *REFERENCE_SECTIONS) if name != "questions"]
     seen: set[tuple[str, ...]] = set()
-    shown = set()
-    for name in dict.fromkeys(order):
+    shown: dict[Item, tuple[str, ...]] = {}
+    for name in order:
+        printed: set[str] = set()
         for item in guidance.items(name):
             reasons = tuple(item.because)
-            if item.personal and reasons and reasons not in seen:
-                seen.add(reasons)
-                shown.add((item.id, item.because))
+            if not item.personal or not item.why or reasons in seen:
+                continue
+            seen.add(reasons)
+            new = tuple(phrase for phrase in item.why if phrase not in printed)
+            printed.update(item.why)
+            if new:
+                shown[item] = new
     return shown
 
 
