@@ -182,7 +182,8 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
         page = with_digits(template.render(context))
     punct = language_data(language)
-    page = explain_first_uses(page, terms, punct["gloss"],
+    # each hard word explained at its first use in the core part (page one on) and on each take-along sheet
+    page = explain_first_uses(page, _glossary(language), punct["gloss"],
                               lambda text, start, end: is_explained(text, start, end, language,
                                                                     alternative_counts=False),
                               punct["gloss_before"])
