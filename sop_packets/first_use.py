@@ -158,9 +158,9 @@ class _Parts:
                     after = after[label.end():]
                 sentence, word_end = before + text[start:end] + after, len(before) + end - start
                 explained = self.is_explained(sentence, len(before), word_end)
-                if not explained and not _next_sentence_opens_with(after, text[start:end]) \
-                        and not labelled and not self.may_gloss(sentence, word_end):
-                    continue
+                if not explained and not _next_sentence_opens_with(after, text[start:end]) and (
+                        _in_brackets(before) or not (labelled or self.may_gloss(sentence, word_end))):
+                    continue  # a bracket in a bracket, or a longer name: the next use is explained
                 owner = pending.pop(term, None)
                 if term in waiting:
                     waiting.remove(term)
@@ -203,6 +203,11 @@ def _next_sentence_opens_with(after: str, word: str) -> bool:
     to say what it is, and a bracket there would say it twice (rating round 3, ex-33)."""
     rest = after.lstrip()
     return rest[:1] in (".", "\u3002") and rest[1:].lstrip().casefold().startswith(word.casefold())
+
+
+def _in_brackets(before: str) -> bool:
+    """Is the word inside an open bracket (an explanation of another word, "(the first lymph node …)")?"""
+    return max(before.rfind("("), before.rfind("\uff08")) > max(before.rfind(")"), before.rfind("\uff09"))
 
 
 def _inside_longer(span: tuple[int, int], term: Term, longer: list[tuple[Term, tuple[int, int]]]) -> bool:

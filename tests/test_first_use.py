@@ -118,6 +118,15 @@ def test_a_word_already_explained_or_inside_a_longer_name_is_left_alone():
     assert GLOSS.findall(explain("<p>It reached a lymph node, so ask.</p>")) == ["where cancer often spreads first"]
 
 
+def test_a_word_inside_another_words_brackets_waits_for_its_next_use():
+    """ex-31 p1: a gloss of 淋巴结 inside the bracket that explains 前哨淋巴结活检: brackets in brackets."""
+    page = explain("<p>A biopsy (of the first lymph node it reaches) helps. A lymph node, then.</p>")
+    assert "reaches) helps. A lymph node (<span" in page and len(GLOSS.findall(page)) == 1
+    zh_node = Term("淋巴结", "小腺体。", (), "癌症最先到的地方")
+    page = explain("<p>做活检\uff08检查最先会到的那个淋巴结\uff09。淋巴结\uff0c然后。</p>", (zh_node,), "zh-Hans")
+    assert "那个淋巴结\uff09。淋巴结\uff08<span" in page
+
+
 def test_a_word_the_next_sentence_goes_on_to_explain_is_left_alone():
     """ex-33: "bằng tia xạ (dùng tia X mạnh…). Tia xạ là tia X mạnh…" said it twice (rating round 3)."""
     assert GLOSS.findall(explain("<p>It reached a lymph node. Lymph nodes are small glands.</p>")) == []
