@@ -158,14 +158,14 @@ class _Parts:
                     after = after[label.end():]
                 sentence, word_end = before + text[start:end] + after, len(before) + end - start
                 explained = self.is_explained(sentence, len(before), word_end)
-                if not explained and not _next_sentence_opens_with(after, text[start:end]) and (
+                if not explained and not _next_sentence_opens_with(after, term.forms) and (
                         _in_brackets(before) or not (labelled or self.may_gloss(sentence, word_end))):
                     continue  # a bracket in a bracket, or a longer name: the next use is explained
                 owner = pending.pop(term, None)
                 if term in waiting:
                     waiting.remove(term)
                     owner = None
-                if not explained and not _next_sentence_opens_with(after, text[start:end]):
+                if not explained and not _next_sentence_opens_with(after, term.forms):
                     found.append((end, term, owner or ""))
                     if movable and owner is None:
                         pending[term] = movable
@@ -198,11 +198,13 @@ def _follow_tag(tag: str, stack: list[tuple[bool, str]], on_page_one: bool) -> N
     stack.append((skipped, movable))
 
 
-def _next_sentence_opens_with(after: str, word: str) -> bool:
-    """The next sentence starts with the word itself ("… by radiation. Radiation is …"): the text goes on
-    to say what it is, and a bracket there would say it twice (rating round 3, ex-33)."""
+def _next_sentence_opens_with(after: str, forms: tuple[str, ...]) -> bool:
+    """The next sentence starts with the word itself, in any of its forms ("… by radiation. Radiation is
+    …", "扫描影像。扫描就是…"): the text goes on to say what it is, and a bracket there would say it twice
+    (rating round 3, ex-33)."""
     rest = after.lstrip()
-    return rest[:1] in (".", "\u3002") and rest[1:].lstrip().casefold().startswith(word.casefold())
+    following = rest[1:].lstrip().casefold()
+    return rest[:1] in (".", "\u3002") and any(following.startswith(form.casefold()) for form in forms)
 
 
 def _in_brackets(before: str) -> bool:

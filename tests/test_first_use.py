@@ -131,6 +131,7 @@ def test_a_word_the_next_sentence_goes_on_to_explain_is_left_alone():
     """ex-33: "bằng tia xạ (dùng tia X mạnh…). Tia xạ là tia X mạnh…" said it twice (rating round 3)."""
     assert GLOSS.findall(explain("<p>It reached a lymph node. Lymph nodes are small glands.</p>")) == []
     assert GLOSS.findall(explain("<p>It reached a lymph node. Ask about it.</p>")) == ["where cancer often spreads first"]
+    assert GLOSS.findall(explain("<p>It reached the lymph nodes. Lymph node is the name of a small gland.</p>")) == []
 
 
 def test_a_use_inside_a_possible_longer_name_waits_for_the_next_use():
