@@ -45,6 +45,7 @@ LEFT_OUT = frozenset({"alert-short-text"})
 in one waits for its next use after page one too (the short warning's word, in the full warning box)."""
 IF_MOVED = re.compile(r"<!--gloss-if-moved:([\w-]+):(.*?)-->", re.S)
 """An explanation kept for page one's next use of a word first explained in a movable piece."""
+SENTENCE_END = re.compile(r"\.(?=\s)|\u3002")
 CONTEXT = 160
 """How many characters of the sentence around a term the explanation check reads."""
 LABEL_BRACKET = re.compile(r"\s*[(\uff08]([^()\uff08\uff09]*)[)\uff09]")
@@ -200,11 +201,11 @@ def _follow_tag(tag: str, stack: list[tuple[bool, str]], on_page_one: bool) -> N
 
 def _next_sentence_opens_with(after: str, forms: tuple[str, ...]) -> bool:
     """The next sentence starts with the word itself, in any of its forms ("… by radiation. Radiation is
-    …", "扫描影像。扫描就是…"): the text goes on to say what it is, and a bracket there would say it twice
-    (rating round 3, ex-33)."""
-    rest = after.lstrip()
-    following = rest[1:].lstrip().casefold()
-    return rest[:1] in (".", "\u3002") and any(following.startswith(form.casefold()) for form in forms)
+    …", "扫描影像的光盘。扫描就是…"): the text goes on to say what it is, and a bracket there would say it
+    twice (rating round 3, ex-33)."""
+    stop = SENTENCE_END.search(after)
+    following = after[stop.end():].lstrip().casefold() if stop else ""
+    return bool(following) and any(following.startswith(form.casefold()) for form in forms)
 
 
 def _in_brackets(before: str) -> bool:

@@ -123,8 +123,8 @@ def test_a_word_inside_another_words_brackets_waits_for_its_next_use():
     page = explain("<p>A biopsy (of the first lymph node it reaches) helps. A lymph node, then.</p>")
     assert "reaches) helps. A lymph node (<span" in page and len(GLOSS.findall(page)) == 1
     zh_node = Term("淋巴结", "小腺体。", (), "癌症最先到的地方")
-    page = explain("<p>做活检\uff08检查最先会到的那个淋巴结\uff09。淋巴结\uff0c然后。</p>", (zh_node,), "zh-Hans")
-    assert "那个淋巴结\uff09。淋巴结\uff08<span" in page
+    page = explain("<p>做活检\uff08检查最先会到的那个淋巴结\uff09。问问淋巴结\uff0c然后。</p>", (zh_node,), "zh-Hans")
+    assert "那个淋巴结\uff09。问问淋巴结\uff08<span" in page
 
 
 def test_a_word_the_next_sentence_goes_on_to_explain_is_left_alone():
@@ -132,6 +132,7 @@ def test_a_word_the_next_sentence_goes_on_to_explain_is_left_alone():
     assert GLOSS.findall(explain("<p>It reached a lymph node. Lymph nodes are small glands.</p>")) == []
     assert GLOSS.findall(explain("<p>It reached a lymph node. Ask about it.</p>")) == ["where cancer often spreads first"]
     assert GLOSS.findall(explain("<p>It reached the lymph nodes. Lymph node is the name of a small gland.</p>")) == []
+    assert GLOSS.findall(explain("<p>It reached the lymph nodes of the neck. Lymph nodes are small glands.</p>")) == []
 
 
 def test_a_use_inside_a_possible_longer_name_waits_for_the_next_use():
