@@ -56,24 +56,27 @@ LABEL = re.compile(r"\d|(?<![A-Za-z])[IV]{1,3}[A-C]?(?![A-Za-z])"
 
 
 def explain_first_uses(page: str, terms: Iterable[Term], gloss_pattern: str, is_explained,
-                       gloss_before: str = "$") -> str:
+                       gloss_before: str = "$", glossary: Iterable[Term] = ()) -> str:
     """The page with each term's in_place words after its first unexplained use in each part.
 
-    `terms` may be the whole glossary; `gloss_pattern` holds "{gloss}"; `is_explained(text, start, end)`
+    `terms` are the terms the core part uses (render.py has found them for the glossary page), or the
+    whole glossary; `glossary` (else `terms`) is looked up in each sheet's own words; `gloss_pattern`
+    holds "{gloss}"; `is_explained(text, start, end)`
     says whether the word at text[start:end] is already explained there (explanation.is_explained with
     the language's rules); `gloss_before` is what must follow the word (_language.yaml): a word that may
     be inside a longer name ("the lymph node test") gets no explanation there; its next use does.
     """
     terms = [term for term in terms if term.forms]
+    glossary = [term for term in glossary if term.forms] or terms
     head, sep, rest = page.partition("<body")
-    if not sep or "{gloss}" not in gloss_pattern or not any(term.in_place for term in terms):
+    if not sep or "{gloss}" not in gloss_pattern or not any(term.in_place for term in glossary):
         return page
     may_follow = re.compile(gloss_before, re.IGNORECASE)
-    explain = _Parts(terms, html_module.escape(gloss_pattern), is_explained,
+    explain = _Parts(glossary, html_module.escape(gloss_pattern), is_explained,
                      lambda text, end: bool(may_follow.match(text, end)))
     out, last = [head, sep], 0
-    for start, end in _parts(rest):
-        out += [rest[last:start], explain.part(rest[start:end])]
+    for index, (start, end) in enumerate(_parts(rest)):
+        out += [rest[last:start], explain.part(rest[start:end], terms if index == 0 else None)]
         last = end
     out.append(rest[last:])
     return "".join(out)
@@ -107,8 +110,11 @@ class _Parts:
         self.terms, self.gloss_text = terms, gloss_text
         self.is_explained, self.may_gloss = is_explained, may_gloss
 
-    def part(self, html: str) -> str:
-        here = terms_used([html], self.terms)  # a quick plain-text look: only the terms this part may use
+    def part(self, html: str, here: list[Term] | None = None) -> str:
+        """One part explained; `here`: the terms it uses, when known (else found in its words: its
+        text without tags, never a drawing's data URI)."""
+        if here is None:
+            here = terms_used([PIECES.sub(" ", html)], self.terms)
         waiting = [term for term in here if term.in_place]
         if not waiting:
             return html

@@ -183,10 +183,10 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         page = with_digits(template.render(context))
     punct = language_data(language)
     # each hard word explained at its first use in the core part (page one on) and on each take-along sheet
-    page = explain_first_uses(page, _glossary(language), punct["gloss"],
+    page = explain_first_uses(page, terms, punct["gloss"],
                               lambda text, start, end: is_explained(text, start, end, language,
                                                                     alternative_counts=False),
-                              punct["gloss_before"])
+                              punct["gloss_before"], _glossary(language))
     if language != DEFAULT_LANGUAGE:
         page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     return with_fonts(page, language, packet.language_tag, embed_fonts=embed_fonts)
