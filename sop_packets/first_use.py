@@ -49,10 +49,13 @@ SENTENCE_END = re.compile(r"\.(?=\s)|\u3002")
 CONTEXT = 160
 """How many characters of the sentence around a term the explanation check reads."""
 LABEL_BRACKET = re.compile(r"\s*[(\uff08]([^()\uff08\uff09]*)[)\uff09]")
-LABEL = re.compile(r"\d|(?<![A-Za-z])[IV]{1,3}[A-C]?(?![A-Za-z])"
-                   r"|^\s*(?i:such as|for example|e\.g\.|como|por ejemplo|như|ví dụ|比如|例如)(?!\w)")
+EXAMPLES = re.compile(r"^\s*(?i:such as|for example|e\.g\.|como|por ejemplo|như|ví dụ|比如|例如)(?!\w)")
+LABEL = re.compile(rf"\d|(?<![A-Za-z])[IV]{{1,3}}[A-C]?(?![A-Za-z])|{EXAMPLES.pattern}")
 """A bracket with a number or a stage in it ("lymph node (stage III)") names, and one that gives examples
-("scans (such as CT, MRI or PET)", in the five languages) lists: neither explains the word before it."""
+("scans (such as CT, MRI or PET)", in the five languages) lists: neither explains the word before it.
+The explanation goes into a bracket of examples, first ("scans (pictures of the inside of the body, such
+as CT, MRI or PET)"), and before a bracket that names."""
+OPENS_BRACKET = re.compile(r"\s*([(\uff08])")
 
 
 def explain_first_uses(page: str, terms: Iterable[Term], gloss_pattern: str, is_explained,
@@ -173,13 +176,18 @@ class _Parts:
                     waiting.remove(term)
                     owner = None
                 if not explained and not _next_sentence_opens_with(after, term.forms):
-                    found.append((end, term, owner or ""))
+                    where, joined = end, ""
+                    bracket = OPENS_BRACKET.match(text, end) if labelled else None
+                    if bracket and EXAMPLES.match(label.group(1)):  # into the bracket of examples, first
+                        where, joined = bracket.end(), "\uff0c" if bracket.group(1) == "\uff08" else ", "
+                    found.append((where, term, owner or "", joined))
                     if movable and owner is None:
                         pending[term] = movable
                 break
-        for end, term, owner in sorted(found, key=lambda entry: -entry[0]):
+        for end, term, owner, joined in sorted(found, key=lambda entry: -entry[0]):
             words = html_module.escape(term.in_place)
-            gloss = self.gloss_text.replace("{gloss}", f'<span class="gloss">{words}</span>')
+            gloss = f'<span class="gloss">{words}</span>'
+            gloss = gloss + joined if joined else self.gloss_text.replace("{gloss}", gloss)
             if owner:
                 kept = gloss.replace('class="gloss"', 'class="gloss-if-moved"').replace("--", "\u2010\u2010")
                 gloss = f"<!--gloss-if-moved:{owner}:{kept}-->"

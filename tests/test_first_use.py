@@ -54,7 +54,7 @@ def test_a_stage_or_examples_in_brackets_do_not_explain_the_word():
     page = explain("<p>Why: the cancer has reached a nearby lymph node (stage III).</p>")
     assert "lymph node (<span class=\"gloss\">where cancer often spreads first</span>) (stage III)." in page
     page = explain("<p>Are scans (such as CT, MRI or PET) needed?</p>", (scan,))
-    assert "scans (<span class=\"gloss\">pictures of the inside of the body</span>) (such as CT" in page
+    assert "scans (<span class=\"gloss\">pictures of the inside of the body</span>, such as CT" in page
     assert GLOSS.findall(explain("<p>A lymph node (a small gland).</p>")) == []
     zh_node = Term("淋巴结", "小腺体。", (), "癌症扩散时常常最先到的地方")
     page = explain("<p>原因\uff1a它已经到了附近的一个淋巴结\uff08III 期\uff09。</p>", (zh_node,), "zh-Hans")

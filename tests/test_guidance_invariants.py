@@ -188,7 +188,7 @@ def hard_words_explained_at_first_use(p: Profile, text: str, raw: str, language:
                     continue  # part of a longer word ("sentinel lymph node biopsy")
                 after, gloss = plain[end:], punct["gloss"].replace("{gloss}", term.in_place)
                 bracket = NAMING_BRACKET.match(after)
-                if after.startswith(gloss):
+                if after.startswith(gloss) or (bracket and bracket.group(1).startswith(term.in_place)):
                     break
                 names = bool(bracket and LISTS_OR_NAMES.search(bracket.group(1)))
                 if not names and is_explained(plain, start, end, language, alternative_counts=False):
