@@ -43,8 +43,10 @@ MOVABLE = frozenset({"diagnosis-detail", "urgency-text", "alert-short-text"})
 LEFT_OUT = frozenset({"alert-short-text"})
 """The movable pieces page_one.py leaves out rather than moving right after page one: a word explained
 in one waits for its next use after page one too (the short warning's word, in the full warning box)."""
-IF_MOVED = re.compile(r"<!--gloss-if-moved:([\w-]+):(.*?)-->", re.S)
-"""An explanation kept for page one's next use of a word first explained in a movable piece."""
+IF_MOVED = re.compile(r"<!--gloss-if-moved:([\w-]+):([^|<>]*)\|([^|<>]*)\|([^|<>]*)-->")
+"""An explanation kept for page one's next use of a word first explained in a movable piece: the piece,
+then what goes before the words, the words, what goes after (no tag inside, for any reader of the HTML
+that strips tags)."""
 SENTENCE_END = re.compile(r"\.(?=\s)|\u3002")
 CONTEXT = 160
 """How many characters of the sentence around a term the explanation check reads."""
@@ -87,8 +89,13 @@ def explain_first_uses(page: str, terms: Iterable[Term], gloss_pattern: str, is_
 
 def reveal_if_moved(html: str, piece: str) -> str:
     """html with the explanations kept for the moment `piece` (a MOVABLE class) leaves page one, shown."""
-    return IF_MOVED.sub(lambda found: found.group(2).replace('class="gloss-if-moved"', 'class="gloss"')
-                        if found.group(1) == piece else found.group(), html)
+    def shown(found: re.Match[str]) -> str:
+        before, words, after = found.group(2, 3, 4)
+        if found.group(1) != piece:
+            return found.group()
+        return f'{before}<span class="gloss">{words}</span>{after}'
+
+    return IF_MOVED.sub(shown, html)
 
 
 def _parts(body: str) -> list[tuple[int, int]]:
@@ -185,12 +192,12 @@ class _Parts:
                         pending[term] = movable
                 break
         for end, term, owner, joined in sorted(found, key=lambda entry: -entry[0]):
-            words = html_module.escape(term.in_place)
-            gloss = f'<span class="gloss">{words}</span>'
-            gloss = gloss + joined if joined else self.gloss_text.replace("{gloss}", gloss)
+            words = html_module.escape(term.in_place).replace("|", "&#124;").replace("--", "\u2010\u2010")
+            opening, _, closing = ("", "", joined) if joined else self.gloss_text.partition("{gloss}")
             if owner:
-                kept = gloss.replace('class="gloss"', 'class="gloss-if-moved"').replace("--", "\u2010\u2010")
-                gloss = f"<!--gloss-if-moved:{owner}:{kept}-->"
+                gloss = f"<!--gloss-if-moved:{owner}:{opening}|{words}|{closing}-->"
+            else:
+                gloss = f'{opening}<span class="gloss">{words}</span>{closing}'
             text = text[:end] + gloss + text[end:]
         return text
 
