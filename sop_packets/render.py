@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -130,6 +132,8 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         reference_sections=REFERENCE_SECTIONS,
         core_questions=guidance.items("questions")[:CORE_QUESTIONS],
         more_questions=guidance.items("questions")[CORE_QUESTIONS:],
+        tracker_rows=tracker_rows([item.text for item in guidance.items("questions")[CORE_QUESTIONS:]],
+                                  tools["tracker"]["rows"], packet.large_print),
         drawing_height=DRAWING_HEIGHT,
         first_whys=_first_whys(guidance),
         packet_sources=packet_sources(guidance, content),
@@ -190,6 +194,29 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     if language != DEFAULT_LANGUAGE:
         page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     return with_fonts(page, language, packet.language_tag, embed_fonts=embed_fonts)
+
+
+VISIT_SHEET_LINES = 18.0
+"""Standard print: the lines of the visit sheet left for the other questions beside a full tracker."""
+TRACKER_ROW_LINES = 2.1
+"""The lines one tracker row takes (3.2em at 0.9 of the body size, in 1.38 leading)."""
+
+
+def tracker_rows(questions: list[str], rows: int, large_print: bool) -> int:
+    """How many rows the appointment tracker gets, so that it shares the visit sheet with the other
+    questions (issue 28): a row fewer for each two lines the questions run past the room beside a full
+    tracker, and never fewer than three. Standard print estimates each question's lines at about 66
+    characters (the 31em measure; a wide character, such as Chinese, counts two of 78); large print,
+    whose questions take two sheets anyway, keeps the count rule."""
+    if large_print:
+        return rows - (len(questions) > 9) - (len(questions) > 11)
+    lines = 0.0
+    for text in questions:
+        wide = sum(unicodedata.east_asian_width(char) in "WF" for char in text)
+        width = len(text) + wide
+        lines += math.ceil(width / (78 if wide > len(text) / 2 else 66)) + 0.3
+    over = max(0.0, lines - VISIT_SHEET_LINES)
+    return max(3, rows - math.ceil(over / TRACKER_ROW_LINES))
 
 
 def _mohs_applies(profile: Profile, guidance: Guidance) -> bool:
