@@ -58,6 +58,9 @@ LABEL = re.compile(rf"\d|(?<![A-Za-z])[IV]{{1,3}}[A-C]?(?![A-Za-z])|{EXAMPLES.pa
 The explanation goes into a bracket of examples, first ("scans (pictures of the inside of the body, such
 as CT, MRI or PET)"), and before a bracket that names."""
 OPENS_BRACKET = re.compile(r"\s*([(\uff08])")
+LISTED = re.compile(r",\s*(?:the|a|an)\s[^,.;:()]*,\s*(?:or|and)\s", re.IGNORECASE)
+"""", the bone, or …" after a word goes on with a list (ex-21's stage IV reason: "reached more lymph nodes,
+the bone, or other parts of the body"): the lint's ", the …" reads it as an explanation; it is not one."""
 
 
 def explain_first_uses(page: str, terms: Iterable[Term], gloss_pattern: str, is_explained,
@@ -174,7 +177,7 @@ class _Parts:
                 if labelled:  # "(stage III)" explains nothing, and ends the name: read past it
                     after = after[label.end():]
                 sentence, word_end = before + text[start:end] + after, len(before) + end - start
-                explained = self.is_explained(sentence, len(before), word_end)
+                explained = self.is_explained(sentence, len(before), word_end) and not LISTED.match(after)
                 if not explained and not _next_sentence_opens_with(after, term.forms) and (
                         _in_brackets(before) or not (labelled or self.may_gloss(sentence, word_end))):
                     continue  # a bracket in a bracket, or a longer name: the next use is explained

@@ -116,6 +116,9 @@ def test_a_word_already_explained_or_inside_a_longer_name_is_left_alone():
     assert GLOSS.findall(explain("<p>Ask if a sentinel lymph node biopsy is needed.</p>")) == []
     assert GLOSS.findall(explain("<p>It reached a lymph node. This is a small gland.</p>")) == []
     assert GLOSS.findall(explain("<p>It reached a lymph node, so ask.</p>")) == ["where cancer often spreads first"]
+    assert GLOSS.findall(explain("<p>It reached more lymph nodes, the bone, or other parts.</p>")) == [
+        "where cancer often spreads first"]  # a list, not an explanation
+    assert GLOSS.findall(explain("<p>It reached a lymph node, the small gland that filters fluid.</p>")) == []
 
 
 def test_a_word_inside_another_words_brackets_waits_for_its_next_use():

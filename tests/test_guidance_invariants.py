@@ -191,7 +191,8 @@ def hard_words_explained_at_first_use(p: Profile, text: str, raw: str, language:
                 if after.startswith(gloss) or (bracket and bracket.group(1).startswith(term.in_place)):
                     break
                 names = bool(bracket and LISTS_OR_NAMES.search(bracket.group(1)))
-                if not names and is_explained(plain, start, end, language, alternative_counts=False):
+                listed = re.match(r",\s*(?:the|a|an)\s[^,.;:()]*,\s*(?:or|and)\s", after, re.IGNORECASE)
+                if not names and not listed and is_explained(plain, start, end, language, alternative_counts=False):
                     break
                 stop = re.search(r"\.\s|\u3002", after)
                 following = after[stop.end():].lstrip().casefold() if stop else ""
