@@ -179,9 +179,11 @@ def _merge_with_problems(shipped: dict[str, Any], folder: Path,
 
 
 # The shipped refinements of an item's words (no treatment date, a treatment going on, a named first
-# doctor, 65 or older: guidance/build.py picks them over `text`). A clinic that rewords `text` gets its
-# words there too.
-VARIANT_SUFFIXES = ("_no_date", "_next_step", "_named", "_65")
+# doctor, 65 or older; and guidance/build.py's FACT_SUFFIXES: the spot already out, radiation or a medicine
+# already the plan, Mohs not an option, a cancer surgeon rarely needed: guidance/build.py picks them over
+# `text`). A clinic that rewords `text` gets its words there too.
+VARIANT_SUFFIXES = ("_no_date", "_next_step", "_named", "_65", "_removed", "_radiation_planned",
+                    "_medicine_planned", "_no_mohs", "_rarely")
 
 
 def _without_shipped_variants(merged: Any, override: Any) -> Any:

@@ -39,8 +39,8 @@ from .english_words import mark_in_page
 from .errors import BuildError
 from .explanation import is_explained
 from .first_use import MORE, explain_first_uses
-from .glossary import Term, load_glossary, terms_used
-from .guidance import SECTION_ORDER, Guidance
+from .glossary import Term, load_glossary, terms_used, uses_of
+from .guidance import SECTION_ORDER, Guidance, Item
 from .language import cjk_form
 from .page_fonts import with_fonts
 from .pdf import (  # noqa: F401  (render's public names, kept for its callers)
@@ -179,21 +179,44 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     # issue 28: the glossary defines the words of the part every reader reads (page one to the questions);
     # the reference part explains its own words where they stand
     # the clinic's office names and specialties ("… and Mohs Surgery") are not the guide's words
+    punct = language_data(language)
     core_part = REFERRAL_TABLE.sub("", page.split(MORE, 1)[0])
-    terms = terms_used([_text_in(core_part, language)], _glossary(language),
-                       language_data(language)["collation"])
+    used = terms_used([_text_in(core_part, language)], _glossary(language), punct["collation"])
+
+    def explain(html: str) -> str:
+        # each hard word explained at its first use in the core part (page one on) and on each sheet
+        return explain_first_uses(html, used, punct["gloss"],
+                                  lambda text, start, end: is_explained(text, start, end, language,
+                                                                        alternative_counts=False),
+                                  punct["gloss_before"], _glossary(language))
+
+    explained = explain(page)
+    explained_core = REFERRAL_TABLE.sub("", explained.split(MORE, 1)[0])
+    terms = unexplained_where_first_used(_text_in(explained_core, language), used, language)
     if terms:
         context.update(glossary_terms=terms, toc=_table_of_contents(guidance, content, with_glossary=True))
-        page = with_digits(template.render(context))
-    punct = language_data(language)
-    # each hard word explained at its first use in the core part (page one on) and on each take-along sheet
-    page = explain_first_uses(page, terms, punct["gloss"],
-                              lambda text, start, end: is_explained(text, start, end, language,
-                                                                    alternative_counts=False),
-                              punct["gloss_before"], _glossary(language))
+        page = explain(with_digits(template.render(context)))
+    else:
+        page = explained
     if language != DEFAULT_LANGUAGE:
         page = mark_in_page(page, set(marked_english(language)), punct["english_term"], punct["english_say"])
     return with_fonts(page, language, packet.language_tag, embed_fonts=embed_fonts)
+
+
+def unexplained_where_first_used(text: str, terms: list[Term], language: str) -> list[Term]:
+    """The terms not explained where the reader first meets them: by no use in the paragraph (the line
+    of text) of their first use (issue 28: "Words to know" holds only these, so a word explained where
+    it stands, as in "A Mohs surgeon. A Mohs surgeon is a doctor who…", is not repeated there)."""
+    unexplained = []
+    for term in terms:
+        spans = uses_of(term.forms, text)
+        if spans:
+            paragraph_end = text.find("\n", spans[0][0])
+            spans = [span for span in spans if paragraph_end < 0 or span[0] < paragraph_end]
+        if not any(is_explained(text, start, end, language, alternative_counts=False)
+                   for start, end in spans):
+            unexplained.append(term)
+    return unexplained
 
 
 VISIT_SHEET_LINES = 18.0
@@ -232,20 +255,29 @@ def context_family(packet: Packet, language: str) -> str:
     return ", ".join(fonts.stack_families(cjk_form(own), language_data(language)["first_font"] != "no"))
 
 
-def _first_whys(guidance: Guidance) -> set[tuple[str, tuple[str, ...]]]:
-    """The items whose "Why this is in your guide" line is printed: the first with each set of reasons.
+def _first_whys(guidance: Guidance) -> dict[Item, tuple[str, ...]]:
+    """The "Why this is in your guide" reasons printed under each item: one note per reason per section.
 
-    The same reasons under the next item, or the next section, say nothing new, so they are left out.
+    An item whose reasons are the same as an earlier item's (in this section or an earlier one) has no
+    note: they say nothing new. Within a section, a reason already printed is left out of later notes (rating
+    round 3, ex-01: the same "stage not known yet" under two reasons), so an item may print fewer reasons,
+    or none.
     """
-    order = [*CORE_SECTIONS, "questions", *REFERENCE_SECTIONS]
+    # the question sheet carries no notes, so its reasons never stand in for a later section's note
+    order = [name for name in (*CORE_SECTIONS, *REFERENCE_SECTIONS) if name != "questions"]
     seen: set[tuple[str, ...]] = set()
-    shown = set()
-    for name in dict.fromkeys(order):
+    shown: dict[Item, tuple[str, ...]] = {}
+    for name in order:
+        printed: set[str] = set()
         for item in guidance.items(name):
             reasons = tuple(item.because)
-            if item.personal and reasons and reasons not in seen:
-                seen.add(reasons)
-                shown.add((item.id, item.because))
+            if not item.personal or not item.why or reasons in seen:
+                continue
+            seen.add(reasons)
+            new = tuple(phrase for phrase in item.why if phrase not in printed)
+            printed.update(item.why)
+            if new:
+                shown[item] = new
     return shown
 
 

@@ -74,6 +74,23 @@ def test_a_clinics_reworded_text_wins_over_the_shipped_variants(tmp_path):
     assert "The letter in this guide is addressed to them" not in html
 
 
+def test_a_clinics_reworded_text_wins_over_the_relevance_variants(tmp_path):
+    """Issue 28, PEMAT-P item 2: the words for a spot already out (`_removed`) and for radiation already the
+    plan (`_radiation_planned`) are shipped refinements too; a clinic that rewords `text` gets its own words."""
+    from sop_packets.clinic_content import VARIANT_SUFFIXES
+    from sop_packets.guidance.build import FACT_SUFFIXES
+
+    assert {suffix for _, suffix in FACT_SUFFIXES} <= set(VARIANT_SUFFIXES)
+    words = tmp_path / "words"
+    write(words, "en/questions.yaml", """\
+        scc_adjuvant:
+          text: Should radiation be part of the care?
+        """)
+    html = html_for("ex-21-scc-immunotherapy", content=words)  # spot out, radiation the plan
+    assert "Should radiation be part of the care?" in html and "Is radiation the best choice here?" not in html
+    assert "Is radiation the best choice here?" in html_for("ex-21-scc-immunotherapy")
+
+
 def test_clinic_yaml_names_its_content_folder(tmp_path):
     clinic = tmp_path / "clinic"
     shutil.copytree(template_dir() / "clinic", clinic)

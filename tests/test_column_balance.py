@@ -59,9 +59,10 @@ def test_the_same_columns_with_fewer_layouts(monkeypatch, column_layouts):
 @pytest.mark.parametrize("profile", [ROOT / "tests" / "fixtures" / "b7cb0b6" / "ex-08-kaposi-financial-help.yaml",
                                      ROOT / "profiles" / "ex-08-kaposi-financial-help.yaml"])
 def test_the_glossary_of_a_packet_is_the_same(monkeypatch, column_layouts, profile):
-    """b7cb0b6's ex-08 (a profile of the render bench) ends its glossary with the sources' paragraph at
-    the head of a page: 134 column layouts before, about 20 with the search. Today's ex-08 has no such
-    page: no more layouts than before."""
+    """The render bench's ex-08 (b7cb0b6's profile and today's): the balanced glossary columns give the same
+    PDF with the search as without it, and never take more column layouts. (Until the 31em measure of issue 28,
+    b7cb0b6's ex-08 ended its glossary with the sources' paragraph at the head of a page: 134 column layouts
+    without the search, about 20 with it; the saving itself is tested on COLUMNS above.)"""
     day = date(2026, 11, 25)
     html = render_html(make_packet(load_profile(profile, day), BuildOptions(prepared_on=day)), embed_fonts=False)
     quick = pdf.render_pdf(html)
@@ -69,10 +70,7 @@ def test_the_glossary_of_a_packet_is_the_same(monkeypatch, column_layouts, profi
     column_layouts[0] = 0
     without_the_hook(monkeypatch)
     assert pdf.render_pdf(html) == quick
-    if profile.parent.name == "b7cb0b6":
-        assert searched < column_layouts[0] / 3
-    else:
-        assert searched == column_layouts[0]
+    assert 0 < searched <= column_layouts[0]
 
 
 class Trials:

@@ -30,8 +30,9 @@ EXPECTED = {
         "prompt",  # NCCN: a BCC on the nose is high risk at any size
         ["single_treatment_option", "aggressive_treatment", "insurance_requires",
          "cosmetically_sensitive_site", "reconstruction_planned", "scarring_concern", "confirmation"],
-        # the Mohs surgeon before the cancer surgeon for a BCC (the care path's visit names the first)
-        ["mohs_surgeon", "surgical_oncologist", "plastic_surgeon", "dermatologist"], [], ["referral"]),
+        # the Mohs surgeon first for a BCC (the care path's visit names the first); the cancer surgeon, rarely
+        # needed for a BCC with no node disease, last (rating round 3, PEMAT-P item 2)
+        ["mohs_surgeon", "plastic_surgeon", "dermatologist", "surgical_oncologist"], [], ["referral"]),
     "ex-03-scc-ear-older-adult": (
         "prompt", ["recurrent_cancer", "cosmetically_sensitive_site", "confirmation"],
         # surgery first for SCC; radiation (the older-adult option) after the surgeons

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from test_guidance import BASE, MELANOMA, WLE, profile_with, profiles
 
 from sop_packets.build import BuildOptions, make_packet
+from sop_packets.clinic import default_clinic_path, load_clinic
 from sop_packets.content import language_data, load_content
 from sop_packets.explanation import is_explained
 from sop_packets.glossary import load_glossary, uses_of
@@ -27,6 +28,7 @@ from sop_packets.schema import CancerType, CoverageType, Profile, Stage
 TODAY = date(2026, 11, 25)
 EN = load_content("en")
 ES = load_content("es")
+CLINIC = load_clinic(default_clinic_path()).clinic
 MANY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 KEEP_WORDS = re.compile(r"keep (?:your|the) (?:treatment |surgery )?date|keep all treatment appointments"
@@ -207,11 +209,140 @@ def hard_words_explained_at_first_use(p: Profile, text: str, raw: str, language:
                                      f"...{plain[max(0, start - 80):end + 80]}...")
 
 
+# ---- relevance (issue 28, PEMAT-P item 2: "no distracting content"): each packet shows what fits this patient
+
+SPOT_SURGERY = {"mohs_surgery", "excision", "wide_local_excision"}
+REMOVAL_WORDS = ("Should the surgery check all the edges under a microscope", "how big will the scar be",
+                 "Which choice takes out all of it and leaves the smallest scar", "What are all the choices, such as Mohs",
+                 "doctors must take out all of it", "For a small, low-risk spot like this")
+WOULD_RADIATION_HELP = ("Would extra treatment after surgery, such as radiation, help?", "Would radiation after surgery help?")
+RADIATION_AS_PLAN = "Is radiation the best choice here?"
+WOULD_MEDICINE_HELP = "Is medicine after surgery, such as immunotherapy, a choice at this stage?"
+NEXT_TREATMENT_LOOK = "How could the next treatment change how the area looks?"
+SCAR_QUESTIONS = ("questions-scarring_result", "questions-bcc_cosmetic_result")
+MOHS_KINDS = (CancerType.basal_cell_carcinoma, CancerType.squamous_cell_carcinoma, CancerType.merkel_cell_carcinoma,
+              CancerType.sebaceous_carcinoma, CancerType.atypical_fibroxanthoma, CancerType.pleomorphic_dermal_sarcoma)
+NODE_PLANS = {"lymph_node_dissection", "completion_lymph_node_dissection"}
+SECTION_ANCHORS = ("indications", "specialists", "records", "questions", "insurance-steps", "population-notes",
+                   "telemedicine", "clinical-trials", "differing-opinions", "after-visit")
+ITEM_OR_NOTE = re.compile(r'id="(' + "|".join(SECTION_ANCHORS) + r')-[a-z_0-9]+"|<p class="because">(.*?)</p>', re.S)
+
+
+def removal_done(p: Profile) -> bool:
+    """The skin spot is already out (or none was found), and no surgery on it is planned."""
+    dx = p.diagnosis
+    return bool(dx.primary_removed or dx.unknown_primary) and not {t.value for t in p.treatment_plan.proposed} & SPOT_SURGERY
+
+
+def proposed(p: Profile) -> set[str]:
+    return {t.value for t in p.treatment_plan.proposed}
+
+
+def cards(raw: str) -> list[str]:
+    return re.findall(r'<(?:li|div) id="specialists-([a-z_]+)"', raw)
+
+
+def questions_fit_the_state_and_plan(p: Profile, text: str, raw: str) -> None:
+    """H40: no question or reason about how to remove a spot already out; no "would X help?" when X is the plan,
+    a question about X as the plan instead; and what still fits is still asked."""
+    if removal_done(p):
+        for words in REMOVAL_WORDS:
+            assert words not in text, words
+    if "radiation" in proposed(p):
+        for words in WOULD_RADIATION_HELP:
+            assert words not in text, words
+        if 'id="questions-scc_adjuvant"' in raw:
+            assert RADIATION_AS_PLAN in text
+    if proposed(p) & {"immunotherapy", "targeted_therapy", "chemotherapy"}:
+        assert WOULD_MEDICINE_HELP not in text
+    concern = p.concerns.scarring or p.concerns.cosmetic
+    sensitive = p.diagnosis.body_site is not None and p.diagnosis.body_site.value in {
+        "face", "scalp", "ear", "nose", "lip", "eyelid", "neck", "hand", "foot", "genitals"}
+    if concern or sensitive:  # the look still matters: a scar question, or how the next treatment changes the look
+        if not removal_done(p):
+            assert any(f'id="{q}"' in raw for q in SCAR_QUESTIONS), "no scar question"
+        elif proposed(p) - {"observation"}:
+            assert NEXT_TREATMENT_LOOK in text
+
+
+def no_near_duplicate_questions(p: Profile, text: str, raw: str) -> None:
+    """H41: at most one question of each group that covers the same ground; exactly one where a member is asked
+    of everyone (the options, the doctor's experience, the check-ups)."""
+    groups: dict[str, list[str]] = {}
+    for item_id, entry in EN["questions"].items():
+        if entry.get("group"):
+            groups.setdefault(entry["group"], []).append(item_id)
+    for group, members in groups.items():
+        shown = [m for m in members if f'id="questions-{m}"' in raw]
+        assert len(shown) <= 1, (group, shown)
+        if group in ("options", "experience", "check_ups"):
+            assert len(shown) == 1, (group, shown)
+
+
+def cards_fit_the_cancer(p: Profile, text: str, raw: str) -> None:
+    """H42: a cancer surgeon for a BCC with no node disease only with a large surgery, last and "rarely needed" with
+    its reason; Mohs named in the cards only where it is an option; the clinic's offices listed exactly where the
+    guide names their kind of doctor (or they name none)."""
+    dx = p.diagnosis
+    shown = cards(raw)
+    no_nodes = dx.stage.group not in ("III", "IV") and not dx.clinical_nodes and not dx.unknown_primary \
+        and dx.sentinel_node.value != "positive" and not proposed(p) & NODE_PLANS
+    if dx.cancer_type is CancerType.basal_cell_carcinoma and no_nodes:
+        assert ("surgical_oncologist" in shown) == p.treatment_plan.extensive_surgery, shown
+        if "surgical_oncologist" in shown:
+            assert shown[-1] == "surgical_oncologist", shown
+            card = raw.split('id="specialists-surgical_oncologist"', 1)[1].split("</li>", 1)[0]
+            assert "rarely needed" in card and 'class="because"' in card, card
+    section = raw.split('id="specialists-title"', 1)[1].split('id="local-referrals"', 1)[0].split("</section>", 1)[0]
+    mohs_kind = dx.cancer_type in MOHS_KINDS or (dx.cancer_type is CancerType.melanoma and (
+        dx.stage is Stage.zero or dx.melanoma.subtype.value == "lentigo_maligna")) or (
+        dx.cancer_type is CancerType.other and re.search(r"dermatofibrosarcoma|\bDFSP\b", dx.cancer_type_detail or "", re.I))
+    if not mohs_kind:
+        assert "Mohs" not in section, section
+    table = re.search(r'<table class="referrals">(.*?)</table>', raw, re.S)
+    listed = re.findall(r"<tr><td>([^<]+)", table.group(1)) if table else []
+    for office in CLINIC.referrals:
+        fits = not office.kinds or bool(set(office.kinds) & set(shown))
+        assert (html_module.escape(office.name) in listed or office.name in listed) == fits, (office.name, shown)
+
+
+def _unglossed(phrase: str) -> str:
+    """A reason without the short explanations in brackets that the page adds at a word's first use."""
+    return " ".join(re.sub(r"\s*\([^()]*\)", "", phrase).split())
+
+
+def one_note_per_reason_per_section(p: Profile, text: str, raw: str) -> None:
+    """H43: no reason printed twice in one section's "Why this is in your guide" notes; and every reason of an item
+    whose reasons are new to the packet is printed in its section (no note lost)."""
+    printed: dict[str, list[str]] = {}
+    section = ""
+    for found in ITEM_OR_NOTE.finditer(raw.split('id="records-letter"', 1)[0]):
+        if found.group(1):
+            section = found.group(1)
+            continue
+        note = html_module.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
+        note = " ".join(note.split()).removeprefix(EN["tools"]["why_label"]).strip().removesuffix(".")
+        printed.setdefault(section, []).extend(_unglossed(phrase) for phrase in note.split("; "))
+    for name, phrases in printed.items():
+        assert len(phrases) == len(set(phrases)), (name, phrases)
+    guidance = make_packet(p, BuildOptions(prepared_on=TODAY)).guidance
+    seen: set[tuple[str, ...]] = set()
+    # the sections that print notes (the question sheet and the "After your visits" page print none)
+    for name in ("indications", "specialists", "records", "insurance_steps", "population_notes", "telemedicine",
+                 "clinical_trials"):
+        for item in guidance.items(name):
+            if item.personal and item.why and tuple(item.because) not in seen:
+                seen.add(tuple(item.because))
+                missing = {_unglossed(why) for why in item.why} - set(printed.get(name.replace("_", "-"), []))
+                assert not missing, (name, item.id, missing)
+
+
 INVARIANTS = [keep_date_only_for_a_plan_to_keep, no_plan_steps_without_insurance,
               no_surgical_oncologist_for_skin_lymphoma, drawing_only_for_melanoma, thin_only_up_to_one_mm,
               uncertain_growth_never_called_cancer, representative_speaks_and_signs,
               call_at_once_box_exactly_when_on_treatment, words_fit_the_phase, the_plan_names_the_repair,
-              hard_words_explained_at_first_use]
+              hard_words_explained_at_first_use, questions_fit_the_state_and_plan,
+              no_near_duplicate_questions, cards_fit_the_cancer, one_note_per_reason_per_section]
 
 
 @MANY
@@ -282,6 +413,20 @@ def test_hard_words_left_unexplained_fail_the_invariant(monkeypatch):
 
 # ---- each invariant's premise on an explicit profile, where it fires (the rule it guards is exercised)
 
+EX21 = {"diagnosis.cancer_type": "squamous_cell_carcinoma", "diagnosis.stage": "III", "diagnosis.clinical_nodes": True,
+        "diagnosis.primary_removed": True, "diagnosis.body_site": "scalp", "diagnosis.size_mm": 31,
+        "treatment_plan.proposed": ["radiation"], "current_treatment.therapies": ["immunotherapy"]}
+REMOVED_NOSE = {"diagnosis.body_site": "nose", "diagnosis.primary_removed": True, "treatment_plan.proposed": ["radiation"],
+                "concerns.scarring": True}
+BCC_LARGE_SURGERY = {"diagnosis.body_site": "nose", "treatment_plan.extensive_surgery": True,
+                     "treatment_plan.reconstruction": True}
+DRUG_PLAN = {**MELANOMA, "diagnosis.stage": "IIB", "diagnosis.primary_removed": True,
+             "treatment_plan.proposed": ["immunotherapy"]}
+KAPOSI = {"diagnosis.cancer_type": "kaposi_sarcoma", "patient.hiv": "positive"}
+WATCHING = {"diagnosis.disease_state": "watching", "treatment_plan.proposed": ["observation"]}
+MELANOMA_PRIMARY_CARE = {**MELANOMA, "diagnosis.diagnosed_by": "primary_care"}
+EX01 = {**WLE, "diagnosis.diagnosed_by": "primary_care", "diagnosis.pathology.insufficient_tissue": True,
+        "diagnosis.pathology.reviewed_by_dermatopathologist": False}
 REP = {"patient.age": 86, "patient.decides_for_self": False,
        "patient.representative": {"name": "Susan Park", "relationship": "daughter", "authority": "health_care_agent"}}
 FIRING = [
@@ -317,6 +462,18 @@ FIRING = [
                                                                                           "radiation"]}),
     (words_fit_the_phase, {"patient.age": 90}),
     (the_plan_names_the_repair, {"treatment_plan.proposed": ["mohs_surgery"], "treatment_plan.reconstruction": True}),
+    (questions_fit_the_state_and_plan, EX21),
+    (questions_fit_the_state_and_plan, REMOVED_NOSE),
+    (questions_fit_the_state_and_plan, DRUG_PLAN),
+    (questions_fit_the_state_and_plan, {"diagnosis.body_site": "nose", "concerns.scarring": True}),
+    (no_near_duplicate_questions, {"diagnosis.body_site": "nose", "concerns.scarring": True}),
+    (no_near_duplicate_questions, KAPOSI),
+    (no_near_duplicate_questions, WATCHING),
+    (cards_fit_the_cancer, BCC_LARGE_SURGERY),
+    (cards_fit_the_cancer, MELANOMA_PRIMARY_CARE),
+    (cards_fit_the_cancer, EX21),
+    (one_note_per_reason_per_section, EX01),
+    (one_note_per_reason_per_section, BCC_LARGE_SURGERY),
 ]
 
 
@@ -363,6 +520,39 @@ def test_the_premises_are_real():
     assert "surgery to take out more skin where the spot was" in removed
     gentle = page_text(profile_with({"patient.age": 90, "patient.comorbidities": ["heart failure"]}))[1]
     assert 'id="questions-older_adult_gentler_options"' in gentle
+
+
+def test_the_relevance_premises_are_real():
+    """The explicit cases reach what H40-H43 guard: the rules did show these things before (issue 28, rating round 3)."""
+    ex21_text, ex21_raw = page_text(profile_with(EX21))
+    assert RADIATION_AS_PLAN in ex21_text and 'id="questions-scc_adjuvant"' in ex21_raw
+    assert "The spot was in a delicate place" in ex21_text and NEXT_TREATMENT_LOOK in ex21_text
+    # the same cancer before removal asks how the removal should be done and about the scar
+    before = page_text(profile_with({**EX21, "diagnosis.primary_removed": False, "diagnosis.stage": "II",
+                                     "diagnosis.clinical_nodes": False, "treatment_plan.proposed": ["excision"]}))[0]
+    assert "Should the surgery check all the edges under a microscope" in before
+    assert "how big will the scar be" in before and "doctors must take out all of it" in before
+    assert "Would extra treatment after surgery, such as radiation, help?" in before
+    drug = page_text(profile_with(DRUG_PLAN))[0]
+    assert "Is the proposed medicine the best choice at this stage?" in drug
+    nose = _ids(profile_with({"diagnosis.body_site": "nose", "concerns.scarring": True}), "questions")
+    assert "bcc_options" in nose and "all_options" not in nose
+    assert "bcc_cosmetic_result" in nose and "scarring_result" not in nose
+    kaposi = _ids(profile_with(KAPOSI), "questions")
+    assert "rare_experience" in kaposi and "experience" not in kaposi
+    watch = _ids(profile_with(WATCHING), "questions")
+    assert "watch_plan" in watch and "follow_up_plan" not in watch
+    bcc_text, bcc_raw = page_text(profile_with(BCC_LARGE_SURGERY))
+    assert cards(bcc_raw)[-1] == "surgical_oncologist" and "For this kind of skin cancer, one is rarely needed" in bcc_text
+    assert "surgical_oncologist" not in cards(page_text(profile_with({"diagnosis.body_site": "nose"}))[1])
+    melanoma_text, melanoma_raw = page_text(profile_with(MELANOMA_PRIMARY_CARE))
+    assert "dermatologist" in cards(melanoma_raw) and "Mohs" not in melanoma_text.split("Words to know")[0].replace(
+        "Riverbend Dermatology and Mohs Surgery", "").replace("Dermatologist and Mohs surgeon", "")
+    assert "Mohs surgery" in page_text(profile_with({"diagnosis.diagnosed_by": "primary_care"}))[0]  # a BCC's card
+    ex01 = page_text(profile_with(EX01))[1]
+    indications = ex01.split('id="indications-title"', 1)[1].split("</section>", 1)[0]
+    assert indications.count("its stage is not known yet") == 1
+    assert 'id="indications-melanoma_specialist_review"' in indications
 
 
 def _ids(profile: Profile, section: str) -> list[str]:

@@ -798,3 +798,13 @@ def test_new_language_pdfs_have_their_lang_and_font_forms(tmp_path):
         assert expected in first, first[:300]
         page_of = {"zh-Hans": "第 1 页，共", "zh-Hant": "第 1 頁，共", "vi": "Trang 1 /"}[language]  # noqa: RUF001
         assert page_of in first, first[-200:]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_question_groups_are_the_same_in_every_language(language):
+    """Which questions cover the same ground (questions.yaml `group`, issue 28) is not a matter of words: a
+    packet in any language drops the same near-duplicates as the English one."""
+    def groups(content):
+        return {key: entry.get("group") for key, entry in content["questions"].items()}
+
+    assert groups(load_content(language)) == groups(load_content("en"))

@@ -196,7 +196,8 @@ def _mohs_first(facts: Facts) -> bool:
 def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[tuple[str, Because]]:
     """A section's items in the packet's order: at most three first steps; among the specialists, radiation
     after the others in pregnancy and for BCC or SCC (_radiation_waits), the Mohs surgeon first for BCC and
-    early SCC (_mohs_first), and never first a specialist whose treatment a condition argues against."""
+    early SCC (_mohs_first), a cancer surgeon last where one is rarely needed (surgeon_rarely_needed), and
+    never first a specialist whose treatment a condition argues against."""
     if name == NEXT_STEPS:
         return fired[:MAX_NEXT_STEPS]
     if name == "insurance_steps" and facts.holds["in_prison"]:  # health services pays: no plan steps at all
@@ -209,6 +210,8 @@ def _ordered(name: str, fired: list[tuple[str, Because]], facts: Facts) -> list[
     if _mohs_first(facts) and {"mohs_surgeon", "surgical_oncologist"} <= set(ids) \
             and ids.index("surgical_oncologist") < ids.index("mohs_surgeon"):
         fired.insert(ids.index("surgical_oncologist"), fired.pop(ids.index("mohs_surgeon")))
+    if facts.holds["surgeon_rarely_needed"]:  # a large surgery alone brings it in: last (its card says so)
+        fired.sort(key=lambda pair: pair[0] == "surgical_oncologist")
     cautioned = cautioned_specialists(facts.holds)
     if fired and fired[0][0] in cautioned and any(item_id not in cautioned for item_id, _ in fired):
         fired.sort(key=lambda pair: pair[0] in cautioned)
@@ -245,6 +248,41 @@ def _named_text(entry: dict[str, Any], values: dict[str, str]) -> dict[str, Any]
         return entry
     return {**entry, **{key.removesuffix("_named"): value for key, value in entry.items()
                         if key.endswith("_named")}}
+
+
+# An item's words for what this patient's state and plan make moot (PEMAT-P item 2, issue 28): a suffixed
+# key (`text_removed`, `title_removed`...) replaces the plain one when its fact holds, in this order.
+FACT_SUFFIXES = (("removal_done", "_removed"), ("proposed_radiation", "_radiation_planned"),
+                 ("systemic_proposed", "_medicine_planned"), ("mohs_not_an_option", "_no_mohs"),
+                 ("surgeon_rarely_needed", "_rarely"))
+
+
+def _fact_text(entry: dict[str, Any], facts: Facts) -> dict[str, Any]:
+    """An item's words for the facts in FACT_SUFFIXES: the spot already out (`_removed`), radiation or a
+    medicine already the plan (`_radiation_planned`, `_medicine_planned`: a question about the plan, never
+    "would it help?"), Mohs surgery not an option for this kind (`_no_mohs`), a cancer surgeon rarely needed
+    (`_rarely`)."""
+    for fact, suffix in FACT_SUFFIXES:
+        if facts.holds[fact]:
+            entry = {**entry, **{key.removesuffix(suffix): value for key, value in entry.items()
+                                 if key.endswith(suffix)}}
+    return entry
+
+
+def same_ground(section: dict[str, Any], fired: list[tuple[str, Because]]) -> list[tuple[str, Because]]:
+    """A question list without near-duplicates: of the questions that share a `group` in questions.yaml
+    (they cover the same ground), only the first in the rules' order is kept. The rules list the specific
+    questions before the general ones, so the more specific one stays (rating round 3, ex-02)."""
+    seen: set[str] = set()
+    kept = []
+    for item_id, because in fired:
+        group = (section.get(item_id) or {}).get("group")
+        if group:
+            if group in seen:
+                continue
+            seen.add(group)
+        kept.append((item_id, because))
+    return kept
 
 
 def _setting_text(entry: dict[str, Any], facts: Facts) -> dict[str, Any]:
@@ -356,12 +394,14 @@ def build_guidance(profile: Profile, content: dict[str, Any], today: date, langu
     for name, rules in RULES.items():
         fired = _ordered(name, [(item_id, because) for item_id, r in rules.items()
                                 if (because := r.check(facts))], facts)
+        if name == "questions":
+            fired = same_ground(content[name], fired)
         if not fired:
             continue
         # someone else reads for the patient: items that say "your" have words about the patient (about.yaml)
         about = content.get("about", {}).get(name, {}) if voice != "self" else {}
-        texts = {item_id: _setting_text(_age_text(_named_text(_phase_text(
-                     {**entry, **about.get(item_id, {})}, phase), facts.values), facts), facts)
+        texts = {item_id: _setting_text(_age_text(_named_text(_phase_text(_fact_text(
+                     {**entry, **about.get(item_id, {})}, facts), phase), facts.values), facts), facts)
                  for item_id, entry in content[name].items()}
         items = tuple(
             Item(item_id, fill(texts[item_id].get("title", ""), facts.values),

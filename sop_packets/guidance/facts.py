@@ -244,6 +244,7 @@ def facts_of(profile: Profile, today: date, words: dict[str, Any], language: str
     holds["imaging_needed"] = any(holds[k] for k in IMAGING_FACTS)
     holds["gentler_question"] = holds["older_adult"] and any(
         holds[k] for k in ("comorbidities", "risk_conservative"))
+    holds |= relevance_facts(holds)
     cancer = words["cancer_types"][dx.cancer_type.value]["name"]
     values = {
         "age": str(age),
@@ -323,6 +324,33 @@ def first_doctor(profile: Profile, words: dict[str, Any]) -> str:
     if doc.name and doc.practice:
         return words["first_doctor_at"].replace("{name}", doc.name).replace("{practice}", doc.practice)
     return doc.name or doc.practice or ""
+
+
+# The surgeries that take out the skin spot itself (a node surgery leaves the spot where it is).
+SPOT_SURGERY = ("proposed_mohs_surgery", "proposed_excision", "proposed_wide_local_excision")
+# Kinds for which Mohs surgery is a real option (NCCN BCC, SCC, Merkel cell, DFSP; Mohs AUC; lentigo
+# maligna and melanoma in situ, clinical-facts.md): elsewhere a card does not mention it (rating round 3).
+MOHS_KINDS = ("type_bcc", "type_scc", "type_merkel", "dfsp", "type_sebaceous", "type_afx", "type_pds",
+              "melanoma_in_situ", "lentigo_maligna")
+# The cancer is known to be in the lymph nodes, or a node operation is planned.
+NODE_DISEASE = ("stage_III", "stage_IV", "clinical_nodes", "sentinel_positive", "unknown_primary",
+                "proposed_lymph_node_dissection", "proposed_completion_lymph_node_dissection")
+
+
+def relevance_facts(holds: Mapping[str, bool]) -> dict[str, bool]:
+    """What fits this patient's state and plan (PEMAT-P item 2, issue 28): whether the spot is already out
+    with no surgery on it ahead, whether Mohs surgery is a real option for this kind, and whether a cancer
+    surgeon is rarely needed (a basal cell, or a squamous cell that is not high risk, with no node disease:
+    only a large surgery brings one in, and the card says so; a high-risk squamous cell keeps the plain card,
+    the conservative choice)."""
+    scc_low_risk = holds["type_scc"] and not holds["high_risk_scc"]
+    return {
+        "removal_done": (holds["primary_removed"] or holds["unknown_primary"])
+        and not any(holds[k] for k in SPOT_SURGERY),
+        "mohs_not_an_option": not any(holds[k] for k in MOHS_KINDS),
+        "surgeon_rarely_needed": (holds["type_bcc"] or scc_low_risk)
+        and not any(holds[k] for k in NODE_DISEASE),
+    }
 
 
 def _primary(tag: str) -> str:

@@ -233,12 +233,16 @@ rule("specialists", "surgical_oncologist",
      "stage III or IV, melanoma IIB or higher, a large surgery, lymph node dissection proposed, Merkel cell, "
      "angiosarcoma, pleomorphic dermal sarcoma, mucosal melanoma, "
      "a sentinel node biopsy needed with a team that may not do it, or very-high-risk SCC; never for skin "
-     "lymphoma or Kaposi sarcoma")(
-    lambda f: unless(f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick",
-                           "extensive_surgery", "proposed_lymph_node_dissection",
-                           "proposed_completion_lymph_node_dissection", "type_merkel", "type_angiosarcoma",
-                           "type_pds", "mucosal_melanoma", "team_cannot_complete"),
-                     not f.none("type_lymphoma", "type_kaposi")) or _very_high_risk_scc(f))
+     "lymphoma or Kaposi sarcoma. For BCC, or SCC not high risk, with no node disease "
+     "(surgeon_rarely_needed), only a large surgery brings it in: listed last, its card says it is rarely "
+     "needed, with its own reason")(
+    lambda f: (f.any("surgeon_rarely_needed") if f.holds["extensive_surgery"] else ())
+    if f.holds["surgeon_rarely_needed"] else
+    unless(f.any("stage_III", "stage_IV", "melanoma_stage_IIB_IIC", "melanoma_thick",
+                 "extensive_surgery", "proposed_lymph_node_dissection",
+                 "proposed_completion_lymph_node_dissection", "type_merkel", "type_angiosarcoma",
+                 "type_pds", "mucosal_melanoma", "team_cannot_complete"),
+           not f.none("type_lymphoma", "type_kaposi")) or _very_high_risk_scc(f))
 rule("specialists", "palliative_care", "stage IV, or told there are no options")(
     lambda f: f.any("stage_IV", "told_no_options"))
 rule("specialists", "radiation_oncologist",
@@ -369,7 +373,8 @@ rule("questions", "braf_testing", "melanoma stage III or IV")(
 rule("questions", "melanoma_drug_treatments",
      "melanoma IIB to III (or thick) with the cancer active and a treatment proposed (or the spot already "
      "out), or melanoma with a drug proposed; not stage IV (medicine after surgery is the question only "
-     "before or after an operation)")(
+     "before or after an operation); with a drug in the plan it asks about that plan "
+     "(text_medicine_planned)")(
     lambda f: unless(both(f.any("type_melanoma"), both(
         f.any("melanoma_stage_IIB_IIC", "melanoma_thick", "stage_III"), f.any("state_active"),
         f.any("treatment_planned", "primary_removed")) or f.any("systemic_proposed")), f.holds["stage_IV"]))
@@ -379,13 +384,17 @@ rule("questions", "melanoma_trials",
      "melanoma stage IIB or IIC (or thick), when trials_for_me does not apply")(
     lambda f: unless(f.any("melanoma_stage_IIB_IIC", "melanoma_thick"), not f.none(
         "concern_clinical_trials", "stage_III", "stage_IV", "told_no_options")))
-rule("questions", "low_risk_options", "second_opinion_optional applies, the cancer active")(
-    lambda f: both(_second_opinion_optional(f), f.any("state_active")))
-rule("questions", "bcc_options", "BCC, the cancer active, when a second opinion is not optional")(
-    lambda f: _not_low_value(f, both(f.any("type_bcc"), f.any("state_active"))))
+rule("questions", "low_risk_options",
+     "second_opinion_optional applies, the cancer active, the spot not already out (removal_done)")(
+    lambda f: unless(both(_second_opinion_optional(f), f.any("state_active")), f.holds["removal_done"]))
+rule("questions", "bcc_options",
+     "BCC, the cancer active, when a second opinion is not optional and the spot is not already out")(
+    lambda f: unless(_not_low_value(f, both(f.any("type_bcc"), f.any("state_active"))),
+                     f.holds["removal_done"]))
 rule("questions", "bcc_recurrence", "BCC")(lambda f: f.any("type_bcc"))
-rule("questions", "bcc_cosmetic_result", "BCC, when a second opinion is not optional")(
-    lambda f: _not_low_value(f, f.any("type_bcc")))
+rule("questions", "bcc_cosmetic_result",
+     "BCC, when a second opinion is not optional and the spot is not already out")(
+    lambda f: unless(_not_low_value(f, f.any("type_bcc")), f.holds["removal_done"]))
 rule("questions", "scc_risk_level", "SCC")(lambda f: f.any("type_scc"))
 NODES_HOLD_CANCER = ("stage_III", "stage_IV", "clinical_nodes", "sentinel_positive", "unknown_primary")
 rule("questions", "scc_lymph_nodes", "high-risk SCC, unless the nodes are known to hold cancer (stage III or "
@@ -393,16 +402,19 @@ rule("questions", "scc_lymph_nodes", "high-risk SCC, unless the nodes are known 
     lambda f: unless(_high_risk_scc(f), not f.none(*NODES_HOLD_CANCER)))
 rule("questions", "scc_adjuvant",
      "high-risk SCC with the cancer active, and surgery proposed or the spot already removed, or nerve "
-     "invasion with any treatment proposed")(
+     "invasion with any treatment proposed; when radiation is the plan, it asks about radiation as the plan "
+     "(text_radiation_planned), never whether radiation would help")(
     lambda f: both(_high_risk_scc(f), f.any("state_active"), f.any(
         "proposed_excision", "proposed_mohs_surgery", "proposed_wide_local_excision", "primary_removed")
         or both(f.any("risk_perineural", "nerve_symptoms"), f.any("treatment_planned"))))
-rule("questions", "nerve_imaging", "BCC or SCC with perineural invasion or new nerve symptoms")(
+rule("questions", "nerve_imaging", "BCC or SCC with perineural invasion or new nerve symptoms (with "
+     "radiation the plan, it asks only about the scan)")(
     _nerve_involved)
 rule("questions", "margin_checked_surgery",
-     "high-risk BCC or SCC (NCCN), the cancer active, when Mohs surgery is not proposed")(
+     "high-risk BCC or SCC (NCCN), the cancer active, when Mohs surgery is not proposed and the spot is not "
+     "already out with no surgery on it ahead (removal_done)")(
     lambda f: unless(both(_high_risk_bcc(f) or _high_risk_scc(f), f.any("state_active")),
-                     f.holds["proposed_mohs_surgery"]))
+                     f.holds["proposed_mohs_surgery"] or f.holds["removal_done"]))
 rule("questions", "derived_stage",
      "no stage given, and one can be worked out: SCC of the head or neck (size, nerve invasion, depth) or "
      "invasive melanoma with its depth (no nodes found)")(
@@ -448,8 +460,11 @@ rule("questions", "how_soon", "the cancer is active, or a treatment is proposed"
     lambda f: f.any("state_active", "treatment_planned"))
 rule("questions", "doctor_said_immediately", "the doctor said to start right away")(
     lambda f: f.any("stated_immediate"))
-rule("questions", "scarring_result", "concern about looks or scars, or a sensitive site")(
-    lambda f: f.any("concern_scarring", "concern_cosmetic", "sensitive_site"))
+rule("questions", "scarring_result",
+     "concern about looks or scars, or a sensitive site; when the spot is already out (removal_done), only "
+     "with a treatment ahead, asking how it may change the look (text_removed), not about the scar")(
+    lambda f: unless(f.any("concern_scarring", "concern_cosmetic", "sensitive_site"),
+                     f.holds["removal_done"] and not f.holds["treatment_planned"]))
 rule("questions", "cost_estimate", "worried about cost, or needs financial help")(
     lambda f: f.any("concern_cost", "needs_financial_help"))
 rule("questions", "trials_for_me", "wants trials, stage III or IV, or told there are no options")(
