@@ -226,11 +226,12 @@ TRACKER_ROW_LINES = 2.1
 
 
 def tracker_rows(questions: list[str], rows: int, large_print: bool) -> int:
-    """How many rows the appointment tracker gets, so that it shares the visit sheet with the other
-    questions (issue 28): a row fewer for each two lines the questions run past the room beside a full
-    tracker, and never fewer than three. Standard print estimates each question's lines at about 66
-    characters (the 31em measure; a wide character, such as Chinese, counts two of 78); large print,
-    whose questions take two sheets anyway, keeps the count rule."""
+    """How many rows the appointment tracker gets on the visit sheet beside the other questions (issue 28):
+    a row fewer for each two lines the questions run past the room beside a full tracker, never fewer
+    than three; 0 when even three would not fit (the tracker then ends the part before the question
+    sheet, with all its rows, instead of taking a page of its own). Standard print estimates each
+    question's lines at about 66 characters (the 31em measure; a wide character, such as Chinese,
+    counts two of 78); large print, whose questions take two sheets anyway, keeps the count rule."""
     if large_print:
         return rows - (len(questions) > 9) - (len(questions) > 11)
     lines = 0.0
@@ -238,8 +239,8 @@ def tracker_rows(questions: list[str], rows: int, large_print: bool) -> int:
         wide = sum(unicodedata.east_asian_width(char) in "WF" for char in text)
         width = len(text) + wide
         lines += math.ceil(width / (78 if wide > len(text) / 2 else 66)) + 0.3
-    over = max(0.0, lines - VISIT_SHEET_LINES)
-    return max(3, rows - math.ceil(over / TRACKER_ROW_LINES))
+    left = rows - math.ceil(max(0.0, lines - VISIT_SHEET_LINES) / TRACKER_ROW_LINES)
+    return 0 if left <= 1 else max(3, left)
 
 
 def _mohs_applies(profile: Profile, guidance: Guidance) -> bool:

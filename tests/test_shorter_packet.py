@@ -155,7 +155,8 @@ def test_standard_print_lines_are_at_most_about_70_characters(printed, pdf_text)
 
 def test_the_tracker_gives_up_rows_as_the_other_questions_grow_and_keeps_at_least_three():
     """Issue 28: the appointment tracker shares the visit sheet with the other questions; a longer list
-    takes rows from it (standard print estimates lines at the 31em measure), never below three."""
+    takes rows from it (standard print estimates lines at the 31em measure), never below three, and a list
+    too long for three moves the tracker off the sheet (0)."""
     from sop_packets.render import tracker_rows
 
     short = ["How often do you care for cases like this one?"] * 5
@@ -163,7 +164,10 @@ def test_the_tracker_gives_up_rows_as_the_other_questions_grow_and_keeps_at_leas
     assert tracker_rows(short, 5, large_print=False) == 5
     assert tracker_rows(two_line, 5, large_print=False) == 3
     assert tracker_rows(two_line[:8], 5, large_print=False) == 4
-    assert tracker_rows(two_line * 3, 5, large_print=False) == 3
+    assert tracker_rows(two_line[:10], 5, large_print=False) == 3
+    assert tracker_rows(two_line + two_line[:1], 5, large_print=False) == 0
+    # a list too long to leave three rows: 0, the tracker ends the part before the question sheet instead
+    assert tracker_rows(two_line * 3, 5, large_print=False) == 0
     # Chinese characters are twice as wide: 40 of them fill a line
     assert tracker_rows(["这" * 45] * 8, 5, large_print=False) == tracker_rows(["x" * 80] * 8, 5, large_print=False)
     # large print keeps its rule by count (its questions take two sheets)
