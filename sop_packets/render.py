@@ -206,10 +206,21 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
 def unexplained_where_first_used(text: str, terms: list[Term], language: str) -> list[Term]:
     """The terms not explained where the reader first meets them: by no use in the paragraph (the line
     of text) of their first use (issue 28: "Words to know" holds only these, so a word explained where
-    it stands, as in "A Mohs surgeon. A Mohs surgeon is a doctor who…", is not repeated there)."""
+    it stands, as in "A Mohs surgeon. A Mohs surgeon is a doctor who…", is not repeated there). A use
+    inside a longer term ("lymph node" in "sentinel lymph node biopsy (a test …)") explains only the
+    longer one; a term used only inside longer ones is not a word of its own there."""
+    found = {term.term: uses_of(term.forms, text) for term in terms}
+    every = [span for spans in found.values() for span in spans]
+
+    def inside_a_longer_term(start: int, end: int) -> bool:
+        return any(outer_start <= start and end <= outer_end and outer_end - outer_start > end - start
+                   for outer_start, outer_end in every)
+
     unexplained = []
     for term in terms:
-        spans = uses_of(term.forms, text)
+        spans = [span for span in found[term.term] if not inside_a_longer_term(*span)]
+        if found[term.term] and not spans:  # only ever part of a longer term, which is what needs explaining
+            continue
         if spans:
             paragraph_end = text.find("\n", spans[0][0])
             spans = [span for span in spans if paragraph_end < 0 or span[0] < paragraph_end]

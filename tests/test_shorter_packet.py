@@ -120,6 +120,12 @@ def test_which_words_are_explained_where_first_used():
             "Your biopsy was read.\nA biopsy is a small sample.\n"
             "Ask a dermatologist.")
     assert [term.term for term in unexplained_where_first_used(text, terms, "en")] == ["biopsy", "dermatologist"]
+    # a use inside a longer explained term explains only the longer term
+    inner = [glossary[name] for name in ("lymph node", "sentinel lymph node biopsy")]
+    text = "Ask if a sentinel lymph node biopsy (a test of the first gland the cancer would reach) is needed."
+    assert [term.term for term in unexplained_where_first_used(text, inner, "en")] == []  # only inside
+    text = "Ask about the lymph node test. " + text
+    assert [term.term for term in unexplained_where_first_used(text, inner, "en")] == ["lymph node"]
     zh = {term.term: term for term in _glossary("zh-Hans")}
     name = "活检"
     assert unexplained_where_first_used(f"{name}（从皮肤上取一小块组织）已经做了。", [zh[name]], "zh-Hans") == []  # noqa: RUF001
