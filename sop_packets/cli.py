@@ -254,6 +254,8 @@ def batch(paths, out_dir: Path, fmt: str, prepared_on, large_print: bool, langua
         check_pdf_support()
     options = _options(out_dir, fmt, prepared_on, large_print, clinic, group_readable, fhir, fhir_attach,
                        language, content_dir)
+    if clinic is not None:  # once per batch: the clinic's own text is printed as written
+        _show_clinic_words(clinic)
     show = Progress(enabled=progress)
     report = run_batch(paths, options, jobs, show.result, force=force, shard=shard, on_start=show.start,
                        prune=prune, on_warning=show.warning, require_review=require_review)
@@ -319,8 +321,18 @@ def _clinic_is_valid(path: Path) -> bool:
         click.echo(exc.format_message(), err=True)
         click.echo(f"clinic file {path}: {len(exc.problems)} problems")
         return False
+    _show_clinic_words(path)
     click.echo(f"clinic file {path}: valid")
     return True
+
+
+def _show_clinic_words(path: Path) -> None:
+    """Warn, naming the line and field, where the clinic's patient text uses a medical word unexplained."""
+    from .clinic_hard_words import clinic_word_warnings
+
+    for problem in clinic_word_warnings(path):
+        where = f"{problem.file}:{problem.line}:{problem.column}: {problem.field}"
+        click.echo(f"{where}: warning: {problem.message}", err=True)
 
 
 @cli.command()

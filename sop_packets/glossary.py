@@ -28,9 +28,9 @@ class Term:
     in_place: str = ""
     """A few words that explain the term where the reader first meets it (first_use.py); may be empty."""
 
-    @property
+    @functools.cached_property
     def forms(self) -> tuple[str, ...]:
-        """The term and its aliases, longest first, without repeats."""
+        """The term and its aliases, longest first, without repeats (worked out once per term)."""
         unique = dict.fromkeys(form.strip() for form in (self.term, *self.aliases) if form.strip())
         return tuple(sorted(unique, key=len, reverse=True))
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .first_use import reveal_if_moved
+
 PAGE_ONE_END = "page-one-end"
 """The anchor after the contact block: page one stands alone when it is on page one (issue 28)."""
 DIAGNOSIS_DETAIL = re.compile(r' <span class="diagnosis-detail">(.*?)</span><!--/diagnosis-detail-->', re.S)
@@ -63,12 +65,15 @@ def shorter_page_ones(html: str) -> list[str]:
     if PAGE_ONE_END not in html:
         return []
     tries = []
-    moved = _moved_on(html, DIAGNOSIS_DETAIL, '<p class="diagnosis diagnosis-moved">{}</p>')
+    moved = _moved_on(html, DIAGNOSIS_DETAIL, '<p class="diagnosis diagnosis-moved">{}</p>',
+                      "diagnosis-detail")
     if moved:
         tries.append(moved)
     tight = (moved or html).replace('<body class="', '<body class="compact-first ', 1)
     tries.append(tight)
-    shortest = ALERT_SHORT_TEXT.sub("", tight)
+    shortest = tight
+    if ALERT_SHORT_TEXT.search(tight):
+        shortest = reveal_if_moved(ALERT_SHORT_TEXT.sub("", tight), "alert-short-text")
     shortest = _moved_on(shortest, PREPARED) or shortest
     if shortest != tight:
         tries.append(shortest)
@@ -77,19 +82,22 @@ def shorter_page_ones(html: str) -> list[str]:
         tries.append(shortest)
     closest = shortest.replace('class="compact-first ', 'class="compact-first compact-more ', 1)
     tries.append(closest)
-    if urgency := _moved_on(closest, URGENCY_TEXT, '<p class="urgency-moved">{}</p>'):
+    if urgency := _moved_on(closest, URGENCY_TEXT, '<p class="urgency-moved">{}</p>', "urgency-text"):
         tries.append(urgency)
     return tries
 
 
-def _moved_on(html: str, piece: re.Pattern[str], wrap: str = "{}") -> str | None:
+def _moved_on(html: str, piece: re.Pattern[str], wrap: str = "{}", name: str = "") -> str | None:
     """html with the first match of piece taken off page one and put where moved content goes, after
-    the first section (MOVED_HERE): its first group (or the whole match) in wrap; None when absent."""
+    the first section (MOVED_HERE): its first group (or the whole match) in wrap; None when absent.
+    The explanations of hard words kept for page one's next use when this piece (class `name`) moves
+    are shown (first_use.py)."""
     found = piece.search(html)
     if found is None:
         return None
     text = wrap.format(found.group(1) if piece.groups else found.group())
-    return piece.sub("", html, count=1).replace(MOVED_HERE, text + MOVED_HERE, 1)
+    moved = piece.sub("", html, count=1).replace(MOVED_HERE, text + MOVED_HERE, 1)
+    return reveal_if_moved(moved, name) if name else moved
 
 
 PAGE_ONE_END_TAG = re.compile(rf'<p id="{PAGE_ONE_END}"[^>]*></p>')

@@ -184,10 +184,11 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     used = terms_used([_text_in(core_part, language)], _glossary(language), punct["collation"])
 
     def explain(html: str) -> str:
+        # each hard word explained at its first use in the core part (page one on) and on each sheet
         return explain_first_uses(html, used, punct["gloss"],
                                   lambda text, start, end: is_explained(text, start, end, language,
                                                                         alternative_counts=False),
-                                  punct["gloss_before"])
+                                  punct["gloss_before"], _glossary(language))
 
     explained = explain(page)
     explained_core = REFERRAL_TABLE.sub("", explained.split(MORE, 1)[0])
@@ -205,10 +206,21 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
 def unexplained_where_first_used(text: str, terms: list[Term], language: str) -> list[Term]:
     """The terms not explained where the reader first meets them: by no use in the paragraph (the line
     of text) of their first use (issue 28: "Words to know" holds only these, so a word explained where
-    it stands, as in "A Mohs surgeon. A Mohs surgeon is a doctor who…", is not repeated there)."""
+    it stands, as in "A Mohs surgeon. A Mohs surgeon is a doctor who…", is not repeated there). A use
+    inside a longer term ("lymph node" in "sentinel lymph node biopsy (a test …)") explains only the
+    longer one; a term used only inside longer ones is not a word of its own there."""
+    found = {term.term: uses_of(term.forms, text) for term in terms}
+    every = [span for spans in found.values() for span in spans]
+
+    def inside_a_longer_term(start: int, end: int) -> bool:
+        return any(outer_start <= start and end <= outer_end and outer_end - outer_start > end - start
+                   for outer_start, outer_end in every)
+
     unexplained = []
     for term in terms:
-        spans = uses_of(term.forms, text)
+        spans = [span for span in found[term.term] if not inside_a_longer_term(*span)]
+        if found[term.term] and not spans:  # only ever part of a longer term, which is what needs explaining
+            continue
         if spans:
             paragraph_end = text.find("\n", spans[0][0])
             spans = [span for span in spans if paragraph_end < 0 or span[0] < paragraph_end]
@@ -225,11 +237,12 @@ TRACKER_ROW_LINES = 2.1
 
 
 def tracker_rows(questions: list[str], rows: int, large_print: bool) -> int:
-    """How many rows the appointment tracker gets, so that it shares the visit sheet with the other
-    questions (issue 28): a row fewer for each two lines the questions run past the room beside a full
-    tracker, and never fewer than three. Standard print estimates each question's lines at about 66
-    characters (the 31em measure; a wide character, such as Chinese, counts two of 78); large print,
-    whose questions take two sheets anyway, keeps the count rule."""
+    """How many rows the appointment tracker gets on the visit sheet beside the other questions (issue 28):
+    a row fewer for each two lines the questions run past the room beside a full tracker, never fewer
+    than three; 0 when even three would not fit (the tracker then ends the part before the question
+    sheet, with all its rows, instead of taking a page of its own). Standard print estimates each
+    question's lines at about 66 characters (the 31em measure; a wide character, such as Chinese,
+    counts two of 78); large print, whose questions take two sheets anyway, keeps the count rule."""
     if large_print:
         return rows - (len(questions) > 9) - (len(questions) > 11)
     lines = 0.0
@@ -237,8 +250,8 @@ def tracker_rows(questions: list[str], rows: int, large_print: bool) -> int:
         wide = sum(unicodedata.east_asian_width(char) in "WF" for char in text)
         width = len(text) + wide
         lines += math.ceil(width / (78 if wide > len(text) / 2 else 66)) + 0.3
-    over = max(0.0, lines - VISIT_SHEET_LINES)
-    return max(3, rows - math.ceil(over / TRACKER_ROW_LINES))
+    left = rows - math.ceil(max(0.0, lines - VISIT_SHEET_LINES) / TRACKER_ROW_LINES)
+    return 0 if left <= 1 else max(3, left)
 
 
 def _mohs_applies(profile: Profile, guidance: Guidance) -> bool:

@@ -127,7 +127,7 @@ class _Fragment:
     path: tuple[str, ...]
     first: int  # index of its first and last content mark in reading order
     last: int
-    items: list[tuple[bool, set[int]]]  # (starts with its marker, pages) of each LI
+    items: list[tuple[bool, set[int], bool]]  # (starts with its marker, pages, opens with a lead) of each LI
 
 
 def read_layout(path: Path) -> PdfLayout:
@@ -144,6 +144,22 @@ def read_layout(path: Path) -> PdfLayout:
         found = element.get("/K")
         found = [] if found is None else found if isinstance(found, list) else [found]
         return [kid.get_object() if isinstance(kid, IndirectObject) else kid for kid in found]
+
+    def opens_with_lead(item) -> bool:
+        """Does the item's body open with a run of its own (NonStruct: a bold lead, or a question's
+        number drawn by CSS)? The part of an item that a page break pushed overleaf opens mid-text."""
+        node = item
+        for _ in range(4):
+            first = next((kid for kid in kids(node) if isinstance(kid, dict) and "/S" in kid), None)
+            if first is None:
+                return False
+            tag = first.get("/S")
+            if tag == "/NonStruct":
+                return True
+            if tag not in ("/LBody", "/P", "/Div"):
+                return False
+            node = first
+        return False
 
     def walk(node, page, path: tuple[str, ...], heading: int | None) -> None:
         """Every content mark under node, in order; notes each list (its items) and heading on the way."""
@@ -167,7 +183,7 @@ def read_layout(path: Path) -> PdfLayout:
             walk(kid, page, (*path, tag), heading)
             if fragment is not None and isinstance(kid, dict) and kid.get("/S") == "/LI":
                 labelled = any(isinstance(part, dict) and part.get("/S") == "/Lbl" for part in kids(kid))
-                fragment.items.append((labelled, {mark[0] for mark in marks[start:]}))
+                fragment.items.append((labelled, {mark[0] for mark in marks[start:]}, opens_with_lead(kid)))
         if fragment is not None and fragment.items:
             fragment.last = len(marks) - 1
             fragments.append(fragment)
@@ -180,19 +196,23 @@ def read_layout(path: Path) -> PdfLayout:
         last_on[page] = index
     lists: list[list[set[int]]] = []
     marked: list[bool] = []  # the list's items carry a marker (Lbl)
+    led: list[bool] = []  # every item of the list's first part opens with a lead
     ends: dict[tuple[tuple[str, ...], int], int] = {}  # (path, last mark) -> the list it belongs to
     for fragment in sorted(fragments, key=lambda f: f.first):
         page = marks[fragment.first][0]
-        items = [pages for _, pages in fragment.items]
+        items = [pages for _, pages, _ in fragment.items]
         number = ends.get((fragment.path, last_on.get(page - 1, -1))) if first_on[page] == fragment.first else None
         if number is None:
             lists.append(items)
-            marked.append(any(labelled for labelled, _ in fragment.items))
+            marked.append(any(labelled for labelled, _, _ in fragment.items))
+            led.append(all(leads for _, _, leads in fragment.items))
             number = len(lists) - 1
         else:  # the rest of a list that the page break cut
-            if not fragment.items[0][0] and marked[number]:  # an item split by the page: its marker (Lbl)
-                lists[number][-1] |= items.pop(0)  # is on the first part only; lists drawn without one
-                # (numbered by a CSS counter, as the questions are) count each LI as an item
+            labelled, _, leads = fragment.items[0]
+            # an item split by the page: its marker (Lbl), or the lead its list's items open with (a bold
+            # title, a question's number), is on the first part only
+            if not labelled and (marked[number] or (led[number] and not leads)):
+                lists[number][-1] |= items.pop(0)
             lists[number] += items
         ends[fragment.path, fragment.last] = number
     return PdfLayout(tuple(tuple(tuple(sorted(pages)) for pages in found) for found in lists),

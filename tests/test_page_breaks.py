@@ -76,6 +76,28 @@ def test_the_checks_fire_on_a_list_and_a_heading_pushed_to_a_page_foot(tmp_path)
     assert stranded_headings(read_layout(pdf).headings) == []
 
 
+def test_an_item_split_by_the_page_is_one_item_in_a_list_without_markers(tmp_path):
+    """The guide's item lists have no markers; each item opens with a bold lead. The part of an item that a
+    page break pushes overleaf opens mid-text, so it is read as the same item, not a second one; an item
+    that opens with its lead at the top of the next page is a new one."""
+    from sop_packets.pdf import render_pdf
+
+    page = ('<!doctype html><html lang="en"><head><title>t</title><style>@page {{ size: letter; margin: 0 }}'
+            " body {{ margin: 0; font-size: 12pt; line-height: 20pt }} p {{ margin: 0 }}"
+            " ul {{ list-style: none; margin: 0 }} li {{ margin: 0 }}</style></head><body>"
+            '<div style="height: {}pt"></div><ul>{}</ul></body></html>')
+    pdf = tmp_path / "t.pdf"
+    long_item = "<li><p><strong>First.</strong> " + "words that run on " * 60 + "</p></li>"
+    short = "<li><p><strong>Second.</strong> two</p></li><li><p><strong>Third.</strong> three</p></li>"
+    pdf.write_bytes(render_pdf(page.format(700, long_item + short)))  # the first item runs onto page two
+    assert read_layout(pdf).lists == (((0, 1), (1,), (1,)),)
+    assert lists_broken_after_the_first_item(read_layout(pdf).lists) == []
+    whole = "<li><p><strong>First.</strong> one</p></li>" + short
+    pdf.write_bytes(render_pdf(page.format(755, whole)))  # room for the first item only
+    assert read_layout(pdf).lists == (((0,), (1,), (1,)),)
+    assert lists_broken_after_the_first_item(read_layout(pdf).lists) == [(1, 1)]
+
+
 def test_the_large_print_footer_is_two_lines_by_design(printed, pdf_text):
     """Large print's footer did not fit one line and wrapped where it fell ("· Página 3 de 20" alone on the
     second line). It is two lines by design: the name and "Confidential", then the contact and the page."""

@@ -422,8 +422,13 @@ def test_page_one_records_step_has_its_stages_when():
 def test_page_one_says_what_the_stage_means(overrides, why):
     """ex-21 printed "Why: the stage is III." on page one: each type and stage the rules make urgent says what
     the stage means there; the section notes keep the short label."""
-    text, first, _ = rendered(profile_with(overrides))
-    assert why in first
+    text, first, raw = rendered(profile_with(overrides))
+    # page one explains "lymph node" where it first stands (issue 28, CCI item 7): read the reason without it
+    unglossed = re.sub(r' \(<span class="gloss">[^<]*</span>\)|<!--.*?-->', "", raw, flags=re.S)
+    unglossed = _visible(unglossed.split('id="page-one-end"')[0])
+    assert why in unglossed
+    if "lymph node" in why:
+        assert "lymph node ( where cancer often spreads first )" in first.replace("nodes (", "node (")
     if overrides is EX21:
         assert "Why this is in your guide: the stage is III." in text  # a section note keeps the short label
     for language in ("es", "vi", "zh-Hans", "zh-Hant"):

@@ -524,8 +524,10 @@ def test_clinic_page_checks_contrast_and_saves_round_trip(client, settings):
     assert "# Example clinic (invented)." in text  # comments kept
     assert "language: en   # the letter and case summary are in it" in text
     # words given per language (referrals' specialty) come back per language, each in its own box
-    assert "      es: Dermatólogo y cirujano de Mohs\n" in text and "      zh-Hans: 皮肤科医生和莫氏手术医生\n" in text
-    assert 'name="referrals.0.specialty.es"' in html and 'value="Dermatólogo y cirujano de Mohs"' in html
+    assert "      es: Médicos de la piel (dermatólogos) y cirujanos del cáncer de piel (cirujanos de Mohs)\n" in text
+    assert "      zh-Hans: 皮肤科医生和切除皮肤癌的外科医生\uff08莫氏手术医生\uff09\n" in text
+    assert 'name="referrals.0.specialty.es"' in html
+    assert 'value="Médicos de la piel (dermatólogos) y cirujanos del cáncer de piel (cirujanos de Mohs)"' in html
 
 
 # ---------------------------------------------------------------- the command

@@ -88,8 +88,10 @@ def test_the_contents_is_a_short_strip(melanoma):
 def test_the_glossary_defines_the_words_of_the_core_only(melanoma):
     glossary = re.search(r'<section id="glossary".*?</section>', melanoma, re.S).group(0)
     terms = re.findall(r"<dt[^>]*>([^<]+?)(?::|</dt>)", glossary)
-    # "the new pathologist", in the coordinator's note, is not explained where it stands
-    assert "pathologist" in terms and "tissue block" in terms
+    # "the new pathologist", in the coordinator's note, is now explained where it stands (issue 28, CCI 7:
+    # "the new pathologist (a doctor who reads skin samples)"), so it is not repeated here
+    assert "pathology report" in terms and "tissue block" in terms
+    assert "pathologist" not in terms and "pathologist (<span class=\"gloss\">" in melanoma
     # "preauthorization" is used, and explained where it stands, only in the reference part's insurance steps
     assert "preauthorization" in melanoma.split('<section id="more"', 1)[1]
     assert "preauthorization" not in terms
@@ -118,6 +120,12 @@ def test_which_words_are_explained_where_first_used():
             "Your biopsy was read.\nA biopsy is a small sample.\n"
             "Ask a dermatologist.")
     assert [term.term for term in unexplained_where_first_used(text, terms, "en")] == ["biopsy", "dermatologist"]
+    # a use inside a longer explained term explains only the longer term
+    inner = [glossary[name] for name in ("lymph node", "sentinel lymph node biopsy")]
+    text = "Ask if a sentinel lymph node biopsy (a test of the first gland the cancer would reach) is needed."
+    assert [term.term for term in unexplained_where_first_used(text, inner, "en")] == []  # only inside
+    text = "Ask about the lymph node test. " + text
+    assert [term.term for term in unexplained_where_first_used(text, inner, "en")] == ["lymph node"]
     zh = {term.term: term for term in _glossary("zh-Hans")}
     name = "活检"
     assert unexplained_where_first_used(f"{name}（从皮肤上取一小块组织）已经做了。", [zh[name]], "zh-Hans") == []  # noqa: RUF001
@@ -153,7 +161,8 @@ def test_standard_print_lines_are_at_most_about_70_characters(printed, pdf_text)
 
 def test_the_tracker_gives_up_rows_as_the_other_questions_grow_and_keeps_at_least_three():
     """Issue 28: the appointment tracker shares the visit sheet with the other questions; a longer list
-    takes rows from it (standard print estimates lines at the 31em measure), never below three."""
+    takes rows from it (standard print estimates lines at the 31em measure), never below three, and a list
+    too long for three moves the tracker off the sheet (0)."""
     from sop_packets.render import tracker_rows
 
     short = ["How often do you care for cases like this one?"] * 5
@@ -161,7 +170,10 @@ def test_the_tracker_gives_up_rows_as_the_other_questions_grow_and_keeps_at_leas
     assert tracker_rows(short, 5, large_print=False) == 5
     assert tracker_rows(two_line, 5, large_print=False) == 3
     assert tracker_rows(two_line[:8], 5, large_print=False) == 4
-    assert tracker_rows(two_line * 3, 5, large_print=False) == 3
+    assert tracker_rows(two_line[:10], 5, large_print=False) == 3
+    assert tracker_rows(two_line + two_line[:1], 5, large_print=False) == 0
+    # a list too long to leave three rows: 0, the tracker ends the part before the question sheet instead
+    assert tracker_rows(two_line * 3, 5, large_print=False) == 0
     # Chinese characters are twice as wide: 40 of them fill a line
     assert tracker_rows(["这" * 45] * 8, 5, large_print=False) == tracker_rows(["x" * 80] * 8, 5, large_print=False)
     # large print keeps its rule by count (its questions take two sheets)
