@@ -377,7 +377,7 @@ HARD_WORDS = {  # rating round 3's misses, as generated profiles (ex-21, ex-02, 
 
 HARD_WORDS_SHOWN = {  # (case, language): the plain words page one and the question sheet print
     ("why-line-lymph-node", "en"): (["a small gland where cancer often spreads first"], ["pictures of the inside of the body"]),
-    ("why-line-lymph-node", "zh-Hans"): (["身体里的小腺体，癌症扩散时常常最先到这里"], ["拍身体内部的照片"]),
+    ("why-line-lymph-node", "zh-Hans"): (["身体里的小腺体，癌症扩散时常常最先到这里"], ["拍身体内部的照片"]),  # noqa: RUF001
     ("questions-radiation", "en"): ([], ["strong X-rays aimed at the cancer"]),
     ("questions-radiation", "zh-Hans"): ([], ["用很强的X光照射癌症"]),
     ("step-wide-excision", "zh-Hans"): (["多切一圈周围皮肤的手术"], ["多切一圈周围皮肤的手术"]),
