@@ -45,6 +45,7 @@ def hard_words(text: str, language: str) -> list[tuple[str, str]]:
     packet of its own."""
     from .content import language_data, language_folder, load_content
     from .explanation import is_explained
+    from .first_use import inside_longer
     from .glossary import load_glossary, uses_of
 
     folder = language_folder(language)
@@ -59,9 +60,8 @@ def hard_words(text: str, language: str) -> list[tuple[str, str]]:
             continue
         for start, end in uses_of(term.forms, text):
             # a use inside a longer word ("xạ trị" in "bác sĩ xạ trị") is that word's, not its own
-            inside = any(other is not term and s <= start and end <= e and (s, e) != (start, end)
-                         for other, (s, e) in uses)
-            if not inside and not is_explained(text, start, end, folder, alternative_counts=False):
+            if not inside_longer((start, end), term, uses) and not is_explained(
+                    text, start, end, folder, alternative_counts=False):
                 found.append((start, text[start:end], term.in_place))
                 break
     return [(word, plain) for _, word, plain in sorted(found)]

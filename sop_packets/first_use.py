@@ -169,7 +169,7 @@ class _Parts:
             if longer is None:
                 longer = [(other, span) for other in terms for span in uses_of(other.forms, text)]
                 earlier = _plain("".join(pieces[max(0, index - 6):index]))[-CONTEXT:]
-            for start, end in (span for span in spans if not _inside_longer(span, term, longer)):
+            for start, end in (span for span in spans if not inside_longer(span, term, longer)):
                 before = earlier + _plain(text[:start])
                 after = _plain(text[end:] + "".join(pieces[index + 1:index + 7]))[:CONTEXT]
                 label = LABEL_BRACKET.match(after)
@@ -237,7 +237,9 @@ def _in_brackets(before: str) -> bool:
     return max(before.rfind("("), before.rfind("\uff08")) > max(before.rfind(")"), before.rfind("\uff09"))
 
 
-def _inside_longer(span: tuple[int, int], term: Term, longer: list[tuple[Term, tuple[int, int]]]) -> bool:
+def inside_longer(span: tuple[int, int], term: Term, longer: list[tuple[Term, tuple[int, int]]]) -> bool:
+    """Is this use of `term` inside another term's use (`longer`: (term, span) of each use in the text)?
+    "lymph node" in "sentinel lymph node biopsy" is a use of the longer term only."""
     start, end = span
     return any(other is not term and s <= start and end <= e and (s, e) != (start, end)
                for other, (s, e) in longer)

@@ -38,7 +38,7 @@ from .drawings import MOHS_TYPES, care_path, mohs_uri
 from .english_words import mark_in_page
 from .errors import BuildError
 from .explanation import is_explained
-from .first_use import MORE, explain_first_uses
+from .first_use import MORE, explain_first_uses, inside_longer
 from .glossary import Term, load_glossary, terms_used, uses_of
 from .guidance import SECTION_ORDER, Guidance, Item
 from .language import cjk_form
@@ -114,6 +114,7 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
     clinic_content = load_content(clinic_language)
     tools, clinic_tools = content["tools"], clinic_content["tools"]
     guidance, profile = packet.guidance, packet.profile
+    more_questions = guidance.items("questions")[CORE_QUESTIONS:]
     clinic_guidance = packet.clinic_guidance or guidance
     needs_help = language_needs_help(packet)
     context = dict(
@@ -131,9 +132,9 @@ def render_html(packet: Packet, *, embed_fonts: bool = True) -> str:
         core_sections=CORE_SECTIONS,
         reference_sections=REFERENCE_SECTIONS,
         core_questions=guidance.items("questions")[:CORE_QUESTIONS],
-        more_questions=guidance.items("questions")[CORE_QUESTIONS:],
-        tracker_rows=tracker_rows([item.text for item in guidance.items("questions")[CORE_QUESTIONS:]],
-                                  tools["tracker"]["rows"], packet.large_print),
+        more_questions=more_questions,
+        tracker_rows=tracker_rows([item.text for item in more_questions], tools["tracker"]["rows"],
+                                  packet.large_print),
         drawing_height=DRAWING_HEIGHT,
         first_whys=_first_whys(guidance),
         packet_sources=packet_sources(guidance, content),
@@ -209,17 +210,12 @@ def unexplained_where_first_used(text: str, terms: list[Term], language: str) ->
     it stands, as in "A Mohs surgeon. A Mohs surgeon is a doctor who…", is not repeated there). A use
     inside a longer term ("lymph node" in "sentinel lymph node biopsy (a test …)") explains only the
     longer one; a term used only inside longer ones is not a word of its own there."""
-    found = {term.term: uses_of(term.forms, text) for term in terms}
-    every = [span for spans in found.values() for span in spans]
-
-    def inside_a_longer_term(start: int, end: int) -> bool:
-        return any(outer_start <= start and end <= outer_end and outer_end - outer_start > end - start
-                   for outer_start, outer_end in every)
-
+    found = {term: uses_of(term.forms, text) for term in terms}
+    every = [(term, span) for term, spans in found.items() for span in spans]
     unexplained = []
     for term in terms:
-        spans = [span for span in found[term.term] if not inside_a_longer_term(*span)]
-        if found[term.term] and not spans:  # only ever part of a longer term, which is what needs explaining
+        spans = [span for span in found[term] if not inside_longer(span, term, every)]
+        if found[term] and not spans:  # only ever part of a longer term, which is what needs explaining
             continue
         if spans:
             paragraph_end = text.find("\n", spans[0][0])
