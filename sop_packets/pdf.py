@@ -10,13 +10,12 @@ import inspect
 import math
 import os
 import re
-import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from . import actual_text, column_balance, fonts, line_cache
+from . import weasyprint_loading as loading
 from .content import template_dir
 from .errors import MissingSystemLibrary
 from .page_one import PAGE_ONE_END, PageOneOverflows, fit_page_one, up_to_page_one_end
@@ -52,8 +51,7 @@ def _weasyprint() -> Any:
     # Before WeasyPrint starts fontconfig: the project's fonts only, never the host's.
     os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file())
     try:
-        with _libraries_by_their_linux_names():
-            import weasyprint
+        weasyprint = loading.import_weasyprint()
     except OSError as exc:  # Pango or its friends are missing
         raise MissingSystemLibrary(f"{PANGO_HELP}\n(details: {exc})") from None
     _keep_font_dates()
@@ -63,61 +61,6 @@ def _weasyprint() -> Any:
     _probe_columns_with_room()
     column_balance.install()
     return weasyprint
-
-
-LINUX_NAMES = {
-    linux: earlier
-    for linux, earlier in (
-        ("libgobject-2.0.so.0", ("libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0")),
-        ("libpango-1.0.so.0", ("libpango-1.0-0", "pango-1.0-0", "pango-1.0")),
-        ("libharfbuzz.so.0", ("libharfbuzz-0", "harfbuzz", "harfbuzz-0.0")),
-        ("libharfbuzz-subset.so.0", ("libharfbuzz-subset-0", "harfbuzz-subset", "harfbuzz-subset-0.0")),
-        ("libfontconfig.so.1", ("libfontconfig-1", "fontconfig-1", "fontconfig")),
-        ("libpangoft2-1.0.so.0", ("libpangoft2-1.0-0", "pangoft2-1.0-0", "pangoft2-1.0")),
-    )
-}
-"""Each library's Linux name, and the names WeasyPrint tries before it (weasyprint/text/ffi.py)."""
-LINUX_NAME_OF = {name: linux for linux, earlier in LINUX_NAMES.items() for name in earlier}
-
-
-@contextlib.contextmanager
-def _libraries_by_their_linux_names() -> Iterator[None]:
-    """While WeasyPrint loads its libraries: no search for a name whose library loads by its Linux name.
-
-    WeasyPrint tries each library under its Windows and macOS names before the Linux one, and cffi
-    looks every such name up with ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld
-    for each miss: a sixth of a cold `build`. When the Linux name loads, the lookup of an earlier name
-    answers "not found", and WeasyPrint then loads the Linux name itself: the file a search finds
-    (find_library answers with that same name). A library that does not load by its Linux name, and
-    any other name, is searched for as always, so a missing Pango still fails as before.
-    """
-    if not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
-        yield
-        return
-    import ctypes
-    import ctypes.util
-
-    search = ctypes.util.find_library
-
-    @functools.cache
-    def loads(linux_name: str) -> bool:
-        try:
-            ctypes.CDLL(linux_name)
-        except OSError:
-            return False
-        return True
-
-    def find_library(name: str) -> str | None:
-        linux_name = LINUX_NAME_OF.get(name)
-        if linux_name is not None and loads(linux_name):
-            return None
-        return search(name)
-
-    ctypes.util.find_library = find_library
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = search
 
 
 @functools.cache

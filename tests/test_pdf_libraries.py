@@ -1,5 +1,6 @@
-"""WeasyPrint's system libraries: the same files loaded without searching for other platforms' names,
-and a missing Pango still reported in words (pdf._libraries_by_their_linux_names)."""
+"""WeasyPrint imported for less CPU (weasyprint_loading.py): the same system library files loaded without
+searching for other platforms' names, a missing Pango still reported in words, and fontTools' subsetter
+and instancer imported only when WeasyPrint uses them."""
 
 from __future__ import annotations
 
@@ -46,10 +47,56 @@ def test_weasyprint_loads_the_same_library_files_without_the_search():
     assert len(plain["files"]) == 6  # gobject, pango, pangoft2, harfbuzz, harfbuzz-subset, fontconfig
     assert ours["files"] == plain["files"]
     # WeasyPrint's own way searches the Windows and macOS names first; ours skips those searches
-    from sop_packets.pdf import LINUX_NAME_OF
+    from sop_packets.weasyprint_loading import LINUX_NAME_OF
 
     assert {"libgobject-2.0-0", "pango-1.0-0", "fontconfig-1"} <= set(plain["searched"])
+    assert set(plain["searched"]) <= set(LINUX_NAME_OF)  # every name WeasyPrint tries is known
     assert not set(ours["searched"]) & set(LINUX_NAME_OF)
+
+
+def test_no_program_runs_while_weasyprint_is_imported():
+    """find_library runs ldconfig, gcc and ld for a name it does not know: an absent optional library
+    (libharfbuzz-vector) cost six searches and 78 programs."""
+    watch = """
+import subprocess
+started = []
+real_init = subprocess.Popen.__init__
+def recording(self, args, *rest, **kwargs):
+    started.append(args)
+    return real_init(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = recording
+from sop_packets import pdf
+pdf._weasyprint()
+print(len(started))
+"""
+    done = subprocess.run([sys.executable, "-c", watch], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0"]
+
+
+FONTTOOLS_REPORT = """
+import json, sys
+from sop_packets import pdf
+pdf._weasyprint()
+imported = sorted(name for name in sys.modules if name.startswith("fontTools"))
+import weasyprint.pdf.fonts as pdf_fonts
+options = pdf_fonts.subset.Options()  # the subsetter loads when used
+from fontTools.varLib import instancer
+print(json.dumps({"before": imported, "options": type(options).__module__,
+                  "call": pdf_fonts.instantiateVariableFont.__name__,
+                  "same": pdf_fonts.subset is sys.modules["fontTools.subset"],
+                  "real_instancer": hasattr(instancer, "OverlapMode")}))
+"""
+
+
+def test_fonttools_subsetter_and_instancer_load_when_weasyprint_uses_them():
+    done = subprocess.run([sys.executable, "-c", FONTTOOLS_REPORT], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert "fontTools.varLib.instancer" not in report["before"]
+    assert "fontTools.ttLib.tables.otTables" not in report["before"]
+    assert report["options"] == "fontTools.subset"
+    assert report["call"] == "instantiateVariableFont"
+    assert report["same"] and report["real_instancer"]
 
 
 REFUSE_PANGO = """

@@ -1,0 +1,165 @@
+"""WeasyPrint imported for less CPU, with the same libraries and the same PDFs.
+
+A cold `build` spends a third of its CPU importing; two parts of WeasyPrint's import do work a packet
+never needs: searching for its system libraries under other platforms' names, and importing the
+fontTools subsetter and variable-font instancer, which it only calls for a variable font or when
+HarfBuzz cannot subset. import_weasyprint() skips both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import sys
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+
+def import_weasyprint() -> Any:
+    """The weasyprint package, imported without the library searches and the fontTools imports it
+    does not need (OSError when Pango or another required library is missing)."""
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    with libraries_by_their_linux_names(), fonttools_on_first_use():
+        import weasyprint
+    return weasyprint
+
+
+LINUX_NAMES = {
+    linux: others
+    for linux, others in (
+        ("libgobject-2.0.so.0", ("libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0")),
+        ("libpango-1.0.so.0", ("libpango-1.0-0", "pango-1.0-0", "pango-1.0")),
+        ("libharfbuzz.so.0", ("libharfbuzz-0", "harfbuzz", "harfbuzz-0.0")),
+        ("libharfbuzz-subset.so.0", ("libharfbuzz-subset-0", "harfbuzz-subset", "harfbuzz-subset-0.0",
+                                     "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll")),
+        ("libharfbuzz-vector.so.0", ("libharfbuzz-vector-0", "harfbuzz-vector", "harfbuzz-vector-0.0",
+                                     "libharfbuzz-vector.0.dylib", "libharfbuzz-vector-0.dll")),
+        ("libfontconfig.so.1", ("libfontconfig-1", "fontconfig-1", "fontconfig")),
+        ("libpangoft2-1.0.so.0", ("libpangoft2-1.0-0", "pangoft2-1.0-0", "pangoft2-1.0")),
+    )
+}
+"""Each library's Linux name, and the other names WeasyPrint tries for it (weasyprint/text/ffi.py)."""
+OPTIONAL_LIBRARIES = frozenset({"libharfbuzz-subset.so.0", "libharfbuzz-vector.so.0"})
+"""The libraries WeasyPrint goes on without (allow_fail): it then subsets fonts with fontTools, or draws
+no vector glyphs."""
+LINUX_NAME_OF = {name: linux for linux, others in LINUX_NAMES.items() for name in (linux, *others)}
+
+
+@contextlib.contextmanager
+def libraries_by_their_linux_names() -> Iterator[None]:
+    """While WeasyPrint loads its libraries: no search for a name whose library loads by its Linux name.
+
+    WeasyPrint tries each library under its Windows and macOS names before the Linux one, and cffi
+    looks every such name up with ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld
+    for each miss: 78 programs and a tenth of a cold `build`'s CPU when an optional library is absent
+    (libharfbuzz-vector, all six of its names). When the Linux name loads, the lookup of another name
+    answers "not found", and WeasyPrint then loads the Linux name itself: the file a search finds
+    (find_library answers with that same name). An optional library whose Linux name does not load is
+    taken as absent without a search, and WeasyPrint goes on without it, as after a search that finds
+    nothing (a search could still find it under another version number; none has had one). A required
+    library that does not load by its Linux name, and any other name, is searched for as always, so a
+    missing Pango still fails as before.
+    """
+    if not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
+        yield
+        return
+    import ctypes
+    import ctypes.util
+
+    search = ctypes.util.find_library
+
+    @functools.cache
+    def loads(linux_name: str) -> bool:
+        try:
+            ctypes.CDLL(linux_name)
+        except OSError:
+            return False
+        return True
+
+    def find_library(name: str) -> str | None:
+        linux_name = LINUX_NAME_OF.get(name)
+        if linux_name is None:
+            return search(name)
+        if loads(linux_name) or linux_name in OPTIONAL_LIBRARIES:
+            return None
+        return search(name)
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = search
+
+
+DEFERRED_FONTTOOLS = {
+    "fontTools.subset": "from fontTools import subset\n",
+    "fontTools.varLib.instancer": "from fontTools.varLib.instancer import instantiateVariableFont\n",
+}
+"""The fontTools modules weasyprint/pdf/fonts.py imports only to call later, and how it imports them."""
+
+
+@contextlib.contextmanager
+def fonttools_on_first_use() -> Iterator[None]:
+    """While WeasyPrint is imported, DEFERRED_FONTTOOLS are placeholders; after, what WeasyPrint took
+    from them imports the real module the first time it is used.
+
+    The two modules import half of fontTools' table code: 0.1 s of CPU, a twelfth of a cold `build`.
+    WeasyPrint calls them only for a variable font (Noto Sans for a Vietnamese or Russian name) or when
+    HarfBuzz cannot subset. If WeasyPrint imports them otherwise than DEFERRED_FONTTOOLS says (another
+    version), they are imported as always.
+    """
+    source = _weasyprint_source("pdf/fonts.py")
+    if source is None or not all(line in source for line in DEFERRED_FONTTOOLS.values()) \
+            or any(name in sys.modules for name in DEFERRED_FONTTOOLS):
+        yield
+        return
+    placeholders = {name: types.ModuleType(name) for name in DEFERRED_FONTTOOLS}
+    placeholders["fontTools.varLib.instancer"].instantiateVariableFont = _on_first_call(
+        "fontTools.varLib.instancer", "instantiateVariableFont")
+    sys.modules.update(placeholders)
+    try:
+        yield
+    finally:
+        for name, placeholder in placeholders.items():
+            if sys.modules.get(name) is placeholder:
+                del sys.modules[name]
+    pdf_fonts = sys.modules.get("weasyprint.pdf.fonts")
+    if pdf_fonts is not None and getattr(pdf_fonts, "subset", None) is placeholders["fontTools.subset"]:
+        pdf_fonts.subset = _imported_on_first_use("fontTools.subset")
+
+
+def _weasyprint_source(name: str) -> str | None:
+    """The text of one of WeasyPrint's modules, without importing WeasyPrint (None if not found)."""
+    spec = importlib.util.find_spec("weasyprint")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    try:
+        return (Path(next(iter(spec.submodule_search_locations))) / name).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _on_first_call(module: str, name: str) -> Callable[..., Any]:
+    """A function that imports module and calls its name."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _imported_on_first_use(name: str) -> types.ModuleType:
+    """Module name, run the first time one of its attributes is used (importlib's LazyLoader)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
