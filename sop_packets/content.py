@@ -50,13 +50,17 @@ def _parse(path: Path, what: str) -> Any:
 def shipped_content(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Every patient-text YAML file of one language (templates/content/<language>), keyed by file stem.
 
-    A mistake in a content file is reported like a profile mistake: file, line, column, message.
+    A mistake in a content file is reported like a profile mistake: file, line, column, message. The
+    parsed content is kept between runs (content_cache.py).
     """
     folder = content_root() / language
     if language not in available_languages():
         raise FileNotFoundError(f"no content folder for language {language!r} in {content_root()}")
-    return {path.stem: _english_words(_parse(path, "content file"), language)
-            for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")}
+    from .content_cache import kept
+
+    paths = sorted(folder.glob("*.yaml"))  # the "_" files (settings) are part of the key, not the content
+    return kept(language, paths, lambda: {path.stem: _english_words(_parse(path, "content file"), language)
+                                          for path in paths if not path.name.startswith("_")})
 
 
 def _english_words(node: Any, language: str) -> Any:

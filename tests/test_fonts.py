@@ -328,3 +328,20 @@ def test_harfbuzz_reads_the_same_code_points_as_fonttools_for_every_face_of_the_
     assert checked >= 4
     assert ord("ệ") in fonts._cmap(fonts.STACK[1].paths()[0][0])  # Noto Sans has Vietnamese
     assert ord("ệ") not in fonts._cmap(fonts.STACK[0].paths()[0][0])  # Atkinson Hyperlegible has not
+
+
+FONTCONFIG_START = "from sop_packets import pdf; pdf._font_config()"
+
+
+def test_fontconfig_keeps_its_cache_when_source_date_epoch_is_set(tmp_path):
+    """Fontconfig writes its cache with SOURCE_DATE_EPOCH when that is earlier than the font folder's
+    date, then finds it out of date: every process scanned every font again (fonts._date_for_fontconfig)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1795737600",
+           "FC_DEBUG": "16"}  # fontconfig's cache debugging: each check and each write
+    runs = [subprocess.run([sys.executable, "-c", FONTCONFIG_START], cwd=ROOT, env=env, capture_output=True,
+                           text=True, check=True).stdout for _ in range(2)]
+    assert runs[0].count("FcDirCacheWriteDir") == 1  # the first process makes the cache
+    assert "FcCacheTimeValid" in runs[1]
+    assert "FcDirCacheWriteDir" not in runs[1]  # the next one finds it valid and scans nothing
+    [links] = (tmp_path / "cache" / "sop-packets").glob("fonts-*/fonts")
+    assert links.stat().st_mtime_ns == 0

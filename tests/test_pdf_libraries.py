@@ -124,3 +124,23 @@ def test_a_missing_pango_is_named_with_the_packages_to_install(tmp_path):
     assert "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_the_font_subsetter_makes_open_arrays_of_the_same_values():
+    """A C type is parsed for each new type string: "hb_codepoint_t[58]" becomes "hb_codepoint_t[]"
+    with the same 58 values, once per process instead of once per length."""
+    from sop_packets import pdf
+
+    pdf._weasyprint()
+    import weasyprint.pdf.fonts as pdf_fonts
+    from weasyprint.text.ffi import ffi
+
+    arrays = pdf_fonts.ffi
+    values = list(range(3, 61))
+    made = arrays.new(f"hb_codepoint_t[{len(values)}]", values)
+    assert ffi.typeof(made) is ffi.typeof("hb_codepoint_t[]")
+    assert list(made) == values and ffi.sizeof(made) == ffi.sizeof("hb_codepoint_t") * 58
+    assert ffi.typeof(arrays.new("hb_codepoint_t[4]", [1, 2])) is ffi.typeof("hb_codepoint_t[4]")  # padded
+    assert list(arrays.new("hb_codepoint_t[4]", [1, 2])) == [1, 2, 0, 0]
+    assert ffi.typeof(arrays.new("char[4]", b"abc")) is ffi.typeof("char[4]")  # not a list: as asked
+    assert arrays.NULL == ffi.NULL  # everything else is WeasyPrint's own FFI
