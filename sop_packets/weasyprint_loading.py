@@ -23,12 +23,11 @@ from typing import Any
 def import_weasyprint() -> Any:
     """The weasyprint package, imported without the library searches and the fontTools imports it
     does not need (OSError when Pango or another required library is missing)."""
-    if "weasyprint" in sys.modules:
-        return sys.modules["weasyprint"]
-    with libraries_by_their_linux_names(), fonttools_on_first_use():
-        import weasyprint
+    if "weasyprint" not in sys.modules:
+        with libraries_by_their_linux_names(), fonttools_on_first_use():
+            import weasyprint  # noqa: F401
     open_arrays_for_subsets()
-    return weasyprint
+    return sys.modules["weasyprint"]
 
 
 LINUX_NAMES = {
@@ -132,7 +131,7 @@ def fonttools_on_first_use() -> Iterator[None]:
                 del sys.modules[name]
     pdf_fonts = sys.modules.get("weasyprint.pdf.fonts")
     if pdf_fonts is not None and getattr(pdf_fonts, "subset", None) is placeholders["fontTools.subset"]:
-        pdf_fonts.subset = _imported_on_first_use("fontTools.subset")
+        pdf_fonts.subset = _ModuleOnFirstUse("fontTools.subset")
 
 
 def _weasyprint_source(name: str) -> str | None:
@@ -156,16 +155,18 @@ def _on_first_call(module: str, name: str) -> Callable[..., Any]:
     return call
 
 
-def _imported_on_first_use(name: str) -> types.ModuleType:
-    """Module name, run the first time one of its attributes is used (importlib's LazyLoader)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+class _ModuleOnFirstUse:
+    """Stands for a module not imported yet: the first attribute asked for imports it (importlib's
+    import lock makes that safe from several threads)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<{self._name}, imported on first use>"
 
 
 SUBSET_ARRAYS = "ffi.new(f'hb_codepoint_t[{len("

@@ -80,10 +80,11 @@ pdf._weasyprint()
 imported = sorted(name for name in sys.modules if name.startswith("fontTools"))
 import weasyprint.pdf.fonts as pdf_fonts
 options = pdf_fonts.subset.Options()  # the subsetter loads when used
+from fontTools import subset
 from fontTools.varLib import instancer
 print(json.dumps({"before": imported, "options": type(options).__module__,
                   "call": pdf_fonts.instantiateVariableFont.__name__,
-                  "same": pdf_fonts.subset is sys.modules["fontTools.subset"],
+                  "same": pdf_fonts.subset.Subsetter is subset.Subsetter,
                   "real_instancer": hasattr(instancer, "OverlapMode")}))
 """
 
@@ -93,6 +94,7 @@ def test_fonttools_subsetter_and_instancer_load_when_weasyprint_uses_them():
                           check=True)
     report = json.loads(done.stdout.splitlines()[-1])
     assert "fontTools.varLib.instancer" not in report["before"]
+    assert "fontTools.subset" not in report["before"]
     assert "fontTools.ttLib.tables.otTables" not in report["before"]
     assert report["options"] == "fontTools.subset"
     assert report["call"] == "instantiateVariableFont"
