@@ -23,8 +23,16 @@ $(STAMP): pyproject.toml scripts/check_system.py
 	@$(BIN)/python scripts/check_system.py
 	@touch $@
 
+# The examples in profiles/ are invented patients whose dates (biopsies, planned treatments) lie around
+# 25 November 2026, the day the tests build them for: `make packets` builds them as of that day, so their
+# treatment dates still lie ahead and every example shows what it was written to show. Any other folder
+# (PROFILES=...) is built as of today, as `sop-packets batch` does; PACKET_DATE=YYYY-MM-DD sets the day.
+EXAMPLES_DATE := 2026-11-25
+PACKET_DATE ?= $(if $(filter profiles profiles/,$(PROFILES)),$(EXAMPLES_DATE))
+
 packets: setup
-	$(BIN)/sop-packets batch $(PROFILES) -o $(OUTPUT)
+	@$(if $(PACKET_DATE),echo "Packets dated $(PACKET_DATE)$(if $(filter $(EXAMPLES_DATE),$(PACKET_DATE)), (the examples' day; PACKET_DATE=YYYY-MM-DD for another)).")
+	$(BIN)/sop-packets batch $(PROFILES) -o $(OUTPUT)$(if $(PACKET_DATE), --date $(PACKET_DATE))
 
 lint: setup
 	$(BIN)/ruff check .

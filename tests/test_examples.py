@@ -56,3 +56,20 @@ def test_every_example_builds_to_html_and_pdf(tmp_path):
             furniture = {"Confidential", "Page", "of", "·", *profile.patient.name.split()}
             body = [w for w in words if w not in furniture and not w.isdigit()]
             assert len(body) >= 4, f"{pdf.name} page {number} is nearly empty: {' '.join(words)}"
+
+
+def make_packets_command(*variables: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["make", "-n", "packets", *variables], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, check=True)
+    return next(line for line in done.stdout.splitlines() if "sop-packets batch" in line)
+
+
+def test_make_packets_builds_the_examples_as_of_their_day():
+    """The examples' treatment dates lie after 2026-11-25 and pass as time goes on: built as of today,
+    ex-01 would lose the surgery date its packet is written around (and warn)."""
+    assert make_packets_command().endswith(f"batch profiles -o output --date {AS_OF.isoformat()}")
+    assert not [name for name, p in PROFILES.items() if p.treatment_plan.date_passed(AS_OF)]
+    assert make_packets_command("PROFILES=clinic/profiles").endswith("batch clinic/profiles -o output")
+    assert make_packets_command("PACKET_DATE=2027-01-04").endswith("--date 2027-01-04")
