@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml scripts/check_system.py
 # treatment dates still lie ahead and every example shows what it was written to show. Any other folder
 # (PROFILES=...) is built as of today, as `sop-packets batch` does; PACKET_DATE=YYYY-MM-DD sets the day.
 EXAMPLES_DATE := 2026-11-25
-PACKET_DATE ?= $(if $(filter profiles profiles/,$(PROFILES)),$(EXAMPLES_DATE))
+PACKET_DATE ?= $(if $(filter $(abspath profiles),$(abspath $(PROFILES))),$(EXAMPLES_DATE))
 
 packets: setup
 	@$(if $(PACKET_DATE),echo "Packets dated $(PACKET_DATE)$(if $(filter $(EXAMPLES_DATE),$(PACKET_DATE)), (the examples' day; PACKET_DATE=YYYY-MM-DD for another)).")

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -31,19 +32,40 @@ def kept(name: str, files: Iterable[Path], make: Callable[[], Any]) -> Any:
     otherwise made, kept (unless make() fails) and returned. make() must give JSON data: dicts with
     text keys, lists, text, numbers, true/false/null."""
     folder = cache_folder.private_folder("content")
-    if folder is None:
+    try:
+        key = _key(name, files) if folder else None
+    except OSError:  # a file that cannot be read: the parse names it
+        key = None
+    if folder is None or key is None:
         return make()
-    key = _key(name, files)
     target = folder / f"{name}-{key}.json"
     with contextlib.suppress(OSError, ValueError):
         return json.loads(target.read_text(encoding="utf-8"))
     result = make()
+    try:
+        data = json.dumps(result, ensure_ascii=False).encode("utf-8")
+        if json.loads(data) != result:  # a tuple, say: kept only what reads back the same
+            return result
+    except (TypeError, ValueError):  # a value JSON or UTF-8 cannot hold (a date, a lone surrogate)
+        return result
     with contextlib.suppress(OSError):
-        _write(target, json.dumps(result, ensure_ascii=False))
-        for older in folder.glob(f"{name}-*.json"):  # an earlier version of the same files
-            if older != target:
-                older.unlink(missing_ok=True)
+        _write(target, data)
+        _forget_older(folder, name, target)
     return result
+
+
+STALE_AFTER_SECONDS = 7 * 24 * 3600
+
+
+def _forget_older(folder: Path, name: str, kept_now: Path) -> None:
+    """Remove entries of name, made from other files, that were written over a week ago. Newer ones
+    stay: two installs of different versions may share the folder, and each keeps its own (one still
+    in use that is removed is written again at its next run)."""
+    now = time.time()
+    for older in folder.glob(f"{name}-*.json"):
+        with contextlib.suppress(OSError):
+            if older != kept_now and now - older.stat().st_mtime > STALE_AFTER_SECONDS:
+                older.unlink()
 
 
 def _key(name: str, files: Iterable[Path]) -> str:
@@ -57,12 +79,12 @@ def _key(name: str, files: Iterable[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _write(target: Path, text: str) -> None:
-    """Write text to target whole or not at all (a temporary file renamed over it)."""
+def _write(target: Path, data: bytes) -> None:
+    """Write data to target whole or not at all (a temporary file renamed over it)."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

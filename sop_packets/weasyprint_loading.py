@@ -14,6 +14,7 @@ import functools
 import importlib.util
 import re
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,12 +23,22 @@ from typing import Any
 
 def import_weasyprint() -> Any:
     """The weasyprint package, imported without the library searches and the fontTools imports it
-    does not need (OSError when Pango or another required library is missing)."""
-    if "weasyprint" not in sys.modules:
-        with libraries_by_their_linux_names(), fonttools_on_first_use():
-            import weasyprint  # noqa: F401
-    open_arrays_for_subsets()
+    does not need (OSError when Pango or another required library is missing).
+
+    One thread at a time: a second thread waits for the first one's import (and its placeholders to be
+    gone) instead of taking a half-made WeasyPrint."""
+    if not _imported:
+        with _importing:
+            if not _imported:
+                with libraries_by_their_linux_names(), fonttools_on_first_use():
+                    import weasyprint  # noqa: F401
+                open_arrays_for_subsets()
+                _imported.append(True)
     return sys.modules["weasyprint"]
+
+
+_importing = threading.Lock()
+_imported: list[bool] = []  # [True] once import_weasyprint has finished in this process
 
 
 LINUX_NAMES = {

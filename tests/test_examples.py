@@ -59,10 +59,14 @@ def test_every_example_builds_to_html_and_pdf(tmp_path):
 
 
 def make_packets_command(*variables: str) -> str:
+    import os
     import subprocess
 
+    # not the variables of a `make test OUTPUT=...` that runs this test, nor the caller's PACKET_DATE
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PACKET_DATE", "PROFILES", "OUTPUT")}
     done = subprocess.run(["make", "-n", "packets", *variables], cwd=Path(__file__).parent.parent,
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env=env)
     return next(line for line in done.stdout.splitlines() if "sop-packets batch" in line)
 
 
@@ -71,5 +75,6 @@ def test_make_packets_builds_the_examples_as_of_their_day():
     ex-01 would lose the surgery date its packet is written around (and warn)."""
     assert make_packets_command().endswith(f"batch profiles -o output --date {AS_OF.isoformat()}")
     assert not [name for name, p in PROFILES.items() if p.treatment_plan.date_passed(AS_OF)]
+    assert make_packets_command("PROFILES=./profiles/").endswith(f"--date {AS_OF.isoformat()}")
     assert make_packets_command("PROFILES=clinic/profiles").endswith("batch clinic/profiles -o output")
     assert make_packets_command("PACKET_DATE=2027-01-04").endswith("--date 2027-01-04")
