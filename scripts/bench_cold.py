@@ -31,6 +31,12 @@ DATE = "2026-11-27"
 fonts._date_for_fontconfig scanned every font again in every process where it was set."""
 
 
+def from_bytecode(checkout: Path) -> None:
+    """Write a checkout's bytecode, as `make setup` does, so no run compiles the package (a checkout made
+    with `git archive` has none, and PYTHONDONTWRITEBYTECODE keeps runs from writing it)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "sop_packets")], check=True)
+
+
 def one_build(profile: Path, out: Path, cache: Path, checkout: Path = ROOT) -> tuple[float, float]:
     env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
     env["XDG_CACHE_HOME"] = str(cache)
@@ -54,7 +60,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.compare:
         return compare(args.profile.resolve(), args.compare.resolve(), args.runs)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "sop_packets")], check=True)
+    from_bytecode(ROOT)
     work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     empty, filled = [], []
     try:
@@ -82,8 +88,8 @@ def compare(profile: Path, other: Path, runs: int) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-cold-ab-"))
     times: dict[str, list[float]] = {"A": [], "B": []}
     checkouts = {"A": ROOT, "B": other}
-    for checkout in checkouts.values():  # both run from bytecode, as `make setup` leaves this one
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "sop_packets")], check=True)
+    for checkout in checkouts.values():
+        from_bytecode(checkout)
     try:
         cache = work / "cache"
         for label in ("A", "B"):  # fills the shared cache (fontconfig, HTML font subsets) for both

@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,11 +30,11 @@ def kept(name: str, files: Iterable[Path], make: Callable[[], Any]) -> Any:
     otherwise made, kept (unless make() fails) and returned. make() must give JSON data: dicts with
     text keys, lists, text, numbers, true/false/null."""
     folder = cache_folder.private_folder("content")
+    if folder is None:
+        return make()
     try:
-        key = _key(name, files) if folder else None
+        key = _key(name, files)
     except OSError:  # a file that cannot be read: the parse names it
-        key = None
-    if folder is None or key is None:
         return make()
     target = folder / f"{name}-{key}.json"
     with contextlib.suppress(OSError, ValueError):
@@ -48,8 +46,11 @@ def kept(name: str, files: Iterable[Path], make: Callable[[], Any]) -> Any:
             return result
     except (TypeError, ValueError):  # a value JSON or UTF-8 cannot hold (a date, a lone surrogate)
         return result
-    with contextlib.suppress(OSError):
-        _write(target, data)
+    from .errors import BuildError
+    from .output import write_atomic
+
+    with contextlib.suppress(BuildError, OSError):
+        write_atomic(target, data)
         _forget_older(folder, name, target)
     return result
 
@@ -78,14 +79,3 @@ def _key(name: str, files: Iterable[Path]) -> str:
     digest.update(f"\0{name}".encode())
     return digest.hexdigest()[:32]
 
-
-def _write(target: Path, data: bytes) -> None:
-    """Write data to target whole or not at all (a temporary file renamed over it)."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -27,18 +27,19 @@ def import_weasyprint() -> Any:
 
     One thread at a time: a second thread waits for the first one's import (and its placeholders to be
     gone) instead of taking a half-made WeasyPrint."""
-    if not _imported:
+    if not _imported.is_set():
         with _importing:
-            if not _imported:
+            if not _imported.is_set():
                 with libraries_by_their_linux_names(), fonttools_on_first_use():
                     import weasyprint  # noqa: F401
                 open_arrays_for_subsets()
-                _imported.append(True)
+                _imported.set()
     return sys.modules["weasyprint"]
 
 
 _importing = threading.Lock()
-_imported: list[bool] = []  # [True] once import_weasyprint has finished in this process
+_imported = threading.Event()
+"""Set once import_weasyprint has finished in this process."""
 
 
 LINUX_NAMES = {
@@ -145,8 +146,10 @@ def fonttools_on_first_use() -> Iterator[None]:
         pdf_fonts.subset = _ModuleOnFirstUse("fontTools.subset")
 
 
+@functools.cache
 def _weasyprint_source(name: str) -> str | None:
-    """The text of one of WeasyPrint's modules, without importing WeasyPrint (None if not found)."""
+    """The text of one of WeasyPrint's modules, without importing WeasyPrint (None if not found); read
+    once per process (the fontTools and array checks both read pdf/fonts.py)."""
     spec = importlib.util.find_spec("weasyprint")
     if spec is None or not spec.submodule_search_locations:
         return None
